@@ -1,0 +1,36 @@
+# The two commands every new user runs: `make run` and `make test`.
+# Both create .venv on first use; a stamp file keeps a second run from reinstalling.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test lint bench clean-venv
+
+run: $(RUN_STAMP)
+	$(VENV)/bin/simdesk
+
+test: $(TEST_STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/lint-imports
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "simdesk needs Python 3.10 or newer; set PYTHON=python3.x")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# The first install compiles llama.cpp (about 10 minutes on 2 cores); pip caches the wheel.
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[test]'
+	touch $@ $(RUN_STAMP)
+
+clean-venv:
+	rm -rf $(VENV)

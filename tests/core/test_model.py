@@ -1,0 +1,142 @@
+"""The default model, for real, on the CPU: streaming, stopping, and bad model files."""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+from pathlib import Path
+
+import pytest
+
+from simdesk.core.errors import ModelCorrupt
+from simdesk.core.llm.backend import (
+    ModelBackend,
+    ModelFailed,
+    ModelReady,
+    ReplyDone,
+    ReplyFailed,
+    ReplyToken,
+)
+from simdesk.core.llm.model_files import ensure_default_model
+from simdesk.core.llm.prompt import STOP
+
+pytestmark = pytest.mark.model
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: queue.Queue = queue.Queue()
+
+    def __call__(self, event) -> None:
+        self.events.put(event)
+
+    def until(self, kind, timeout: float = 120.0):
+        seen = []
+        while True:
+            event = self.events.get(timeout=timeout)
+            seen.append(event)
+            if isinstance(event, kind):
+                return event, seen
+
+
+@pytest.fixture
+def backend(default_model: Path):
+    recorder = Recorder()
+    backend = ModelBackend(default_model, recorder, n_ctx=1024)
+    backend.recorder = recorder
+    backend.start()
+    yield backend
+    backend.shutdown()
+
+
+PROMPT = (
+    "Doctor: How long have you had the cough?\nNote: Cough for six weeks.\nPatient: Six weeks.\n\n"
+    "Doctor: Do you smoke?\nNote: Smokes ten cigarettes a day.\nPatient:"
+)
+
+
+def test_reply_streams_token_by_token(backend):
+    backend.recorder.until(ModelReady)
+    rid = backend.submit(PROMPT, stop=STOP, max_tokens=24)
+    done, seen = backend.recorder.until(ReplyDone)
+    tokens = [e for e in seen if isinstance(e, ReplyToken)]
+    assert done.request_id == rid and not done.cancelled
+    assert len(tokens) >= 2
+    assert all(t.request_id == rid for t in tokens)
+    assert "".join(t.text for t in tokens) == done.text
+    assert "\nDoctor:" not in done.text  # the stop string ends the turn
+
+
+def test_cancel_stops_within_a_token(backend):
+    backend.recorder.until(ModelReady)
+    rid = backend.submit("Once upon a time", max_tokens=200, temperature=0.8)
+    first, _ = backend.recorder.until(ReplyToken)
+    backend.cancel(rid)
+    done, seen = backend.recorder.until(ReplyDone)
+    assert done.cancelled
+    assert done.completion_tokens <= 3  # the token in flight when Stop came, at most
+    # The backend still serves the next request.
+    rid2 = backend.submit(PROMPT, stop=STOP, max_tokens=8)
+    done2, _ = backend.recorder.until(ReplyDone)
+    assert done2.request_id == rid2 and not done2.cancelled
+
+
+def test_two_requests_back_to_back_are_answered_in_order(backend):
+    first = backend.submit(PROMPT, stop=STOP, max_tokens=8)
+    second = backend.submit(PROMPT + " Ten a day.\n\nDoctor: Any fever?\nPatient:", max_tokens=8)
+    done_a, _ = backend.recorder.until(ReplyDone)
+    done_b, _ = backend.recorder.until(ReplyDone)
+    assert (done_a.request_id, done_b.request_id) == (first, second)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_not_a_gguf_file_is_reported_and_left_alone(tmp_path):
+    bogus = tmp_path / "model.gguf"
+    bogus.write_bytes(b"<html>404 not found</html>" * 100)
+    before = _sha(bogus)
+    recorder = Recorder()
+    backend = ModelBackend(bogus, recorder)
+    backend.start()
+    failed, _ = recorder.until(ModelFailed)
+    assert isinstance(failed.error, ModelCorrupt)
+    assert str(bogus) in str(failed.error) and "GGUF" in str(failed.error)
+    rid = backend.submit("hello")
+    reply_failed, _ = recorder.until(ReplyFailed)  # requests fail cleanly; nothing hangs
+    assert reply_failed.request_id == rid
+    backend.shutdown()
+    assert _sha(bogus) == before
+
+
+def test_truncated_model_file_is_reported(tmp_path, assembled_model):
+    truncated = tmp_path / "truncated.gguf"
+    with assembled_model.open("rb") as src:
+        truncated.write_bytes(src.read(5_000_000))
+    recorder = Recorder()
+    backend = ModelBackend(truncated, recorder)
+    backend.start()
+    failed, _ = recorder.until(ModelFailed)
+    backend.shutdown()
+    assert isinstance(failed.error, ModelCorrupt)
+    assert str(truncated) in str(failed.error)
+
+
+def test_damaged_default_model_is_named_with_the_fix_and_not_overwritten(default_model):
+    default_model.unlink()  # break the hard link before changing bytes
+    with open(default_model.with_name(default_model.name + ".verified"), "w") as stamp:
+        stamp.write("{}")
+    default_model.write_bytes(b"GGUF" + b"\0" * 1000)
+    before = _sha(default_model)
+    with pytest.raises(ModelCorrupt) as info:
+        ensure_default_model(default_model.parent)
+    assert str(default_model) in str(info.value)
+    assert "Delete" in info.value.fix
+    assert _sha(default_model) == before
+
+
+def test_missing_default_model_is_assembled_on_first_use(tmp_path):
+    path = ensure_default_model(tmp_path / "models")
+    assert path.is_file() and path.stat().st_size > 200_000_000
+    assert not list(path.parent.glob("*.partial"))
