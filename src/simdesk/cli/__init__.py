@@ -1,0 +1,47 @@
+"""The ``simdesk`` command: the desktop app by default, sub-commands for headless work.
+
+Each sub-command group lives in its own module with a ``register(subparsers)`` function that
+adds its parser and sets ``handler`` (a function taking the parsed args, returning an exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+from simdesk import __version__
+from simdesk.core.errors import SimdeskError
+
+COMMAND_MODULES = ("simdesk.cli.cases",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="simdesk", description="Offline clinical case simulator.")
+    parser.add_argument("--version", action="version", version=f"simdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    gui = sub.add_parser("gui", help="start the desktop app (the default)")
+    gui.set_defaults(handler=_run_gui)
+    for name in COMMAND_MODULES:
+        import_module(name).register(sub)
+    return parser
+
+
+def _run_gui(_args: argparse.Namespace) -> int:
+    from simdesk.ui.app import run_gui
+
+    return run_gui()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = getattr(args, "handler", _run_gui)
+    try:
+        return handler(args)
+    except SimdeskError as exc:
+        print(f"simdesk: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
