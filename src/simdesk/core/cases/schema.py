@@ -113,6 +113,87 @@ class Vitals(StrictModel):
         return self
 
 
+VitalName = Literal[
+    "heart_rate", "systolic_bp", "diastolic_bp", "resp_rate", "spo2", "temperature_c"
+]
+
+ExamRegion = Literal[
+    "general", "head_neck", "eyes", "ent", "chest", "cardiovascular", "abdomen", "neurological",
+    "musculoskeletal", "skin", "genitourinary", "obstetric", "extremities",
+]  # fmt: skip
+
+Manoeuvre = Literal["inspection", "palpation", "percussion", "auscultation", "special"]
+
+
+class ExamFinding(StrictModel):
+    """An authored examination finding. Regions and manoeuvres not listed are normal."""
+
+    id: str = Field(pattern=SLUG)
+    region: ExamRegion
+    manoeuvre: Manoeuvre = "inspection"
+    name: str | None = None  # a named sign or test, e.g. "capillary refill", "Kernig's sign"
+    finding: str
+    cues: list[str] = []
+    critical: bool = False
+    source: str | None = None
+
+
+class Examination(StrictModel):
+    findings: list[ExamFinding] = []
+    # Per-region normal text for this patient, overriding the catalog's default normal finding.
+    normal: dict[ExamRegion, str] = {}
+
+
+class AnalyteResult(StrictModel):
+    analyte: str  # a catalog analyte key, e.g. "haemoglobin"
+    value: float | str
+    unit: str | None = None
+
+
+class InvestigationResult(StrictModel):
+    """The result of one catalog test for this patient. Tests not listed come back normal."""
+
+    code: str  # a catalog code, e.g. "FBC"; or a case-local code when ``name`` is given
+    name: str | None = None  # only for tests the catalog does not have
+    results: list[AnalyteResult] = []
+    report: str | None = None  # free text: imaging, microscopy, ECG
+    turnaround_minutes: int | None = Field(default=None, ge=0)
+    source: str | None = None
+
+
+class PhysiologyRule(StrictModel):
+    """How vitals change over simulated time.
+
+    ``drift``: every ``every_minutes`` from ``after_minute``, apply ``change`` - until any of
+    ``unless_given`` has been given (then the drift stops).
+    ``response``: once ``treatment`` is given, apply ``change`` spread evenly over
+    ``onset_minutes`` (0 = at once), at most ``max_times`` times if the treatment is repeated.
+    """
+
+    id: str = Field(pattern=SLUG)
+    kind: Literal["drift", "response"]
+    change: dict[VitalName, float] = Field(min_length=1)
+    every_minutes: int | None = Field(default=None, ge=1)
+    after_minute: float = Field(default=0, ge=0)
+    unless_given: list[str] = []
+    treatment: str | None = None
+    onset_minutes: int = Field(default=0, ge=0)
+    max_times: int = Field(default=1, ge=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> PhysiologyRule:
+        if self.kind == "drift" and self.every_minutes is None:
+            raise ValueError(f"drift rule {self.id!r} needs every_minutes")
+        if self.kind == "response" and self.treatment is None:
+            raise ValueError(f"response rule {self.id!r} needs a treatment")
+        return self
+
+
+class Physiology(StrictModel):
+    rules: list[PhysiologyRule] = []
+
+
 class Diagnosis(StrictModel):
     primary: str
     aliases: list[str] = []
@@ -120,10 +201,56 @@ class Diagnosis(StrictModel):
     must_not_miss: list[str] = []
 
 
+class ExpectedAction(StrictModel):
+    """Something the learner should do: any one of the listed treatment codes, in time."""
+
+    id: str = Field(pattern=SLUG)
+    description: str
+    any_of: list[str] = Field(min_length=1)  # treatment codes (catalog)
+    within_minutes: int | None = Field(default=None, ge=1)  # of simulated time
+    critical: bool = False
+
+
+class HarmfulAction(StrictModel):
+    id: str = Field(pattern=SLUG)
+    treatment: str  # a treatment code (catalog)
+    severity: Literal["harmful", "contraindicated"]
+    reason: str
+
+
+class Management(StrictModel):
+    expected_actions: list[ExpectedAction] = []
+    harmful_actions: list[HarmfulAction] = []
+
+
+RubricDomain = Literal[
+    "history", "examination", "investigations", "diagnosis", "management", "safety",
+    "communication",
+]  # fmt: skip
+
+
+class RubricItem(StrictModel):
+    """A scored item. Met when any (or all) of the referenced facts, exams, tests, actions are."""
+
+    id: str = Field(pattern=SLUG)
+    domain: RubricDomain
+    weight: float = Field(gt=0, le=10)
+    description: str
+    facts: list[str] = []  # fact ids asked about
+    exams: list[str] = []  # exam finding ids elicited
+    tests: list[str] = []  # catalog test codes ordered
+    actions: list[str] = []  # expected action ids done
+    diagnosis: bool = False  # met by a correct primary diagnosis
+    require: Literal["any", "all"] = "any"
+    teaching_point: str
+
+
 class AnswerKey(StrictModel):
     """What the learner is judged against. Never part of a model prompt."""
 
     diagnosis: Diagnosis
+    management: Management = Management()
+    rubric: list[RubricItem] = []
     key_points: list[str] = []
 
 
@@ -140,7 +267,10 @@ class Case(StrictModel):
     meta: Metadata
     patient: Patient
     facts: list[Fact] = Field(min_length=1)
-    vitals: Vitals
+    vitals: Vitals  # at the start of the encounter
+    examination: Examination = Examination()
+    investigations: list[InvestigationResult] = []
+    physiology: Physiology = Physiology()
     answer_key: AnswerKey
 
     @field_validator("facts")
