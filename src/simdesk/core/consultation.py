@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from simdesk.core.cases.schema import Case
 from simdesk.core.llm.guard import GuardedStream, ReplyGuard
-from simdesk.core.llm.prompt import STOP, PatientTranscript
+from simdesk.core.llm.prompt import STOP, PatientTranscript, PromptFormat, TranscriptFormat
 from simdesk.core.sim.session import Encounter, Event, Turn
 
 
@@ -37,11 +37,15 @@ class FinishedReply:
 class Consultation:
     case: Case
     seed: int = 0
+    prompt_format: PromptFormat = field(default_factory=TranscriptFormat)
+    context_tokens: int = 2048
     _saved: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self.encounter = Encounter(self.case, seed=self.seed)
-        self.transcript = PatientTranscript(self.case.patient_view())
+        self.transcript = PatientTranscript(
+            self.case.patient_view(), self.prompt_format, context_tokens=self.context_tokens
+        )
         key = self.case.answer_key.diagnosis
         self._forbidden = [key.primary, *key.aliases, *key.acceptable_differentials,
                            *key.must_not_miss]  # fmt: skip
@@ -54,7 +58,8 @@ class Consultation:
             turn.facts, persona_words=self._persona_words, forbidden_terms=self._forbidden
         )
         prompt = self.transcript.prompt_for(turn.question, turn.facts) if turn.facts else None
-        return PendingReply(turn, prompt, GuardedStream(guard, turn.authored_reply))
+        stream = GuardedStream(guard, turn.authored_reply)
+        return PendingReply(turn, prompt, stream, self.prompt_format.stop)
 
     def finish(self, pending: PendingReply, *, stopped: bool = False) -> FinishedReply:
         """Decide what is shown for the turn, log it, and extend the transcript."""

@@ -76,7 +76,9 @@ class EncounterPage(QWidget):
     def start(
         self, case: Case, backend: ModelBackend, persist: Callable[[list[Event]], None]
     ) -> None:
-        self.consultation = Consultation(case)
+        self.consultation = Consultation(
+            case, prompt_format=backend.prompt_format, context_tokens=backend.n_ctx
+        )
         self.backend = backend
         self.persist = persist
         p = case.patient

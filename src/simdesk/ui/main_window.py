@@ -18,7 +18,7 @@ from simdesk import __version__
 from simdesk.core.cases.library import CaseEntry, load_library
 from simdesk.core.errors import WrongPassphrase
 from simdesk.core.llm.backend import ModelBackend
-from simdesk.core.llm.model_files import ensure_default_model
+from simdesk.core.llm.registry import resolve_active_model
 from simdesk.core.paths import bundled_cases_dir, locations
 from simdesk.core.store.profiles import ProfileManager
 from simdesk.core.store.repository import LearnerStore
@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         self.bridge.done.connect(self.encounter.on_done)
         self.bridge.reply_failed.connect(self.encounter.on_failed)
         self.backend = ModelBackend(
-            lambda: ensure_default_model(self.locations.models), self.bridge.listener
+            lambda: resolve_active_model(self.locations), self.bridge.listener
         )
         if start_model:
             self.backend.start()

