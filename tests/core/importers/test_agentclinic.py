@@ -1,0 +1,139 @@
+"""The AgentClinic importer on the public sample and on records it has never seen."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simdesk.core.cases import load_case
+from simdesk.core.cases.agentclinic import (
+    CatalogIndex,
+    ImportReport,
+    import_agentclinic,
+    record_to_case,
+)
+from simdesk.core.cases.schema import Case
+from simdesk.core.paths import bundled_cases_dir
+
+SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "agentclinic"  # MIT, see LICENSE.txt
+SAMPLE_FILE = SAMPLE / "agentclinic_medqa_sample.jsonl"
+CATALOG = bundled_cases_dir() / "catalog" / "investigations.yaml"
+
+
+def _records() -> list[dict]:
+    return [json.loads(line) for line in SAMPLE_FILE.read_text().splitlines() if line.strip()]
+
+
+def test_every_sample_record_imports_and_validates(tmp_path):
+    report = import_agentclinic(SAMPLE_FILE, tmp_path, CATALOG)
+    assert report.skipped == []
+    assert len(report.written) == len(_records()) == 12
+    for path in report.written:
+        case = load_case(path)
+        assert case.meta.licence == "MIT"
+        assert all(f.source and f.source.startswith("Patient_Actor/") for f in case.facts)
+        assert all(
+            f.source.startswith("Physical_Examination_Findings/") for f in case.examination.findings
+        )
+        assert all(t.source.startswith("Test_Results/") for t in case.investigations)
+
+
+def test_sources_and_mappings_on_a_known_record(tmp_path):
+    report = ImportReport()
+    data = record_to_case(_records()[0], 1, CatalogIndex(CATALOG), report)
+    case = Case.model_validate(data)
+    assert case.answer_key.diagnosis.primary == "Myasthenia gravis"
+    assert (case.patient.age_years, case.patient.sex) == (35, "female")
+    assert (case.vitals.systolic_bp, case.vitals.heart_rate, case.vitals.temperature_c) == (
+        125, 72, 36.6,
+    )  # fmt: skip
+    social = [f for f in case.facts if f.source == "Patient_Actor/Social_History"]
+    assert any("do you smoke" in f.cues for f in social)
+    cranial = next(f for f in case.examination.findings if "Cranial" in (f.name or ""))
+    assert cranial.region == "neurological"
+    assert cranial.source == "Physical_Examination_Findings/Neurological_Examination/Cranial_Nerves"
+    # The diagnosis is in the answer key only, never in what the patient may say.
+    view = case.patient_view().model_dump_json().lower()
+    assert "myasthenia" not in view
+
+
+def _synthetic(record: dict) -> dict:
+    osce = record["OSCE_Examination"]
+    osce["Test_Results"] = {
+        "Chest_X-Ray": {"Findings": "Right lower lobe consolidation"},
+        "Chest_Radiograph": "No effusion",
+        "CBC": {"WBC": "15.2 x10^9/L", "Hemoglobin": "9.1 g/dL", "Platelets": "Normal"},
+        "Blood_Tests": {"Creatinine": "Elevated", "Sodium": "131 mmol/L"},
+        "Quantum_Flux_Scan": {"Findings": "Unremarkable"},
+    }
+    osce["Physical_Examination_Findings"]["Hepatobiliary_Exam"] = {"Palpation": "Liver 3 cm"}
+    osce["Physical_Examination_Findings"]["Aura_Reading"] = "Calm"
+    return record
+
+
+def test_free_form_keys_map_to_catalog_codes_or_stay_playable(tmp_path):
+    report = ImportReport()
+    record = _synthetic(copy.deepcopy(_records()[0]))
+    case = Case.model_validate(record_to_case(record, 7, CatalogIndex(CATALOG), report))
+    by_code = {t.code: t for t in case.investigations}
+    assert by_code["CXR"].source in ("Test_Results/Chest_X-Ray", "Test_Results")
+    assert "consolidation" in by_code["CXR"].report and "No effusion" in by_code["CXR"].report
+    assert by_code["FBC"].source == "Test_Results/CBC"
+    analytes = {r.analyte: r.value for r in by_code["FBC"].results}
+    assert analytes == {"wbc": 15.2, "haemoglobin": 9.1}  # "Normal" stays in the report text
+    assert "Platelets: Normal" in by_code["FBC"].report
+    assert {r.analyte for r in by_code["UE"].results} == {"sodium"}
+    assert by_code["QUANTUM_FLUX_SCAN"].name == "Quantum Flux Scan"
+    assert any("Quantum_Flux_Scan" in line for line in report.unmapped)
+    liver = next(f for f in case.examination.findings if f.finding == "Liver 3 cm")
+    assert (liver.region, liver.manoeuvre) == ("abdomen", "palpation")
+    aura = next(f for f in case.examination.findings if f.finding == "Calm")
+    assert aura.region == "general" and aura.name == "Aura Reading"
+    assert any("Aura_Reading" in line for line in report.unmapped)
+
+
+def test_broken_lines_are_reported_and_do_not_stop_the_rest(tmp_path):
+    lines = SAMPLE_FILE.read_text().splitlines()[:3]
+    bad = tmp_path / "mixed.jsonl"
+    bad.write_text("\n".join([lines[0], "{not json", json.dumps({"other": 1}), lines[1]]) + "\n")
+    report = import_agentclinic(bad, tmp_path / "out", CATALOG)
+    assert len(report.written) == 2
+    assert [s.split(":")[0] for s in report.skipped] == ["line 2", "line 3"]
+
+
+def test_existing_case_files_are_never_overwritten(tmp_path):
+    first = import_agentclinic(SAMPLE_FILE, tmp_path, CATALOG)
+    target = first.written[0]
+    target.write_text("# edited by an instructor\n" + target.read_text())
+    again = import_agentclinic(SAMPLE_FILE, tmp_path, CATALOG)
+    assert again.written == [] and len(again.skipped) == 12
+    assert target.read_text().startswith("# edited by an instructor")
+
+
+_key = st.from_regex(r"[A-Z][a-z]{2,8}(_[A-Za-z]{2,8}){0,2}", fullmatch=True)
+_leaf = st.one_of(st.text(min_size=1, max_size=40), st.just("Not provided"), st.integers(0, 300))
+_tree = st.recursive(
+    _leaf, lambda kids: st.dictionaries(_key, kids, min_size=1, max_size=4), max_leaves=8
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    exam=st.dictionaries(_key, _tree, max_size=4),
+    tests=st.dictionaries(_key, _tree, max_size=4),
+    demographics=st.sampled_from(["70-year-old man", "2-week-old girl", "Adult", "teenager"]),
+)
+def test_unseen_record_shapes_import_to_valid_cases(exam, tests, demographics):
+    record = copy.deepcopy(_records()[1])
+    osce = record["OSCE_Examination"]
+    osce["Patient_Actor"]["Demographics"] = demographics
+    osce["Physical_Examination_Findings"] = {"Vital_Signs": {"Heart_Rate": "88"}, **exam}
+    osce["Test_Results"] = tests
+    data = record_to_case(record, 99, CatalogIndex(CATALOG), ImportReport())
+    case = Case.model_validate(yaml.safe_load(yaml.safe_dump(data)))
+    assert case.facts and case.answer_key.diagnosis.primary
