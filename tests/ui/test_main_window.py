@@ -21,9 +21,16 @@ def window(qtbot, default_model):
     win.close()
 
 
+def _open_dialog(qtbot, win):
+    win.ask_for_profile()  # the profile list is read on the db thread
+    qtbot.waitUntil(lambda: win.profile_dialog is not None and win.profile_dialog.isVisible())
+    return win.profile_dialog
+
+
 def _create_profile(qtbot, win, name="Amina K."):
-    dialog = win.ask_for_profile()
-    assert dialog.creating
+    """A site's first run: the first profile is the instructor's."""
+    dialog = _open_dialog(qtbot, win)
+    assert dialog.mode == "setup"
     qtbot.keyClicks(dialog.name_edit, name)
     qtbot.keyClicks(dialog.passphrase_edit, PASSPHRASE)
     qtbot.keyClicks(dialog.confirm_edit, PASSPHRASE)
@@ -66,7 +73,7 @@ def test_first_start_play_a_case_and_store_the_attempt(qtbot, window, screenshot
     qtbot.waitUntil(win.db.idle, timeout=10_000)
     win.close()
 
-    store = ProfileManager(win.locations.profiles).unlock("Amina K.", PASSPHRASE)
+    store = ProfileManager.for_locations(win.locations).unlock("Amina K.", PASSPHRASE)
     [attempt] = store.attempts()
     assert attempt.case_id == "pulmonary-tb-miner" and attempt.ended_at is not None
     events = store.events(attempt.id)
@@ -102,9 +109,13 @@ def test_stop_cancels_a_reply(qtbot, window):
 @pytest.mark.model
 def test_wrong_passphrase_shows_a_clear_message(qtbot, window):
     win = window
-    ProfileManager(win.locations.profiles).create("Baraka", PASSPHRASE).close()
-    dialog = win.ask_for_profile()
+    manager = ProfileManager.for_locations(win.locations)
+    manager.setup_instructor("Teacher", PASSPHRASE).close()
+    manager.create("Baraka", PASSPHRASE, manager.unlock_instructor(PASSPHRASE)).close()
+    manager.close()
+    dialog = _open_dialog(qtbot, win)
     assert not dialog.creating
+    dialog.name_box.setCurrentText("Baraka")
     qtbot.keyClicks(dialog.passphrase_edit, "not the passphrase")
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: "not correct" in dialog.error_label.text(), timeout=30_000)

@@ -13,7 +13,7 @@ from importlib import import_module
 from simdesk import __version__
 from simdesk.core.errors import SimdeskError
 
-COMMAND_MODULES = ("simdesk.cli.cases",)
+COMMAND_MODULES = ("simdesk.cli.cases", "simdesk.cli.profiles")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -16,16 +17,19 @@ from PySide6.QtWidgets import (
 
 from simdesk import __version__
 from simdesk.core.cases.library import CaseEntry, load_library
-from simdesk.core.errors import WrongPassphrase
 from simdesk.core.llm.backend import ModelBackend
 from simdesk.core.llm.registry import resolve_active_model
 from simdesk.core.paths import bundled_cases_dir, locations
+from simdesk.core.store.autolock import IdleLock
 from simdesk.core.store.profiles import ProfileManager
 from simdesk.core.store.repository import LearnerStore
 from simdesk.ui.case_list import CaseListPage
 from simdesk.ui.encounter import EncounterPage
-from simdesk.ui.profile_dialog import ProfileDialog
+from simdesk.ui.profile_dialog import CREATE, SETUP, ProfileDialog, ProfileRequest
 from simdesk.ui.workers import DbExecutor, ModelBridge, describe_error
+
+IDLE_CHECK_MS = 15_000
+ACTIVITY_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
 
 
 class MessageBar(QWidget):
@@ -59,7 +63,7 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
         self.setMinimumSize(800, 560)
         self.locations = locations().ensure()
-        self.profiles = ProfileManager(self.locations.profiles)
+        self.profiles = ProfileManager.for_locations(self.locations)  # no disk work until used
         self.store: LearnerStore | None = None
         self.profile_name = ""
         self.db = DbExecutor(on_error=self.show_error)
@@ -99,39 +103,89 @@ class MainWindow(QMainWindow):
         self.case_list.set_entries(self.entries)
         self.profile_dialog: ProfileDialog | None = None
         self._attempt = None
+        self.idle = IdleLock(0)
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setInterval(IDLE_CHECK_MS)
+        self.idle_timer.timeout.connect(self._check_idle)
+        self.lock_button = QPushButton("Lock")
+        self.lock_button.setEnabled(False)
+        self.lock_button.clicked.connect(self.lock)
+        self.statusBar().addPermanentWidget(self.lock_button)
 
     # -- profile --------------------------------------------------------------------------
 
-    def ask_for_profile(self) -> ProfileDialog:
-        """Open the create/unlock dialog (non-blocking); the slow work runs on the db thread."""
-        names = [p.name for p in self.profiles.list()]
+    def ask_for_profile(self) -> None:
+        """List the profiles on the db thread, then open the sign-in dialog (non-blocking)."""
+        self.db.run(
+            lambda: [p.name for p in self.profiles.list()],
+            on_done=self._show_profile_dialog,
+            on_error=self.show_error,
+        )
+
+    def _show_profile_dialog(self, names: list[str]) -> None:
         self.profile_dialog = ProfileDialog(names, self)
         self.profile_dialog.submitted.connect(self._profile_submitted)
         self.profile_dialog.rejected.connect(self.close)
         self.profile_dialog.open()
-        return self.profile_dialog
 
-    def _profile_submitted(self, name: str, passphrase: str, creating: bool) -> None:
-        action = self.profiles.create if creating else self.profiles.unlock
+    def _profile_submitted(self, request: ProfileRequest) -> None:
+        profiles = self.profiles
+
+        def sign_in() -> tuple[LearnerStore, float]:
+            if request.mode == SETUP:
+                store = profiles.setup_instructor(request.name, request.passphrase)
+            elif request.mode == CREATE:
+                instructor = profiles.unlock_instructor(request.instructor_passphrase)
+                store = profiles.create(request.name, request.passphrase, instructor)
+            else:
+                store = profiles.unlock(request.name, request.passphrase)
+            return store, profiles.auto_lock_minutes()
+
         self.db.run(
-            lambda: action(name, passphrase),
-            on_done=lambda store: self._unlocked(name, store),
+            sign_in,
+            on_done=lambda result: self._unlocked(request.name, *result),
             on_error=self._unlock_failed,
         )
 
-    def _unlocked(self, name: str, store: LearnerStore) -> None:
+    def _unlocked(self, name: str, store: LearnerStore, auto_lock_minutes: float) -> None:
         self.store = store
         self.profile_name = name
         self.statusBar().showMessage(f"Signed in as {name}")
+        self.lock_button.setEnabled(True)
+        self.idle = IdleLock(auto_lock_minutes)
+        QApplication.instance().installEventFilter(self)
+        self.idle_timer.start()
         if self.profile_dialog is not None:
             self.profile_dialog.rejected.disconnect(self.close)
             self.profile_dialog.accept()
 
     def _unlock_failed(self, exc: Exception) -> None:
         if self.profile_dialog is not None:
-            self.profile_dialog.show_error(
-                str(exc) if isinstance(exc, WrongPassphrase) else describe_error(exc)
-            )
+            self.profile_dialog.show_error(describe_error(exc))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Any key press, click or scroll counts as activity for the auto-lock."""
+        if event.type() in ACTIVITY_EVENTS:
+            self.idle.touch()
+        return False
+
+    def _check_idle(self) -> None:
+        if self.store is not None and self.idle.expired:
+            self.lock()
+
+    def lock(self) -> None:
+        """Close the profile (ending any encounter first) and ask for a passphrase again."""
+        if self.store is None:
+            return
+        if self.pages.currentWidget() is self.encounter:
+            self.encounter.end_button.click()
+        store, self.store, self.profile_name = self.store, None, ""
+        self.db.run(store.close)
+        self.idle_timer.stop()
+        QApplication.instance().removeEventFilter(self)
+        self.lock_button.setEnabled(False)
+        self.statusBar().showMessage("Locked")
+        self.ask_for_profile()
 
     # -- model ----------------------------------------------------------------------------
 
@@ -169,9 +223,12 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.case_list)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.idle_timer.stop()
+        QApplication.instance().removeEventFilter(self)
         self.backend.shutdown()
         store = self.store
         if store is not None:
             self.db.run(store.close)
+        self.db.run(self.profiles.close)
         self.db.shutdown()
         super().closeEvent(event)

@@ -1,6 +1,12 @@
-"""First start and unlock: create a learner profile with a passphrase, or unlock an existing one."""
+"""Sign-in dialog: set up the instructor at first run, unlock a profile, or add a learner.
+
+The dialog only collects what was typed and emits it; the caller does the slow work (key
+derivation, opening the database) on the database thread and reports back.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -10,82 +16,125 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
 )
 
 from simdesk.core.store.profiles import MIN_PASSPHRASE
 
+SETUP, UNLOCK, CREATE = "setup", "unlock", "create"
+
+INTROS = {
+    SETUP: "Welcome to simdesk. Set up this computer: you are its instructor. You will create "
+    "the learners' profiles and can reset a learner's forgotten passphrase. Choose a passphrase "
+    f"of at least {MIN_PASSPHRASE} characters - a few words you will remember. Nobody can reset "
+    "the instructor's passphrase, so keep it safe.",
+    UNLOCK: "Choose your profile and type your passphrase.",
+    CREATE: "New learner profile. The learner types their own passphrase (at least "
+    f"{MIN_PASSPHRASE} characters); the instructor confirms with theirs. Nobody can read the "
+    "learner's progress without one of them.",
+}
+TITLES = {SETUP: "Set up simdesk", UNLOCK: "Unlock your profile", CREATE: "New learner profile"}
+BUTTONS = {SETUP: "Set up", UNLOCK: "Unlock", CREATE: "Create profile"}
+
+
+@dataclass(frozen=True)
+class ProfileRequest:
+    mode: str
+    name: str
+    passphrase: str
+    instructor_passphrase: str = ""
+
 
 class ProfileDialog(QDialog):
-    """Asks for a profile and passphrase. Emits ``submitted``; the caller does the slow work."""
+    """Asks for a profile and passphrase. Emits ``submitted`` with a :class:`ProfileRequest`."""
 
-    submitted = Signal(str, str, bool)  # name, passphrase, creating
+    submitted = Signal(object)
 
     def __init__(self, profile_names: list[str], parent=None) -> None:
         super().__init__(parent)
-        self.creating = not profile_names
-        self.setWindowTitle("Create your profile" if self.creating else "Unlock your profile")
         self.setModal(True)
         layout = QVBoxLayout(self)
-        intro = QLabel(
-            "Welcome to simdesk. Your progress is kept encrypted on this computer. Choose a "
-            f"name and a passphrase of at least {MIN_PASSPHRASE} characters - a few words you "
-            "will remember. Nobody can read your progress without it."
-            if self.creating
-            else "Choose your profile and type your passphrase."
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        if self.creating:
-            self.name_edit = QLineEdit()
-            self.name_edit.setPlaceholderText("e.g. Amina K.")
-            form.addRow("Your name:", self.name_edit)
-        else:
-            self.name_box = QComboBox()
-            self.name_box.addItems(profile_names)
-            form.addRow("Profile:", self.name_box)
-        self.passphrase_edit = QLineEdit()
-        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow("Passphrase:", self.passphrase_edit)
-        if self.creating:
-            self.confirm_edit = QLineEdit()
-            self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
-            form.addRow("Repeat it:", self.confirm_edit)
-        layout.addLayout(form)
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.intro.setMinimumWidth(440)
+        layout.addWidget(self.intro)
+        self.form = QFormLayout()
+        self.name_box = QComboBox()
+        self.name_box.addItems(profile_names)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("e.g. Amina K.")
+        self.passphrase_edit = self._secret()
+        self.confirm_edit = self._secret()
+        self.instructor_edit = self._secret()
+        self.form.addRow("Profile:", self.name_box)
+        self.form.addRow("Name:", self.name_edit)
+        self.form.addRow("Passphrase:", self.passphrase_edit)
+        self.form.addRow("Repeat it:", self.confirm_edit)
+        self.form.addRow("Instructor passphrase:", self.instructor_edit)
+        layout.addLayout(self.form)
         self.error_label = QLabel()
         self.error_label.setObjectName("dialogError")
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #a40000;")
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
-            "Create profile" if self.creating else "Unlock"
+        self.switch_button = QPushButton()
+        self.buttons.addButton(self.switch_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.switch_button.clicked.connect(
+            lambda: self.set_mode(CREATE if self.mode == UNLOCK else UNLOCK)
         )
         self.buttons.accepted.connect(self._submit)
         layout.addWidget(self.buttons)
-        intro.setMinimumWidth(440)
+        self.set_mode(UNLOCK if profile_names else SETUP)
+
+    @staticmethod
+    def _secret() -> QLineEdit:
+        edit = QLineEdit()
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        return edit
+
+    @property
+    def creating(self) -> bool:
+        return self.mode != UNLOCK
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.setWindowTitle(TITLES[mode])
+        self.intro.setText(INTROS[mode])
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(BUTTONS[mode])
+        self.form.setRowVisible(self.name_box, mode == UNLOCK)
+        self.form.setRowVisible(self.name_edit, mode != UNLOCK)
+        self.form.setRowVisible(self.confirm_edit, mode != UNLOCK)
+        self.form.setRowVisible(self.instructor_edit, mode == CREATE)
+        self.switch_button.setVisible(mode != SETUP)
+        self.switch_button.setText("New learner profile…" if mode == UNLOCK else "Back to sign-in")
+        self.error_label.clear()
         self.adjustSize()
 
     def name(self) -> str:
-        return self.name_edit.text().strip() if self.creating else self.name_box.currentText()
+        return self.name_box.currentText() if self.mode == UNLOCK else self.name_edit.text().strip()
 
     def _submit(self) -> None:
         passphrase = self.passphrase_edit.text()
         if self.creating:
             if not self.name():
-                return self.show_error("Please type your name.")
+                return self.show_error("Please type a name.")
             if len(passphrase) < MIN_PASSPHRASE:
                 return self.show_error(f"Use at least {MIN_PASSPHRASE} characters.")
             if passphrase != self.confirm_edit.text():
                 return self.show_error("The two passphrases are not the same.")
+        if self.mode == CREATE and not self.instructor_edit.text():
+            return self.show_error("The instructor types their passphrase to add a learner.")
         self.set_busy(True)
-        self.submitted.emit(self.name(), passphrase, self.creating)
+        self.submitted.emit(
+            ProfileRequest(self.mode, self.name(), passphrase, self.instructor_edit.text())
+        )
 
     def set_busy(self, busy: bool) -> None:
         self.buttons.setEnabled(not busy)
         if busy:
-            self.error_label.setText("Unlocking…" if not self.creating else "Creating…")
+            self.error_label.setText("Unlocking…" if self.mode == UNLOCK else "Creating…")
 
     def show_error(self, message: str) -> None:
         self.set_busy(False)

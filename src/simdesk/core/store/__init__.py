@@ -1,6 +1,7 @@
 """The encrypted learner store: a SQLCipher database per profile, its key sealed by a passphrase."""
 
-from simdesk.core.store.profiles import ProfileManager
+from simdesk.core.store.autolock import IdleLock
+from simdesk.core.store.profiles import InstructorSession, ProfileManager, UnlockDelayed
 from simdesk.core.store.repository import LearnerStore
 
-__all__ = ["LearnerStore", "ProfileManager"]
+__all__ = ["IdleLock", "InstructorSession", "LearnerStore", "ProfileManager", "UnlockDelayed"]

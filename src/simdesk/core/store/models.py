@@ -1,4 +1,8 @@
-"""Tables of a learner's database: attempts at cases and the events of each attempt."""
+"""Tables of a learner's database: attempts at cases, their events, the profile's identity.
+
+The schema is made by the Alembic revisions in ``migrations/versions``; a change here needs a new
+revision (``tests/core/store/test_migrations.py`` checks that they agree).
+"""
 
 from __future__ import annotations
 
@@ -37,3 +41,15 @@ class AttemptEvent(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     attempt: Mapped[Attempt] = relationship(back_populates="events")
+
+
+class ProfileIdentity(Base):
+    """One row: who this copy of the profile is for sync. A restored copy gets new ids."""
+
+    __tablename__ = "profile_identity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sync_id: Mapped[str] = mapped_column(String(36))
+    device_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    restored_from: Mapped[str | None] = mapped_column(String(36), nullable=True)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from simdesk.core.sim.session import Event
-from simdesk.core.store.models import Attempt, AttemptEvent, Base
+from simdesk.core.store.db import translate_errors
+from simdesk.core.store.migrate import upgrade
+from simdesk.core.store.models import Attempt, AttemptEvent, ProfileIdentity
 
 
 def _now() -> datetime:
@@ -34,18 +40,37 @@ class AttemptSummary:
     events: int
 
 
+@dataclass(frozen=True)
+class Identity:
+    sync_id: str
+    device_id: str
+    restored_from: str | None
+
+
 class LearnerStore:
-    """The learner's attempts and their events, in the profile's encrypted database."""
+    """The learner's attempts and their events, in the profile's encrypted database.
+
+    Opening brings the schema up to date with the packaged migrations. Every failure of the
+    database or the disk is raised as a :class:`StoreError` naming the file.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        Base.metadata.create_all(engine)
+        self.path = Path(engine.url.database or "")
+        with translate_errors(self.path, "update the schema of"):
+            upgrade(engine, "learner")
 
     def close(self) -> None:
         self.engine.dispose()
 
+    @contextlib.contextmanager
+    def _session(self, doing: str) -> Iterator[Session]:
+        """A transaction whose database errors come out as a :class:`StoreError`."""
+        with translate_errors(self.path, doing), Session(self.engine) as session, session.begin():
+            yield session
+
     def start_attempt(self, case_id: str, case_version: str) -> int:
-        with Session(self.engine) as session, session.begin():
+        with self._session("save to") as session:
             attempt = Attempt(case_id=case_id, case_version=case_version, started_at=_now())
             session.add(attempt)
             session.flush()
@@ -53,7 +78,7 @@ class LearnerStore:
 
     def append_events(self, attempt_id: int, events: list[Event]) -> None:
         """Store engine events in one transaction: all of them or, after a crash, none."""
-        with Session(self.engine) as session, session.begin():
+        with self._session("save to") as session:
             session.add_all(
                 AttemptEvent(
                     attempt_id=attempt_id, seq=event.seq, kind=event.kind,
@@ -66,11 +91,11 @@ class LearnerStore:
             )  # fmt: skip
 
     def end_attempt(self, attempt_id: int) -> None:
-        with Session(self.engine) as session, session.begin():
+        with self._session("save to") as session:
             session.get_one(Attempt, attempt_id).ended_at = _now()
 
     def attempts(self) -> list[AttemptSummary]:
-        with Session(self.engine) as session:
+        with self._session("read") as session:
             rows = session.scalars(select(Attempt).order_by(Attempt.id)).all()
             return [
                 AttemptSummary(a.id, a.case_id, a.started_at, a.ended_at, len(a.events))
@@ -78,10 +103,23 @@ class LearnerStore:
             ]
 
     def events(self, attempt_id: int) -> list[StoredEvent]:
-        with Session(self.engine) as session:
+        with self._session("read") as session:
             rows = session.scalars(
                 select(AttemptEvent)
                 .where(AttemptEvent.attempt_id == attempt_id)
                 .order_by(AttemptEvent.seq)
             ).all()
             return [StoredEvent(r.seq, r.kind, r.sim_minute, r.text, dict(r.data)) for r in rows]
+
+    def identity(self) -> Identity:
+        with self._session("read") as session:
+            row = session.get_one(ProfileIdentity, 1)
+            return Identity(row.sync_id, row.device_id, row.restored_from)
+
+    def take_new_identity(self) -> Identity:
+        """Give this copy new sync and device ids (after a restore), remembering the old one."""
+        with self._session("save to") as session:
+            row = session.get_one(ProfileIdentity, 1)
+            row.restored_from = row.sync_id
+            row.sync_id, row.device_id = str(uuid.uuid4()), str(uuid.uuid4())
+        return self.identity()

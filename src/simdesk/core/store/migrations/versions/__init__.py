@@ -1,0 +1,1 @@
+"""Revision files: ``learner_NNNN_*.py`` and ``device_NNNN_*.py``."""
