@@ -13,7 +13,12 @@ from importlib import import_module
 from simdesk import __version__
 from simdesk.core.errors import SimdeskError
 
-COMMAND_MODULES = ("simdesk.cli.cases", "simdesk.cli.profiles")
+COMMAND_MODULES = (
+    "simdesk.cli.cases",
+    "simdesk.cli.profiles",
+    "simdesk.cli.models",
+    "simdesk.cli.doctor",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""The default model, for real, on the CPU: streaming, stopping, and bad model files."""
+"""The default model, for real, on the CPU: streaming, stopping, prefix reuse, bad model files."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from simdesk.core.errors import ModelCorrupt
+from simdesk.core.errors import ModelCorrupt, ModelMissing
 from simdesk.core.llm.backend import (
     ModelBackend,
     ModelFailed,
     ModelReady,
     ReplyDone,
     ReplyFailed,
+    ReplyReading,
     ReplyToken,
 )
 from simdesk.core.llm.model_files import ensure_default_model
@@ -81,6 +82,48 @@ def test_cancel_stops_within_a_token(backend):
     assert done2.request_id == rid2 and not done2.cancelled
 
 
+def test_stop_strings_end_the_reply(backend):
+    rid = backend.submit("1, 2, 3, 4, 5,", stop=(", 9",), max_tokens=40, temperature=0.0)
+    done, _ = backend.recorder.until(ReplyDone)
+    assert done.request_id == rid and not done.cancelled
+    assert "8" in done.text and "9" not in done.text  # greedy counting, cut before ", 9"
+
+
+def test_second_turn_evaluates_only_the_new_tokens(backend):
+    backend.recorder.until(ModelReady)
+    backend.submit(PROMPT, stop=STOP, max_tokens=12, temperature=0.0)
+    first, _ = backend.recorder.until(ReplyDone)
+    assert first.evaluated_tokens == first.prompt_tokens  # a cold cache reads everything
+    follow_up = PROMPT + first.text + "\n\nDoctor: Any fever at night?\nNote: No fever.\nPatient:"
+    backend.submit(follow_up, stop=STOP, max_tokens=12, temperature=0.0)
+    second, _ = backend.recorder.until(ReplyDone)
+    new_tokens = second.prompt_tokens - first.prompt_tokens
+    assert 0 < second.evaluated_tokens <= new_tokens  # the shared prefix came from the cache
+
+
+def test_a_request_while_another_runs_waits_its_turn(backend):
+    backend.recorder.until(ModelReady)
+    running = backend.submit("Once upon a time", max_tokens=20, temperature=0.0)
+    backend.recorder.until(ReplyToken)
+    queued = backend.submit(PROMPT, stop=STOP, max_tokens=8)
+    done_a, seen_a = backend.recorder.until(ReplyDone)
+    done_b, seen_b = backend.recorder.until(ReplyDone)
+    assert (done_a.request_id, done_b.request_id) == (running, queued)
+    assert not any(getattr(e, "request_id", None) == queued for e in seen_a)  # nothing interleaved
+    assert isinstance(seen_b[0], ReplyReading) and seen_b[0].request_id == queued
+
+
+def test_a_request_cancelled_while_queued_never_runs(backend):
+    backend.recorder.until(ModelReady)
+    running = backend.submit("Once upon a time", max_tokens=20, temperature=0.0)
+    queued = backend.submit(PROMPT, stop=STOP, max_tokens=8)
+    backend.cancel(queued)
+    backend.recorder.until(ReplyDone)
+    done, seen = backend.recorder.until(ReplyDone)
+    assert done.request_id == queued and done.cancelled and done.text == ""
+    assert not any(isinstance(e, ReplyToken) for e in seen) and running != queued
+
+
 def test_two_requests_back_to_back_are_answered_in_order(backend):
     first = backend.submit(PROMPT, stop=STOP, max_tokens=8)
     second = backend.submit(PROMPT + " Ten a day.\n\nDoctor: Any fever?\nPatient:", max_tokens=8)
@@ -120,7 +163,17 @@ def test_truncated_model_file_is_reported(tmp_path, assembled_model):
     failed, _ = recorder.until(ModelFailed)
     backend.shutdown()
     assert isinstance(failed.error, ModelCorrupt)
-    assert str(truncated) in str(failed.error)
+    assert str(truncated) in str(failed.error) and "truncated" in failed.error.what
+
+
+def test_missing_model_file_is_reported_with_its_path(tmp_path):
+    recorder = Recorder()
+    backend = ModelBackend(tmp_path / "absent.gguf", recorder)
+    backend.start()
+    failed, _ = recorder.until(ModelFailed)
+    backend.shutdown()
+    assert isinstance(failed.error, ModelMissing)
+    assert "absent.gguf" in failed.error.what and failed.error.fix
 
 
 def test_damaged_default_model_is_named_with_the_fix_and_not_overwritten(default_model):

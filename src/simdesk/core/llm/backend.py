@@ -236,7 +236,7 @@ class ModelBackend:
             sampled += 1
             return self._is_cancelled(rid)
 
-        evaluated_before = _prompt_tokens_evaluated(llama)
+        llama_cpp.llama_perf_context_reset(llama.ctx)
         started = time.perf_counter()
         first = last = 0.0
         pieces: list[str] = []
@@ -252,20 +252,14 @@ class ModelBackend:
                 first = first or last
                 pieces.append(text)
                 self._emit(ReplyToken(rid, text))
-        evaluated = _prompt_tokens_evaluated(llama) - evaluated_before
+        # llama.cpp's own count of the prompt tokens it read (it reports at least 1).
+        evaluated = llama_cpp.llama_perf_context(llama.ctx).n_p_eval
         self._emit(
             ReplyDone(
                 rid, "".join(pieces), self._is_cancelled(rid), prompt_tokens, sampled, first,
                 evaluated, last - first,
             )
         )  # fmt: skip
-
-
-def _prompt_tokens_evaluated(llama) -> int:
-    """llama.cpp's own count of prompt tokens it has evaluated in this context."""
-    import llama_cpp
-
-    return llama_cpp.llama_perf_context(llama.ctx).n_p_eval
 
 
 def load_llama(path: Path, *, n_ctx: int, n_threads: int):

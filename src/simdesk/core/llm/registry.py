@@ -349,13 +349,6 @@ def verify_models(locations: Locations) -> list[tuple[ModelEntry, ModelError | N
     results: list[tuple[ModelEntry, ModelError | None]] = []
     for entry in load_registry(locations).entries:
         try:
-            path = model_path(entry, locations)
-            if entry.package and not path.exists():
-                raise ModelMissing(
-                    f"The default model has not been assembled yet ({path}).",
-                    "It is built from its package on first start; or run `simdesk doctor`.",
-                    path=path,
-                )
             read_gguf_info(ensure_model_file(entry, locations))
             results.append((entry, None))
         except ModelError as exc:
