@@ -7,9 +7,10 @@ no field for the answer key, is ever handed to prompt building.
 
 from __future__ import annotations
 
+import typing
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SLUG = r"^[a-z0-9][a-z0-9_\-]*$"
 
@@ -117,12 +118,22 @@ VitalName = Literal[
     "heart_rate", "systolic_bp", "diastolic_bp", "resp_rate", "spo2", "temperature_c"
 ]
 
+# The physiological limits of each vital sign: ``(low, high)``, read from :class:`Vitals`.
+VITAL_LIMITS: dict[str, tuple[float, float]] = {
+    name: (
+        next(m.ge for m in info.metadata if hasattr(m, "ge")),
+        next(m.le for m in info.metadata if hasattr(m, "le")),
+    )
+    for name, info in Vitals.model_fields.items()
+}
+
 ExamRegion = Literal[
     "general", "head_neck", "eyes", "ent", "chest", "cardiovascular", "abdomen", "neurological",
     "musculoskeletal", "skin", "genitourinary", "obstetric", "extremities",
 ]  # fmt: skip
 
 Manoeuvre = Literal["inspection", "palpation", "percussion", "auscultation", "special"]
+MANOEUVRE_ORDER: tuple[str, ...] = typing.get_args(Manoeuvre)
 
 
 class ExamFinding(StrictModel):
@@ -263,6 +274,8 @@ class PatientView(StrictModel):
 
 
 class Case(StrictModel):
+    """One case. Cross-references (ids, catalog codes, units) are checked by ``validate``."""
+
     schema_version: Literal[1]
     meta: Metadata
     patient: Patient
@@ -272,16 +285,6 @@ class Case(StrictModel):
     investigations: list[InvestigationResult] = []
     physiology: Physiology = Physiology()
     answer_key: AnswerKey
-
-    @field_validator("facts")
-    @classmethod
-    def _unique_fact_ids(cls, facts: list[Fact]) -> list[Fact]:
-        seen: set[str] = set()
-        for fact in facts:
-            if fact.id in seen:
-                raise ValueError(f"duplicate fact id {fact.id!r}")
-            seen.add(fact.id)
-        return facts
 
     def patient_view(self) -> PatientView:
         return PatientView(patient=self.patient, facts=tuple(self.facts), setting=self.meta.setting)

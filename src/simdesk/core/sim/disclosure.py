@@ -2,11 +2,17 @@
 
 Precision first: a question that matches nothing well enough discloses nothing, and the patient
 says an authored "I'm not sure" line instead of anything a model might invent.
+
+Text is reduced to *terms*: words less stop words, folded through a lexicon of everyday,
+clinical and abbreviated words (``sob`` -> ``breath``, ``phlegm`` -> ``sputum``), stemmed.
+Facts are retrieved by IDF-weighted overlap with their cues and content.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -19,32 +25,140 @@ STOPWORDS = frozenset(
     of on or our please she so some tell than that the their them then there these they this
     those to us was we were what when where which who whom why will with would you your
     yours ever recently today now just also much many very really currently still okay ok
-    well right sir madam mr mrs""".split()
+    well right sir madam mr mrs u ur ya ye yr uve youve you've you're ive i've pls plz
+    like mean kind sort thing things lot bit else other give take get""".split()
 )
 
-# A few everyday <-> clinical equivalences; the case-engine issue grows this into a lexicon.
-SYNONYMS = {
-    "phlegm": "sputum", "mucus": "sputum", "spit": "sputum", "haemoptysis": "blood",
-    "hemoptysis": "blood", "breathless": "breath", "sob": "breath", "dyspnoea": "breath",
-    "dyspnea": "breath", "breathing": "breath", "tb": "tuberculosis", "meds": "medicine",
-    "medication": "medicine", "tablet": "medicine", "pill": "medicine", "drug": "medicine",
-    "temperature": "fever", "feverish": "fever", "hot": "fever", "smoke": "smok", "smoker": "smok",
-    "cigarette": "smok", "tobacco": "smok", "alcohol": "drink", "beer": "drink",
-    "job": "work", "occupation": "work", "sweat": "sweat", "sweating": "sweat",
-    "kg": "weight", "thinner": "weight", "allergic": "allerg", "allergy": "allerg",
+# Chat spellings normalised before phrases are folded.
+SLANG = {"u": "you", "ur": "your", "r": "are", "whats": "what's", "hows": "how's", "wat": "what",
+         "wot": "what", "thx": "thanks", "bc": "because", "cuz": "because"}  # fmt: skip
+
+# Multi-word expressions folded to one term before words are split.
+PHRASES = {
+    "short of breath": "breath", "shortness of breath": "breath", "out of breath": "breath",
+    "coughing up": "cough sputum", "cough up": "cough sputum", "bring up": "sputum",
+    "brings up": "sputum", "night sweats": "night sweat", "passing urine": "urine",
+    "pass urine": "urine", "pass water": "urine", "waterworks": "urine",
+    "sugar diabetes": "diabetes", "high blood pressure": "hypertension",
+    "blood pressure": "bp", "for a living": "work",
+    "living with": "live", "stay with": "live", "lose weight": "weight",
+    "losing weight": "weight", "lost weight": "weight", "feel hot": "fever",
+    "skin rash": "rash", "throwing up": "vomit", "being sick": "vomit",
+    "the runs": "diarrhoea", "loose stool": "diarrhoea", "loose stools": "diarrhoea",
+    "water infection": "urine infection", "last menstrual period": "period",
+    "last period": "period", "waters broke": "membranes rupture",
+    "waters break": "membranes rupture",
+    "baby moving": "fetal movement", "baby kicking": "fetal movement",
+    "close to you": "contact", "around you": "contact", "near you": "contact",
+    "what brings you": "complaint", "what brought you": "complaint", "brought you in": "complaint",
+    "brought him": "complaint", "brought her": "complaint", "what's the problem": "complaint",
+    "what is the problem": "complaint",
+    "how can i help": "complaint", "what can i do for you": "complaint", "so far": "",
+    "share a room": "live room", "share a house": "live", "coming here": "",
 }  # fmt: skip
+
+# Word -> term: everyday and clinical words, abbreviations and common misspellings.
+SYNONYMS = {
+    # respiratory
+    "phlegm": "sputum", "mucus": "sputum", "spit": "sputum", "productive": "sputum",
+    "haemoptysis": "blood", "hemoptysis": "blood", "bloody": "blood",
+    "breathless": "breath", "breathlessness": "breath", "sob": "breath", "dyspnoea": "breath",
+    "dyspnea": "breath", "breathing": "breath", "breathe": "breath", "puffed": "breath",
+    "wheezy": "wheeze", "wheezing": "wheeze", "tb": "tuberculosis", "ptb": "tuberculosis",
+    "coughing": "cough", "coughed": "cough",
+    # constitutional
+    "temperature": "fever", "feverish": "fever", "fevers": "fever", "hot": "fever",
+    "pyrexia": "fever", "febrile": "fever", "chills": "fever", "rigors": "fever",
+    "sweats": "sweat", "sweating": "sweat", "sweaty": "sweat", "soaking": "sweat",
+    "drenched": "sweat", "kg": "weight", "kilos": "weight", "thinner": "weight",
+    "wieght": "weight", "weigth": "weight", "loose": "looser",
+    "eating": "eat", "hungry": "appetite", "tired": "fatigue", "tiredness": "fatigue",
+    "lethargy": "fatigue", "lethargic": "fatigue", "weak": "fatigue", "weakness": "fatigue",
+    # medicines and history
+    "meds": "medicine", "medication": "medicine", "medications": "medicine",
+    "tablet": "medicine", "tablets": "medicine", "pill": "medicine", "pills": "medicine",
+    "drug": "medicine", "drugs": "medicine", "treatment": "medicine", "remedy": "medicine",
+    "abx": "antibiotic", "antibiotics": "antibiotic", "pmh": "history", "pmhx": "history",
+    "hx": "history", "previous": "before", "previously": "before", "past": "before",
+    "illnesses": "illness", "conditions": "illness", "condition": "illness",
+    "problems": "illness", "dm": "diabetes", "diabetic": "diabetes", "sugar": "diabetes",
+    "allergic": "allerg", "allergy": "allerg", "allergies": "allerg", "nkda": "allerg",
+    # social
+    "smoke": "smok", "smoker": "smok", "smoking": "smok", "cigarette": "smok",
+    "cigarettes": "smok", "cigs": "smok", "tobacco": "smok", "fags": "smok",
+    "alcohol": "drink", "beer": "drink", "beers": "drink", "booze": "drink", "etoh": "drink",
+    "drinking": "drink", "drinker": "drink",
+    "job": "work", "occupation": "work", "employed": "work", "working": "work",
+    "kids": "children", "child": "children", "kid": "children", "wife": "married",
+    "husband": "married", "spouse": "married", "partner": "married",
+    "roommate": "room", "roommates": "room", "hostel": "room", "flatmate": "room",
+    "stay": "live", "living": "live", "lives": "live", "household": "live",
+    "retroviral": "hiv", "rvd": "hiv",
+    "worried": "worry", "worries": "worry", "concern": "worry", "concerns": "worry",
+    "concerned": "worry", "afraid": "worry", "scared": "worry", "anxious": "worry",
+    "fear": "worry", "fears": "worry",
+    # general clinical
+    "painful": "pain", "ache": "pain", "aching": "pain", "sore": "pain",
+    "hurt": "pain", "hurts": "pain", "hurting": "pain", "vomiting": "vomit", "vomited": "vomit",
+    "diarrhea": "diarrhoea", "stools": "stool", "poo": "stool", "urinate": "urine",
+    "urination": "urine", "pee": "urine", "peeing": "urine", "fits": "seizure",
+    "fit": "seizure", "convulsion": "seizure", "convulsions": "seizure", "seizures": "seizure",
+    "unconscious": "conscious", "drowsy": "conscious", "sleepy": "conscious",
+    "lmp": "period", "menses": "period", "menstrual": "period", "periods": "period",
+    "preggers": "pregnant", "pregnancy": "pregnant", "foetal": "fetal",
+    "baby's": "baby", "immunisation": "vaccine", "immunization": "vaccine",
+    "immunisations": "vaccine", "vaccines": "vaccine", "vaccinated": "vaccine",
+    "jabs": "vaccine", "injections": "injection",
+    "travelled": "travel", "traveled": "travel", "trip": "travel",
+    "shaking": "seizure", "shake": "seizure", "jerking": "seizure", "jerk": "seizure",
+    "fitting": "seizure", "fitted": "seizure", "epilepsy": "seizure",
+    "anybody": "someone", "anyone": "someone", "somebody": "someone", "people": "someone",
+    # irregular verbs
+    "brought": "bring", "given": "give", "gave": "give", "took": "take", "taken": "take",
+    "went": "go", "gone": "go", "felt": "feel", "ate": "eat", "lost": "lose", "losing": "lose",
+    "began": "begin", "begun": "begin", "came": "come", "got": "get", "gotten": "get",
+    "saw": "see", "seen": "see", "drank": "drink", "spat": "spit", "slept": "sleep",
+    "fell": "fall", "fallen": "fall", "swallowed": "swallow",
+    "antimalarial": "malaria medicine", "antimalarials": "malaria medicine",
+    "antiretrovirals": "hiv medicine", "arvs": "hiv medicine", "art": "hiv medicine",
+}  # fmt: skip
+
+_PHRASE_RE = re.compile(
+    r"\b(" + "|".join(re.escape(p) for p in sorted(PHRASES, key=len, reverse=True)) + r")\b"
+)
 
 
 def terms(text: str) -> list[str]:
-    """Content terms of a text: stop words dropped, synonyms folded, stems taken."""
+    """Content terms of a text: phrases folded, stop words dropped, synonyms folded, stemmed."""
+    text = " ".join(SLANG.get(w, w) for w in words(text))
+    text = _PHRASE_RE.sub(lambda m: PHRASES[m.group(1)], text)
     out = []
-    for word in words(text):
+    for word in text.split():
         if word in STOPWORDS:
             continue
-        word = SYNONYMS.get(word, word)
-        word = SYNONYMS.get(stem(word), stem(word))
-        out.append(word)
+        for folded in SYNONYMS.get(word, word).split():
+            stemmed = stem(folded)
+            term = SYNONYMS.get(stemmed, stemmed)
+            if term not in STOPWORDS:
+                out.append(term)
     return out
+
+
+class Speller:
+    """Maps a misspelt term to the closest known term (``tuberclosis`` -> ``tuberculosis``)."""
+
+    def __init__(self, vocabulary) -> None:
+        self.vocabulary = sorted(vocabulary)
+        self._known = set(self.vocabulary)
+        self._cache: dict[str, str] = {}
+
+    def correct(self, term: str) -> str:
+        if term in self._known or len(term) < 5 or term.isdigit():
+            return term
+        if term not in self._cache:
+            close = difflib.get_close_matches(term, self.vocabulary, n=1, cutoff=0.84)
+            self._cache[term] = close[0] if close else term
+        return self._cache[term]
 
 
 @dataclass(frozen=True)
@@ -59,34 +173,63 @@ class Disclosure:
         return not self.facts
 
 
-class FactMatcher:
-    """Lexical retrieval over each fact's cues and content, weighted by IDF."""
+# Every fact of a category answers these too: "what brings you in" asks for the complaint.
+CATEGORY_CUES = {"presenting_complaint": ["complaint"]}
 
-    def __init__(self, facts: list[Fact] | tuple[Fact, ...], threshold: float = 0.5) -> None:
+_CLAUSE = re.compile(r"[?;,.!]|\b(?:or|and|also|plus)\b")
+
+
+class FactMatcher:
+    """Lexical retrieval over each fact's cues and content, weighted by IDF.
+
+    A question scores against each cue by IDF-weighted overlap (Dice); words the case never uses
+    count against the match (``unknown_weight`` times the mean IDF), so "what football team does
+    his father support" does not disclose the father. Compound questions ("night sweats or
+    fevers?") are also scored clause by clause.
+    """
+
+    def __init__(
+        self,
+        facts: list[Fact] | tuple[Fact, ...],
+        threshold: float = 0.5,
+        unknown_weight: float = 1.0,
+    ) -> None:
         self.facts = tuple(facts)
         self.threshold = threshold
         self._docs = [
-            [set(terms(cue)) for cue in (*fact.cues, fact.content)] for fact in self.facts
+            [set(terms(c)) for c in (*f.cues, f.content, *CATEGORY_CUES.get(f.category, []))]
+            for f in self.facts
         ]
         df: Counter[str] = Counter()
         for docs in self._docs:
             df.update(set().union(*docs))
         n = max(len(self.facts), 1)
         self._idf = {term: math.log(1 + n / count) for term, count in df.items()}
+        mean = sum(self._idf.values()) / len(self._idf) if self._idf else 1.0
+        self._unknown = unknown_weight * mean
+        self.speller = Speller(self._idf)
+
+    def _weight(self, term: str) -> float:
+        return self._idf.get(term, self._unknown)
 
     def _score(self, query: set[str], doc: set[str]) -> float:
-        if not query or not doc:
+        shared = sum(self._idf[t] for t in query & doc)
+        if not shared:
             return 0.0
-        shared = sum(self._idf.get(t, 0.0) for t in query & doc)
-        asked = sum(self._idf.get(t, 0.0) for t in query) or 1.0
-        covered = sum(self._idf.get(t, 0.0) for t in doc) or 1.0
-        return 2 * shared / (asked + covered) if shared else 0.0
+        asked = sum(self._weight(t) for t in query)
+        covered = sum(self._idf[t] for t in doc)
+        return 2 * shared / (asked + covered)
+
+    def _query(self, text: str) -> set[str]:
+        return {self.speller.correct(t) for t in terms(text)}
 
     def match(self, question: str) -> Disclosure:
-        query = {t for t in terms(question) if t in self._idf}
+        whole = self._query(question)
+        clauses = [q for part in _CLAUSE.split(question) if part and (q := self._query(part))]
+        queries = [whole, *(clauses if len(clauses) > 1 else [])]
         scored = []
         for fact, docs in zip(self.facts, self._docs, strict=True):
-            best = max(self._score(query, doc) for doc in docs)
+            best = max(self._score(q, doc) for q in queries for doc in docs)
             if best >= self.threshold:
                 scored.append((best, fact))
         scored.sort(key=lambda pair: -pair[0])

@@ -1,4 +1,11 @@
-"""An encounter with one case: a simulated clock and an append-only log of what happened."""
+"""An encounter with one case: a simulated clock, the patient's vitals, pending results and an
+append-only log of every action and response.
+
+Time moves only with what the learner does: a question takes a minute, each exam manoeuvre a few,
+an order or a treatment a minute or two, ``wait`` as long as asked. Results arrive when their
+turnaround has passed; vitals follow the case's physiology rules. Everything is deterministic for
+a given seed.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,24 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from simdesk.core.cases.schema import Case, Fact
+from simdesk.core.cases.catalog import AnalyteValue, Catalog, load_catalog, normal_value
+from simdesk.core.cases.schema import MANOEUVRE_ORDER, Case, ExamFinding, Fact
+from simdesk.core.errors import SimdeskError
 from simdesk.core.sim.disclosure import Disclosure, FactMatcher
+from simdesk.core.sim.matching import (
+    ExamMatcher,
+    ExamRequest,
+    LocalTest,
+    TestMatcher,
+    TreatmentMatcher,
+)
+from simdesk.core.sim.physiology import Physiology
 
 MINUTES_PER_QUESTION = 1
+MINUTES_PER_MANOEUVRE = 2
+MINUTES_PER_ORDER = 1
+MINUTES_PER_TREATMENT = 2
+MAX_WAIT_MINUTES = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -38,37 +59,144 @@ class Turn:
         return self.disclosure.facts
 
 
+@dataclass(frozen=True)
+class ExamLine:
+    manoeuvre: str
+    text: str
+    finding: ExamFinding | None = None  # None: the normal finding
+
+
+@dataclass(frozen=True)
+class ExamResult:
+    request: str
+    where: ExamRequest | None
+    lines: tuple[ExamLine, ...]
+
+    @property
+    def text(self) -> str:
+        if self.where is None:
+            return "Which part would you like to examine (for example chest, abdomen, heart)?"
+        region = self.where.region.replace("_", " ")
+        return " ".join(f"{region.capitalize()}, {ln.manoeuvre}: {ln.text}" for ln in self.lines)
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A result as the lab reports it; ``authored`` is False for the catalog's normal."""
+
+    code: str
+    name: str
+    values: tuple[AnalyteValue, ...]
+    report: str | None
+    authored: bool
+    source: str | None
+    ordered_minute: float
+    ready_minute: float
+
+    @property
+    def text(self) -> str:
+        parts = [v.line() for v in self.values] + ([self.report] if self.report else [])
+        return f"{self.name}: " + "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    request: str
+    code: str | None
+    status: str  # "pending", "unavailable", "not_applicable", "duplicate", "unrecognised"
+    message: str
+    ready_minute: float | None = None
+
+
+@dataclass(frozen=True)
+class TreatmentOutcome:
+    request: str
+    code: str | None
+    message: str
+
+
 @dataclass
 class Encounter:
     """A learner's session over one case. Deterministic for a given seed."""
 
     case: Case
     seed: int = 0
+    catalog: Catalog | None = None
     sim_minute: float = 0.0
     events: list[Event] = field(default_factory=list)
+    results: list[TestResult] = field(default_factory=list)  # arrived, in order of arrival
+    ended: bool = False
 
     def __post_init__(self) -> None:
+        self.catalog = self.catalog or load_catalog()
         self._rng = random.Random(self.seed)
         self._matcher = FactMatcher(self.case.facts)
+        self._exams = ExamMatcher(self.case, self.catalog)
+        self._tests = TestMatcher(self.catalog, self.case)
+        self._treatments = TreatmentMatcher(self.catalog)
+        self.physiology = Physiology(self.case.vitals, list(self.case.physiology.rules))
+        self._pending: list[TestResult] = []
         self._log("encounter_started", case_id=self.case.meta.id, version=self.case.meta.version)
+
+    # -- the log and the clock ----------------------------------------------------------------
 
     def _log(self, kind: str, **data: Any) -> Event:
         event = Event(len(self.events), kind, self.sim_minute, time.time(), data)
         self.events.append(event)
         return event
 
+    def _check_open(self) -> None:
+        if self.ended:
+            raise SimdeskError(
+                f"The encounter with {self.case.meta.id} has ended.", "Start a new encounter."
+            )
+
+    def _advance(self, minutes: float) -> list[TestResult]:
+        """Move the clock on; results that become ready on the way are logged at their minute."""
+        target = self.sim_minute + minutes
+        arrived = []
+        for result in sorted(self._pending, key=lambda r: r.ready_minute):
+            if result.ready_minute > target:
+                break
+            self._move_to(result.ready_minute)
+            self._pending.remove(result)
+            self.results.append(result)
+            arrived.append(result)
+            self._log(
+                "result", code=result.code, text=result.text, source=result.source,
+                authored=result.authored, ordered_minute=result.ordered_minute,
+            )  # fmt: skip
+        self._move_to(target)
+        return arrived
+
+    def _move_to(self, minute: float) -> None:
+        self.sim_minute = max(self.sim_minute, minute)
+        self.physiology.advance_to(self.sim_minute)
+
+    @property
+    def vitals(self) -> dict[str, float]:
+        return self.physiology.vitals()
+
+    @property
+    def pending(self) -> list[TestResult]:
+        return list(self._pending)
+
+    # -- history ------------------------------------------------------------------------------
+
     def ask(self, question: str) -> Turn:
         """Log a question and decide which facts it discloses. Takes a simulated minute."""
+        self._check_open()
         question = " ".join(question.split())
-        self.sim_minute += MINUTES_PER_QUESTION
+        self._advance(MINUTES_PER_QUESTION)
         disclosure = self._matcher.match(question)
         if disclosure.empty:
             authored = self._rng.choice(self.case.patient.unsure_lines)
         else:
             authored = " ".join(f.patient_says for f in disclosure.facts)
+        facts = disclosure.facts
         event = self._log(
-            "question", text=question, fact_ids=[f.id for f in disclosure.facts],
-            scores=list(disclosure.scores),
+            "question", text=question, fact_ids=[f.id for f in facts],
+            scores=list(disclosure.scores), sources=[f.source for f in facts if f.source],
         )  # fmt: skip
         return Turn(event.seq, question, disclosure, authored)
 
@@ -78,3 +206,158 @@ class Encounter:
             "reply", question_seq=turn.seq, text=text, model_text_used=model_text_used,
             guard=reason, fact_ids=[f.id for f in turn.facts],
         )  # fmt: skip
+
+    # -- examination ----------------------------------------------------------------------------
+
+    def examine(self, request: str) -> ExamResult:
+        """Examine what the request names: the case's findings there, the normal elsewhere."""
+        self._check_open()
+        request = " ".join(request.split())
+        where = self._exams.match(request)
+        lines = self._exam_lines(where) if where else ()
+        self._advance(MINUTES_PER_MANOEUVRE * max(len(lines), 1) if where else 0)
+        result = ExamResult(request, where, lines)
+        findings = [ln.finding for ln in lines if ln.finding]
+        self._log(
+            "exam", request=request, text=result.text,
+            region=where.region if where else None, manoeuvre=where.manoeuvre if where else None,
+            finding_ids=[f.id for f in findings], sources=[f.source for f in findings if f.source],
+        )  # fmt: skip
+        return result
+
+    def _exam_lines(self, where: ExamRequest) -> tuple[ExamLine, ...]:
+        if where.finding is not None:
+            return (ExamLine(where.finding.manoeuvre, where.finding.finding, where.finding),)
+        here = [f for f in self.case.examination.findings if f.region == where.region]
+        override = self.case.examination.normal.get(where.region)
+        catalog_normal = self.catalog.examination.regions[where.region].normal
+        if where.manoeuvre is not None:
+            manoeuvres = [where.manoeuvre]
+        else:
+            present = set(catalog_normal) | {f.manoeuvre for f in here}
+            manoeuvres = [m for m in MANOEUVRE_ORDER if m in present]
+        lines = []
+        for manoeuvre in manoeuvres:
+            found = [f for f in here if f.manoeuvre == manoeuvre]
+            if found:
+                lines += [ExamLine(manoeuvre, f.finding, f) for f in found]
+            elif override:
+                lines.append(ExamLine(manoeuvre, override))
+            elif manoeuvre in catalog_normal:
+                lines.append(ExamLine(manoeuvre, catalog_normal[manoeuvre]))
+            else:
+                lines.append(ExamLine(manoeuvre, "Nothing abnormal found."))
+        return tuple(lines)
+
+    # -- investigations -------------------------------------------------------------------------
+
+    def order(self, request: str) -> OrderOutcome:
+        """Order a test. Its result arrives after the turnaround, unless the site cannot do it."""
+        self._check_open()
+        request = " ".join(request.split())
+        entry = self._tests.match(request)
+        outcome = self._order(request, entry)
+        self._advance(MINUTES_PER_ORDER)
+        self._log(
+            "order", request=request, code=outcome.code, status=outcome.status,
+            text=outcome.message, ready_minute=outcome.ready_minute,
+        )  # fmt: skip
+        return outcome
+
+    def _order(self, request: str, entry) -> OrderOutcome:
+        if entry is None:
+            return OrderOutcome(
+                request, None, "unrecognised",
+                f"'{request}' is not a test this site knows. Try its usual name or abbreviation.",
+            )  # fmt: skip
+        setting = self.case.meta.setting
+        if isinstance(entry, LocalTest):
+            turnaround, name = 60, entry.name
+        else:
+            name = entry.name
+            if not entry.available_at(setting):
+                return OrderOutcome(
+                    request, entry.code, "unavailable",
+                    f"{name} is not available at this site level ({setting.replace('_', ' ')}).",
+                )  # fmt: skip
+            if entry.sexes and self.case.patient.sex not in entry.sexes:
+                return OrderOutcome(
+                    request, entry.code, "not_applicable",
+                    f"{name} is only done for {' or '.join(entry.sexes)} patients.",
+                )  # fmt: skip
+            turnaround = entry.turnaround_minutes
+        if any(r.code == entry.code for r in self._pending):
+            return OrderOutcome(request, entry.code, "duplicate", f"{name} is already pending.")
+        authored = next((r for r in self.case.investigations if r.code == entry.code), None)
+        if authored and authored.turnaround_minutes is not None:
+            turnaround = authored.turnaround_minutes
+        ready = self.sim_minute + MINUTES_PER_ORDER + turnaround
+        self._pending.append(self._result(entry.code, name, authored, ready))
+        return OrderOutcome(
+            request, entry.code, "pending",
+            f"{name} ordered; the result is expected in about {turnaround} minutes.", ready,
+        )  # fmt: skip
+
+    def _result(self, code: str, name: str, authored, ready: float) -> TestResult:
+        patient = self.case.patient
+        entry = self.catalog.test(code)
+        given = {r.analyte: r for r in authored.results} if authored else {}
+        values = []
+        for analyte in entry.analytes if entry else []:
+            row = analyte.range_for(patient.age_years, patient.sex)
+            value = given[analyte.key].value if analyte.key in given else normal_value(
+                analyte, patient.age_years, patient.sex, self.seed
+            )  # fmt: skip
+            values.append(AnalyteValue(analyte.key, analyte.name, value, analyte.unit,
+                                       row.low, row.high))  # fmt: skip
+        if entry is None and authored:
+            values = [
+                AnalyteValue(r.analyte, r.analyte, r.value, r.unit or "", None, None)
+                for r in authored.results
+            ]
+        report = authored.report if authored else (entry.normal_report if entry else None)
+        return TestResult(
+            code, name, tuple(values), report, authored is not None,
+            authored.source if authored else None, self.sim_minute, ready,
+        )  # fmt: skip
+
+    # -- treatment, time, diagnosis ---------------------------------------------------------------
+
+    def treat(self, request: str) -> TreatmentOutcome:
+        """Give a treatment; the case's response rules start from the next minute."""
+        self._check_open()
+        request = " ".join(request.split())
+        entry = self._treatments.match(request)
+        if entry is None:
+            outcome = TreatmentOutcome(
+                request, None, f"'{request}' is not a treatment this site knows. Name the drug "
+                "or procedure (for example 'ceftriaxone', 'fluid bolus', 'oxygen').",
+            )  # fmt: skip
+        else:
+            self.physiology.give(entry.code)
+            outcome = TreatmentOutcome(request, entry.code, f"{entry.name}: given.")
+            self._advance(MINUTES_PER_TREATMENT)
+        self._log("treatment", request=request, code=outcome.code, text=outcome.message)
+        return outcome
+
+    def wait(self, minutes: float) -> list[TestResult]:
+        """Let time pass; returns the results that arrived meanwhile."""
+        self._check_open()
+        if not 0 < minutes <= MAX_WAIT_MINUTES:
+            raise SimdeskError(
+                f"Cannot wait {minutes:g} minutes.",
+                f"Wait between 1 and {MAX_WAIT_MINUTES} minutes.",
+            )
+        self._log("wait", minutes=minutes)
+        return self._advance(minutes)
+
+    def diagnose(self, ranked: list[str]) -> Event:
+        """Record the learner's diagnoses, most likely first."""
+        self._check_open()
+        submitted = [" ".join(d.split()) for d in ranked if d.strip()]
+        return self._log("diagnosis", submitted=submitted, text="; ".join(submitted))
+
+    def end(self) -> Event:
+        self._check_open()
+        self.ended = True
+        return self._log("encounter_ended", vitals=self.vitals)

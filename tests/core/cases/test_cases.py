@@ -46,7 +46,7 @@ def test_impossible_vitals_are_rejected(tmp_path, tb_case):
 def test_duplicate_fact_ids_are_rejected(tmp_path, tb_case):
     data = tb_case.model_dump(mode="json")
     data["facts"].append(dict(data["facts"][0]))
-    with pytest.raises(CaseError, match="duplicate fact id 'cough-duration'"):
+    with pytest.raises(CaseError, match="duplicate id 'cough-duration'"):
         load_case(_write(tmp_path, "dup.yaml", data))
 
 

@@ -1,0 +1,177 @@
+"""Matching what a learner types to exams, tests and treatments.
+
+Each matcher is lexical: an entry is named by phrases (catalog codes, names, synonyms; a case's
+finding cues); a request matches the entry whose whole phrase it contains, weighting each phrase
+by the IDF of its terms, so "IV fluids bolus" beats "IV fluids". Ties between different entries
+and requests that contain no phrase match nothing: the front end asks the learner to be specific.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+from simdesk.core.cases.catalog import Catalog, TestEntry, TreatmentEntry
+from simdesk.core.cases.schema import Case, ExamFinding
+from simdesk.core.sim.disclosure import Speller, terms
+
+ORDER_WORDS = frozenset(
+    """order send request check do run test tests get want need lab labs level levels sample
+    pl pls plz please stat urgent x2 x3 also repeat""".split()
+)
+TREAT_WORDS = frozenset(
+    """give start commence administer prescribe stat mg g ml kg per dose dos od bd tds qds
+    daily now immediately him her patient pls please x1 once""".split()
+)
+EXAM_WORDS = frozenset(
+    """examine examination exam check assess his her patient him do perform please pls quick
+    for any signs sign""".split()
+)
+
+# Words that say how to examine.
+MANOEUVRE_WORDS = {
+    "auscultation": "listen auscultate auscultation stethoscope sounds murmur crackles wheeze",
+    "palpation": "feel palpate palpation press tenderness nodes glands lump pulses",
+    "percussion": "percuss percussion tap",
+    "inspection": "look inspect inspection observe appearance see",
+    "special": "reflexes kernig brudzinski fundoscopy pupils otoscopy speculum bimanual gcs avpu",
+}
+_MANOEUVRE_OF = {
+    term: manoeuvre for manoeuvre, text in MANOEUVRE_WORDS.items() for term in terms(text)
+}
+
+
+class PhraseMatcher:
+    """Entries (keys) named by phrases; a request picks the key of the heaviest contained phrase."""
+
+    def __init__(self, named: list[tuple[str, list[str]]], ignore: frozenset[str] = frozenset()):
+        self.ignore = ignore
+        self._phrases = []
+        for key, phrases in named:
+            for phrase in phrases:
+                bag = frozenset(t for t in terms(phrase) if t not in ignore)
+                if bag:
+                    self._phrases.append((key, bag))
+        df: Counter[str] = Counter()
+        for key in {k for k, _ in named}:
+            df.update(set().union(*[b for k, b in self._phrases if k == key] or [set()]))
+        n = max(len(named), 1)
+        self._idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        self.speller = Speller(self._idf)
+
+    def query(self, text: str) -> set[str]:
+        return {self.speller.correct(t) for t in terms(text) if t not in self.ignore}
+
+    def ranked(self, text: str) -> list[tuple[float, str]]:
+        """``(weight, key)`` of every key with a contained phrase, heaviest first."""
+        query = self.query(text)
+        best: dict[str, float] = {}
+        for key, bag in self._phrases:
+            if bag <= query:
+                weight = sum(self._idf[t] for t in bag)
+                best[key] = max(best.get(key, 0.0), weight)
+        return sorted(((w, k) for k, w in best.items()), reverse=True)
+
+    def best(self, text: str) -> str | None:
+        ranked = self.ranked(text)
+        if not ranked or (len(ranked) > 1 and ranked[1][0] == ranked[0][0]):
+            return None
+        return ranked[0][1]
+
+
+class TestMatcher:
+    """An order ("cbc pls", "sputum for genexpert") -> a catalog test or a case-local one."""
+
+    def __init__(self, catalog: Catalog, case: Case | None = None) -> None:
+        self.catalog = catalog
+        local = [
+            (r.code, [r.code, r.name]) for r in (case.investigations if case else [])
+            if r.name and catalog.test(r.code) is None
+        ]  # fmt: skip
+        self.local_names = {r.code: r.name for r in (case.investigations if case else []) if r.name}
+        named = [(t.code, [t.code, t.name, *t.synonyms]) for t in catalog.investigations.tests]
+        self._matcher = PhraseMatcher(named + local, ORDER_WORDS)
+
+    def match(self, text: str) -> TestEntry | LocalTest | None:
+        exact = self.catalog.test_named(text)
+        if exact is not None:
+            return exact
+        code = self._matcher.best(text)
+        if code is None:
+            return None
+        return self.catalog.test(code) or LocalTest(code, self.local_names[code])
+
+
+@dataclass(frozen=True)
+class LocalTest:
+    """A test only this case has (e.g. an imported record's own test name)."""
+
+    code: str
+    name: str
+
+
+class TreatmentMatcher:
+    """A treatment request ("give ceftriaxone 2 g IV stat") -> a catalog treatment."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        named = [(t.code, [t.code, t.name, *t.synonyms]) for t in catalog.treatments.treatments]
+        self._matcher = PhraseMatcher(named, TREAT_WORDS)
+
+    def match(self, text: str) -> TreatmentEntry | None:
+        exact = self.catalog.treatment_named(text)
+        if exact is not None:
+            return exact
+        code = self._matcher.best(text)
+        return self.catalog.treatment(code) if code else None
+
+
+@dataclass(frozen=True)
+class ExamRequest:
+    """Where and how to examine; ``manoeuvre`` None means the whole region."""
+
+    region: str
+    manoeuvre: str | None
+    finding: ExamFinding | None = None  # a named finding the request asked for
+
+
+class ExamMatcher:
+    """An exam request ("listen to the chest") -> region and manoeuvre, or a named finding."""
+
+    def __init__(self, case: Case, catalog: Catalog) -> None:
+        self.case = case
+        self.catalog = catalog
+        named: list[tuple[str, list[str]]] = [
+            (f"region:{region}", [region.replace("_", " "), *entry.synonyms])
+            for region, entry in catalog.examination.regions.items()
+        ]
+        for finding in case.examination.findings:
+            phrases = [*finding.cues, *([finding.name] if finding.name else [])]
+            named.append((f"finding:{finding.id}", phrases))
+        self._matcher = PhraseMatcher(named, EXAM_WORDS)
+        self._findings = {f.id: f for f in case.examination.findings}
+
+    def manoeuvre(self, text: str) -> str | None:
+        found = {_MANOEUVRE_OF[t] for t in self._matcher.query(text) if t in _MANOEUVRE_OF}
+        return found.pop() if len(found) == 1 else None
+
+    def match(self, text: str) -> ExamRequest | None:
+        ranked = self._matcher.ranked(text)
+        if not ranked:
+            return None
+        how = self.manoeuvre(text)
+        top_weight, top = ranked[0]
+        if top.startswith("finding:"):
+            finding = self._findings[top.removeprefix("finding:")]
+            if how in (None, finding.manoeuvre):
+                return ExamRequest(finding.region, finding.manoeuvre, finding)
+            return ExamRequest(finding.region, how)
+        region = top.removeprefix("region:")
+        rivals = [k for w, k in ranked if w == top_weight and k.startswith("region:") and k != top]
+        if rivals:
+            return None
+        normal = self.catalog.examination.regions[region].normal
+        if how is None and len(normal) == 1:
+            how = next(iter(normal))
+        return ExamRequest(region, how)

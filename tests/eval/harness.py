@@ -1,0 +1,132 @@
+"""The disclosure eval: learner phrasings in ``tests/eval/disclosure/*.yaml`` scored against the
+engine's matchers. Used by the pytest targets and by ``benchmarks/case_quality.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from simdesk.core.cases.catalog import Catalog, load_catalog
+from simdesk.core.cases.library import load_library
+from simdesk.core.cases.schema import Case
+from simdesk.core.paths import bundled_cases_dir
+from simdesk.core.sim.disclosure import FactMatcher
+from simdesk.core.sim.matching import ExamMatcher, TestMatcher, TreatmentMatcher
+
+EVAL_DIR = Path(__file__).parent / "disclosure"
+
+
+@dataclass
+class Tally:
+    """Counts for one kind of request, with the misses kept for reading."""
+
+    right: int = 0
+    total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else 1.0
+
+    def add(self, ok: bool, miss: str) -> None:
+        self.total += 1
+        self.right += ok
+        if not ok:
+            self.misses.append(miss)
+
+
+@dataclass
+class EvalReport:
+    cases: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # eval files whose case cannot be played
+    questions: int = 0
+    true_pos: int = 0
+    false_pos: int = 0
+    false_neg: int = 0
+    off_case: int = 0  # questions that must disclose nothing
+    off_case_disclosures: int = 0
+    question_misses: list[str] = field(default_factory=list)
+    exams: Tally = field(default_factory=Tally)
+    orders: Tally = field(default_factory=Tally)
+    treatments: Tally = field(default_factory=Tally)
+
+    @property
+    def precision(self) -> float:
+        disclosed = self.true_pos + self.false_pos
+        return self.true_pos / disclosed if disclosed else 1.0
+
+    @property
+    def recall(self) -> float:
+        expected = self.true_pos + self.false_neg
+        return self.true_pos / expected if expected else 1.0
+
+
+def load_eval_files(folder: Path = EVAL_DIR) -> list[tuple[Path, dict]]:
+    return [
+        (p, yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted(folder.glob("*.yaml"))
+    ]
+
+
+def playable_cases() -> dict[str, Case]:
+    return {e.case.meta.id: e.case for e in load_library(bundled_cases_dir()) if e.ok}
+
+
+FactMatcherFactory = Callable[[Case], Callable[[str], list[str]]]
+
+
+def lexical_facts(case: Case) -> Callable[[str], list[str]]:
+    matcher = FactMatcher(case.facts)
+    return lambda question: [f.id for f in matcher.match(question).facts]
+
+
+def evaluate(
+    fact_matcher: FactMatcherFactory = lexical_facts,
+    cases: dict[str, Case] | None = None,
+    catalog: Catalog | None = None,
+    folder: Path = EVAL_DIR,
+) -> EvalReport:
+    """Score every eval file whose case is in the library."""
+    cases = playable_cases() if cases is None else cases
+    catalog = catalog or load_catalog()
+    tests, treatments = TestMatcher(catalog), TreatmentMatcher(catalog)
+    report = EvalReport()
+    for path, data in load_eval_files(folder):
+        case = cases.get(str(data.get("case")))
+        if case is None:
+            report.skipped.append(f"{path.name}: case {data.get('case')!r} is not playable")
+            continue
+        report.cases.append(case.meta.id)
+        match = fact_matcher(case)
+        for item in data.get("questions", []):
+            got, want = set(match(item["ask"])), set(item["facts"])
+            report.questions += 1
+            report.true_pos += len(got & want)
+            report.false_pos += len(got - want)
+            report.false_neg += len(want - got)
+            if not want:
+                report.off_case += 1
+                report.off_case_disclosures += bool(got)
+            if got != want:
+                report.question_misses.append(
+                    f"{case.meta.id}: {item['ask']!r} -> {sorted(got)}, want {sorted(want)}"
+                )
+        exams = ExamMatcher(case, catalog)
+        for item in data.get("exams", []):
+            got = exams.match(item["exam"])
+            ok = got is not None and got.region == item["region"]
+            if ok and item.get("manoeuvre"):
+                ok = got.manoeuvre == item["manoeuvre"]
+            where = f"{got.region}/{got.manoeuvre}" if got else None
+            report.exams.add(ok, f"{case.meta.id}: {item['exam']!r} -> {where}")
+        for item in data.get("orders", []):
+            got = tests.match(item["order"])
+            code = got.code if got else None
+            report.orders.add(code == item["code"], f"{item['order']!r} -> {code}")
+        for item in data.get("treatments", []):
+            got = treatments.match(item["treat"])
+            code = got.code if got else None
+            report.treatments.add(code == item["code"], f"{item['treat']!r} -> {code}")
+    return report
