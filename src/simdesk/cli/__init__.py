@@ -15,6 +15,7 @@ from simdesk.core.errors import SimdeskError
 
 COMMAND_MODULES = (
     "simdesk.cli.cases",
+    "simdesk.cli.play",
     "simdesk.cli.profiles",
     "simdesk.cli.models",
     "simdesk.cli.doctor",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simdesk.core.cases.library import load_library
-from simdesk.core.cases.loader import load_case
+from simdesk.core.cases.catalog import load_catalog
+from simdesk.core.cases.validate import Problem, check_case_file
 from simdesk.core.errors import CaseError
 from simdesk.core.paths import bundled_cases_dir, locations
 
@@ -19,21 +19,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     validate.set_defaults(handler=validate_command)
 
 
+def _case_files(paths: list[str]) -> list[Path]:
+    folders = [Path(p) for p in paths] or [bundled_cases_dir(), locations().user_cases]
+    files: list[Path] = []
+    for path in folders:
+        if path.is_dir():
+            files += sorted(path.glob("*.yaml"))
+        elif paths:
+            files.append(path)
+    return files
+
+
 def validate_command(args: argparse.Namespace) -> int:
-    results: list[tuple[Path, CaseError | None]] = []
-    if not args.paths:
-        entries = load_library(bundled_cases_dir(), locations().user_cases)
-        results = [(e.path, e.error) for e in entries]
-    for raw in args.paths:
-        path = Path(raw)
-        for file in sorted(path.glob("*.yaml")) if path.is_dir() else [path]:
-            try:
-                load_case(file)
-                results.append((file, None))
-            except CaseError as exc:
-                results.append((file, exc))
-    for path, error in results:
-        print(f"ok      {path}" if error is None else f"BROKEN  {error}")
-    broken = sum(1 for _, e in results if e is not None)
-    print(f"{len(results) - broken} valid, {broken} broken")
+    """Print every problem of every file as ``file:line: yaml.path: reason``; 1 if any error."""
+    catalog = load_catalog()  # a broken catalog raises, naming its own problems
+    broken = 0
+    files = _case_files(args.paths)
+    for file in files:
+        try:
+            _case, problems = check_case_file(file, catalog)
+        except CaseError as exc:  # unreadable, not YAML, not a mapping
+            problems = [Problem(file, None, "(file)", exc.what)]
+        errors = [p for p in problems if not p.warning]
+        broken += bool(errors)
+        status = f"BROKEN  {file} ({len(errors)} problem(s))" if errors else f"ok      {file}"
+        print(status)
+        for problem in problems:
+            print(f"  {problem}")
+    print(f"{len(files) - broken} valid, {broken} broken")
     return 1 if broken else 0

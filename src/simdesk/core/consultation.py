@@ -3,7 +3,8 @@
 The engine decides *what* a question discloses; the transcript turns that into a prompt; the
 model (run by whoever owns the backend) decides *how* the patient says it; the guard checks
 each streamed word and falls back to the authored line. The GUI and the terminal front ends
-both drive this class.
+both drive this class; examination, orders, treatment, waiting and diagnosis go straight to
+``consultation.encounter`` (they need no model).
 """
 
 from __future__ import annotations
@@ -61,10 +62,17 @@ class Consultation:
         stream = GuardedStream(guard, turn.authored_reply)
         return PendingReply(turn, prompt, stream, self.prompt_format.stop)
 
-    def finish(self, pending: PendingReply, *, stopped: bool = False) -> FinishedReply:
-        """Decide what is shown for the turn, log it, and extend the transcript."""
+    def finish(
+        self, pending: PendingReply, *, stopped: bool = False, voiced: bool = True
+    ) -> FinishedReply:
+        """Decide what is shown for the turn, log it, and extend the transcript.
+
+        ``voiced=False``: no model ran (``--no-model``); the authored line is shown.
+        """
         if pending.prompt is None:
             result = FinishedReply(pending.turn.authored_reply, False, "no fact disclosed")
+        elif not voiced:
+            result = FinishedReply(pending.turn.authored_reply, False, "no model: authored line")
         elif stopped:
             partial = pending.stream.released_text.strip()
             result = FinishedReply(partial or "…", bool(partial), "stopped by the learner")

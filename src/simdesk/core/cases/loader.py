@@ -16,7 +16,7 @@ def load_case(path: Path | str, catalog=None) -> Case:
     """
     path = Path(path)
     case, problems = check_case_file(path, catalog)
-    if problems:
-        raise CaseInvalid(path, problems)
+    if case is None:
+        raise CaseInvalid(path, [p for p in problems if not p.warning])
     assert case is not None
     return case

@@ -32,10 +32,12 @@ class Problem:
     line: int | None
     where: str
     reason: str
+    warning: bool = False  # playable, but probably not what the author meant
 
     def __str__(self) -> str:
         line = f":{self.line}" if self.line else ""
-        return f"{self.path}{line}: {self.where}: {self.reason}"
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}{line}: {self.where}: {kind}{self.reason}"
 
 
 class CaseInvalid(CaseError):
@@ -193,7 +195,7 @@ def load_yaml_model(path: Path, model: type[ModelT], *, kind: str) -> ModelT:
 
 
 def check_case_file(path: Path | str, catalog=None) -> tuple[Case | None, list[Problem]]:
-    """Validate a case file: the case (or None) and every problem found in it."""
+    """Validate a case file: the case (None if any error) and every problem found in it."""
     from simdesk.core.cases.catalog import load_catalog
 
     path = Path(path)
@@ -205,8 +207,29 @@ def check_case_file(path: Path | str, catalog=None) -> tuple[Case | None, list[P
         Problem(path, lines.line(loc), yaml_path(loc), reason)
         for loc, reason in _cross_reference_problems(data, catalog)
     ]
+    problems += [
+        Problem(path, lines.line(loc), yaml_path(loc), reason, warning=True)
+        for loc, reason in _warnings(data, catalog)
+    ]
     problems.sort(key=lambda p: (p.line or 0, p.where))
-    return (None if problems else case), problems
+    errors = [p for p in problems if not p.warning]
+    return (None if errors else case), problems
+
+
+def _warnings(data: dict, catalog) -> Iterator[tuple[Loc, str]]:
+    """Rubric items that ask for a test the case's site cannot do."""
+    setting = data.get("meta", {}).get("setting") if isinstance(data.get("meta"), dict) else None
+    for loc, item in _items(data, "answer_key", "rubric"):
+        for n, code in enumerate(_strings(item.get("tests"))):
+            entry = catalog.test(code)
+            if entry is not None and setting and not entry.available_at(str(setting)):
+                yield (
+                    (*loc, "tests", n),
+                    (
+                        f"{code} is not available at a {str(setting).replace('_', ' ')} in the "
+                        "catalog, so ordering it will be refused"
+                    ),
+                )
 
 
 # --- cross-reference checks on the raw data ------------------------------------------------

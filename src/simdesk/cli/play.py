@@ -1,0 +1,323 @@
+"""``simdesk play CASE`` and ``simdesk run-script CASE SCRIPT``: encounters without the GUI.
+
+``play`` is an interactive terminal encounter with streamed replies. ``run-script`` plays a
+scripted encounter (YAML or JSON ``{"steps": [{"ask": …}, {"exam": …}, {"order": …},
+{"treat": …}, {"wait": 30}, {"diagnose": [...]}]}``) so instructors can regression-test cases;
+``--json`` prints one JSON object, ``--no-model`` shows the authored lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import queue
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simdesk.core.cases.library import load_library
+from simdesk.core.cases.loader import load_case
+from simdesk.core.cases.schema import Case
+from simdesk.core.consultation import Consultation, FinishedReply, PendingReply
+from simdesk.core.errors import CaseError, SimdeskError
+from simdesk.core.paths import bundled_cases_dir, locations
+from simdesk.core.sim.score import check_diagnosis, last_diagnosis, score
+
+ACTIONS = ("ask", "exam", "order", "treat", "wait", "diagnose", "end")
+REPLY_TOKENS = 48
+MODEL_TIMEOUT_S = 180
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    play = sub.add_parser("play", help="play a case in the terminal")
+    play.add_argument("case", help="a case id or a path to a case file")
+    play.add_argument("--no-model", action="store_true", help="show the authored lines")
+    play.add_argument("--seed", type=int, default=0)
+    play.set_defaults(handler=play_command)
+    script = sub.add_parser("run-script", help="play a scripted encounter (case regression test)")
+    script.add_argument("case", help="a case id or a path to a case file")
+    script.add_argument("script", help="a YAML or JSON file with a list of steps")
+    script.add_argument("--json", action="store_true", help="print one JSON object")
+    script.add_argument("--no-model", action="store_true", help="show the authored lines")
+    script.add_argument("--seed", type=int, default=0)
+    script.set_defaults(handler=run_script_command)
+
+
+def resolve_case(ref: str) -> Case:
+    """A case by path, or by id from the bundled and user libraries."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return load_case(path)
+    entries = load_library(bundled_cases_dir(), locations().user_cases)
+    for entry in entries:
+        if entry.case is not None and entry.case.meta.id == ref:
+            return entry.case
+        if entry.case is None and entry.path.stem == ref and entry.error is not None:
+            raise entry.error
+    known = sorted(e.case.meta.id for e in entries if e.case is not None)
+    raise CaseError(
+        f"No case with id '{ref}'.",
+        f"Give a case file path or one of: {', '.join(known) or '(no cases found)'}.",
+    )
+
+
+def read_script(path: Path) -> list[tuple[str, Any]]:
+    """The steps of a script file as ``(action, value)``; a bad step is named with its number."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SimdeskError(
+            f"Cannot read script {path}: {exc.strerror or exc}", "Check the path."
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise SimdeskError(
+            f"Script {path} is not valid YAML or JSON: {exc}", "Fix its syntax."
+        ) from exc
+    steps = data.get("steps") if isinstance(data, dict) else None
+    if not isinstance(steps, list):
+        raise SimdeskError(
+            f"Script {path} has no list of steps.", 'Write {"steps": [{"ask": "..."}, ...]}.'
+        )
+    parsed = []
+    for n, step in enumerate(steps, 1):
+        if not (isinstance(step, dict) and len(step) == 1 and next(iter(step)) in ACTIONS):
+            raise SimdeskError(
+                f"Step {n} of {path} is not one action: {step!r}.",
+                f"Each step is a mapping with one key out of: {', '.join(ACTIONS)}.",
+            )
+        action, value = next(iter(step.items()))
+        if action == "wait" and not (isinstance(value, int | float) and value > 0):
+            raise SimdeskError(f"Step {n} of {path}: wait needs minutes > 0.", "e.g. {wait: 30}")
+        if action == "diagnose":
+            value = [value] if isinstance(value, str) else value
+            if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise SimdeskError(
+                    f"Step {n} of {path}: diagnose needs a list of names.",
+                    'e.g. {"diagnose": ["first choice", "second"]}',
+                )
+        parsed.append((action, value))
+    return parsed
+
+
+class ModelVoice:
+    """The default model on its backend thread, used synchronously by the terminal."""
+
+    def __init__(self) -> None:
+        from simdesk.core.llm.backend import ModelBackend, ModelFailed, ModelReady
+        from simdesk.core.llm.model_files import ensure_default_model
+
+        self._events: queue.Queue = queue.Queue()
+        models = locations().ensure().models
+        self.backend = ModelBackend(lambda: ensure_default_model(models), self._events.put)
+        self.backend.start()
+        while True:
+            event = self._next()
+            if isinstance(event, ModelFailed):
+                self.backend.shutdown()
+                raise event.error
+            if isinstance(event, ModelReady):
+                break
+
+    def _next(self):
+        try:
+            return self._events.get(timeout=MODEL_TIMEOUT_S)
+        except queue.Empty:
+            raise SimdeskError(
+                f"The model did not answer within {MODEL_TIMEOUT_S} s.", "Try --no-model."
+            ) from None
+
+    def voice(self, pending: PendingReply, show: Callable[[str], None]) -> None:
+        """Generate the reply, releasing each guarded word to ``show`` as it streams."""
+        from simdesk.core.llm.backend import ReplyDone, ReplyFailed, ReplyToken
+
+        rid = self.backend.submit(pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS)
+        while True:
+            event = self._next()
+            if getattr(event, "request_id", None) != rid:
+                continue
+            if isinstance(event, ReplyToken):
+                released = pending.stream.feed(event.text)
+                if released:
+                    show(released)
+                if pending.stream.failed:  # the authored line will be shown: stop decoding
+                    self.backend.cancel(rid)
+            elif isinstance(event, ReplyDone | ReplyFailed):
+                return
+
+    def close(self) -> None:
+        self.backend.shutdown()
+
+
+def _say(consultation: Consultation, voice: ModelVoice | None, text: str, show) -> FinishedReply:
+    pending = consultation.ask(text)
+    if voice is not None and pending.prompt is not None:
+        voice.voice(pending, show)
+    return consultation.finish(pending, voiced=voice is not None)
+
+
+def play_step(
+    consultation: Consultation,
+    action: str,
+    value: Any,
+    voice: ModelVoice | None,
+    show: Callable[[str], None] = lambda _text: None,
+) -> dict:
+    """Run one action; the step as run-script reports it (results that arrived included)."""
+    encounter = consultation.encounter
+    first_event = len(encounter.events)
+    facts: list[str] = []
+    sources: list[str] = []
+    model_used = False
+    if action == "ask":
+        reply = _say(consultation, voice, str(value), show)
+        text, model_used = reply.text, reply.model_text_used
+        question = next(e for e in encounter.events[first_event:] if e.kind == "question")
+        facts, sources = list(question.data["fact_ids"]), list(question.data["sources"])
+    elif action == "exam":
+        result = encounter.examine(str(value))
+        text = result.text
+        found = [ln.finding for ln in result.lines if ln.finding]
+        facts, sources = [f.id for f in found], [f.source for f in found if f.source]
+    elif action == "order":
+        text = encounter.order(str(value)).message
+    elif action == "treat":
+        text = encounter.treat(str(value)).message
+    elif action == "wait":
+        arrived = encounter.wait(float(value))
+        text = f"{value:g} minutes pass." + ("" if arrived else " No new results.")
+    elif action == "diagnose":
+        encounter.diagnose(list(value))
+        text = "Diagnosis recorded."
+    else:
+        encounter.end()
+        text = "Encounter ended."
+    results = [e for e in encounter.events[first_event:] if e.kind == "result"]
+    if results:
+        text += " Results: " + " | ".join(e.data["text"] for e in results)
+        sources += [e.data["source"] for e in results if e.data["source"]]
+    return {
+        "action": action,
+        "input": value,
+        "reply": text,
+        "facts": facts,
+        "sources": sources,
+        "results": [e.data["code"] for e in results],
+        "sim_minutes": encounter.sim_minute,
+        "vitals": encounter.vitals,
+        "model_text_used": model_used,
+    }
+
+
+def run_script(case: Case, steps: list[tuple[str, Any]], voice: ModelVoice | None, seed=0) -> dict:
+    """Play the steps and report every step, the diagnosis and the score."""
+    consultation = Consultation(case, seed=seed)
+    played = [play_step(consultation, action, value, voice) for action, value in steps]
+    if not consultation.encounter.ended:
+        consultation.encounter.end()
+    events = consultation.encounter.events
+    return {
+        "case_id": case.meta.id,
+        "steps": played,
+        "diagnosis": check_diagnosis(case, last_diagnosis(events)).as_dict(),
+        "score": score(case, events),
+    }
+
+
+def run_script_command(args: argparse.Namespace) -> int:
+    case = resolve_case(args.case)
+    steps = read_script(Path(args.script))
+    voice = None if args.no_model else ModelVoice()
+    try:
+        report = run_script(case, steps, voice, seed=args.seed)
+    finally:
+        if voice is not None:
+            voice.close()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+        return 0
+    for n, step in enumerate(report["steps"], 1):
+        print(f"[{step['sim_minutes']:g} min] {n}. {step['action']} {step['input']}")
+        print(f"    {step['reply']}")
+    d, s = report["diagnosis"], report["score"]
+    print(f"Diagnosis: {'correct' if d['correct'] else 'not correct'} (submitted {d['submitted']})")
+    print(f"Score: {s['points']:g} / {s['out_of']:g} ({s['percent']}%)")
+    return 0
+
+
+HELP = """Commands: ask QUESTION (or just type the question) | exam WHAT | order TEST | treat WHAT
+          | wait MINUTES | vitals | diagnose FIRST; SECOND | end | help"""
+
+
+def parse_line(line: str) -> tuple[str, Any] | None:
+    """A terminal line as an action; a line without a command word is a question."""
+    word, _, rest = line.strip().partition(" ")
+    command = {"examine": "exam", "give": "treat", "dx": "diagnose"}.get(word.lower(), word.lower())
+    rest = rest.strip()
+    if command in ("end", "quit", "exit"):
+        return ("end", None)
+    if command in ("help", "vitals"):
+        return (command, None)
+    if command == "wait":
+        try:
+            return ("wait", float(rest or 5))
+        except ValueError:
+            return ("help", None)
+    if command == "diagnose":
+        return ("diagnose", [d.strip() for d in rest.split(";") if d.strip()])
+    if command in ACTIONS and rest:
+        return (command, rest)
+    return ("ask", line.strip()) if line.strip() else None
+
+
+def play_command(args: argparse.Namespace) -> int:
+    case = resolve_case(args.case)
+    voice = None if args.no_model else ModelVoice()
+    consultation = Consultation(case, seed=args.seed)
+    p = case.patient
+    print(f"{case.meta.title}\n{p.name}, {p.age_label}, {p.sex}, {p.occupation}. {HELP}\n")
+    print(f"{p.name}: {p.opening_line}")
+
+    streamed: list[str] = []
+
+    def show(text: str) -> None:
+        streamed.append(text)
+        print(text, end="", flush=True)
+
+    try:
+        while not consultation.encounter.ended:
+            try:
+                line = input("> ")
+            except EOFError:
+                line = "end"
+            parsed = parse_line(line)
+            if parsed is None:
+                continue
+            action, value = parsed
+            if action in ("help", "vitals"):
+                print(HELP if action == "help" else consultation.encounter.vitals)
+                continue
+            try:
+                if action == "ask":
+                    streamed.clear()
+                    print(f"{p.name}:", end="", flush=True)
+                    step = play_step(consultation, action, value, voice, show)
+                    shown = "".join(streamed).strip()
+                    print(f" {step['reply']}" if not shown else "" if shown == step["reply"]
+                          else f"\n{p.name}: {step['reply']}")  # fmt: skip
+                else:
+                    print(play_step(consultation, action, value, voice)["reply"])
+            except SimdeskError as exc:
+                print(exc, file=sys.stderr)
+    finally:
+        if voice is not None:
+            voice.close()
+    if consultation.encounter.events[-1].kind == "encounter_ended":
+        events = consultation.encounter.events
+        d = check_diagnosis(case, last_diagnosis(events))
+        s = score(case, events)
+        print(f"Diagnosis: {'correct' if d.correct else 'not correct'}.")
+        print(f"Score: {s['points']:g} / {s['out_of']:g} ({s['percent']}%)")
+    return 0
