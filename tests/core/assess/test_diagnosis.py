@@ -1,0 +1,157 @@
+"""Diagnosis matching: a clinically different diagnosis is never accepted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simdesk.core.assess.diagnosis import (
+    Comparison,
+    ask_model,
+    compare,
+    judge_differential,
+)
+from simdesk.core.assess.errors import AssessError
+from simdesk.core.cases.schema import Diagnosis
+
+PAIRS = yaml.safe_load((Path(__file__).parent / "diagnosis_pairs.yaml").read_text())
+SAME = [(str(s), str(e)) for s, e in PAIRS["same"]]
+NEAR_MISSES = [(str(s), str(e)) for s, e in PAIRS["near_misses"]]
+
+MALARIA = Diagnosis(
+    primary="severe falciparum malaria (cerebral malaria)",
+    aliases=["cerebral malaria", "severe malaria", "CM"],
+    acceptable_differentials=["bacterial meningitis", "sepsis"],
+    must_not_miss=["bacterial meningitis", "hypoglycaemia"],
+)
+
+
+def test_the_pair_set_is_large_and_has_near_misses():
+    assert len(SAME) + len(NEAR_MISSES) >= 150
+    assert len(NEAR_MISSES) >= 100
+
+
+def test_no_near_miss_is_ever_judged_the_same():
+    false_same = [(s, e) for s, e in NEAR_MISSES if compare(s, e).verdict == "same"]
+    assert false_same == []
+
+
+def test_near_misses_are_judged_the_same_in_neither_direction():
+    false_same = [(e, s) for s, e in NEAR_MISSES if compare(e, s).verdict == "same"]
+    assert false_same == []
+
+
+def test_most_true_pairs_are_recognised():
+    recognised = [pair for pair in SAME if compare(*pair).verdict == "same"]
+    print(f"recognised {len(recognised)} of {len(SAME)} true pairs")
+    assert len(recognised) >= 0.95 * len(SAME)
+
+
+@pytest.mark.parametrize(
+    ("submitted", "expected"),
+    [
+        ("central retinal vein occlusion", "central retinal artery occlusion"),
+        ("duodenal ulcer", "gastric ulcer"),
+        ("atrial flutter", "atrial fibrillation"),
+        ("NSTEMI", "STEMI"),
+        ("type 1 diabetes", "type 2 diabetes"),
+        ("CML", "acute myeloid leukaemia"),
+    ],
+)
+def test_the_issues_examples_are_different_with_a_reason(submitted, expected):
+    verdict = compare(submitted, expected)
+    assert verdict.verdict == "different"
+    assert verdict.reason
+
+
+def test_unsure_cases_say_why():
+    assert compare("malaria", "severe malaria").reason == "less specific: does not say 'severe'"
+    assert compare("tuberculossis", "tuberculosis").verdict == "unsure"
+    assert compare("hypertenson", "hypotension").verdict == "different"
+
+
+def test_a_correct_first_choice():
+    result = judge_differential(["Cerebral Malaria", "meningitis"], MALARIA)
+    assert (result.outcome, result.credit, result.matched_rank) == ("correct", 1.0, 1)
+    assert result.judged_by == "rules"
+
+
+def test_the_primary_lower_in_the_list_is_partial():
+    result = judge_differential(["sepsis", "severe malaria"], MALARIA)
+    assert result.outcome == "partially_correct"
+    assert result.matched_rank == 2
+
+
+def test_an_acceptable_differential_first_is_partial():
+    result = judge_differential(["bacterial meningitis", "pneumonia"], MALARIA)
+    assert result.outcome == "partially_correct"
+    assert result.matched == "bacterial meningitis"
+
+
+def test_must_not_miss_alternatives_are_reported():
+    result = judge_differential(["cerebral malaria", "hypoglycemia"], MALARIA)
+    considered = {m.name: (m.considered, m.rank) for m in result.must_not_miss}
+    assert considered == {"bacterial meningitis": (False, None), "hypoglycaemia": (True, 2)}
+
+
+def test_a_wrong_diagnosis_is_incorrect_and_empty_is_not_submitted():
+    assert judge_differential(["viral meningitis"], MALARIA).outcome == "incorrect"
+    assert judge_differential([], MALARIA).outcome == "not_submitted"
+    assert judge_differential(["  "], MALARIA).outcome == "not_submitted"
+
+
+def test_bad_differentials_are_refused_with_a_fix():
+    with pytest.raises(AssessError, match="not a diagnosis name") as info:
+        judge_differential(["malaria", 3], MALARIA)
+    assert info.value.fix
+    with pytest.raises(AssessError, match="must be a list"):
+        judge_differential({"dx": "malaria"}, MALARIA)
+
+
+def test_the_model_is_asked_only_when_unsure():
+    asked: list[str] = []
+
+    def generate(prompt: str, stop: tuple[str, ...], max_tokens: int) -> str:
+        asked.append(prompt)
+        return " yes - a named form of the same disease"
+
+    assert judge_differential(["viral meningitis"], MALARIA, generate).outcome == "incorrect"
+    assert judge_differential(["cerebral malaria"], MALARIA, generate).outcome == "correct"
+    assert asked == []
+    unsure = judge_differential(["malaria"], MALARIA, generate)
+    assert len(asked) == 1
+    assert unsure.judged_by == "model"
+    assert unsure.outcome == "partially_correct"  # a model judgement never earns full credit
+    assert unsure.reason.startswith("model judgement")
+    assert unsure.model_judgement.reason == "a named form of the same disease"
+
+
+def test_a_model_no_or_nonsense_leaves_the_result_incorrect():
+    def says(text):
+        return lambda prompt, stop, max_tokens: text
+
+    no = judge_differential(["malaria"], MALARIA, says("no - not severe"))
+    assert (no.outcome, no.model_judgement.same) == ("incorrect", False)
+    vague = judge_differential(["malaria"], MALARIA, says("The patient"))
+    assert vague.outcome == "incorrect"
+    assert vague.model_judgement.same is None
+
+
+def test_the_model_may_never_judge_a_different_verdict():
+    with pytest.raises(ValueError):
+        ask_model(Comparison("duodenal ulcer", "gastric ulcer", "different", "x"), lambda *a: "yes")
+
+
+@pytest.mark.model
+def test_the_real_model_gives_a_marked_judgement_on_an_unsure_pair(default_model):
+    from simdesk.core.assess.model_text import BlockingModel
+
+    with BlockingModel(default_model) as model:
+        result = judge_differential(["malaria"], MALARIA, model.generate)
+    assert result.unsure is not None
+    assert result.model_judgement is not None
+    assert result.model_judgement.raw or result.model_judgement.same is None
+    assert result.outcome in ("partially_correct", "incorrect")
+    assert result.credit <= 0.5
