@@ -44,6 +44,19 @@ def check_database(path: Path, key: bytes) -> None:
         raise _damaged(
             path, f"the file is truncated ({size} bytes, not whole {PAGE_SIZE}-byte pages)"
         )
+    # A WAL-mode database makes its -wal and -shm files even on a read-only open; if the check
+    # fails, those this check made are removed again, so a refused database is left as found.
+    made = [p for p in (Path(f"{path}-wal"), Path(f"{path}-shm")) if not p.exists()]
+    try:
+        _read_checks(path, key)
+    except StoreError:
+        for leftover in made:
+            with contextlib.suppress(OSError):  # on a read-only disk none was made
+                leftover.unlink(missing_ok=True)
+        raise
+
+
+def _read_checks(path: Path, key: bytes) -> None:
     conn = sqlcipher3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         conn.execute(f'PRAGMA key = "{_key_literal(key)}"')
@@ -57,10 +70,7 @@ def check_database(path: Path, key: bytes) -> None:
         if problems:
             raise _damaged(path, "its structure is damaged (" + "; ".join(problems[:5]) + ")")
     except sqlcipher3.DatabaseError as exc:
-        detail = str(exc)
-        if "not a database" in detail:
-            detail += " (wrong key, or the first page is damaged)"
-        raise _damaged(path, detail) from exc
+        raise _store_error(path, "open", str(exc)) from exc
     finally:
         conn.close()
 
@@ -81,7 +91,8 @@ def open_engine(path: Path, data_key: bytes, *, create: bool = False) -> Engine:
     url = URL.create(
         "sqlite+pysqlcipher", password=_key_literal(data_key), database=str(path.resolve())
     )
-    engine = create_engine(url)
+    # hide_parameters: learner text never reaches a log line or an error message.
+    engine = create_engine(url, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:
@@ -101,27 +112,33 @@ def open_engine(path: Path, data_key: bytes, *, create: bool = False) -> Engine:
     return engine
 
 
+def _store_error(path: Path, doing: str, detail: str) -> StoreError:
+    """The error a user sees for an SQLite failure: a full or read-only disk, or damage."""
+    if "disk is full" in detail or "disk I/O" in detail:
+        fix = "Free some disk space (or move the data folder to a larger disk) and try again."
+    elif "readonly" in detail or "read-only" in detail or "unable to open" in detail:
+        fix = (
+            "The folder cannot be written. Check that the disk is not write-protected and "
+            "that you may write to the folder, then try again."
+        )
+    else:
+        if "not a database" in detail:
+            detail += " (wrong key, or the first page is damaged)"
+        return _damaged(path, detail)
+    return StoreError(
+        f"Could not {doing} the database {path}: {detail}. Everything saved before is intact.",
+        fix,
+        path=path,
+    )
+
+
 @contextlib.contextmanager
 def translate_errors(path: Path, doing: str) -> Iterator[None]:
     """Turn SQLite and file-system failures into a :class:`StoreError` naming the file."""
     try:
         yield
     except DBAPIError as exc:
-        detail = str(exc.orig)
-        if "disk is full" in detail or "disk I/O" in detail:
-            fix = "Free some disk space (or move the data folder to a larger disk) and try again."
-        elif "readonly" in detail or "read-only" in detail or "unable to open" in detail:
-            fix = (
-                "The folder cannot be written. Check that the disk is not write-protected and "
-                "that you may write to the folder, then try again."
-            )
-        else:
-            raise _damaged(path, detail) from exc
-        raise StoreError(
-            f"Could not {doing} the database {path}: {detail}. Everything saved before is intact.",
-            fix,
-            path=path,
-        ) from exc
+        raise _store_error(path, doing, str(exc.orig)) from exc
     except OSError as exc:
         raise StoreError(
             f"Could not {doing} {exc.filename or path}: {exc.strerror or exc}. Everything saved "
