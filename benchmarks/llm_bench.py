@@ -1,0 +1,229 @@
+"""The model runtime against raw llama-cpp-python, in the same run.
+
+A 20-turn scripted consultation on the bundled TB case goes through
+``simdesk.core.consultation.Consultation`` and simdesk's ``ModelBackend``; each turn's exact
+prompt is then given to a raw ``llama_cpp.Llama`` (its own KV cache, the same history) with the
+same sampling and seed, turn by turn, so both sides share the machine's noise. A separate child
+process plays the same consultation through simdesk alone, for its cold load time and peak memory.
+
+    .venv/bin/python benchmarks/llm_bench.py [--json PATH] [--turns 20]
+
+Targets: decode rate >= 0.95 x raw; turn-20 time to first token <= 1.5 x turn 2; cold load of
+the default model <= 2 s; peak RSS <= 1 GB. Exit status 1 if a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import queue
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from simdesk.core.cases.loader import load_case
+from simdesk.core.consultation import Consultation
+from simdesk.core.llm.backend import ModelBackend, ModelFailed, ModelReady, ReplyDone, ReplyToken
+from simdesk.core.llm.machine import peak_rss_mb, physical_cores
+from simdesk.core.llm.model_files import ensure_default_model
+from simdesk.core.paths import bundled_cases_dir, locations
+
+CASE = "pulmonary-tb-miner.yaml"
+N_CTX = 2048
+SAMPLING = {"max_tokens": 48, "temperature": 0.7, "top_p": 0.9}
+
+
+@dataclass
+class Turn:
+    number: int
+    question: str
+    prompt_tokens: int
+    evaluated_tokens: int
+    tokens: int
+    simdesk_ttft: float
+    simdesk_decode_s: float
+    raw_ttft: float = 0.0
+    raw_decode_s: float = 0.0
+    same_text: bool = True
+
+
+def script(turns: int) -> list[str]:
+    """The questions: each fact's first phrasing, then second phrasings, until ``turns``."""
+    case = load_case(bundled_cases_dir() / CASE)
+    questions = [f.cues[0] for f in case.facts] + [f.cues[1] for f in case.facts if len(f.cues) > 1]
+    return questions[:turns]
+
+
+class SimdeskSide:
+    """simdesk's backend, timed from submit to the first token event a front end would get."""
+
+    def __init__(self, model: Path) -> None:
+        self.events: queue.Queue = queue.Queue()
+        started = time.perf_counter()
+        self.backend = ModelBackend(model, self.events.put, n_ctx=N_CTX)
+        self.backend.start()
+        ready = self._until((ModelReady, ModelFailed))
+        if isinstance(ready, ModelFailed):
+            raise ready.error
+        self.cold_load_s = time.perf_counter() - started
+
+    def _until(self, kinds):
+        while True:
+            event = self.events.get(timeout=300)
+            if isinstance(event, kinds):
+                return event
+
+    def ask(self, prompt: str, stop: tuple[str, ...], seed: int):
+        started = time.perf_counter()
+        self.backend.submit(prompt, stop=stop, seed=seed, **SAMPLING)
+        first = 0.0
+        pieces = []
+        while True:
+            event = self.events.get(timeout=300)
+            if isinstance(event, ReplyToken):
+                first = first or time.perf_counter() - started
+                pieces.append(event.text)
+            elif isinstance(event, ReplyDone):
+                return event, first
+            elif hasattr(event, "error"):
+                raise event.error
+
+
+class RawSide:
+    """Plain llama-cpp-python: the same load options, prompt, sampling and seed."""
+
+    def __init__(self, model: Path) -> None:
+        import llama_cpp
+
+        started = time.perf_counter()
+        self.llama = llama_cpp.Llama(
+            model_path=str(model), n_ctx=N_CTX, n_threads=physical_cores(),
+            n_threads_batch=physical_cores(), n_gpu_layers=0, use_mmap=True, verbose=False,
+        )  # fmt: skip
+        self.load_s = time.perf_counter() - started
+
+    def ask(self, prompt: str, stop: tuple[str, ...], seed: int) -> tuple[str, float, float]:
+        started = time.perf_counter()
+        first = last = 0.0
+        pieces = []
+        for chunk in self.llama.create_completion(
+            prompt, stop=list(stop), seed=seed, stream=True, **SAMPLING
+        ):
+            text = chunk["choices"][0]["text"]
+            if text:
+                last = time.perf_counter() - started
+                first = first or last
+                pieces.append(text)
+        return "".join(pieces), first, last - first
+
+
+def play(model: Path, turns: int, raw: RawSide | None) -> tuple[list[Turn], SimdeskSide]:
+    simdesk = SimdeskSide(model)
+    case = load_case(bundled_cases_dir() / CASE)
+    consultation = Consultation(
+        case, prompt_format=simdesk.backend.prompt_format, context_tokens=N_CTX
+    )
+    results = []
+    for number, question in enumerate(script(turns), start=1):
+        pending = consultation.ask(question)
+        if pending.prompt is None:
+            consultation.finish(pending)
+            continue
+        done, ttft = simdesk.ask(pending.prompt, pending.stop, seed=number)
+        pending.stream.feed(done.text)
+        consultation.finish(pending)
+        turn = Turn(
+            number, question, done.prompt_tokens, done.evaluated_tokens, done.completion_tokens,
+            ttft, done.decode_seconds,
+        )  # fmt: skip
+        if raw is not None:
+            text, turn.raw_ttft, turn.raw_decode_s = raw.ask(pending.prompt, pending.stop, number)
+            turn.same_text = text == done.text
+        results.append(turn)
+    simdesk.backend.shutdown()
+    return results, simdesk
+
+
+def child_main(model: Path, turns: int) -> None:
+    """simdesk alone in a fresh process: cold load and peak memory."""
+    _, simdesk = play(model, turns, raw=None)
+    print(json.dumps({"cold_load_s": simdesk.cold_load_s, "peak_rss_mb": peak_rss_mb()}))
+
+
+def rate(tokens: int, seconds: float) -> float:
+    return (tokens - 1) / seconds if seconds > 0 and tokens > 1 else 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=20)
+    parser.add_argument("--json", type=Path, default=Path("artifacts/llm_bench.json"))
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_main(args.child, args.turns)
+        return 0
+    model = ensure_default_model(locations().ensure().models)
+    child = subprocess.run(
+        [sys.executable, __file__, "--child", str(model), "--turns", str(args.turns)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    alone = json.loads(child.stdout.strip().splitlines()[-1])
+    raw = RawSide(model)
+    turns, simdesk = play(model, args.turns, raw)
+
+    print(f"{'turn':>4} {'prompt':>6} {'read':>5} {'tok':>4} {'ttft s':>7} {'raw':>7} "
+          f"{'tok/s':>6} {'raw':>6}  same")  # fmt: skip
+    for t in turns:
+        print(
+            f"{t.number:>4} {t.prompt_tokens:>6} {t.evaluated_tokens:>5} {t.tokens:>4} "
+            f"{t.simdesk_ttft:>7.3f} {t.raw_ttft:>7.3f} {rate(t.tokens, t.simdesk_decode_s):>6.1f} "
+            f"{rate(t.tokens, t.raw_decode_s):>6.1f}  {'yes' if t.same_text else 'NO'}"
+        )
+    decoded = sum(t.tokens - 1 for t in turns if t.tokens > 1)
+    simdesk_rate = decoded / sum(t.simdesk_decode_s for t in turns if t.tokens > 1)
+    raw_rate = decoded / sum(t.raw_decode_s for t in turns if t.tokens > 1)
+    by_number = {t.number: t for t in turns}
+    ttft_2, ttft_last = by_number[2].simdesk_ttft, turns[-1].simdesk_ttft
+    checks = [
+        ("decode rate vs raw", simdesk_rate / raw_rate, ">=", 0.95,
+         f"{simdesk_rate:.1f} vs {raw_rate:.1f} tokens/s"),
+        (f"TTFT turn {turns[-1].number} / turn 2", ttft_last / ttft_2, "<=", 1.5,
+         f"{ttft_last:.3f} s / {ttft_2:.3f} s"),
+        ("cold load (s)", alone["cold_load_s"], "<=", 2.0, f"raw Llama() {raw.load_s:.2f} s"),
+        ("peak RSS (MB)", alone["peak_rss_mb"], "<=", 1024.0, "simdesk alone, 20 turns"),
+    ]  # fmt: skip
+    print()
+    print(f"{'measure':<24} {'value':>8}  target   result  note")
+    failed = 0
+    for name, value, op, target, note in checks:
+        ok = value >= target if op == ">=" else value <= target
+        failed += not ok
+        print(f"{name:<24} {value:>8.2f}  {op} {target:<5}  {'PASS' if ok else 'FAIL':<6}  {note}")
+    same = sum(t.same_text for t in turns)
+    print(f"identical replies from both sides: {same}/{len(turns)}; median raw TTFT "
+          f"{statistics.median(t.raw_ttft for t in turns):.3f} s")  # fmt: skip
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(
+        json.dumps(
+            {
+                "turns": [asdict(t) for t in turns],
+                "checks": [
+                    {"name": n, "value": v, "op": o, "target": g, "note": note}
+                    for n, v, o, g, note in checks
+                ],
+                "alone": alone,
+                "threads": physical_cores(),
+            },
+            indent=2,
+        )
+    )
+    print(f"wrote {args.json}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
