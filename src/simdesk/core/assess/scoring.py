@@ -1,0 +1,281 @@
+"""Scoring an encounter: each rubric item with its evidence, domains, efficiency and safety.
+
+Deterministic: the same case and event log always give the same score (no clock, no model unless
+one is passed for an unsure diagnosis). Safety issues cap the overall result: a contraindicated
+action at 40%, a harmful one at 50%, a missed time window of a critical action at 60%.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from simdesk.core.assess.diagnosis import DiagnosisResult, judge_differential
+from simdesk.core.assess.events import Step, check_case, given_minute, read_steps
+from simdesk.core.assess.model_text import Generate
+from simdesk.core.cases.catalog import Catalog, load_catalog
+from simdesk.core.cases.schema import Case, RubricItem
+
+DOMAINS = (
+    "history", "examination", "investigations", "diagnosis", "management", "safety",
+    "communication",
+)  # fmt: skip
+SAFETY_CAPS = {"contraindicated": 40.0, "harmful": 50.0, "missed_window": 60.0}
+
+Status = Literal["met", "partial", "missed"]
+
+
+@dataclass(frozen=True)
+class EvidenceLine:
+    """An event that satisfied (part of) a rubric item, with the transcript line it produced."""
+
+    seq: int
+    kind: str
+    minute: float
+    ref: str  # what it satisfied, e.g. "fact:fever", "test:GLUCOSE"
+    text: str  # the learner's words
+    response: str  # what the patient, the examination or the lab answered
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    id: str
+    domain: str
+    description: str
+    weight: float
+    earned: float
+    status: Status
+    evidence: tuple[EvidenceLine, ...]
+    missing: tuple[str, ...]  # references not done, e.g. "fact:night-sweats"
+    teaching_point: str
+
+
+@dataclass(frozen=True)
+class DomainScore:
+    domain: str
+    earned: float
+    out_of: float
+    percent: float | None  # None: the case has no item in this domain
+
+
+@dataclass(frozen=True)
+class TestLine:
+    code: str
+    name: str
+    cost_usd: float
+    seq: int
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    sim_minutes: float
+    questions: int
+    questions_unanswered: int  # questions that disclosed no fact
+    tests: tuple[TestLine, ...]
+    cost_usd: float
+    unnecessary_tests: tuple[TestLine, ...]  # not in the rubric and not authored for this patient
+
+
+@dataclass(frozen=True)
+class SafetyIssue:
+    kind: Literal["contraindicated", "harmful", "missed_window", "late"]
+    ref: str  # the harmful or expected action id
+    description: str
+    seq: int | None
+    minute: float | None
+    cap: float | None
+
+
+@dataclass(frozen=True)
+class Score:
+    case_id: str
+    case_version: str
+    items: tuple[ItemResult, ...]
+    domains: tuple[DomainScore, ...]
+    diagnosis: DiagnosisResult
+    efficiency: Efficiency
+    safety: tuple[SafetyIssue, ...]
+    raw_percent: float
+    cap: float | None
+    percent: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: plain dicts, lists, strings and numbers."""
+        return _plain(asdict(self))
+
+    def item(self, item_id: str) -> ItemResult:
+        return next(i for i in self.items if i.id == item_id)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class _Log:
+    """The facts, findings, tests, treatments and diagnosis an event log shows, with where."""
+
+    def __init__(self, case: Case, steps: list[Step]) -> None:
+        self.steps = steps
+        replies = {s.data.get("question_seq"): s.text for s in steps if s.kind == "reply"}
+        self.first: dict[str, EvidenceLine] = {}
+        self.given: list[tuple[str, float, Step]] = []
+        self.ordered: list[Step] = []
+        for step in steps:
+            if step.kind == "question":
+                reply = replies.get(step.seq, "")
+                for fact_id in step.data["fact_ids"]:
+                    self._note(f"fact:{fact_id}", step, reply)
+            elif step.kind == "exam":
+                for finding_id in step.data["finding_ids"]:
+                    self._note(f"exam:{finding_id}", step, step.text)
+            elif step.kind == "order" and step.data["status"] == "pending":
+                self.ordered.append(step)
+                self._note(f"test:{step.data['code']}", step, step.text)
+            elif step.kind == "treatment" and step.data["code"]:
+                self.given.append((step.data["code"], given_minute(step), step))
+        for action in case.answer_key.management.expected_actions:
+            done = [
+                (minute, step) for code, minute, step in self.given
+                if code in action.any_of and _in_time(action.within_minutes, minute)
+            ]  # fmt: skip
+            if done:
+                minute, step = done[0]
+                self._note(f"action:{action.id}", step, step.text)
+        diagnoses = [s for s in steps if s.kind == "diagnosis"]
+        self.diagnosis_step = diagnoses[-1] if diagnoses else None
+
+    def _note(self, ref: str, step: Step, response: str) -> None:
+        if ref not in self.first:
+            request = step.data.get("request", step.text) if step.kind != "question" else step.text
+            self.first[ref] = EvidenceLine(
+                step.seq, step.kind, step.minute, ref, str(request), response
+            )
+
+
+def _in_time(within: int | None, minute: float) -> bool:
+    return within is None or minute <= within
+
+
+def _refs(item: RubricItem) -> list[str]:
+    return (
+        [f"fact:{r}" for r in item.facts] + [f"exam:{r}" for r in item.exams]
+        + [f"test:{r}" for r in item.tests] + [f"action:{r}" for r in item.actions]
+    )  # fmt: skip
+
+
+def _score_item(item: RubricItem, log: _Log, diagnosis: DiagnosisResult) -> ItemResult:
+    refs = _refs(item)
+    evidence = [log.first[r] for r in refs if r in log.first]
+    missing = [r for r in refs if r not in log.first]
+    checks = [r in log.first for r in refs]
+    credit = 0.0
+    if checks:
+        credit = float(all(checks) if item.require == "all" else any(checks))
+    if item.diagnosis:
+        if log.diagnosis_step is not None:
+            step = log.diagnosis_step
+            evidence.append(EvidenceLine(step.seq, step.kind, step.minute, "diagnosis",
+                                         step.text, diagnosis.reason))  # fmt: skip
+        diagnosis_credit = diagnosis.credit
+        if not diagnosis.correct:
+            missing.append("diagnosis")
+        if checks and item.require == "all":
+            credit = min(credit, diagnosis_credit)
+        else:
+            credit = max(credit, diagnosis_credit)
+    status: Status = "met" if credit >= 1 else "partial" if credit > 0 else "missed"
+    return ItemResult(
+        item.id, item.domain, item.description, item.weight, round(item.weight * credit, 3),
+        status, tuple(sorted(evidence, key=lambda e: e.seq)), tuple(missing), item.teaching_point,
+    )  # fmt: skip
+
+
+def _efficiency(case: Case, catalog: Catalog, log: _Log) -> Efficiency:
+    expected = {t for item in case.answer_key.rubric for t in item.tests}
+    authored = {r.code for r in case.investigations}
+    tests = []
+    for step in log.ordered:
+        code = step.data["code"]
+        entry = catalog.test(code)
+        name = entry.name if entry else code
+        tests.append(TestLine(code, name, entry.cost_usd if entry else 0.0, step.seq))
+    unnecessary = tuple(t for t in tests if t.code not in expected | authored)
+    questions = [s for s in log.steps if s.kind == "question"]
+    return Efficiency(
+        sim_minutes=max((s.minute for s in log.steps), default=0.0),
+        questions=len(questions),
+        questions_unanswered=sum(1 for s in questions if not s.data["fact_ids"]),
+        tests=tuple(tests),
+        cost_usd=round(sum(t.cost_usd for t in tests), 2),
+        unnecessary_tests=unnecessary,
+    )
+
+
+def _safety(case: Case, log: _Log) -> list[SafetyIssue]:
+    issues: list[SafetyIssue] = []
+    management = case.answer_key.management
+    for harm in management.harmful_actions:
+        for code, minute, step in log.given:
+            if code == harm.treatment:
+                issues.append(SafetyIssue(harm.severity, harm.id, harm.reason, step.seq, minute,
+                                          SAFETY_CAPS[harm.severity]))  # fmt: skip
+                break
+    end = max((s.minute for s in log.steps), default=0.0)
+    for action in management.expected_actions:
+        if action.within_minutes is None or f"action:{action.id}" in log.first:
+            continue
+        late = [(m, s) for code, m, s in log.given if code in action.any_of]
+        if late:
+            minute, step = late[0]
+            what = f"{action.description} Done at minute {minute:g}, after the "
+            what += f"{action.within_minutes}-minute window."
+            cap = SAFETY_CAPS["missed_window"] if action.critical else None
+            issues.append(SafetyIssue("late", action.id, what, step.seq, minute, cap))
+        elif action.critical or end > action.within_minutes:
+            what = f"{action.description} Not done within {action.within_minutes} minutes."
+            cap = SAFETY_CAPS["missed_window"] if action.critical else None
+            issues.append(SafetyIssue("missed_window", action.id, what, None, None, cap))
+    return issues
+
+
+def score(
+    case: Case,
+    events: Iterable[Any],
+    *,
+    catalog: Catalog | None = None,
+    generate: Generate | None = None,
+) -> Score:
+    """Score an encounter's event log against the case's answer key."""
+    steps = read_steps(events)
+    check_case(case, steps)
+    catalog = catalog or load_catalog()
+    log = _Log(case, steps)
+    submitted = log.diagnosis_step.data["submitted"] if log.diagnosis_step else []
+    diagnosis = judge_differential(submitted, case.answer_key.diagnosis, generate)
+    items = tuple(_score_item(item, log, diagnosis) for item in case.answer_key.rubric)
+    domains = []
+    for domain in DOMAINS:
+        mine = [i for i in items if i.domain == domain]
+        out_of = sum(i.weight for i in mine)
+        earned = round(sum(i.earned for i in mine), 3)
+        percent = round(100 * earned / out_of, 1) if out_of else None
+        domains.append(DomainScore(domain, earned, out_of, percent))
+    total = sum(i.weight for i in items)
+    raw = round(100 * sum(i.earned for i in items) / total, 1) if total else 0.0
+    safety = tuple(_safety(case, log))
+    caps = [i.cap for i in safety if i.cap is not None]
+    cap = min(caps) if caps else None
+    return Score(
+        case.meta.id, case.meta.version, items, tuple(domains), diagnosis,
+        _efficiency(case, catalog, log), safety, raw, cap, min(raw, cap) if cap else raw,
+    )  # fmt: skip
+
+
+def score_attempt(case: Case, events: Iterable[Any], **options: Any) -> dict[str, Any]:
+    """The full score breakdown with evidence, JSON-ready (for ``run-script --json``)."""
+    return score(case, events, **options).to_dict()

@@ -1,0 +1,55 @@
+"""Encounters played on the real engine and bundled cases, for assessment tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from simdesk.core.cases.loader import load_case
+from simdesk.core.paths import bundled_cases_dir
+from simdesk.core.sim.session import Encounter
+
+MALARIA = "cerebral-malaria-child.yaml"
+
+GOOD_STEPS = [
+    ("ask", "how long has he had the fever"),
+    ("ask", "has he had any fits"),
+    ("ask", "does he respond to you"),
+    ("ask", "can he drink"),
+    ("ask", "what medicine has he taken"),
+    ("ask", "any allergies"),
+    ("exam", "Blantyre coma score"),
+    ("exam", "neck stiffness"),
+    ("order", "glucose"),
+    ("order", "malaria RDT"),
+    ("treat", "IV artesunate"),
+    ("treat", "10% dextrose"),
+    ("treat", "ceftriaxone"),
+    ("wait", 30),
+    ("diagnose", ["cerebral malaria", "bacterial meningitis"]),
+]
+
+
+@pytest.fixture(scope="session")
+def malaria_case():
+    return load_case(bundled_cases_dir() / MALARIA)
+
+
+def play(case, steps, seed: int = 0) -> Encounter:
+    """Play steps on the real engine (no model: replies are the authored lines)."""
+    encounter = Encounter(case, seed=seed)
+    for action, value in steps:
+        if action == "ask":
+            turn = encounter.ask(value)
+            encounter.record_reply(turn, turn.authored_reply, model_text_used=False, reason="test")
+        elif action == "exam":
+            encounter.examine(value)
+        elif action == "order":
+            encounter.order(value)
+        elif action == "treat":
+            encounter.treat(value)
+        elif action == "wait":
+            encounter.wait(value)
+        elif action == "diagnose":
+            encounter.diagnose(value)
+    encounter.end()
+    return encounter
