@@ -317,7 +317,7 @@ def _cross_reference_problems(data: dict, catalog) -> Iterator[tuple[Loc, str]]:
 def _investigation_problems(loc: Loc, item: dict, catalog, sex: Any) -> Iterator[tuple[Loc, str]]:
     code = item.get("code")
     entry = catalog.test(code) if isinstance(code, str) else None
-    results = list(_items(item, "results"))
+    results = [((*loc, *rloc), r) for rloc, r in _items(item, "results")]
     if entry is None:
         if not item.get("name") and isinstance(code, str):
             yield (

@@ -30,8 +30,11 @@ STOPWORDS = frozenset(
 )
 
 # Chat spellings normalised before phrases are folded.
-SLANG = {"u": "you", "ur": "your", "r": "are", "whats": "what's", "hows": "how's", "wat": "what",
-         "wot": "what", "thx": "thanks", "bc": "because", "cuz": "because"}  # fmt: skip
+SLANG = {
+    "u": "you", "ur": "your", "hv": "have", "abt": "about", "cap": "capillary", "r": "are",
+    "whats": "what's", "hows": "how's", "wat": "what", "wot": "what", "thx": "thanks",
+    "bc": "because", "cuz": "because",
+}  # fmt: skip
 
 # Multi-word expressions folded to one term before words are split.
 PHRASES = {
@@ -50,10 +53,12 @@ PHRASES = {
     "waters break": "membranes rupture",
     "baby moving": "fetal movement", "baby kicking": "fetal movement",
     "close to you": "contact", "around you": "contact", "near you": "contact",
-    "what brings you": "complaint", "what brought you": "complaint", "brought you in": "complaint",
+    "what brings you": "complaint", "brought you": "complaint", "been going on": "complaint",
     "brought him": "complaint", "brought her": "complaint", "what's the problem": "complaint",
     "what is the problem": "complaint",
     "how can i help": "complaint", "what can i do for you": "complaint", "so far": "",
+    "head ache": "headache", "pass out": "faint", "passed out": "faint", "black out": "faint",
+    "blacked out": "faint", "light headed": "dizzy", "pain killers": "pain medicine",
     "share a room": "live room", "share a house": "live", "coming here": "",
 }  # fmt: skip
 
@@ -110,6 +115,12 @@ SYNONYMS = {
     "immunisations": "vaccine", "vaccines": "vaccine", "vaccinated": "vaccine",
     "jabs": "vaccine", "injections": "injection",
     "travelled": "travel", "traveled": "travel", "trip": "travel",
+    "lightheaded": "dizzy", "dizziness": "dizzy", "fainted": "faint", "collapsed": "faint",
+    "collapse": "faint", "painkillers": "pain medicine", "painkiller": "pain medicine",
+    "analgesia": "pain medicine", "dysuria": "urine pain", "oedema": "swelling",
+    "edema": "swelling", "swollen": "swelling", "blurry": "blurred", "blurring": "blurred",
+    "hospitalised": "admitted", "hospitalized": "admitted", "admissions": "admitted",
+    "admission": "admitted", "confused": "confusion", "vaccination": "vaccine",
     "shaking": "seizure", "shake": "seizure", "jerking": "seizure", "jerk": "seizure",
     "fitting": "seizure", "fitted": "seizure", "epilepsy": "seizure",
     "anybody": "someone", "anyone": "someone", "somebody": "someone", "people": "someone",

@@ -32,10 +32,11 @@ EXAM_WORDS = frozenset(
 # Words that say how to examine.
 MANOEUVRE_WORDS = {
     "auscultation": "listen auscultate auscultation stethoscope sounds murmur crackles wheeze",
-    "palpation": "feel palpate palpation press tenderness nodes glands lump pulses",
+    "palpation": "feel palpate palpation press tenderness nodes glands lump pulse pulses pinch "
+    "refill fontanelle fundal",
     "percussion": "percuss percussion tap",
-    "inspection": "look inspect inspection observe appearance see",
-    "special": "reflexes kernig brudzinski fundoscopy pupils otoscopy speculum bimanual gcs avpu",
+    "inspection": "look inspect inspection observe appearance see gcs avpu",
+    "special": "reflexes kernig brudzinski fundoscopy pupils speculum bimanual",
 }
 _MANOEUVRE_OF = {
     term: manoeuvre for manoeuvre, text in MANOEUVRE_WORDS.items() for term in terms(text)

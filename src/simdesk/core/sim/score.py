@@ -6,6 +6,7 @@ normalisation (case, punctuation, spacing). Rubric: each item met or missed from
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from simdesk.core.cases.catalog import normalise
@@ -23,15 +24,17 @@ class DiagnosisCheck:
         return {"submitted": self.submitted, "correct": self.correct, "matched": self.matched}
 
 
+def _diagnosis_key(name: str) -> str:
+    """Case, punctuation and spacing aside; "T.B." reads as "TB"."""
+    return normalise(re.sub(r"(?<=\w)\.(?=\w)|\.$", "", name.strip()))
+
+
 def check_diagnosis(case: Case, submitted: list[str]) -> DiagnosisCheck:
     key = case.answer_key.diagnosis
-    accepted = {normalise(name) for name in (key.primary, *key.aliases)}
-    hits = [name for name in submitted if normalise(name) in accepted]
-    return DiagnosisCheck(
-        submitted,
-        bool(submitted) and normalise(submitted[0]) in accepted,
-        hits[0] if hits else None,
-    )
+    accepted = {_diagnosis_key(name) for name in (key.primary, *key.aliases)}
+    hits = [name for name in submitted if _diagnosis_key(name) in accepted]
+    first_ok = bool(submitted) and _diagnosis_key(submitted[0]) in accepted
+    return DiagnosisCheck(submitted, first_ok, hits[0] if hits else None)
 
 
 def last_diagnosis(events: list[Event]) -> list[str]:
