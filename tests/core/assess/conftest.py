@@ -7,6 +7,7 @@ import pytest
 from simdesk.core.cases.loader import load_case
 from simdesk.core.paths import bundled_cases_dir
 from simdesk.core.sim.session import Encounter
+from tests.core.store.conftest import instructor, profiles  # noqa: F401  (the real store)
 
 MALARIA = "cerebral-malaria-child.yaml"
 
