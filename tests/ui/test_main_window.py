@@ -139,3 +139,29 @@ def test_damaged_model_leaves_the_app_usable(qtbot, screenshot, simdesk_home):
     assert damaged.read_bytes() == b"GGUF" + bytes(4096)  # reported, not overwritten
     screenshot(win, "04-model-damaged")
     win.close()
+
+
+def test_instructor_setup_then_auto_lock_asks_again(qtbot, simdesk_home):
+    """First run sets up the instructor; idle time locks the profile and asks again."""
+    from simdesk.core.store.autolock import IdleLock
+
+    win = MainWindow(start_model=False)
+    qtbot.addWidget(win)
+    win.show()
+    dialog = _create_profile(qtbot, win, "Teacher Tumi")
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: win.store is not None, timeout=30_000)
+    assert win.lock_button.isEnabled() and win.idle.idle_seconds == 10 * 60
+    now = [0.0]
+    win.idle = IdleLock(1, clock=lambda: now[0])
+    win._check_idle()
+    assert win.store is not None  # not idle yet
+    now[0] = 61
+    win._check_idle()
+    assert win.store is None and not win.lock_button.isEnabled()
+    qtbot.waitUntil(lambda: win.profile_dialog.isVisible() and not win.profile_dialog.creating)
+    assert win.profile_dialog.name() == "Teacher Tumi"
+    qtbot.keyClicks(win.profile_dialog.passphrase_edit, PASSPHRASE)
+    win.profile_dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: win.store is not None, timeout=30_000)
+    win.close()

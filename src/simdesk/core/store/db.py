@@ -75,6 +75,20 @@ def _read_checks(path: Path, key: bytes) -> None:
         conn.close()
 
 
+def set_pragmas(dbapi_conn, _record=None) -> None:
+    """Settings of every connection (SQLCipher's are ignored by plain SQLite)."""
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA cipher_log_level = NONE")
+    # Temporary tables and sorts stay in memory: no plaintext temp files on disk.
+    cursor.execute("PRAGMA temp_store = MEMORY")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    # FULL: a commit is on disk when it returns, so a power cut loses only the transaction
+    # in flight.
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.close()
+
+
 def open_engine(path: Path, data_key: bytes, *, create: bool = False) -> Engine:
     """An engine on an encrypted database file in WAL mode.
 
@@ -93,20 +107,7 @@ def open_engine(path: Path, data_key: bytes, *, create: bool = False) -> Engine:
     )
     # hide_parameters: learner text never reaches a log line or an error message.
     engine = create_engine(url, hide_parameters=True)
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn, _record) -> None:
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA cipher_log_level = NONE")
-        # Temporary tables and sorts stay in memory: no plaintext temp files on disk.
-        cursor.execute("PRAGMA temp_store = MEMORY")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        # FULL: a commit is on disk when it returns, so a power cut loses only the transaction
-        # in flight.
-        cursor.execute("PRAGMA synchronous = FULL")
-        cursor.close()
-
+    event.listen(engine, "connect", set_pragmas)
     with translate_errors(path, "open"), engine.connect() as conn:
         conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one()
     return engine

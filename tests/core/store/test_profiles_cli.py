@@ -1,0 +1,69 @@
+"""``simdesk profiles …`` and ``simdesk audit``: passphrases from stdin, never from argv."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from simdesk.cli import main
+from simdesk.core.paths import locations
+from simdesk.core.store.profiles import ProfileManager
+from tests.conftest import FAST_KDF
+
+TEACHER, LEARNER, NEW = "teacher passphrase", "learner passphrase", "another passphrase"
+
+
+@pytest.fixture(autouse=True)
+def fast_kdf(monkeypatch):
+    """The real commands, on cheap Argon2id settings (key derivation is tested elsewhere)."""
+    monkeypatch.setattr(
+        "simdesk.cli.profiles._manager",
+        lambda: ProfileManager.for_locations(locations().ensure(), kdf=FAST_KDF),
+    )
+
+
+def run(monkeypatch, capsys, argv: list[str], *lines: str) -> tuple[int, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_profile_commands_end_to_end(monkeypatch, capsys, tmp_path):
+    assert run(monkeypatch, capsys, ["profiles", "list"])[1].startswith("No profiles yet")
+    assert run(monkeypatch, capsys, ["profiles", "setup", "Teacher"], TEACHER)[0] == 0
+    code, out = run(monkeypatch, capsys, ["profiles", "create", "Amina"], TEACHER, LEARNER)
+    assert code == 0 and "Created learner profile Amina" in out
+    code, out = run(monkeypatch, capsys, ["profiles", "list"])
+    assert "Amina" in out and "learner" in out and "instructor" in out
+    code, out = run(monkeypatch, capsys, ["profiles", "passwd", "Amina"], "wrong passphrase", NEW)
+    assert code == 2 and "not correct" in out
+    assert run(monkeypatch, capsys, ["profiles", "passwd", "Amina"], LEARNER, NEW)[0] == 0
+    assert run(monkeypatch, capsys, ["profiles", "reset", "Amina"], TEACHER, LEARNER)[0] == 0
+    assert run(monkeypatch, capsys, ["profiles", "rotate-key", "Amina"], LEARNER)[0] == 0
+    code, out = run(monkeypatch, capsys, ["profiles", "report", "Amina"], TEACHER)
+    assert code == 0 and "0 attempts by Amina" in out
+    export = tmp_path / "amina.simdesk-profile"
+    assert run(monkeypatch, capsys, ["profiles", "export", "Amina", str(export)], LEARNER)[0] == 0
+    code, out = run(
+        monkeypatch, capsys, ["profiles", "import", str(export), "--name", "Amina Two"], LEARNER
+    )
+    assert code == 0 and "Restored Amina Two" in out
+    assert run(monkeypatch, capsys, ["profiles", "delete", "Amina Two"], LEARNER)[0] == 0
+    code, out = run(
+        monkeypatch, capsys, ["profiles", "delete", "Amina", "--as-instructor"], TEACHER
+    )
+    assert code == 0 and "Deleted profile Amina" in out
+    code, out = run(monkeypatch, capsys, ["audit"], "not the teacher")
+    assert code == 2 and "not correct" in out
+    code, out = run(monkeypatch, capsys, ["audit"], TEACHER)
+    assert code == 0
+    for action in ("failed unlock", "passphrase change", "recovery", "export", "deletion"):
+        assert action in out
+    assert LEARNER not in out and TEACHER not in out
+
+
+def test_passphrases_are_not_accepted_on_the_command_line(monkeypatch, capsys):
+    with pytest.raises(SystemExit):
+        run(monkeypatch, capsys, ["profiles", "setup", "Teacher", "--passphrase", TEACHER])
