@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import queue
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from simdesk.core.consultation import Consultation
 from simdesk.core.errors import ModelCorrupt, ModelMissing
 from simdesk.core.llm.backend import (
     ModelBackend,
@@ -18,8 +20,10 @@ from simdesk.core.llm.backend import (
     ReplyReading,
     ReplyToken,
 )
+from simdesk.core.llm.gguf_info import CHAT_TEMPLATE_KEY, read_gguf_info
 from simdesk.core.llm.model_files import ensure_default_model
 from simdesk.core.llm.prompt import STOP
+from simdesk.core.llm.registry import ModelEntry, ResolvedModel, effective_kind
 
 pytestmark = pytest.mark.model
 
@@ -193,3 +197,40 @@ def test_missing_default_model_is_assembled_on_first_use(tmp_path):
     path = ensure_default_model(tmp_path / "models")
     assert path.is_file() and path.stat().st_size > 200_000_000
     assert not list(path.parent.glob("*.partial"))
+
+
+def test_a_prompt_longer_than_the_context_fails_with_a_reason(backend):
+    rid = backend.submit("Doctor: Any cough?\n" * 400, stop=STOP, max_tokens=8)
+    failed, _ = backend.recorder.until(ReplyFailed)
+    assert failed.request_id == rid and "context of 1024 tokens" in failed.error.what
+    backend.submit(PROMPT, stop=STOP, max_tokens=4)  # and the backend still answers
+    assert not backend.recorder.until(ReplyDone)[0].cancelled
+
+
+GEMMA_STYLE = (
+    "{{ bos_token }}{% for m in messages %}<start_of_turn>"
+    "{{ 'model' if m.role == 'assistant' else 'user' }}\n{{ m.content }}<end_of_turn>\n"
+    "{% endfor %}{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+)
+
+
+def test_an_instruction_model_is_prompted_through_its_chat_template(default_model, tb_case):
+    info = read_gguf_info(default_model, read_vocabulary=True)
+    templated = replace(info, metadata={**info.metadata, CHAT_TEMPLATE_KEY: GEMMA_STYLE})
+    entry = ModelEntry(name="templated", file=default_model.name, sha256="")
+    model = ResolvedModel(entry, default_model, templated, effective_kind(entry, templated), 1024)
+    recorder = Recorder()
+    backend = ModelBackend(model, recorder)
+    backend.start()
+    try:
+        ready, _ = recorder.until(ModelReady)
+        assert ready.kind == "instruct" and backend.prompt_format.kind == "instruct"
+        consultation = Consultation(tb_case, prompt_format=backend.prompt_format)
+        pending = consultation.ask("Do you smoke?")
+        assert pending.prompt.startswith("<start_of_turn>user\nA consultation")  # BOS left out
+        rid = backend.submit(pending.prompt, stop=pending.stop, max_tokens=16)
+        done, _ = recorder.until((ReplyDone, ReplyFailed))  # a doubled BOS would warn: fail
+        assert isinstance(done, ReplyDone) and done.request_id == rid
+        assert "<eos>" in pending.stop and "<end_of_turn>" not in done.text
+    finally:
+        backend.shutdown()
