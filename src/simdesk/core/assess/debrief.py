@@ -1,0 +1,167 @@
+"""The debrief after an attempt: what went well, what was missed and why it matters, the expected
+approach, a timeline with vitals, and a short narrative.
+
+Everything but the narrative is read from the score and the case. The narrative is written by the
+local model from the scored items only, and shown only if it passes the reply guard against those
+items (no word, number or negation they do not contain); otherwise a template narrative is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from simdesk.core.assess.events import read_steps, vitals_over_time
+from simdesk.core.assess.model_text import Generate
+from simdesk.core.assess.scoring import Score
+from simdesk.core.cases.schema import Case, Fact
+from simdesk.core.errors import SimdeskError
+from simdesk.core.llm.guard import ReplyGuard, clean_reply
+
+# Words a feedback narrative may use beyond the scored items themselves.
+NARRATIVE_WORDS = """you your did well missed next remember encounter case patient score scored
+    diagnosis good work should important key point points done need needed try""".split()
+TIMELINE_KINDS = ("question", "exam", "order", "result", "treatment", "wait", "diagnosis")
+
+
+@dataclass(frozen=True)
+class Point:
+    item_id: str
+    text: str
+    why: str  # the teaching point, or the safety reason
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    minute: float
+    kind: str
+    text: str
+    response: str
+    vitals: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Debrief:
+    case_id: str
+    title: str
+    percent: float
+    cap: float | None
+    diagnosis: str
+    went_well: tuple[Point, ...]
+    missed: tuple[Point, ...]
+    safety: tuple[Point, ...]
+    expected_approach: tuple[str, ...]
+    timeline: tuple[TimelineEntry, ...]
+    narrative: str
+    narrative_by_model: bool
+    narrative_note: str  # why the model's text was or was not used
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def timeline(case: Case, events: Iterable[Any]) -> list[TimelineEntry]:
+    """The encounter step by step, with what came back and the vitals at that minute."""
+    steps = read_steps(events)
+    vitals = vitals_over_time(case, steps)
+    replies = {s.data.get("question_seq"): s.text for s in steps if s.kind == "reply"}
+    entries = []
+    for step in steps:
+        if step.kind not in TIMELINE_KINDS:
+            continue
+        if step.kind == "question":
+            text, response = step.text, replies.get(step.seq, "")
+        elif step.kind in ("exam", "order", "treatment"):
+            text, response = str(step.data.get("request", "")), step.text
+        elif step.kind == "wait":
+            text, response = f"waited {step.data.get('minutes', 0):g} minutes", ""
+        else:
+            text, response = step.text, ""
+        entries.append(TimelineEntry(step.seq, step.minute, step.kind, text, response,
+                                     vitals[step.seq]))  # fmt: skip
+    return entries
+
+
+def template_narrative(score: Score) -> str:
+    """A deterministic narrative from the scored items."""
+    met = [i for i in score.items if i.status == "met"]
+    missed = sorted((i for i in score.items if i.status != "met"), key=lambda i: -i.weight)
+    parts = [f"You scored {score.percent:g}%."]
+    if score.cap is not None:
+        parts.append(f"A safety issue capped the result at {score.cap:g}%.")
+    if met:
+        parts.append("You did well: " + "; ".join(_lower(i.description) for i in met[:3]) + ".")
+    if missed:
+        top = missed[0]
+        parts.append(f"Most important to work on: {_lower(top.description)} - {top.teaching_point}")
+    return " ".join(parts)
+
+
+def _lower(text: str) -> str:
+    text = text.rstrip(".")
+    return text[:1].lower() + text[1:]
+
+
+NARRATIVE_PROMPT = """Feedback for a trainee after a simulated patient case.
+
+Done well: took a full history of the cough; examined the chest.
+Missed: asked about HIV testing.
+Feedback: You did well to take a full history of the cough and examine the chest. Next time, \
+remember to ask about HIV testing.
+
+Done well: {met}.
+Missed: {missed}.
+Feedback:"""
+
+
+def model_narrative(score: Score, generate: Generate) -> tuple[str | None, str]:
+    """The model's narrative and the guard's verdict; None when it fails the guard."""
+    met = [i.description.rstrip(".") for i in score.items if i.status == "met"][:3]
+    missed = [i.description.rstrip(".") for i in score.items if i.status != "met"][:3]
+    prompt = NARRATIVE_PROMPT.format(met="; ".join(met) or "nothing yet",
+                                     missed="; ".join(missed) or "nothing")  # fmt: skip
+    try:
+        text = clean_reply(generate(prompt, ("\n",), 60))
+    except SimdeskError as exc:
+        return None, f"the model could not be asked: {exc.what}"
+    items = [i for i in score.items if i.status == "met"][:3] + [
+        i for i in score.items if i.status != "met"
+    ][:3]
+    facts = tuple(
+        Fact(id=f"item-{n}", category="presenting_complaint", content=i.description,
+             patient_says=i.description, cues=[i.description])
+        for n, i in enumerate(items)
+    )  # fmt: skip
+    verdict = ReplyGuard(facts, persona_words=NARRATIVE_WORDS, forbidden_terms=[]).check(text)
+    return (text if verdict.ok else None), verdict.reason
+
+
+def build_debrief(
+    case: Case, score: Score, events: Iterable[Any], generate: Generate | None = None
+) -> Debrief:
+    """The debrief of a scored attempt; ``generate`` (the local model) writes the narrative."""
+    went_well = tuple(
+        Point(i.id, i.description, i.teaching_point) for i in score.items if i.status == "met"
+    )
+    missed = tuple(
+        Point(i.id, i.description + (" (partly)" if i.status == "partial" else ""),
+              i.teaching_point)
+        for i in sorted(score.items, key=lambda i: -i.weight) if i.status != "met"
+    )  # fmt: skip
+    safety = tuple(Point(s.ref, s.kind.replace("_", " "), s.description) for s in score.safety)
+    actions = case.answer_key.management.expected_actions
+    approach = tuple(case.answer_key.key_points) + tuple(
+        a.description for a in sorted(actions, key=lambda a: not a.critical)
+    )
+    narrative, by_model, note = template_narrative(score), False, "no model was asked"
+    if generate is not None:
+        text, note = model_narrative(score, generate)
+        if text is not None:
+            narrative, by_model = text, True
+    return Debrief(
+        case.meta.id, case.meta.title, score.percent, score.cap, score.diagnosis.reason,
+        went_well, missed, safety, approach, tuple(timeline(case, events)), narrative, by_model,
+        note,
+    )  # fmt: skip

@@ -1,0 +1,256 @@
+"""Practice and exam (OSCE) modes around an encounter.
+
+Practice: hints on request and nudges at trigger points (prescribing before asking about
+allergies, diagnosing before examining, a critical time window running out); the debrief at any
+time after the end. Exam: a timer, no hints or nudges, the debrief only after submission, and the
+attempt locked once submitted (its log fingerprinted, further actions refused).
+
+Authored hints and nudges are read from a case's ``teaching`` section when the case format has
+one (proposed: see :class:`Teaching`); built-in nudges apply to every case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simdesk.core.assess.debrief import Debrief, build_debrief
+from simdesk.core.assess.errors import AssessError
+from simdesk.core.assess.events import Step, read_steps
+from simdesk.core.assess.model_text import Generate
+from simdesk.core.assess.scoring import Score, score
+from simdesk.core.cases.schema import Case
+
+Mode = Literal["practice", "exam"]
+WINDOW_WARNING = 0.75  # nudge when this share of a critical action's window has passed
+
+
+class NudgeRule(BaseModel):
+    """An authored nudge: shown once, when ``when`` happens and ``unless`` has not."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    message: str
+    when_treatment: list[str] = []  # any of these treatment codes given ("*": any treatment)
+    when_order: list[str] = []  # any of these tests ordered
+    when_minute: float | None = Field(default=None, ge=0)  # simulated time reached
+    unless_facts: list[str] = []  # ...before any of these facts was asked about
+    unless_exams: list[str] = []
+    unless_tests: list[str] = []
+
+
+class Teaching(BaseModel):
+    """The proposed ``teaching`` section of a case: hints in order, and nudges."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hints: list[str] = []
+    nudges: list[NudgeRule] = []
+
+
+@dataclass(frozen=True)
+class Nudge:
+    id: str
+    message: str
+    seq: int  # the event that triggered it
+
+
+def teaching_of(case: Case) -> Teaching:
+    """The case's authored teaching section, or an empty one."""
+    return getattr(case, "teaching", None) or Teaching()
+
+
+def builtin_rules(case: Case) -> list[NudgeRule]:
+    """Nudges every case gets, from its own facts and critical actions."""
+    rules = []
+    allergy_facts = [f.id for f in case.facts if f.category == "allergies"]
+    if allergy_facts:
+        rules.append(NudgeRule(
+            id="allergies-before-prescribing", when_treatment=["*"], unless_facts=allergy_facts,
+            message="Before you prescribe: have you asked about allergies?",
+        ))  # fmt: skip
+    windows = [a.within_minutes for a in case.answer_key.management.expected_actions
+               if a.critical and a.within_minutes]  # fmt: skip
+    if windows:
+        rules.append(NudgeRule(
+            id="time-critical", when_minute=WINDOW_WARNING * min(windows),
+            message="This patient is unwell and time matters: what needs doing now?",
+        ))  # fmt: skip
+    return rules
+
+
+def _done_before(rule: NudgeRule, steps: list[Step], seq: int) -> bool:
+    for step in steps:
+        if step.seq >= seq:
+            break
+        if step.kind == "question" and set(step.data["fact_ids"]) & set(rule.unless_facts):
+            return True
+        if step.kind == "exam" and set(step.data["finding_ids"]) & set(rule.unless_exams):
+            return True
+        if step.kind == "order" and step.data["code"] in rule.unless_tests:
+            return True
+    return False
+
+
+def _trigger(rule: NudgeRule, steps: list[Step], critical_done: bool) -> Step | None:
+    for step in steps:
+        code = step.data.get("code")
+        treated = step.kind == "treatment" and code and ({code, "*"} & set(rule.when_treatment))
+        if treated or (step.kind == "order" and code in rule.when_order):
+            hit = step
+        elif rule.when_minute is not None and step.minute >= rule.when_minute:
+            hit = None if critical_done else step
+        else:
+            continue
+        if hit is not None and not _done_before(rule, steps, hit.seq):
+            return hit
+    return None
+
+
+def nudges(case: Case, events: Iterable[Any], shown: Iterable[str] = ()) -> list[Nudge]:
+    """The nudges the log triggers that have not been shown yet (practice mode)."""
+    steps = read_steps(events)
+    shown = set(shown)
+    critical = {c for a in case.answer_key.management.expected_actions if a.critical
+                for c in a.any_of}  # fmt: skip
+    critical_done = any(s.kind == "treatment" and s.data["code"] in critical for s in steps)
+    found = []
+    for rule in [*builtin_rules(case), *teaching_of(case).nudges]:
+        if rule.id in shown:
+            continue
+        step = _trigger(rule, steps, critical_done)
+        if step is not None:
+            found.append(Nudge(rule.id, rule.message, step.seq))
+    return found
+
+
+GENERIC_HINTS = {
+    "history": "Ask more about the story: when it started, what came with it, what was tried.",
+    "examination": "You have not examined the patient yet: start with the general appearance.",
+    "investigations": "Which simple test at this site would confirm what you suspect?",
+    "management": "What does this patient need now, before the results are back?",
+    "diagnosis": "When you are ready, give your diagnoses, most likely first.",
+}
+
+
+def fingerprint(events: Iterable[Any]) -> str:
+    """A sha256 of the log's content (seq, kind, minute, data): what a locked attempt keeps."""
+    steps = [(s.seq, s.kind, s.minute, s.text, s.data) for s in read_steps(events)]
+    return hashlib.sha256(json.dumps(steps, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Submission:
+    score: Score
+    log_sha256: str
+    elapsed_s: float
+    overtime: bool
+
+
+@dataclass
+class AssessedSession:
+    """The mode rules of one attempt. Call :meth:`check_open` before every learner action."""
+
+    case: Case
+    mode: Mode = "practice"
+    time_limit_s: float | None = None  # exam only
+    clock: Callable[[], float] = time.monotonic
+    _started: float = field(init=False)
+    _hints_given: int = field(init=False, default=0)
+    _shown: set[str] = field(init=False, default_factory=set)
+    submission: Submission | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("practice", "exam"):
+            raise AssessError(f"Unknown mode {self.mode!r}.", "Choose 'practice' or 'exam'.")
+        if self.mode == "practice" and self.time_limit_s is not None:
+            raise AssessError("Practice mode has no timer.", "Use exam mode for a timed attempt.")
+        self._started = self.clock()
+
+    @property
+    def locked(self) -> bool:
+        return self.submission is not None
+
+    def remaining_s(self) -> float | None:
+        if self.time_limit_s is None:
+            return None
+        return max(0.0, self.time_limit_s - (self.clock() - self._started))
+
+    def check_open(self) -> None:
+        if self.locked:
+            raise AssessError(
+                f"This attempt at {self.case.meta.id} was submitted and is locked.",
+                "Start a new attempt to play the case again.",
+            )
+        if self.remaining_s() == 0.0:
+            raise AssessError(
+                "The exam time is up.", "Submit the attempt; it will be scored as it stands."
+            )
+
+    def _practice_only(self, what: str) -> None:
+        if self.mode == "exam":
+            raise AssessError(f"No {what} in exam mode.", "Switch to practice mode for help.")
+
+    def hint(self, events: Iterable[Any]) -> str:
+        """The next hint: authored hints in order, then one for the first untouched domain."""
+        self._practice_only("hints")
+        self.check_open()
+        authored = teaching_of(self.case).hints
+        if self._hints_given < len(authored):
+            self._hints_given += 1
+            return authored[self._hints_given - 1]
+        steps = read_steps(events)
+        done = {s.kind for s in steps}
+        kinds = {"history": "question", "examination": "exam", "investigations": "order",
+                 "management": "treatment", "diagnosis": "diagnosis"}  # fmt: skip
+        for domain, kind in kinds.items():
+            if kind not in done:
+                return GENERIC_HINTS[domain]
+        return "Review what you have found so far, and what could still kill this patient."
+
+    def nudges(self, events: Iterable[Any]) -> list[Nudge]:
+        """New nudges since the last call (practice); always none in exam mode."""
+        if self.mode == "exam" or self.locked:
+            return []
+        found = nudges(self.case, events, self._shown)
+        self._shown.update(n.id for n in found)
+        return found
+
+    def submit(self, events: Iterable[Any], **score_options: Any) -> Submission:
+        """Score and lock the attempt. A second submission is refused."""
+        if self.locked:
+            raise AssessError("This attempt was already submitted.", "Start a new attempt.")
+        events = list(events)
+        elapsed = self.clock() - self._started
+        overtime = self.time_limit_s is not None and elapsed > self.time_limit_s
+        self.submission = Submission(score(self.case, events, **score_options),
+                                     fingerprint(events), elapsed, overtime)  # fmt: skip
+        return self.submission
+
+    def verify(self, events: Iterable[Any]) -> bool:
+        """Whether a log is the one that was submitted, unchanged."""
+        return self.submission is not None and fingerprint(events) == self.submission.log_sha256
+
+    def debrief(self, events: Iterable[Any], generate: Generate | None = None) -> Debrief:
+        """The debrief: after submission (exam), or of the log so far (practice)."""
+        events = list(events)
+        if self.mode == "exam":
+            if not self.locked:
+                raise AssessError(
+                    "The exam debrief is shown only after the attempt is submitted.",
+                    "Submit the attempt first.",
+                )
+            if not self.verify(events):
+                raise AssessError(
+                    "This log differs from the submitted attempt.",
+                    "Debrief the log that was submitted.",
+                )
+        result = self.submission.score if self.locked else score(self.case, events)
+        return build_debrief(self.case, result, events, generate)
