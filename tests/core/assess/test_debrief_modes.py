@@ -44,10 +44,10 @@ def test_a_narrative_that_fails_the_guard_falls_back_to_the_template(malaria_cas
     assert not invented.narrative_by_model
     assert invented.narrative == template_narrative(result)
     assert "not in the fact" in invented.narrative_note
-    echoed = build_debrief(malaria_case, result, events,
-                           lambda *a: "You did well: established the fever and the convulsions.")  # fmt: skip
+    line = "You did well: established the fever and the convulsions."
+    echoed = build_debrief(malaria_case, result, events, lambda *a: line)
     assert echoed.narrative_by_model
-    assert echoed.narrative == "You did well: established the fever and the convulsions."
+    assert echoed.narrative == line
 
 
 @pytest.mark.model
