@@ -3,6 +3,7 @@ engine's matchers. Used by the pytest targets and by ``benchmarks/case_quality.p
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +71,9 @@ def load_eval_files(folder: Path = EVAL_DIR) -> list[tuple[Path, dict]]:
     ]
 
 
+@functools.cache
 def playable_cases() -> dict[str, Case]:
+    """Every bundled case that loads, by id (read once per run)."""
     return {e.case.meta.id: e.case for e in load_library(bundled_cases_dir()) if e.ok}
 
 
@@ -89,7 +92,7 @@ def evaluate(
     folder: Path = EVAL_DIR,
 ) -> EvalReport:
     """Score every eval file whose case is in the library."""
-    cases = playable_cases() if cases is None else cases
+    cases = dict(playable_cases()) if cases is None else cases
     catalog = catalog or load_catalog()
     tests, treatments = TestMatcher(catalog), TreatmentMatcher(catalog)
     report = EvalReport()
