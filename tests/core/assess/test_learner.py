@@ -10,7 +10,7 @@ import pytest
 from simdesk.core.assess.attempts import AttemptResult, load_history, result_of, save_result
 from simdesk.core.assess.errors import AssessError
 from simdesk.core.assess.learner import difficulty_levels, mastery, progress, recommend
-from simdesk.core.assess.review import due, schedule
+from simdesk.core.assess.review import due, schedule, update_deck
 from simdesk.core.assess.scoring import score
 from tests.core.store.conftest import PASS
 
@@ -129,3 +129,11 @@ def test_a_damaged_stored_result_is_a_clear_error():
     with pytest.raises(AssessError, match="could not be read") as info:
         AttemptResult.from_dict({"case_id": "x"})
     assert "again" in info.value.fix
+
+
+def test_a_kept_deck_updated_attempt_by_attempt_equals_a_full_replay(history):
+    deck: dict = {}
+    for result in history:
+        update_deck(deck, [result])
+    kept = sorted((r.key, r.due, r.lapses) for r in deck.values())
+    assert kept == sorted((r.key, r.due, r.lapses) for r in schedule(history))

@@ -38,14 +38,15 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
-def schedule(
-    history: Iterable[AttemptResult], scheduler: Scheduler | None = None
-) -> list[ReviewItem]:
-    """Replay the history through FSRS: one card per rubric item ever missed."""
+def update_deck(
+    deck: dict[str, ReviewItem], results: Iterable[AttemptResult],
+    scheduler: Scheduler | None = None,
+) -> dict[str, ReviewItem]:  # fmt: skip
+    """Review the deck with newer results, in place: how a front end keeps it after each attempt
+    instead of replaying the whole history."""
     # No minute-long learning steps: an attempt is a review, and attempts are days apart.
     scheduler = scheduler or Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
-    deck: dict[str, ReviewItem] = {}
-    for result in by_time(history):
+    for result in by_time(results):
         when = _utc(result.finished_at)
         for item in result.items:
             key = f"{result.case_id}:{item.id}"
@@ -58,7 +59,12 @@ def schedule(
             review.card, _log = scheduler.review_card(review.card, RATING[item.status], when)
             review.item = item
             review.lapses += item.status == "missed"
-    return sorted(deck.values(), key=lambda r: (r.due, r.key))
+    return deck
+
+
+def schedule(history: Iterable[AttemptResult]) -> list[ReviewItem]:
+    """Replay the whole history through FSRS: one card per rubric item ever missed."""
+    return sorted(update_deck({}, history).values(), key=lambda r: (r.due, r.key))
 
 
 def due(deck: Iterable[ReviewItem], now: datetime) -> list[ReviewItem]:
