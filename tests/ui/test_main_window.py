@@ -55,6 +55,7 @@ def test_first_start_play_a_case_and_store_the_attempt(qtbot, window, screenshot
     assert not dialog.isVisible()
     screenshot(win, "02-case-list")
 
+    assert win.case_list.select_case("pulmonary-tb-miner")
     qtbot.keyClick(win.case_list.list, Qt.Key.Key_Return)
     assert win.pages.currentWidget() is win.encounter
     assert "Themba Dlamini" in win.encounter.header.text()
@@ -91,6 +92,7 @@ def test_stop_cancels_a_reply(qtbot, window):
     dialog = _create_profile(qtbot, win, "Stopper")
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: win.store is not None, timeout=30_000)
+    assert win.case_list.select_case("pulmonary-tb-miner")
     win.case_list.start_button.click()
     page = win.encounter
     with qtbot.waitSignal(page.reply_finished, timeout=60_000):

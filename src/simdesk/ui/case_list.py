@@ -58,6 +58,15 @@ class CaseListPage(QWidget):
         if self.list.count():
             self.list.setCurrentRow(0)
 
+    def select_case(self, case_id: str) -> bool:
+        """Make the case with ``case_id`` the current row; False if it is not listed."""
+        for row in range(self.list.count()):
+            entry: CaseEntry = self.list.item(row).data(Qt.ItemDataRole.UserRole)
+            if entry.case is not None and entry.case.meta.id == case_id:
+                self.list.setCurrentRow(row)
+                return True
+        return False
+
     def _activated(self, item: QListWidgetItem | None) -> None:
         if item is None:
             return
