@@ -738,6 +738,6 @@ def import_agentclinic(jsonl: Path, out_dir: Path, catalog_file: Path) -> Import
             report.skipped.append(f"line {number}: {target} exists; not overwritten")
             continue
         text = yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
-        atomic_write(target, text.encode("utf-8"))
+        atomic_write(target, text.encode("utf-8"), mode=0o644)
         report.written.append(target)
     return report

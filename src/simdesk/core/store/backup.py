@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from simdesk.core.errors import StoreError
-from simdesk.core.store.files import atomic_write
+from simdesk.core.files import atomic_write
 
 MAGIC = b"SIMDESK-PROFILE-EXPORT\n"
 SUFFIX = ".simdesk-profile"
