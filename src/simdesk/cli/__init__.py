@@ -7,6 +7,7 @@ adds its parser and sets ``handler`` (a function taking the parsed args, returni
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 
@@ -40,6 +41,10 @@ def _run_gui(_args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        # The desktop app: skip importing every sub-command, so the window appears sooner.
+        return _run_gui(argparse.Namespace())
     args = build_parser().parse_args(argv)
     handler = getattr(args, "handler", _run_gui)
     try:
@@ -47,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     except SimdeskError as exc:
         print(f"simdesk: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # Output piped into `head` or similar that stopped reading: not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
