@@ -55,7 +55,7 @@ def test_first_start_play_a_case_and_store_the_attempt(qtbot, window, screenshot
     assert not dialog.isVisible()
     screenshot(win, "02-case-list")
 
-    assert win.case_list.select_case("pulmonary-tb-miner")
+    qtbot.waitUntil(lambda: win.case_list.select_case("pulmonary-tb-miner"))
     qtbot.keyClick(win.case_list.list, Qt.Key.Key_Return)
     assert win.pages.currentWidget() is win.encounter
     assert "Themba Dlamini" in win.encounter.header.text()
@@ -69,8 +69,9 @@ def test_first_start_play_a_case_and_store_the_attempt(qtbot, window, screenshot
     assert second in win.encounter.transcript.toPlainText()
     screenshot(win, "03-encounter")
 
-    win.encounter.end_button.click()
-    assert win.pages.currentWidget() is win.case_list
+    win.encounter.end_button.click()  # ends and scores the attempt: the debrief follows
+    assert win.pages.currentWidget() is win.debrief
+    qtbot.waitUntil(lambda: win.debrief.narrative_done, timeout=60_000)
     qtbot.waitUntil(win.db.idle, timeout=10_000)
     win.close()
 
@@ -83,6 +84,7 @@ def test_first_start_play_a_case_and_store_the_attempt(qtbot, window, screenshot
     assert questions == ["How long have you had the cough?", "Do you smoke?"]
     assert [r.text for r in replies] == [first, second]
     assert all("model_text_used" in r.data for r in replies)
+    assert [e.kind for e in events][-1] == "assessment"  # the scored result is kept
     store.close()
 
 
@@ -92,7 +94,7 @@ def test_stop_cancels_a_reply(qtbot, window):
     dialog = _create_profile(qtbot, win, "Stopper")
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: win.store is not None, timeout=30_000)
-    assert win.case_list.select_case("pulmonary-tb-miner")
+    qtbot.waitUntil(lambda: win.case_list.select_case("pulmonary-tb-miner"))
     win.case_list.start_button.click()
     page = win.encounter
     with qtbot.waitSignal(page.reply_finished, timeout=60_000):
@@ -137,7 +139,7 @@ def test_damaged_model_leaves_the_app_usable(qtbot, screenshot, simdesk_home):
     message = win.message_bar.label.text()
     assert str(damaged) in message and "Delete" in message
     assert "unavailable" in win.model_status.text()
-    assert win.case_list.list.count() >= 1
+    qtbot.waitUntil(lambda: win.case_list.list.rowCount() >= 1)
     assert damaged.read_bytes() == b"GGUF" + bytes(4096)  # reported, not overwritten
     screenshot(win, "04-model-damaged")
     win.close()

@@ -1,75 +1,337 @@
-"""The case library page: every case, broken ones listed with the reason."""
+"""The case library: every case with its specialty, setting, difficulty, time and the learner's
+status; search and filters; the recommended next case with its reason; broken cases with the
+reason they cannot be played."""
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
+    QLineEdit,
     QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from simdesk.core.cases.library import CaseEntry
+from simdesk.core.text import words
+
+if TYPE_CHECKING:
+    from simdesk.core.cases.library import CaseEntry
+
+COLUMNS = ("Case", "Specialty", "Setting", "Difficulty", "Time", "Status")
+ANY = "Any"
+NEW, IN_PROGRESS, DONE, BROKEN = "New", "In progress", "Done", "Cannot be played"
+
+
+@dataclass(frozen=True)
+class CaseStatus:
+    """The learner's standing with one case, read from their store."""
+
+    state: str  # NEW, IN_PROGRESS or DONE
+    best: float | None = None  # best score of a finished attempt
+
+    @property
+    def label(self) -> str:
+        return f"{DONE} - best {self.best:.0f}%" if self.best is not None else self.state
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    case_id: str
+    title: str
+    reason: str
+
+
+def normalise(text: str) -> str:
+    """Lower-case words joined by single spaces, as search compares them."""
+    return " ".join(words(text))
+
+
+def setting_label(setting: str) -> str:
+    return setting.replace("_", " ")
 
 
 class CaseListPage(QWidget):
-    start_requested = Signal(object)  # CaseEntry
+    """Emits ``start_requested(entry, mode)`` with mode ``practice`` or ``exam``."""
+
+    start_requested = Signal(object, str)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.entries: list[CaseEntry] = []
+        self.statuses: dict[str, CaseStatus] = {}
         layout = QVBoxLayout(self)
-        title = QLabel("<h2>Cases</h2>Choose a patient to see. Double-click or press Enter.")
-        layout.addWidget(title)
-        self.list = QListWidget()
-        self.list.itemActivated.connect(self._activated)
-        layout.addWidget(self.list, 1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        self.start_button = QPushButton("Start case")
+        layout.addWidget(QLabel("<h2>Case library</h2>"))
+
+        self.recommended = QFrame()
+        self.recommended.setObjectName("recommended")
+        self.recommended.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(self.recommended)
+        self.recommended_label = QLabel()
+        self.recommended_label.setWordWrap(True)
+        row.addWidget(self.recommended_label, 1)
+        self.recommended_button = QPushButton("Open")
+        self.recommended_button.clicked.connect(self._open_recommended)
+        row.addWidget(self.recommended_button)
+        self.recommended.hide()
+        self._suggestion: Suggestion | None = None
+        layout.addWidget(self.recommended)
+
+        filters = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search cases: title, patient, complaint, tag… (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._apply_filters)
+        filters.addWidget(self.search, 2)
+        self.filters: dict[str, QComboBox] = {}
+        for name in ("Specialty", "Setting", "Difficulty", "Status"):
+            box = QComboBox()
+            box.setAccessibleName(f"{name} filter")
+            box.setToolTip(f"Show only cases of this {name.lower()}")
+            box.currentTextChanged.connect(self._apply_filters)
+            filters.addWidget(QLabel(f"{name}:"))
+            filters.addWidget(box, 1)
+            self.filters[name] = box
+        layout.addLayout(filters)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.list = QTableWidget(0, len(COLUMNS))
+        self.list.setObjectName("caseTable")
+        self.list.setHorizontalHeaderLabels(COLUMNS)
+        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setTabKeyNavigation(False)
+        self.list.verticalHeader().hide()
+        self.list.setWordWrap(False)
+        header = self.list.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.list.itemActivated.connect(lambda _item: self._start("practice"))
+        self.list.currentCellChanged.connect(lambda *_: self._show_details())
+        split.addWidget(self.list)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        self.details = QTextBrowser()
+        self.details.setObjectName("caseDetails")
+        side_layout.addWidget(self.details, 1)
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start practice")
+        self.start_button.setToolTip("Hints on request; nudges when something is missed (Enter)")
         self.start_button.setDefault(True)
-        self.start_button.clicked.connect(lambda: self._activated(self.list.currentItem()))
-        row.addWidget(self.start_button)
-        layout.addLayout(row)
+        self.start_button.clicked.connect(lambda: self._start("practice"))
+        self.exam_button = QPushButton("Start exam")
+        self.exam_button.setToolTip("Timed, no hints; the debrief comes after you submit")
+        self.exam_button.clicked.connect(lambda: self._start("exam"))
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.exam_button)
+        side_layout.addLayout(buttons)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([760, 440])
+        layout.addWidget(split, 1)
+        self.count_label = QLabel()
+        layout.addWidget(self.count_label)
+        self.list.setFocus()
+
+    # -- content ------------------------------------------------------------------------------
 
     def set_entries(self, entries: list[CaseEntry]) -> None:
-        self.list.clear()
-        for entry in entries:
+        self.entries = list(entries)
+        playable = [e.case for e in self.entries if e.case is not None]
+        values = {
+            "Specialty": sorted({c.meta.specialty for c in playable}),
+            "Setting": sorted({setting_label(c.meta.setting) for c in playable}),
+            "Difficulty": [
+                d
+                for d in ("foundation", "intermediate", "advanced")
+                if d in {c.meta.difficulty for c in playable}
+            ],
+            "Status": [NEW, IN_PROGRESS, DONE, BROKEN],
+        }
+        for name, box in self.filters.items():
+            box.blockSignals(True)
+            current = box.currentText()
+            box.clear()
+            box.addItems([ANY, *values[name]])
+            box.setCurrentText(current if current in values[name] else ANY)
+            box.blockSignals(False)
+        self._fill()
+
+    def set_statuses(self, statuses: dict[str, CaseStatus]) -> None:
+        self.statuses = dict(statuses)
+        self._fill()
+
+    def set_recommendation(self, suggestion: Suggestion | None) -> None:
+        self._suggestion = suggestion
+        if suggestion is None:
+            self.recommended.hide()
+            return
+        self.recommended_label.setText(
+            f"<b>Recommended next:</b> {_esc(suggestion.title)}<br>"
+            f"<i>Why:</i> {_esc(suggestion.reason)}"
+        )
+        self.recommended.show()
+
+    def status_of(self, entry: CaseEntry) -> CaseStatus | None:
+        if entry.case is None:
+            return None
+        return self.statuses.get(entry.case.meta.id, CaseStatus(NEW))
+
+    def _fill(self) -> None:
+        selected = self.current_entry()
+        self.list.setRowCount(len(self.entries))
+        for row, entry in enumerate(self.entries):
             if entry.case is not None:
                 meta, patient = entry.case.meta, entry.case.patient
-                text = (
-                    f"{meta.title}\n    {patient.name}, {patient.age_label}, {patient.sex} · "
-                    f"{meta.specialty} · {meta.setting.replace('_', ' ')} · {meta.difficulty} · "
-                    f"about {meta.estimated_minutes} min"
+                cells = (
+                    f"{meta.title} — {patient.name}, {patient.age_label}",
+                    meta.specialty,
+                    setting_label(meta.setting),
+                    meta.difficulty,
+                    f"{meta.estimated_minutes} min",
+                    self.status_of(entry).label,
                 )
             else:
-                text = (
-                    f"{entry.path.name} — cannot be played\n    {entry.error.what.splitlines()[0]}"
-                )
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, entry)
-            if entry.case is None:
-                item.setToolTip(str(entry.error))
-                item.setForeground(Qt.GlobalColor.darkRed)
-            self.list.addItem(item)
-        if self.list.count():
-            self.list.setCurrentRow(0)
+                reason = entry.error.what.splitlines()[0] if entry.error else "unknown error"
+                cells = (f"{entry.path.name}: {reason}", "", "", "", "", BROKEN)
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, entry)
+                if entry.case is None:
+                    item.setForeground(QColor("#a40000"))
+                    item.setToolTip(str(entry.error))
+                self.list.setItem(row, column, item)
+        self._apply_filters()
+        if selected is not None and not self._select(lambda e: e is selected) or selected is None:
+            self._select_first_visible()
 
-    def select_case(self, case_id: str) -> bool:
-        """Make the case with ``case_id`` the current row; False if it is not listed."""
-        for row in range(self.list.count()):
-            entry: CaseEntry = self.list.item(row).data(Qt.ItemDataRole.UserRole)
-            if entry.case is not None and entry.case.meta.id == case_id:
-                self.list.setCurrentRow(row)
+    def _matches(self, entry: CaseEntry) -> bool:
+        wanted = {name: box.currentText() for name, box in self.filters.items()}
+        status = self.status_of(entry)
+        state = BROKEN if status is None else status.state
+        if wanted["Status"] not in (ANY, "", state):
+            return False
+        query = normalise(self.search.text())
+        if entry.case is None:
+            others = [wanted[k] for k in ("Specialty", "Setting", "Difficulty")]
+            return all(v in (ANY, "") for v in others) and (
+                not query or query in normalise(entry.path.name)
+            )
+        meta, patient = entry.case.meta, entry.case.patient
+        checks = {
+            "Specialty": meta.specialty,
+            "Setting": setting_label(meta.setting),
+            "Difficulty": meta.difficulty,
+        }
+        if any(wanted[k] not in (ANY, "", v) for k, v in checks.items()):
+            return False
+        haystack = normalise(
+            " ".join(
+                [meta.title, meta.specialty, patient.name, patient.presenting_complaint, *meta.tags]
+            )
+        )
+        return all(word in haystack for word in query.split())
+
+    def _apply_filters(self) -> None:
+        shown = 0
+        for row, entry in enumerate(self.entries):
+            hidden = not self._matches(entry)
+            self.list.setRowHidden(row, hidden)
+            shown += not hidden
+        broken = sum(1 for e in self.entries if e.case is None)
+        note = f"; {broken} cannot be played (see the reason in red)" if broken else ""
+        self.count_label.setText(f"{shown} of {len(self.entries)} cases shown{note}.")
+        current = self.list.currentRow()
+        if current < 0 or self.list.isRowHidden(current):
+            self._select_first_visible()
+
+    def _select_first_visible(self) -> None:
+        for row in range(self.list.rowCount()):
+            if not self.list.isRowHidden(row):
+                self.list.setCurrentCell(row, 0)
+                return
+        self._show_details()
+
+    def _select(self, predicate) -> bool:
+        for row, entry in enumerate(self.entries):
+            if predicate(entry) and not self.list.isRowHidden(row):
+                self.list.setCurrentCell(row, 0)
                 return True
         return False
 
-    def _activated(self, item: QListWidgetItem | None) -> None:
-        if item is None:
+    def select_case(self, case_id: str) -> bool:
+        """Make the case with ``case_id`` the current row; False if it is not shown."""
+        return self._select(lambda e: e.case is not None and e.case.meta.id == case_id)
+
+    def current_entry(self) -> CaseEntry | None:
+        row = self.list.currentRow()
+        if row < 0 or row >= len(self.entries) or self.list.isRowHidden(row):
+            return None
+        return self.entries[row]
+
+    def _show_details(self) -> None:
+        entry = self.current_entry()
+        playable = entry is not None and entry.case is not None
+        self.start_button.setEnabled(playable)
+        self.exam_button.setEnabled(playable)
+        if entry is None:
+            self.details.setHtml("<p>No case matches the search and filters.</p>")
             return
-        entry: CaseEntry = item.data(Qt.ItemDataRole.UserRole)
-        if entry.case is not None:
-            self.start_requested.emit(entry)
+        if entry.case is None:
+            self.details.setHtml(
+                f"<h3 style='color:#a40000'>{_esc(entry.path.name)} cannot be played</h3>"
+                f"<p>{_esc(str(entry.error)).replace(chr(10), '<br>')}</p>"
+                "<p>Fix the file (run <code>simdesk cases validate</code> for every problem) "
+                "or ask your instructor. The other cases are not affected.</p>"
+            )
+            return
+        case = entry.case
+        meta, patient = case.meta, case.patient
+        objectives = "".join(f"<li>{_esc(o)}</li>" for o in meta.learning_objectives)
+        status = self.status_of(entry)
+        self.details.setHtml(
+            f"<h3>{_esc(meta.title)}</h3>"
+            f"<p><b>{_esc(patient.name)}</b>, {patient.age_label}, {patient.sex}, "
+            f"{_esc(patient.occupation)}<br>Complaint: {_esc(patient.presenting_complaint)}</p>"
+            f"<p>{_esc(meta.specialty)} · {setting_label(meta.setting)} · {meta.difficulty} · "
+            f"about {meta.estimated_minutes} min<br>Your status: {_esc(status.label)}</p>"
+            f"<p><b>You will practise</b></p><ul>{objectives}</ul>"
+            f"<p><small>Follows: {_esc(meta.references[0].title)} "
+            f"({_esc(meta.references[0].publisher)}, {meta.references[0].year})</small></p>"
+        )
+
+    def _start(self, mode: str) -> None:
+        entry = self.current_entry()
+        if entry is not None and entry.case is not None:
+            self.start_requested.emit(entry, mode)
+
+    def _open_recommended(self) -> None:
+        if self._suggestion is not None:
+            for box in self.filters.values():
+                box.setCurrentText(ANY)
+            self.search.clear()
+            self.select_case(self._suggestion.case_id)
+            self.list.setFocus()
+
+
+def _esc(text: str) -> str:
+    return html.escape(text)

@@ -1,27 +1,58 @@
-"""The encounter page: a patient header, the conversation with streamed replies, Stop."""
+"""The encounter page: the patient header, the conversation with streamed replies and Stop, the
+examination, orders and results, treatments, the vitals monitor, the timeline, notes, the
+diagnosis-and-plan dialog, hints (practice) and the timer (exam).
+
+The engine (``Consultation``/``Encounter``) is pure Python and quick, so actions run here; model
+work goes to the backend thread and store writes go to ``persist`` (the database thread).
+"""
 
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
     QPushButton,
+    QSplitter,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from simdesk.core.cases.schema import Case
-from simdesk.core.consultation import Consultation, PendingReply
-from simdesk.core.llm.backend import ModelBackend, ReplyDone
-from simdesk.core.sim.session import Event
+from simdesk.core.errors import SimdeskError
+from simdesk.ui.diagnosis_dialog import DiagnosisDialog
+from simdesk.ui.exam_panel import ExamPanel
+from simdesk.ui.orders_panel import OrdersPanel, TreatPanel
+from simdesk.ui.vitals import VitalsMonitor
+
+if TYPE_CHECKING:
+    from simdesk.core.assess.modes import AssessedSession, Submission
+    from simdesk.core.cases.schema import Case
+    from simdesk.core.consultation import Consultation, PendingReply
+    from simdesk.core.llm.backend import ModelBackend, ReplyDone
+    from simdesk.core.sim.session import Event
+
+REPLY_TOKENS = 48
+# Events the page adds to the attempt's log (notes, the plan) use seqs from here up, so they
+# never collide with the engine's, which count from 0.
+PAGE_SEQ = 1_000_000
+NOTES_SAVE_MS = 1500
+TAB_KEYS = {"Examine": "Ctrl+E", "Orders": "Ctrl+O", "Treat": "Ctrl+T", "Timeline": "Ctrl+L",
+            "Notes": "Ctrl+N"}  # fmt: skip
+KIND_LABELS = {"question": "Asked", "reply": "Patient", "exam": "Examined", "order": "Ordered",
+               "result": "Result", "treatment": "Gave", "wait": "Waited",
+               "diagnosis": "Diagnosis"}  # fmt: skip
 
 
 @dataclass
@@ -30,28 +61,54 @@ class Line:
     text: str
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """A submitted encounter, handed to the debrief."""
+
+    case: Case
+    mode: str
+    events: list[Event]
+    submission: Submission
+    session: AssessedSession
+    plan: str
+    notes: str
+
+
 class EncounterPage(QWidget):
     """Plays one case. Model work goes to the backend thread; events go to ``persist``."""
 
-    ended = Signal()
+    submitted = Signal(object)  # Outcome
+    error = Signal(object)  # an exception or a message for the main window's message bar
     reply_finished = Signal(str)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 4, 8, 4)
+        top = QHBoxLayout()
         self.header = QLabel()
         self.header.setObjectName("patientHeader")
         self.header.setWordWrap(True)
-        layout.addWidget(self.header)
+        top.addWidget(self.header, 1)
+        self.clock = QLabel()
+        self.clock.setObjectName("encounterClock")
+        self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.clock)
+        outer.addLayout(top)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
         self.transcript = QTextBrowser()
         self.transcript.setObjectName("transcript")
-        layout.addWidget(self.transcript, 1)
+        column.addWidget(self.transcript, 1)
         self.status = QLabel()
         self.status.setObjectName("replyStatus")
-        layout.addWidget(self.status)
+        column.addWidget(self.status)
         row = QHBoxLayout()
         self.question_edit = QLineEdit()
-        self.question_edit.setPlaceholderText("Ask the patient a question and press Enter…")
+        self.question_edit.setPlaceholderText("Ask the patient a question and press Enter (Ctrl+K)")
         self.question_edit.returnPressed.connect(self.ask_current)
         row.addWidget(self.question_edit, 1)
         self.ask_button = QPushButton("Ask")
@@ -62,35 +119,178 @@ class EncounterPage(QWidget):
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop)
         row.addWidget(self.stop_button)
-        self.end_button = QPushButton("End encounter")
-        self.end_button.clicked.connect(self.end)
-        row.addWidget(self.end_button)
-        layout.addLayout(row)
-        QShortcut(QKeySequence("Esc"), self, activated=self.stop)
+        column.addLayout(row)
+        split.addWidget(left)
+
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.monitor = VitalsMonitor()
+        column.addWidget(self.monitor)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("encounterTabs")
+        self.exam_panel = ExamPanel()
+        self.exam_panel.examine_requested.connect(self.examine)
+        self.orders_panel = OrdersPanel()
+        self.orders_panel.order_requested.connect(self.order)
+        self.orders_panel.wait_requested.connect(self.wait)
+        self.treat_panel = TreatPanel()
+        self.treat_panel.treat_requested.connect(self.treat)
+        self.timeline = QListWidget()
+        self.timeline.setObjectName("timeline")
+        self.timeline.setWordWrap(True)
+        self.notes = QPlainTextEdit()
+        self.notes.setObjectName("notes")
+        self.notes.setPlaceholderText(
+            "Your notes for this encounter. They are kept in your encrypted profile."
+        )
+        self.notes.setTabChangesFocus(True)
+        for title, widget in (("Examine", self.exam_panel), ("Orders", self.orders_panel),
+                              ("Treat", self.treat_panel), ("Timeline", self.timeline),
+                              ("Notes", self.notes)):  # fmt: skip
+            index = self.tabs.addTab(widget, title)
+            self.tabs.setTabToolTip(index, f"{title} ({TAB_KEYS[title]})")
+        column.addWidget(self.tabs, 1)
+        split.addWidget(right)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setSizes([500, 760])
+        outer.addWidget(split, 1)
+
+        bottom = QHBoxLayout()
+        self.tutor = QLabel()
+        self.tutor.setObjectName("tutor")
+        self.tutor.setWordWrap(True)
+        self.tutor.setStyleSheet("QLabel#tutor { background: #fff4ce; color: #3d2e00; "
+                                 "padding: 4px; border-radius: 3px; }")  # fmt: skip
+        self.tutor.hide()
+        bottom.addWidget(self.tutor, 1)
+        self.hint_button = QPushButton("Hint (Ctrl+H)")
+        self.hint_button.clicked.connect(self.hint)
+        bottom.addWidget(self.hint_button)
+        self.diagnose_button = QPushButton("Diagnose and plan… (Ctrl+D)")
+        self.diagnose_button.clicked.connect(self.open_diagnosis)
+        bottom.addWidget(self.diagnose_button)
+        self.end_button = QPushButton("End and score")
+        self.end_button.setToolTip("End the encounter without a diagnosis and see the debrief")
+        self.end_button.clicked.connect(lambda: self.submit([], ""))
+        bottom.addWidget(self.end_button)
+        outer.addLayout(bottom)
+
+        shortcuts: dict[str, Callable[[], None]] = {
+            "Esc": self.stop,
+            "Ctrl+K": self.question_edit.setFocus,
+            "Ctrl+D": self.open_diagnosis,
+            "Ctrl+H": self.hint,
+            **{key: (lambda t=title: self.show_tab(t)) for title, key in TAB_KEYS.items()},
+        }
+        for key, slot in shortcuts.items():
+            shortcut = QShortcut(QKeySequence(key), self, activated=slot)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(1000)
+        self.ticker.timeout.connect(self._tick)
+        self.notes_timer = QTimer(self)
+        self.notes_timer.setSingleShot(True)
+        self.notes_timer.setInterval(NOTES_SAVE_MS)
+        self.notes_timer.timeout.connect(self.save_notes)
+        self.notes.textChanged.connect(self.notes_timer.start)
+
         self.consultation: Consultation | None = None
+        self.session: AssessedSession | None = None
         self.lines: list[Line] = []
         self._pending: PendingReply | None = None
         self._request_id: int | None = None
+        self._page_seq = PAGE_SEQ
+        self._saved_notes = ""
+        self._timeline_done = 0
         self.tokens_received = 0
+        self.dialog: DiagnosisDialog | None = None
+
+    # -- starting -------------------------------------------------------------------------
 
     def start(
-        self, case: Case, backend: ModelBackend, persist: Callable[[list[Event]], None]
+        self,
+        case: Case,
+        backend: ModelBackend,
+        persist: Callable[[list[Event]], None],
+        *,
+        mode: str = "practice",
+        seed: int = 0,
     ) -> None:
+        from simdesk.core.assess.modes import AssessedSession
+        from simdesk.core.cases.catalog import load_catalog
+        from simdesk.core.consultation import Consultation
+
         self.consultation = Consultation(
-            case, prompt_format=backend.prompt_format, context_tokens=backend.n_ctx
+            case, seed=seed, prompt_format=backend.prompt_format, context_tokens=backend.n_ctx
         )
+        limit = case.meta.estimated_minutes * 60.0 if mode == "exam" else None
+        self.session = AssessedSession(case, mode, time_limit_s=limit)
         self.backend = backend
         self.persist = persist
+        self._pending = self._request_id = None
+        self._page_seq = PAGE_SEQ
+        self._saved_notes = ""
+        self._timeline_done = 0
         p = case.patient
         self.header.setText(
-            f"<b>{html.escape(p.name)}</b> · {p.age_label} · {p.sex} · "
-            f"{html.escape(case.meta.setting.replace('_', ' '))}<br>"
-            f"Presenting complaint: {html.escape(p.presenting_complaint)}"
+            f"<b style='font-size:large'>{html.escape(p.name)}</b> · {p.age_label} · {p.sex} · "
+            f"{html.escape(p.occupation)} · {html.escape(case.meta.setting.replace('_', ' '))}"
+            f"<br>Presenting complaint: {html.escape(p.presenting_complaint)}"
         )
+        catalog = load_catalog()
+        self.exam_panel.set_case(case, catalog)
+        self.orders_panel.set_case(case, catalog)
+        self.treat_panel.set_case(catalog)
+        self.timeline.clear()
+        self.notes.blockSignals(True)
+        self.notes.clear()
+        self.notes.blockSignals(False)
+        self.monitor.reset(p.age_years)
+        self.tutor.hide()
+        exam = mode == "exam"
+        self.hint_button.setVisible(not exam)
+        self.end_button.setText("Submit without diagnosis" if exam else "End and score")
         self.lines = [Line(p.name, p.opening_line)]
+        self._set_busy(False, "")
+        self._set_actions_enabled(True)
         self._render()
-        self._save_events()
+        self._after_action()
+        self.tabs.setCurrentIndex(0)
+        self.ticker.start()
+        self._tick()
         self.question_edit.setFocus()
+
+    @property
+    def encounter(self):
+        assert self.consultation is not None
+        return self.consultation.encounter
+
+    @property
+    def running(self) -> bool:
+        return self.consultation is not None and not self.encounter.ended
+
+    def show_tab(self, title: str) -> None:
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == title:
+                self.tabs.setCurrentIndex(index)
+                widget = self.tabs.widget(index)
+                focus = {self.exam_panel: self.exam_panel.regions,
+                         self.orders_panel: self.orders_panel.catalog_search.search,
+                         self.treat_panel: self.treat_panel.catalog_search.search}  # fmt: skip
+                focus.get(widget, widget).setFocus()
+
+    def _allowed(self) -> bool:
+        """Whether the mode lets the learner act now; says why not in the message bar."""
+        if not self.running:
+            return False
+        try:
+            self.session.check_open()
+        except SimdeskError as exc:
+            self.error.emit(exc)
+            return False
+        return True
 
     # -- asking ---------------------------------------------------------------------------
 
@@ -105,7 +305,8 @@ class EncounterPage(QWidget):
             self.ask(question)
 
     def ask(self, question: str) -> None:
-        assert self.consultation is not None
+        if not self._allowed():
+            return
         pending = self.consultation.ask(question)
         self.lines.append(Line("You", question))
         self.lines.append(Line(self.consultation.case.patient.name, ""))
@@ -113,8 +314,11 @@ class EncounterPage(QWidget):
         if pending.prompt is None:
             self._finish(stopped=False)
             return
-        self._request_id = self.backend.submit(pending.prompt, stop=pending.stop)
-        self._set_busy(True, "The patient is thinking…")
+        self._request_id = self.backend.submit(
+            pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS
+        )
+        waiting = "" if self.backend.ready.is_set() else " (the model is still loading)"
+        self._set_busy(True, "The patient is thinking…" + waiting)
         self._render()
 
     def on_reading(self, request_id: int) -> None:
@@ -127,13 +331,15 @@ class EncounterPage(QWidget):
         self.tokens_received += 1
         released = self._pending.stream.feed(text)
         if released:
-            self.status.setText("The patient is answering…")
+            self.status.setText("The patient is answering… (Esc stops)")
             self.lines[-1].text += released
             self._render()
+        if self._pending.stream.failed:  # the authored line will be shown: stop decoding
+            self.backend.cancel(request_id)
 
     def on_done(self, done: ReplyDone) -> None:
         if done.request_id == self._request_id:
-            self._finish(stopped=done.cancelled)
+            self._finish(stopped=done.cancelled and not self._pending.stream.failed)
 
     def on_failed(self, request_id: int, _error: object) -> None:
         if request_id == self._request_id:
@@ -145,14 +351,13 @@ class EncounterPage(QWidget):
             self.status.setText("Stopping…")
 
     def _finish(self, *, stopped: bool) -> None:
-        assert self.consultation is not None and self._pending is not None
         result = self.consultation.finish(self._pending, stopped=stopped)
         self.lines[-1].text = result.text
         self._pending = None
         self._request_id = None
         self._set_busy(False, "")
         self._render()
-        self._save_events()
+        self._after_action()
         self.reply_finished.emit(result.text)
 
     def _set_busy(self, busy: bool, status: str) -> None:
@@ -160,15 +365,156 @@ class EncounterPage(QWidget):
         self.ask_button.setEnabled(not busy)
         self.status.setText(status)
 
+    # -- examination, orders, treatment, time ---------------------------------------------
+
+    def examine(self, request: str) -> None:
+        if not self._allowed():
+            return
+        result = self.encounter.examine(request)
+        abnormal = any(line.finding for line in result.lines)
+        self.exam_panel.add_finding(self.encounter.sim_minute, result.text, abnormal)
+        self._after_action()
+
+    def order(self, request: str) -> None:
+        if not self._allowed():
+            return
+        outcome = self.encounter.order(request)
+        if outcome.status != "pending":
+            self.error.emit(outcome.message)
+        self.status.setText(outcome.message)
+        self._after_action()
+
+    def treat(self, request: str) -> None:
+        if not self._allowed():
+            return
+        outcome = self.encounter.treat(request)
+        if outcome.code is None:
+            self.error.emit(outcome.message)
+        else:
+            self.treat_panel.add_given(self.encounter.sim_minute, outcome.message)
+        self._after_action()
+
+    def wait(self, minutes: float) -> None:
+        if not self._allowed():
+            return
+        self.encounter.wait(minutes)
+        self._after_action()
+
+    def _after_action(self) -> None:
+        """Refresh the clock, monitor, results and timeline; save new events; show nudges."""
+        encounter = self.encounter
+        self.monitor.record(encounter.sim_minute, encounter.vitals)
+        self.orders_panel.update_clock(encounter.sim_minute, encounter.pending, encounter.results)
+        for event in encounter.events[self._timeline_done :]:
+            if event.kind in KIND_LABELS:
+                text = event.data.get("text") or event.data.get("request", "")
+                self.timeline.addItem(f"[{event.sim_minute:g} min] {KIND_LABELS[event.kind]}: "
+                                      f"{text}")  # fmt: skip
+        self._timeline_done = len(encounter.events)
+        self.timeline.scrollToBottom()
+        self._save_events()
+        if self.session is not None and not self.session.locked:
+            for nudge in self.session.nudges(encounter.events):
+                self.show_tutor(nudge.message)
+        self._tick()
+
     def _save_events(self) -> None:
-        assert self.consultation is not None
         events = self.consultation.unsaved_events()
         if events:
             self.persist(events)
 
-    def end(self) -> None:
-        self.stop()
-        self.ended.emit()
+    def _page_event(self, kind: str, text: str) -> Event:
+        from simdesk.core.sim.session import Event
+
+        self._page_seq += 1
+        return Event(self._page_seq, kind, self.encounter.sim_minute, time.time(), {"text": text})
+
+    def save_notes(self) -> None:
+        """Store the notes (encrypted, with the attempt) when they changed since the last save."""
+        text = self.notes.toPlainText()
+        if self.consultation is not None and text != self._saved_notes:
+            self._saved_notes = text
+            self.persist([self._page_event("note", text)])
+
+    # -- help, time, submission -----------------------------------------------------------
+
+    def hint(self) -> None:
+        if not self._allowed():
+            return
+        try:
+            self.show_tutor(self.session.hint(self.encounter.events))
+        except SimdeskError as exc:
+            self.error.emit(exc)
+
+    def show_tutor(self, text: str) -> None:
+        self.tutor.setText(f"<b>Tutor:</b> {html.escape(text)}")
+        self.tutor.show()
+
+    def _tick(self) -> None:
+        if self.consultation is None:
+            return
+        text = f"Simulated time: {self.encounter.sim_minute:g} min"
+        remaining = self.session.remaining_s() if self.session else None
+        if remaining is not None:
+            minutes, seconds = divmod(int(remaining), 60)
+            colour = "#a40000" if remaining < 120 else "inherit"
+            text += f"<br><b style='color:{colour}'>Exam: {minutes}:{seconds:02d} left</b>"
+            if remaining == 0 and self.running:
+                self._set_actions_enabled(False)
+                self.show_tutor("Time is up. Submit your diagnosis and plan (Ctrl+D).")
+        else:
+            text += "<br>Practice mode"
+        self.clock.setText(text)
+
+    def _set_actions_enabled(self, enabled: bool) -> None:
+        for widget in (self.question_edit, self.ask_button, self.exam_panel, self.orders_panel,
+                       self.treat_panel, self.hint_button):  # fmt: skip
+            widget.setEnabled(enabled)
+
+    def open_diagnosis(self) -> None:
+        if not self.running or (self.dialog is not None and self.dialog.isVisible()):
+            return
+        self.dialog = DiagnosisDialog(self, exam=self.session.mode == "exam")
+        self.dialog.accepted.connect(
+            lambda: self.submit(self.dialog.differential(), self.dialog.plan.toPlainText())
+        )
+        self.dialog.open()
+
+    def submit(self, differential: list[str], plan: str) -> None:
+        """Record the diagnosis and plan, end and score the attempt, hand it to the debrief."""
+        if not self.running:
+            return
+        if self.busy:
+            self.backend.cancel(self._request_id)
+            self._finish(stopped=True)
+        encounter = self.encounter
+        if differential:
+            encounter.diagnose(differential)
+        encounter.end()
+        self.ticker.stop()
+        self.notes_timer.stop()
+        self.save_notes()
+        self._save_events()
+        if plan.strip():
+            self.persist([self._page_event("plan", plan.strip())])
+        submission = self.session.submit(encounter.events)
+        self.submitted.emit(
+            Outcome(self.consultation.case, self.session.mode, list(encounter.events),
+                    submission, self.session, plan.strip(), self.notes.toPlainText())
+        )  # fmt: skip
+
+    def abandon(self) -> None:
+        """Leave without scoring (the profile is locking): stop the reply, keep what was said."""
+        if not self.running:
+            return
+        if self.busy:
+            self.backend.cancel(self._request_id)
+            self._finish(stopped=True)
+        self.ticker.stop()
+        self.notes_timer.stop()
+        self.save_notes()
+        self.encounter.end()
+        self._save_events()
 
     # -- view -----------------------------------------------------------------------------
 

@@ -1,14 +1,25 @@
-"""The main window: profile unlock, case list, encounter; one message bar for every error."""
+"""The main window: profile unlock, the case library, the encounter, the debrief, the progress
+dashboard and settings; one message bar for every error.
+
+Nothing slow runs on the GUI thread: store work and file reads go through the one database
+executor, the model through its one thread, long cancellable jobs through a :class:`Task`.
+Heavy modules (the store, assessment, the model runtime) are imported by those workers, not
+before the window is first shown.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QButtonGroup,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -16,20 +27,27 @@ from PySide6.QtWidgets import (
 )
 
 from simdesk import __version__
-from simdesk.core.cases.library import CaseEntry, load_library
-from simdesk.core.llm.backend import ModelBackend
-from simdesk.core.llm.registry import resolve_active_model
 from simdesk.core.paths import bundled_cases_dir, locations
-from simdesk.core.store.autolock import IdleLock
-from simdesk.core.store.profiles import ProfileManager
-from simdesk.core.store.repository import LearnerStore
 from simdesk.ui.case_list import CaseListPage
+from simdesk.ui.debrief import DebriefPage
 from simdesk.ui.encounter import EncounterPage
 from simdesk.ui.profile_dialog import CREATE, SETUP, ProfileDialog, ProfileRequest
-from simdesk.ui.workers import DbExecutor, ModelBridge, describe_error
+from simdesk.ui.progress_page import ProgressPage
+from simdesk.ui.settings_page import ModelSettings, SettingsPage
+from simdesk.ui.theme import Display, apply_display
+from simdesk.ui.workers import (
+    Cancelled,
+    DbExecutor,
+    ModelBridge,
+    ModelGenerate,
+    Task,
+    describe_error,
+)
 
 IDLE_CHECK_MS = 15_000
 ACTIVITY_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
+SETTING_KEYS = {"threads": "ui.model_threads", "context": "ui.model_context",
+                "font_pt": "ui.font_pt", "high_contrast": "ui.high_contrast"}  # fmt: skip
 
 
 class MessageBar(QWidget):
@@ -47,7 +65,8 @@ class MessageBar(QWidget):
         close = QPushButton("Dismiss")
         close.clicked.connect(self.hide)
         row.addWidget(close)
-        self.setStyleSheet("MessageBar { background: #fdecea; } QLabel { color: #611a15; }")
+        self.setStyleSheet("MessageBar { background: #fdecea; } QLabel { color: #611a15; }"
+                           "QPushButton { color: #611a15; background: #ffffff; }")  # fmt: skip
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.hide()
 
@@ -60,57 +79,176 @@ class MainWindow(QMainWindow):
     def __init__(self, *, start_model: bool = True) -> None:
         super().__init__()
         self.setWindowTitle(f"simdesk {__version__}")
-        self.resize(1100, 720)
-        self.setMinimumSize(800, 560)
+        self.resize(1280, 720)
+        self.setMinimumSize(1024, 600)
         self.locations = locations().ensure()
-        self.profiles = ProfileManager.for_locations(self.locations)  # no disk work until used
-        self.store: LearnerStore | None = None
+        self.store = None
         self.profile_name = ""
+        self.entries: list = []
+        self.overview = None
         self.db = DbExecutor(on_error=self.show_error)
+        self.tasks: set[Task] = set()
+        self._build()
+        self._profiles = None
+        self.profile_dialog: ProfileDialog | None = None
+        self._attempt = None
+        self._current = None  # (entry, mode) of the last encounter
+        self.idle = None
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setInterval(IDLE_CHECK_MS)
+        self.idle_timer.timeout.connect(self._check_idle)
 
-        central = QWidget()
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        self.message_bar = MessageBar()
-        column.addWidget(self.message_bar)
-        self.pages = QStackedWidget()
-        column.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
-        self.case_list = CaseListPage()
-        self.encounter = EncounterPage()
-        self.pages.addWidget(self.case_list)
-        self.pages.addWidget(self.encounter)
-        self.case_list.start_requested.connect(self.start_case)
-        self.encounter.ended.connect(self.end_case)
-
-        self.model_status = QLabel("Model: not started")
-        self.statusBar().addPermanentWidget(self.model_status)
         self.bridge = ModelBridge()
-        self.bridge.loading.connect(lambda p: self.model_status.setText("Model: loading…"))
+        self.bridge.loading.connect(self._model_loading)
         self.bridge.ready.connect(self._model_ready)
         self.bridge.failed.connect(self._model_failed)
         self.bridge.reading.connect(self.encounter.on_reading)
         self.bridge.token.connect(self.encounter.on_token)
         self.bridge.done.connect(self.encounter.on_done)
         self.bridge.reply_failed.connect(self.encounter.on_failed)
-        self.backend = ModelBackend(
-            lambda: resolve_active_model(self.locations), self.bridge.listener
-        )
-        if start_model:
-            self.backend.start()
+        self.model_settings = ModelSettings()
+        self.backend = self._new_backend()
+        self.db.run(self._read_settings, on_done=lambda s: self._settings_read(s, start_model))
+        self.db.run(self._read_library, on_done=self._library_read)
 
-        self.entries: list[CaseEntry] = load_library(bundled_cases_dir(), self.locations.user_cases)
-        self.case_list.set_entries(self.entries)
-        self.profile_dialog: ProfileDialog | None = None
-        self._attempt = None
-        self.idle = IdleLock(0)
-        self.idle_timer = QTimer(self)
-        self.idle_timer.setInterval(IDLE_CHECK_MS)
-        self.idle_timer.timeout.connect(self._check_idle)
+    @property
+    def profiles(self):
+        """The profile manager, made on first use (by the database thread, at start-up)."""
+        if self._profiles is None:
+            from simdesk.core.store.profiles import ProfileManager
+
+            self._profiles = ProfileManager.for_locations(self.locations)
+        return self._profiles
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        nav = QWidget()
+        nav.setObjectName("navigation")
+        row = QHBoxLayout(nav)
+        row.setContentsMargins(8, 4, 8, 4)
+        self.nav_group = QButtonGroup(self)
+        self.nav_buttons: dict[str, QPushButton] = {}
+        for key, text in (("cases", "Cases (Ctrl+1)"), ("progress", "Progress (Ctrl+2)"),
+                          ("settings", "Settings (Ctrl+3)")):  # fmt: skip
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.clicked.connect(lambda _=False, k=key: self.navigate(k))
+            self.nav_group.addButton(button)
+            row.addWidget(button)
+            self.nav_buttons[key] = button
+        row.addStretch(1)
+        self.who = QLabel("Not signed in")
+        row.addWidget(self.who)
         self.lock_button = QPushButton("Lock")
+        self.lock_button.setToolTip("Close your profile; your passphrase is needed to come back")
         self.lock_button.setEnabled(False)
         self.lock_button.clicked.connect(self.lock)
-        self.statusBar().addPermanentWidget(self.lock_button)
+        row.addWidget(self.lock_button)
+        column.addWidget(nav)
+        self.message_bar = MessageBar()
+        column.addWidget(self.message_bar)
+        self.pages = QStackedWidget()
+        column.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.case_list = CaseListPage()
+        self.encounter = EncounterPage()
+        self.debrief = DebriefPage()
+        self.progress = ProgressPage()
+        self.settings = SettingsPage()
+        for page in (self.case_list, self.encounter, self.debrief, self.progress, self.settings):
+            self.pages.addWidget(page)
+        self.case_list.start_requested.connect(self.start_case)
+        self.encounter.submitted.connect(self._submitted)
+        self.encounter.error.connect(self.show_error)
+        self.debrief.retry_requested.connect(self._retry)
+        self.debrief.next_requested.connect(self._next_case)
+        self.debrief.library_requested.connect(lambda: self.navigate("cases"))
+        self.debrief.cancel_narrative.connect(self._cancel_narrative)
+        self.progress.practise_requested.connect(self._practise)
+        self.progress.export_requested.connect(self.export_report)
+        self.settings.use_model_requested.connect(self._use_model)
+        self.settings.import_requested.connect(self.import_model)
+        self.settings.cancel_import.connect(self._cancel_import)
+        self.settings.model_settings_changed.connect(self._model_settings_changed)
+        self.settings.display_changed.connect(self._display_changed)
+        for n, key in enumerate(("cases", "progress", "settings"), start=1):
+            QShortcut(QKeySequence(f"Ctrl+{n}"), self, activated=lambda k=key: self.navigate(k))
+        QShortcut(QKeySequence("Ctrl+F"), self.case_list, activated=self.case_list.search.setFocus)
+
+        self.model_status = QLabel("Model: starting…")
+        self.model_progress = QProgressBar()
+        self.model_progress.setRange(0, 0)
+        self.model_progress.setMaximumWidth(120)
+        self.model_progress.setMaximumHeight(14)
+        self.statusBar().addPermanentWidget(self.model_progress)
+        self.statusBar().addPermanentWidget(self.model_status)
+        self.nav_buttons["cases"].setChecked(True)
+        self._narrative_task: Task | None = None
+        self._import_task: Task | None = None
+
+    def navigate(self, key: str) -> None:
+        """Show the library, the dashboard or settings (not in the middle of an encounter)."""
+        if self.encounter.running and self.pages.currentWidget() is self.encounter:
+            self.show_error("Finish the encounter first: Diagnose and plan (Ctrl+D) or End.")
+            return
+        page = {"cases": self.case_list, "progress": self.progress, "settings": self.settings}[key]
+        if key == "settings":
+            self._refresh_models()
+        self.nav_buttons[key].setChecked(True)
+        self.message_bar.hide()
+        self.pages.setCurrentWidget(page)
+
+    # -- start-up reads (database thread) -------------------------------------------------
+
+    def _read_settings(self) -> dict[str, str | None]:
+        device = self.profiles.device
+        return {key: device.setting(name) for key, name in SETTING_KEYS.items()}
+
+    def _settings_read(self, values: dict[str, str | None], start_model: bool) -> None:
+        self.model_settings = ModelSettings(
+            int(values["threads"] or 0), int(values["context"] or 0)
+        )
+        display = Display(int(values["font_pt"] or Display().font_pt),
+                          values["high_contrast"] == "1")  # fmt: skip
+        self.settings.set_values(self.model_settings, display)
+        if display != Display():
+            apply_display(QApplication.instance(), display)
+        if start_model:
+            self.backend = self._new_backend()
+            self.backend.start()
+        else:
+            self.model_status.setText("Model: not started")
+            self.model_progress.hide()
+
+    def _read_library(self):
+        from simdesk.core.cases.catalog import load_catalog
+        from simdesk.core.cases.library import load_library
+
+        load_catalog()  # warm the cache the encounter reads
+        return load_library(bundled_cases_dir(), self.locations.user_cases)
+
+    def _library_read(self, entries) -> None:
+        self.entries = entries
+        self.case_list.set_entries(entries)
+        self._refresh_learner()
+
+    def _new_backend(self):
+        from simdesk.core.llm.backend import ModelBackend
+        from simdesk.core.llm.registry import resolve_active_model
+
+        where = self.locations
+        return ModelBackend(
+            lambda: resolve_active_model(where),
+            self.bridge.listener,
+            n_ctx=self.model_settings.context or None,
+            n_threads=self.model_settings.threads or None,
+        )
 
     # -- profile --------------------------------------------------------------------------
 
@@ -131,7 +269,7 @@ class MainWindow(QMainWindow):
     def _profile_submitted(self, request: ProfileRequest) -> None:
         profiles = self.profiles
 
-        def sign_in() -> tuple[LearnerStore, float]:
+        def sign_in():
             if request.mode == SETUP:
                 store = profiles.setup_instructor(request.name, request.passphrase)
             elif request.mode == CREATE:
@@ -147,10 +285,13 @@ class MainWindow(QMainWindow):
             on_error=self._unlock_failed,
         )
 
-    def _unlocked(self, name: str, store: LearnerStore, auto_lock_minutes: float) -> None:
+    def _unlocked(self, name: str, store, auto_lock_minutes: float) -> None:
+        from simdesk.core.store.autolock import IdleLock
+
         self.store = store
         self.profile_name = name
-        self.statusBar().showMessage(f"Signed in as {name}")
+        self.who.setText(f"Signed in as <b>{name}</b>")
+        self.statusBar().showMessage(f"Signed in as {name}", 5000)
         self.lock_button.setEnabled(True)
         self.idle = IdleLock(auto_lock_minutes)
         QApplication.instance().installEventFilter(self)
@@ -158,6 +299,9 @@ class MainWindow(QMainWindow):
         if self.profile_dialog is not None:
             self.profile_dialog.rejected.disconnect(self.close)
             self.profile_dialog.accept()
+        self.navigate("cases")
+        self.case_list.list.setFocus()
+        self._refresh_learner()
 
     def _unlock_failed(self, exc: Exception) -> None:
         if self.profile_dialog is not None:
@@ -165,70 +309,286 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Any key press, click or scroll counts as activity for the auto-lock."""
-        if event.type() in ACTIVITY_EVENTS:
+        if event.type() in ACTIVITY_EVENTS and self.idle is not None:
             self.idle.touch()
         return False
 
     def _check_idle(self) -> None:
-        if self.store is not None and self.idle.expired:
+        if self.store is not None and self.idle is not None and self.idle.expired:
             self.lock()
 
     def lock(self) -> None:
-        """Close the profile (ending any encounter first) and ask for a passphrase again."""
+        """Close the profile (leaving any encounter, unscored) and ask for a passphrase again."""
         if self.store is None:
             return
-        if self.pages.currentWidget() is self.encounter:
-            self.encounter.end_button.click()
+        if self.encounter.running:
+            self.encounter.abandon()
+            self._end_attempt()
         store, self.store, self.profile_name = self.store, None, ""
         self.db.run(store.close)
         self.idle_timer.stop()
         QApplication.instance().removeEventFilter(self)
         self.lock_button.setEnabled(False)
+        self.who.setText("Locked")
+        self.case_list.set_statuses({})
+        self.case_list.set_recommendation(None)
+        self.pages.setCurrentWidget(self.case_list)
+        self.nav_buttons["cases"].setChecked(True)
         self.statusBar().showMessage("Locked")
         self.ask_for_profile()
 
+    # -- learner data ---------------------------------------------------------------------
+
+    def _refresh_learner(self) -> None:
+        """Re-read statuses, recommendations and progress from the store (database thread)."""
+        store, name = self.store, self.profile_name
+        cases = [e.case for e in self.entries if e.case is not None]
+        if store is None or not cases:
+            return
+        from simdesk.ui.learner_view import overview
+
+        self.db.run(lambda: overview(store, cases, name), on_done=self._show_overview)
+
+    def _show_overview(self, result) -> None:
+        if self.store is None:
+            return
+        self.overview = result
+        self.case_list.set_statuses(result.statuses)
+        self.case_list.set_recommendation(result.suggestions[0] if result.suggestions else None)
+        self.progress.show_progress(self.profile_name, result.progress)
+
+    def export_report(self, path: Path) -> None:
+        """Write the progress report where the learner chose (they were warned it is plain)."""
+        from simdesk.core.assess.reports import export
+        from simdesk.ui.learner_view import report_text
+
+        if self.overview is None:
+            return
+        history, name = self.overview.history, self.profile_name
+        cases = [e.case for e in self.entries if e.case is not None]
+        csv = path.suffix.lower() == ".csv"
+        self.db.run(
+            lambda: export(report_text(name, history, cases, csv), path),
+            on_done=lambda p: self.statusBar().showMessage(f"Report saved to {p}", 10_000),
+        )
+
     # -- model ----------------------------------------------------------------------------
+
+    def _model_loading(self, path: str) -> None:
+        self.model_status.setText(f"Model: loading {Path(path).name}…")
+        self.model_progress.show()
 
     def _model_ready(self, name: str, seconds: float) -> None:
         self.model_status.setText(f"Model: {name} (loaded in {seconds:.1f} s)")
+        self.model_progress.hide()
 
     def _model_failed(self, error: object) -> None:
         self.model_status.setText("Model: unavailable - authored replies only")
+        self.model_progress.hide()
         self.show_error(error)
 
     def show_error(self, error: object) -> None:
+        if isinstance(error, Cancelled):
+            self.statusBar().showMessage(error.what, 5000)
+            return
         self.message_bar.show_message(
             describe_error(error) if isinstance(error, BaseException) else str(error)
         )
 
+    def _reload_model(self) -> None:
+        """Stop the model thread (off the GUI thread), then start one with the new settings."""
+        if self.encounter.running:
+            self.show_error("The model changes after this encounter: finish it, then apply.")
+            return
+        old = self.backend
+        self.model_status.setText("Model: restarting…")
+        self.model_progress.show()
+
+        def started(_result) -> None:
+            self.backend = self._new_backend()
+            self.backend.start()
+
+        self._run_task(lambda _report, _cancelled: old.shutdown(), started, self.show_error)
+
+    def _model_settings_changed(self, settings: ModelSettings) -> None:
+        self.model_settings = settings
+        values = {"threads": str(settings.threads), "context": str(settings.context)}
+        self._save_settings(values)
+        self._reload_model()
+
+    def _display_changed(self, display: Display) -> None:
+        apply_display(QApplication.instance(), display)
+        self._save_settings({"font_pt": str(display.font_pt),
+                             "high_contrast": "1" if display.high_contrast else "0"})  # fmt: skip
+
+    def _save_settings(self, values: dict[str, str]) -> None:
+        profiles = self.profiles
+
+        def save() -> None:
+            for key, value in values.items():
+                profiles.device.set_setting(SETTING_KEYS[key], value)
+
+        self.db.run(save)
+
+    def _refresh_models(self) -> None:
+        from simdesk.ui.settings_page import model_rows
+
+        where = self.locations
+        self.db.run(lambda: model_rows(where), on_done=self.settings.set_models)
+
+    def _use_model(self, name: str) -> None:
+        from simdesk.core.llm.registry import use_model
+
+        where = self.locations
+
+        def done(_entry) -> None:
+            self._refresh_models()
+            self._reload_model()
+
+        self.db.run(lambda: use_model(name, where), on_done=done)
+
+    def import_model(self, source: Path) -> None:
+        """Copy and verify a GGUF file on a task thread, with progress and Cancel."""
+        from simdesk.core.llm.registry import import_model
+
+        where = self.locations
+
+        def work(report, cancelled):
+            def progress(done: int, total: int) -> None:
+                if cancelled():
+                    raise Cancelled(f"The import of {source.name} was cancelled.")
+                report(done, total)
+
+            return import_model(source, where, progress=progress)
+
+        def finished(entry) -> None:
+            self.settings.set_import_busy(False)
+            self.statusBar().showMessage(f"Imported the model '{entry.name}'.", 10_000)
+            self._refresh_models()
+
+        def failed(exc: Exception) -> None:
+            self.settings.set_import_busy(False)
+            self.show_error(exc)
+
+        self.settings.set_import_busy(True)
+        self._import_task = self._run_task(
+            work, finished, failed, self.settings.set_import_progress
+        )
+
+    def _cancel_import(self) -> None:
+        if self._import_task is not None:
+            self._import_task.cancel()
+
+    def _run_task(self, work, on_done, on_error, on_progress=None) -> Task:
+        def finish(callback):
+            def call(value) -> None:
+                self.tasks.discard(task)
+                callback(value)
+
+            return call
+
+        task = Task(work, finish(on_done), finish(on_error), on_progress)
+        self.tasks.add(task)
+        return task.start()
+
     # -- encounter ------------------------------------------------------------------------
 
-    def start_case(self, entry: CaseEntry) -> None:
+    def start_case(self, entry, mode: str = "practice") -> None:
         if self.store is None:
             self.show_error("Unlock your profile before starting a case.")
             return
         case, store = entry.case, self.store
+        self._current = (entry, mode)
         self._attempt = self.db.run(lambda: store.start_attempt(case.meta.id, case.meta.version))
-        self.encounter.start(case, self.backend, self.persist_events)
+        self.encounter.start(case, self.backend, self.persist_events, mode=mode)
+        self.message_bar.hide()
         self.pages.setCurrentWidget(self.encounter)
 
     def persist_events(self, events) -> None:
         store, attempt = self.store, self._attempt
         self.db.run(lambda: store.append_events(attempt.result(), events))
 
-    def end_case(self) -> None:
+    def _end_attempt(self) -> None:
         store, attempt = self.store, self._attempt
         if store is not None and attempt is not None:
             self.db.run(lambda: store.end_attempt(attempt.result()))
-        self.pages.setCurrentWidget(self.case_list)
+
+    def _submitted(self, outcome) -> None:
+        """Show the debrief at once; keep the result; let the model write the narrative."""
+        from simdesk.core.assess.debrief import build_debrief, model_narrative
+        from simdesk.ui.learner_view import save_attempt
+
+        store, attempt, name = self.store, self._attempt, self.profile_name
+        self.db.run(lambda: save_attempt(store, attempt.result(), outcome, name),
+                    on_done=lambda _r: self._refresh_learner())  # fmt: skip
+        score = outcome.submission.score
+        debrief = build_debrief(outcome.case, score, outcome.events)
+        self.debrief.show_debrief(debrief, score, age_years=outcome.case.patient.age_years,
+                                  plan=outcome.plan, notes=outcome.notes,
+                                  mode=outcome.mode)  # fmt: skip
+        self.message_bar.hide()
+        self.pages.setCurrentWidget(self.debrief)
+        if not self.backend.ready.is_set():
+            return
+        bridge, backend = self.bridge, self.backend
+
+        def write(_report, cancelled):
+            return model_narrative(score, ModelGenerate(bridge, backend, cancelled))
+
+        def written(result) -> None:
+            self.debrief.set_narrative_busy(False)
+            text, note = result
+            if text is not None:
+                self.debrief.show_narrative(text, by_model=True)
+            else:
+                self.debrief.show_narrative(debrief.narrative, by_model=False, note=note)
+            self.debrief.narrative_done = True
+
+        def failed(exc: Exception) -> None:
+            self.debrief.set_narrative_busy(False)
+            self.debrief.narrative_done = True
+            if not isinstance(exc, Cancelled):
+                self.show_error(exc)
+
+        self.debrief.narrative_done = False
+        self.debrief.set_narrative_busy(True)
+        self._narrative_task = self._run_task(write, written, failed)
+
+    def _cancel_narrative(self) -> None:
+        if self._narrative_task is not None:
+            self._narrative_task.cancel()
+
+    def _retry(self) -> None:
+        if self._current is not None:
+            self.start_case(*self._current)
+
+    def _next_case(self) -> None:
+        suggestions = self.overview.suggestions if self.overview else []
+        current = self._current[0].case.meta.id if self._current else None
+        for suggestion in suggestions:
+            if suggestion.case_id != current:
+                self.navigate("cases")
+                self.case_list.select_case(suggestion.case_id)
+                return
+        self.navigate("cases")
+
+    def _practise(self, case_id: str) -> None:
+        self.navigate("cases")
+        self.case_list.select_case(case_id)
+        self.case_list.list.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.idle_timer.stop()
         QApplication.instance().removeEventFilter(self)
+        if self.encounter.running:
+            self.encounter.abandon()
+            self._end_attempt()
+        for task in list(self.tasks):
+            task.cancel()
         self.backend.shutdown()
         store = self.store
         if store is not None:
             self.db.run(store.close)
-        self.db.run(self.profiles.close)
+        self.db.run(lambda: self._profiles is not None and self._profiles.close())
         self.db.shutdown()
         super().closeEvent(event)

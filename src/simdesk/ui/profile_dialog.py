@@ -20,22 +20,47 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from simdesk.core.store.profiles import MIN_PASSPHRASE
-
 SETUP, UNLOCK, CREATE = "setup", "unlock", "create"
 
 INTROS = {
     SETUP: "Welcome to simdesk. Set up this computer: you are its instructor. You will create "
     "the learners' profiles and can reset a learner's forgotten passphrase. Choose a passphrase "
-    f"of at least {MIN_PASSPHRASE} characters - a few words you will remember. Nobody can reset "
+    "of at least {min} characters - a few words you will remember. Nobody can reset "
     "the instructor's passphrase, so keep it safe.",
     UNLOCK: "Choose your profile and type your passphrase.",
     CREATE: "New learner profile. The learner types their own passphrase (at least "
-    f"{MIN_PASSPHRASE} characters); the instructor confirms with theirs. Nobody can read the "
+    "{min} characters); the instructor confirms with theirs. Nobody can read the "
     "learner's progress without one of them.",
 }
 TITLES = {SETUP: "Set up simdesk", UNLOCK: "Unlock your profile", CREATE: "New learner profile"}
 BUTTONS = {SETUP: "Set up", UNLOCK: "Unlock", CREATE: "Create profile"}
+
+
+def min_passphrase() -> int:
+    # Imported when a dialog opens, not at start-up: the store pulls in SQLAlchemy.
+    from simdesk.core.store.profiles import MIN_PASSPHRASE
+
+    return MIN_PASSPHRASE
+
+
+def strength_hint(passphrase: str, minimum: int) -> tuple[str, str]:
+    """A plain-words verdict on a new passphrase and its colour; long phrases beat symbols."""
+    if not passphrase:
+        return "", ""
+    if len(passphrase) < minimum:
+        return f"Too short: {minimum - len(passphrase)} more characters needed.", "#a40000"
+    kinds = sum(
+        any(test(c) for c in passphrase)
+        for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
+    )
+    words = len(passphrase.split())
+    if len(set(passphrase)) <= 3:
+        return "Weak: it repeats the same few characters.", "#a40000"
+    if words >= 4 or len(passphrase) >= 20:
+        return "Strong: a long phrase is hard to guess and easy to remember.", "#1e6b30"
+    if words >= 3 or len(passphrase) >= 14 or kinds >= 3:
+        return "Fair: adding another word makes it much stronger.", "#8a5a00"
+    return "Weak: use three or four words you will remember.", "#a40000"
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,11 @@ class ProfileDialog(QDialog):
         self.form.addRow("Profile:", self.name_box)
         self.form.addRow("Name:", self.name_edit)
         self.form.addRow("Passphrase:", self.passphrase_edit)
+        self.strength = QLabel()
+        self.strength.setObjectName("passphraseStrength")
+        self.strength.setWordWrap(True)
+        self.form.addRow("", self.strength)
+        self.passphrase_edit.textChanged.connect(self._update_strength)
         self.form.addRow("Repeat it:", self.confirm_edit)
         self.form.addRow("Instructor passphrase:", self.instructor_edit)
         layout.addLayout(self.form)
@@ -101,16 +131,22 @@ class ProfileDialog(QDialog):
     def set_mode(self, mode: str) -> None:
         self.mode = mode
         self.setWindowTitle(TITLES[mode])
-        self.intro.setText(INTROS[mode])
+        self.intro.setText(INTROS[mode].format(min=min_passphrase()))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(BUTTONS[mode])
         self.form.setRowVisible(self.name_box, mode == UNLOCK)
         self.form.setRowVisible(self.name_edit, mode != UNLOCK)
         self.form.setRowVisible(self.confirm_edit, mode != UNLOCK)
+        self.form.setRowVisible(self.strength, mode != UNLOCK)
         self.form.setRowVisible(self.instructor_edit, mode == CREATE)
         self.switch_button.setVisible(mode != SETUP)
         self.switch_button.setText("New learner profile…" if mode == UNLOCK else "Back to sign-in")
         self.error_label.clear()
         self.adjustSize()
+
+    def _update_strength(self, text: str) -> None:
+        hint, colour = strength_hint(text, min_passphrase()) if self.creating else ("", "")
+        self.strength.setText(hint)
+        self.strength.setStyleSheet(f"color: {colour};" if colour else "")
 
     def name(self) -> str:
         return self.name_box.currentText() if self.mode == UNLOCK else self.name_edit.text().strip()
@@ -120,8 +156,8 @@ class ProfileDialog(QDialog):
         if self.creating:
             if not self.name():
                 return self.show_error("Please type a name.")
-            if len(passphrase) < MIN_PASSPHRASE:
-                return self.show_error(f"Use at least {MIN_PASSPHRASE} characters.")
+            if len(passphrase) < min_passphrase():
+                return self.show_error(f"Use at least {min_passphrase()} characters.")
             if passphrase != self.confirm_edit.text():
                 return self.show_error("The two passphrases are not the same.")
         if self.mode == CREATE and not self.instructor_edit.text():

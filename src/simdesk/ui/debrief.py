@@ -1,0 +1,201 @@
+"""The debrief page: domain scores as a chart, rubric items with evidence that links to the
+transcript, teaching points, the vitals over the encounter, the narrative; retry or next case.
+
+The page is filled at once from the deterministic score; the model's narrative is written later
+on the model thread (see ``MainWindow``) and replaces the template when it passes the guard.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simdesk.ui.charts import BarChart, score_colour
+from simdesk.ui.vitals import VitalsMonitor
+
+if TYPE_CHECKING:
+    from simdesk.core.assess.debrief import Debrief
+    from simdesk.core.assess.scoring import Score
+
+STATUS_MARKS = {"met": ("✔", "#2e7d4f"), "partial": ("◐", "#b7791f"), "missed": ("✘", "#c0392b")}
+
+
+class DebriefPage(QWidget):
+    """Emits ``retry_requested`` / ``next_requested`` / ``library_requested``."""
+
+    retry_requested = Signal()
+    next_requested = Signal()
+    library_requested = Signal()
+    cancel_narrative = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        top = QHBoxLayout()
+        self.summary = QLabel()
+        self.summary.setObjectName("debriefSummary")
+        self.summary.setWordWrap(True)
+        top.addWidget(self.summary, 1)
+        self.retry_button = QPushButton("&Retry this case")
+        self.retry_button.clicked.connect(self.retry_requested)
+        self.next_button = QPushButton("&Next case")
+        self.next_button.clicked.connect(self.next_requested)
+        self.library_button = QPushButton("Case &library")
+        self.library_button.clicked.connect(self.library_requested)
+        for button in (self.retry_button, self.next_button, self.library_button):
+            top.addWidget(button)
+        layout.addLayout(top)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(QLabel("<b>Scores by domain</b>"))
+        self.chart = BarChart()
+        self.chart.setObjectName("domainChart")
+        column.addWidget(self.chart)
+        column.addWidget(QLabel("<b>Vital signs over the encounter</b>"))
+        self.monitor = VitalsMonitor()
+        column.addWidget(self.monitor)
+        column.addWidget(QLabel("<b>Summary</b>"))
+        self.narrative = QLabel()
+        self.narrative.setObjectName("narrative")
+        self.narrative.setWordWrap(True)
+        self.narrative.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.narrative.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(self.narrative)
+        progress_row = QHBoxLayout()
+        self.narrative_progress = QProgressBar()
+        self.narrative_progress.setRange(0, 0)
+        self.narrative_progress.setFormat("The local model is writing a summary…")
+        self.narrative_progress.setTextVisible(True)
+        progress_row.addWidget(self.narrative_progress, 1)
+        self.narrative_cancel = QPushButton("Cancel")
+        self.narrative_cancel.clicked.connect(self.cancel_narrative)
+        progress_row.addWidget(self.narrative_cancel)
+        column.addLayout(progress_row)
+        column.addStretch(1)
+        split.addWidget(left)
+
+        self.items = QTextBrowser()
+        self.items.setObjectName("rubricItems")
+        self.items.setOpenLinks(False)
+        self.items.anchorClicked.connect(self._follow)
+        split.addWidget(self.items)
+        self.transcript = QTextBrowser()
+        self.transcript.setObjectName("debriefTranscript")
+        split.addWidget(self.transcript)
+        split.setSizes([440, 460, 360])
+        layout.addWidget(split, 1)
+        self.set_narrative_busy(False)
+        self.debrief: Debrief | None = None
+        self.followed: int | None = None
+        self.narrative_done = True
+
+    def show_debrief(
+        self, debrief: Debrief, score: Score, *, age_years: float, plan: str = "",
+        notes: str = "", mode: str = "",
+    ) -> None:  # fmt: skip
+        self.debrief = debrief
+        self.followed: int | None = None
+        cap = f" (capped at {debrief.cap:g}% for safety)" if debrief.cap is not None else ""
+        colour = score_colour(debrief.percent).name()
+        efficiency = score.efficiency
+        self.summary.setText(
+            f"<h2 style='margin:0'>{html.escape(debrief.title)}: "
+            f"<span style='color:{colour}'>{debrief.percent:g}%</span>{cap}</h2>"
+            f"Diagnosis: {html.escape(debrief.diagnosis)} · {efficiency.sim_minutes:g} simulated "
+            f"min · {efficiency.questions} questions · tests cost ${efficiency.cost_usd:g}"
+            + (" · exam attempt, locked" if mode == "exam" else "")
+        )
+        self.chart.set_bars([(d.domain, d.percent) for d in score.domains if d.out_of > 0])
+        self.monitor.reset(age_years)
+        for entry in debrief.timeline:
+            self.monitor.record(entry.minute, entry.vitals)
+        self.show_narrative(debrief.narrative, by_model=debrief.narrative_by_model)
+        self.items.setHtml(self._items_html(debrief, score, plan, notes))
+        self.transcript.setHtml(self._transcript_html(debrief, None))
+        self.next_button.setFocus()
+
+    def show_narrative(self, text: str, *, by_model: bool, note: str = "") -> None:
+        source = (
+            "written by the local model from your scored items"
+            if by_model
+            else "written from your scored items" + (f" ({note})" if note else "")
+        )
+        self.narrative.setText(f"{html.escape(text)}<br><small><i>{source}</i></small>")
+
+    def set_narrative_busy(self, busy: bool) -> None:
+        self.narrative_progress.setVisible(busy)
+        self.narrative_cancel.setVisible(busy)
+
+    # -- html -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _items_html(debrief: Debrief, score: Score, plan: str, notes: str) -> str:
+        parts = ["<h3>Rubric items</h3><p><small>Click a line to see it in the transcript."
+                 "</small></p>"]  # fmt: skip
+        order = {"missed": 0, "partial": 1, "met": 2}
+        for item in sorted(score.items, key=lambda i: (order[i.status], -i.weight)):
+            mark, colour = STATUS_MARKS[item.status]
+            evidence = "".join(
+                f"<li><a href='seq:{e.seq}'>[{e.minute:g} min] {html.escape(e.text)}</a>"
+                + (f" → {html.escape(e.response)}" if e.response else "")
+                + "</li>"
+                for e in item.evidence
+            )
+            parts.append(
+                f"<p><b style='color:{colour}'>{mark} {html.escape(item.description)}</b> "
+                f"<small>({item.domain}, {item.earned:g}/{item.weight:g})</small><br>"
+                f"<i>Why it matters:</i> {html.escape(item.teaching_point)}</p>"
+                + (f"<ul>{evidence}</ul>" if evidence else "")
+            )
+        if debrief.safety:
+            parts.append("<h3 style='color:#c0392b'>Safety</h3><ul>")
+            parts += [f"<li><b>{html.escape(p.text)}</b>: {html.escape(p.why)}</li>"
+                      for p in debrief.safety]  # fmt: skip
+            parts.append("</ul>")
+        unnecessary = score.efficiency.unnecessary_tests
+        if unnecessary:
+            names = ", ".join(html.escape(t.name) for t in unnecessary)
+            parts.append(f"<p><b>Tests not needed here:</b> {names}</p>")
+        parts.append("<h3>Expected approach</h3><ol>")
+        parts += [f"<li>{html.escape(step)}</li>" for step in debrief.expected_approach]
+        parts.append("</ol>")
+        if plan:
+            parts.append(f"<h3>Your plan</h3><p>{html.escape(plan)}</p>")
+        if notes.strip():
+            parts.append(f"<h3>Your notes</h3><p>{html.escape(notes)}</p>")
+        return "".join(parts)
+
+    @staticmethod
+    def _transcript_html(debrief: Debrief, highlight: int | None) -> str:
+        parts = ["<h3>Transcript</h3>"]
+        for entry in debrief.timeline:
+            response = f"<br>→ {html.escape(entry.response)}" if entry.response else ""
+            mark = " style='background:#fff2a8; color:#222'" if entry.seq == highlight else ""
+            parts.append(
+                f"<p{mark}><a name='seq{entry.seq}'></a><small>[{entry.minute:g} min]</small> "
+                f"<b>{entry.kind}</b>: {html.escape(entry.text)}{response}</p>"
+            )
+        return "".join(parts)
+
+    def _follow(self, url: QUrl) -> None:
+        target = url.toString()
+        if target.startswith("seq:") and self.debrief is not None:
+            self.followed = int(target.removeprefix("seq:"))
+            self.transcript.setHtml(self._transcript_html(self.debrief, self.followed))
+            self.transcript.scrollToAnchor(f"seq{self.followed}")

@@ -1,0 +1,99 @@
+"""What the library and the dashboard show about a learner, computed on the database thread.
+
+Reads the learner's attempts and scored results from their store and runs the assessment
+package's learner model (mastery, FSRS reviews, recommendations) over them. No Qt here beyond
+the plain data classes the pages take.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from simdesk.core.assess.attempts import AttemptResult, load_history, result_of, save_result
+from simdesk.core.assess.learner import mastery, recommend
+from simdesk.core.assess.reports import learner_csv, learner_html
+from simdesk.core.assess.review import due, schedule
+from simdesk.core.assess.scoring import DOMAINS
+from simdesk.core.cases.schema import Case
+from simdesk.core.store.repository import LearnerStore
+from simdesk.ui.case_list import DONE, IN_PROGRESS, CaseStatus, Suggestion
+from simdesk.ui.progress_page import ProgressView, ReviewRow
+
+
+def utc_now() -> datetime:
+    """Naive UTC, as the assessment package keeps times."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class LearnerOverview:
+    statuses: dict[str, CaseStatus]
+    suggestions: list[Suggestion]
+    progress: ProgressView
+    history: list[AttemptResult]
+
+
+def overview(store: LearnerStore, cases: list[Case], name: str) -> LearnerOverview:
+    """Case statuses, recommendations and the dashboard's figures for one learner."""
+    history = load_history(store, name)
+    titles = {c.meta.id: c.meta.title for c in cases}
+    statuses: dict[str, CaseStatus] = {}
+    for summary in store.attempts():
+        if summary.ended_at is None and summary.case_id not in statuses:
+            statuses[summary.case_id] = CaseStatus(IN_PROGRESS)
+    for result in history:
+        best = statuses.get(result.case_id)
+        top = max(result.percent, best.best if best and best.best is not None else 0.0)
+        statuses[result.case_id] = CaseStatus(DONE, top)
+    now = utc_now()
+    deck = schedule(history)
+    suggestions = [
+        Suggestion(r.case_id, r.title, r.reason) for r in recommend(history, cases, now, deck=deck)
+    ]
+    estimates = mastery(history)
+    domain_mastery = []
+    for domain in DOMAINS:
+        means = [m.mean for (d, _), m in estimates.items() if d == domain]
+        if means:
+            domain_mastery.append((domain, 100 * sum(means) / len(means)))
+    competencies = [
+        (m.specialty, m.domain, 100 * m.mean, 100 * m.sd, m.attempts)
+        for m in sorted(estimates.values(), key=lambda m: (m.specialty, m.domain))
+    ]
+    reviews = [
+        ReviewRow(r.case_id, titles.get(r.case_id, r.case_id), r.item.description,
+                  r.item.teaching_point, r.lapses)
+        for r in due(deck, now)
+    ]  # fmt: skip
+    percents = [r.percent for r in history]
+    view = ProgressView(
+        attempts=len(history),
+        mean_percent=sum(percents) / len(percents) if percents else None,
+        percents=percents,
+        domain_mastery=domain_mastery,
+        competencies=competencies,
+        reviews=reviews,
+    )
+    return LearnerOverview(statuses, suggestions, view, history)
+
+
+def save_attempt(store: LearnerStore, attempt_id: int, outcome, learner: str) -> AttemptResult:
+    """Keep a submitted attempt's result with its events, and close the attempt."""
+    score = outcome.submission.score
+    result = result_of(outcome.case, score, utc_now(), attempt_id=attempt_id, learner=learner)
+    save_result(store, attempt_id, result, after=outcome.events[-1])
+    store.end_attempt(attempt_id)
+    return result
+
+
+def report_text(name: str, history: list[AttemptResult], cases: list[Case], csv: bool) -> str:
+    """The learner's progress report, as CSV or printable HTML."""
+    if csv:
+        return learner_csv(history)
+    now = utc_now()
+    deck = schedule(history)
+    return learner_html(
+        name, history, generated=now, reviews=due(deck, now),
+        recommendations=recommend(history, cases, now, deck=deck),
+    )  # fmt: skip

@@ -1,0 +1,260 @@
+"""Orders and treatments: catalog search that understands abbreviations, pending results counting
+down on the simulated clock, results with abnormal values flagged, treatments given."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simdesk.ui.case_list import normalise
+
+if TYPE_CHECKING:
+    from simdesk.core.cases.catalog import Catalog
+    from simdesk.core.cases.schema import Case
+    from simdesk.core.sim.session import TestResult
+
+
+class CatalogSearch(QWidget):
+    """A search box over catalog rows; Enter or the button acts on the chosen row.
+
+    Rows are ``(code, cells, words)``; a row shows when every typed word is in its words, and
+    the engine's own matcher (``best``) puts the entry it would pick for the text first, so
+    abbreviations and misspellings ("cbc", "ceftriaxon") find the right entry.
+    """
+
+    chosen = Signal(str)
+
+    def __init__(self, headers: list[str], action: str, placeholder: str, parent=None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(placeholder)
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+        self.search.returnPressed.connect(self._choose)
+        row.addWidget(self.search, 1)
+        self.button = QPushButton(action)
+        self.button.clicked.connect(self._choose)
+        row.addWidget(self.button)
+        layout.addLayout(row)
+        self.table = QTableWidget(0, len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setWordWrap(False)
+        self.table.itemActivated.connect(lambda _item: self._choose())
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(headers)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.table, 1)
+        self.rows: list[tuple[str, list[str], str]] = []
+        self.best = lambda _text: None
+
+    def set_rows(self, rows: list[tuple[str, list[str], str]], best) -> None:
+        self.rows, self.best = rows, best
+        self.table.setRowCount(len(rows))
+        for n, (code, cells, _words) in enumerate(rows):
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, code)
+                if "not available" in text:
+                    item.setForeground(QColor("#8a1c1c"))
+                self.table.setItem(n, column, item)
+        self._filter()
+
+    def _filter(self) -> None:
+        query = normalise(self.search.text()).split()
+        best = self.best(self.search.text()) if query else None
+        first = None
+        for n, (code, _cells, words) in enumerate(self.rows):
+            shown = code == best or all(any(w.startswith(q) for w in words.split()) for q in query)
+            self.table.setRowHidden(n, not shown)
+            if shown and (first is None or code == best):
+                first = n
+        if first is not None:
+            self.table.setCurrentCell(first, 0)
+
+    def current_code(self) -> str | None:
+        row = self.table.currentRow()
+        if row < 0 or self.table.isRowHidden(row):
+            return None
+        return self.rows[row][0]
+
+    def _choose(self) -> None:
+        code = self.current_code()
+        if code:
+            self.chosen.emit(code)
+            self.search.selectAll()
+
+
+class OrdersPanel(QWidget):
+    """Emits ``order_requested(code)`` and ``wait_requested(minutes)``."""
+
+    order_requested = Signal(str)
+    wait_requested = Signal(float)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.catalog_search = CatalogSearch(
+            ["Test", "Cost", "Takes", "Here"], "Order", "Search tests: FBC, CBC, malaria RDT, CXR…"
+        )
+        self.catalog_search.chosen.connect(self.order_requested)
+        split.addWidget(self.catalog_search)
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(QLabel("Pending results:"))
+        self.pending = QListWidget()
+        self.pending.setObjectName("pendingResults")
+        self.pending.setMaximumHeight(70)
+        column.addWidget(self.pending)
+        waits = QHBoxLayout()
+        self.wait_next = QPushButton("Wait for next result")
+        self.wait_next.clicked.connect(self._wait_for_next)
+        waits.addWidget(self.wait_next)
+        for minutes in (5, 15, 30):
+            button = QPushButton(f"Wait {minutes} min")
+            button.clicked.connect(lambda _=False, m=minutes: self.wait_requested.emit(float(m)))
+            waits.addWidget(button)
+        column.addLayout(waits)
+        column.addWidget(QLabel("Results (H high, L low):"))
+        self.results = QTextBrowser()
+        self.results.setObjectName("results")
+        column.addWidget(self.results, 1)
+        split.addWidget(right)
+        split.setSizes([460, 300])
+        layout.addWidget(split)
+        self._pending: list[TestResult] = []
+        self._now = 0.0
+
+    def set_case(self, case: Case, catalog: Catalog) -> None:
+        setting = case.meta.setting
+        rows = []
+        for test in catalog.investigations.tests:
+            here = "yes" if test.available_at(setting) else "not available"
+            cells = [f"{test.name} ({test.code})", f"${test.cost_usd:g}",
+                     f"{test.turnaround_minutes} min", here]  # fmt: skip
+            words = normalise(" ".join([test.code, test.name, *test.synonyms, test.category]))
+            rows.append((test.code, cells, words))
+        from simdesk.core.sim.matching import TestMatcher
+
+        matcher = TestMatcher(catalog, case)
+
+        def best(text: str) -> str | None:
+            entry = matcher.match(text)
+            return entry.code if entry is not None else None
+
+        self.catalog_search.set_rows(rows, best)
+        self.results.clear()
+        self.update_clock(0.0, [], [])
+
+    def update_clock(self, now: float, pending: list[TestResult], arrived: list[TestResult]):
+        """Show pending results counting down to ``now`` and every result that has arrived."""
+        self._pending, self._now = pending, now
+        self.pending.clear()
+        for result in sorted(pending, key=lambda r: r.ready_minute):
+            left = max(result.ready_minute - now, 0)
+            self.pending.addItem(f"{result.name}: due in {left:g} min (simulated)")
+        if not pending:
+            self.pending.addItem("Nothing pending.")
+        self.wait_next.setEnabled(bool(pending))
+        self.results.setHtml("".join(result_html(r) for r in reversed(arrived)) or
+                             "<p>No results yet. Order a test, then wait for it.</p>")  # fmt: skip
+
+    def _wait_for_next(self) -> None:
+        if self._pending:
+            soonest = min(r.ready_minute for r in self._pending)
+            self.wait_requested.emit(float(max(soonest - self._now, 1)))
+
+
+def result_html(result: TestResult) -> str:
+    """One result as the lab reports it; abnormal values bold, red (high) or blue (low)."""
+    rows = []
+    for value in result.values:
+        shown = f"{value.value:g}" if isinstance(value.value, float | int) else str(value.value)
+        ref = f"{value.low:g}–{value.high:g}" if value.low is not None else ""
+        colour = {"H": "#b00020", "L": "#1a4fa0"}.get(value.flag, "")
+        style = f' style="color:{colour}; font-weight:bold"' if colour else ""
+        rows.append(
+            f"<tr><td>{html.escape(value.name)}</td><td{style}>{html.escape(shown)} "
+            f"{html.escape(value.unit)}</td><td>{ref}</td><td{style}>{value.flag}</td></tr>"
+        )
+    table = (
+        "<table cellspacing=0 cellpadding=2 border=0>"
+        "<tr><th align=left>Analyte</th><th align=left>Value</th><th align=left>Range</th>"
+        f"<th></th></tr>{''.join(rows)}</table>"
+        if rows
+        else ""
+    )
+    report = f"<p>{html.escape(result.report)}</p>" if result.report else ""
+    return (
+        f"<p><b>{html.escape(result.name)}</b> <small>(back at {result.ready_minute:g} min)"
+        f"</small></p>{table}{report}<hr>"
+    )
+
+
+class TreatPanel(QWidget):
+    """Emits ``treat_requested(code)``; lists what was given."""
+
+    treat_requested = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        self.catalog_search = CatalogSearch(
+            ["Treatment", "Kind"], "Give", "Search treatments: oxygen, ceftriaxone, fluid bolus…"
+        )
+        self.catalog_search.chosen.connect(self.treat_requested)
+        layout.addWidget(self.catalog_search, 3)
+        column = QVBoxLayout()
+        column.addWidget(QLabel("Given:"))
+        self.given = QListWidget()
+        self.given.setObjectName("treatmentsGiven")
+        self.given.setWordWrap(True)
+        column.addWidget(self.given, 1)
+        layout.addLayout(column, 2)
+
+    def set_case(self, catalog: Catalog) -> None:
+        rows = [
+            (t.code, [t.name, t.category], normalise(" ".join([t.code, t.name, *t.synonyms])))
+            for t in catalog.treatments.treatments
+        ]
+        from simdesk.core.sim.matching import TreatmentMatcher
+
+        matcher = TreatmentMatcher(catalog)
+
+        def best(text: str) -> str | None:
+            entry = matcher.match(text)
+            return entry.code if entry is not None else None
+
+        self.catalog_search.set_rows(rows, best)
+        self.given.clear()
+
+    def add_given(self, minute: float, text: str) -> None:
+        self.given.insertItem(0, f"[{minute:g} min] {text}")
