@@ -229,7 +229,9 @@ def check_fits_in_ram(entry: ModelEntry, path: Path, free_mb: int | None = None)
 
 
 def _inspect(entry: ModelEntry, path: Path) -> ResolvedModel:
-    info = read_gguf_info(path, read_vocabulary=True)
+    info = read_gguf_info(path)
+    if info.chat_template:  # the template needs the text of BOS and EOS from the vocabulary
+        info = read_gguf_info(path, read_vocabulary=True)
     check_fits_in_ram(entry, path)
     trained = info.context_length or entry.context
     return ResolvedModel(
