@@ -44,12 +44,17 @@ def doctor_command(args: argparse.Namespace) -> int:
     for entry, error in verify_models(locs):
         problems += error is not None
         _line("model", f"{entry.name}: " + ("ok" if error is None else f"PROBLEM: {error}"))
+    manager = ProfileManager.for_locations(locs)
     try:
-        profiles = ProfileManager.for_locations(locs).list() if locs.profiles.is_dir() else []
-        _line("database", f"{len(profiles)} profile(s) in {locs.profiles}")
+        if manager.key_file.exists():  # doctor never creates the device database
+            _line("database", f"{len(manager.list())} profile(s) in {locs.profiles}")
+        else:
+            _line("database", "none yet (the first start creates it)")
     except SimdeskError as exc:
         problems += 1
         _line("database", f"PROBLEM: {exc}")
+    finally:
+        manager.close()
     entries = load_library(bundled_cases_dir(), locs.user_cases)
     broken = [e for e in entries if not e.ok]
     problems += len(broken)

@@ -9,6 +9,8 @@ import pytest
 from simdesk.cli import main
 from simdesk.core.llm.registry import import_model
 from simdesk.core.paths import locations
+from simdesk.core.store.profiles import ProfileManager
+from tests.conftest import FAST_KDF
 
 
 @pytest.mark.model
@@ -18,7 +20,8 @@ def test_doctor_reports_the_machine_and_the_running_model(default_model, capsys)
     assert re.search(r"^CPU .*\d+ physical cores", out, re.MULTILINE)
     assert re.search(r"^RAM .*MB free of", out, re.MULTILINE)
     assert "gemma-3-270m: ok" in out and re.search(r"^cases +\d+ valid, 0 broken", out, re.M)
-    assert re.search(r"^database +0 profile", out, re.MULTILINE)
+    assert re.search(r"^database +none yet", out, re.MULTILINE)
+    assert not list(locations().config.glob("*"))  # nothing created by looking
     load = re.search(
         r"^load .*\(base, context 2048, \d threads\) in ([\d.]+) s, \+(\d+) MB", out, re.M
     )
@@ -34,3 +37,14 @@ def test_doctor_names_a_damaged_model_and_fails(default_model, instruct_gguf, ca
     assert main(["doctor", "--no-load"]) == 1
     out = capsys.readouterr().out
     assert "stick-model: PROBLEM" in out and str(copy) in out
+
+
+@pytest.mark.model
+def test_doctor_counts_the_profiles_in_the_database(default_model, capsys):
+    manager = ProfileManager.for_locations(locations().ensure(), kdf=FAST_KDF)
+    manager.setup_instructor("Sister Amina", "correct horse battery")
+    manager.close()
+    assert main(["doctor", "--no-load"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^database +1 profile\(s\) in ", out, re.MULTILINE)
+    assert not re.search(r"^load ", out, re.MULTILINE)
