@@ -142,6 +142,20 @@ def leak_section(voice) -> None:
                                           ("leaks", str(leaks), "target 0")])  # fmt: skip
 
 
+def count_contradictions(rules: list[dict], case_id: str, facts, reply: str) -> int:
+    """Listed patterns the reply matches and the disclosed facts' own words do not."""
+    authored = " ".join(f"{f.content} {f.patient_says}" for f in facts)
+    fact_ids = {f.id for f in facts} | {"*"}
+    hits = [
+        p for rule in rules if rule["case"] == case_id and rule["fact"] in fact_ids
+        for p in rule["patterns"]
+        if re.search(p, reply, re.IGNORECASE) and not re.search(p, authored, re.IGNORECASE)
+    ]  # fmt: skip
+    for pattern in hits:
+        print(f"  CONTRADICTION {case_id} /{pattern}/: {reply!r}")
+    return len(hits)
+
+
 def model_section(voice, n_questions: int) -> None:
     """``n_questions`` eval questions that disclose a fact, voiced by the default model."""
     cases = playable_cases()
@@ -177,13 +191,7 @@ def model_section(voice, n_questions: int) -> None:
             forbidden_terms=[key.primary, *key.aliases],
         )  # fmt: skip
         guard_failures += not guard.check(result.text).ok
-        fact_ids = {f.id for f in pending.turn.facts} | {"*"}
-        for rule in rules:
-            if rule["case"] == case.meta.id and rule["fact"] in fact_ids:
-                hit = any(re.search(p, result.text, re.IGNORECASE) for p in rule["patterns"])
-                contradictions += hit
-                if hit:
-                    print(f"  CONTRADICTION {case.meta.id}/{rule['fact']}: {result.text!r}")
+        contradictions += count_contradictions(rules, case.meta.id, pending.turn.facts, result.text)
     seconds = time.perf_counter() - started
     share = shown_model / voiced if voiced else 0.0
     rows = [
