@@ -102,6 +102,7 @@ class DebriefPage(QWidget):
         layout.addWidget(split, 1)
         self.set_narrative_busy(False)
         self.debrief: Debrief | None = None
+        self.score: Score | None = None
         self.followed: int | None = None
         self.narrative_done = True
 
@@ -109,7 +110,7 @@ class DebriefPage(QWidget):
         self, debrief: Debrief, score: Score, *, age_years: float, plan: str = "",
         notes: str = "", mode: str = "",
     ) -> None:  # fmt: skip
-        self.debrief = debrief
+        self.debrief, self.score = debrief, score
         self.followed: int | None = None
         cap = f" (capped at {debrief.cap:g}% for safety)" if debrief.cap is not None else ""
         colour = score_colour(debrief.percent).name()

@@ -73,6 +73,7 @@ class DiagnosisDialog(QDialog):
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Submit")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setAutoDefault(False)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setDefault(False)
         self.buttons.accepted.connect(self._submit)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -101,7 +102,7 @@ class DiagnosisDialog(QDialog):
     def keyPressEvent(self, event) -> None:
         """Enter in the entry adds a diagnosis (never submits); Alt+Up/Down reorder."""
         key = event.key()
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.entry.hasFocus():
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.focusWidget() is self.entry:
             return
         if event.modifiers() & Qt.KeyboardModifier.AltModifier and key in (
             Qt.Key.Key_Up,

@@ -314,6 +314,7 @@ class EncounterPage(QWidget):
         if pending.prompt is None:
             self._finish(stopped=False)
             return
+        self._after_action()  # the question took a simulated minute
         self._request_id = self.backend.submit(
             pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS
         )
