@@ -93,6 +93,7 @@ class EncounterPage(QWidget):
         self.clock = QLabel()
         self.clock.setObjectName("encounterClock")
         self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.clock.setMinimumWidth(240)
         top.addWidget(self.clock)
         outer.addLayout(top)
 
@@ -164,7 +165,8 @@ class EncounterPage(QWidget):
         self.tutor.setStyleSheet("QLabel#tutor { background: #fff4ce; color: #3d2e00; "
                                  "padding: 4px; border-radius: 3px; }")  # fmt: skip
         self.tutor.hide()
-        bottom.addWidget(self.tutor, 1)
+        bottom.addWidget(self.tutor, 3)
+        bottom.addStretch(1)  # keeps the buttons their natural size while the tutor is hidden
         self.hint_button = QPushButton("Hint (Ctrl+H)")
         self.hint_button.clicked.connect(self.hint)
         bottom.addWidget(self.hint_button)
@@ -409,6 +411,8 @@ class EncounterPage(QWidget):
         for event in encounter.events[self._timeline_done :]:
             if event.kind in KIND_LABELS:
                 text = event.data.get("text") or event.data.get("request", "")
+                if event.kind == "wait":
+                    text = f"{event.data['minutes']:g} minutes"
                 self.timeline.addItem(f"[{event.sim_minute:g} min] {KIND_LABELS[event.kind]}: "
                                       f"{text}")  # fmt: skip
         self._timeline_done = len(encounter.events)

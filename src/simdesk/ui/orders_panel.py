@@ -215,7 +215,7 @@ def result_html(result: TestResult) -> str:
     report = f"<p>{html.escape(result.report)}</p>" if result.report else ""
     return (
         f"<p><b>{html.escape(result.name)}</b> <small>(back at {result.ready_minute:g} min)"
-        f"</small></p>{table}{report}<hr>"
+        f"</small></p>{table}{report}<p></p>"
     )
 
 

@@ -13,7 +13,7 @@ HIGH_CONTRAST_CSS = """
 QWidget { background: #000000; color: #ffffff; }
 QLineEdit, QPlainTextEdit, QTextBrowser, QListWidget, QTableWidget, QComboBox, QSpinBox {
     background: #000000; color: #ffffff; border: 1px solid #ffffff; }
-QPushButton { background: #1a1a1a; color: #ffffff; border: 2px solid #ffffff; padding: 3px 8px; }
+QPushButton { background: #1a1a1a; color: #ffffff; border: 2px solid #ffffff; padding: 3px; }
 QPushButton:disabled { color: #9a9a9a; border-color: #9a9a9a; }
 QPushButton:focus, QLineEdit:focus, QListWidget:focus, QTableWidget:focus { border-color: #ffd400; }
 QHeaderView::section { background: #1a1a1a; color: #ffffff; }
@@ -48,6 +48,8 @@ def apply_display(app: QApplication, display: Display) -> None:
             palette.setColor(role, QColor(colour))
         app.setPalette(palette)
         app.setStyleSheet(HIGH_CONTRAST_CSS)
+        for widget in app.allWidgets():  # sizes follow the new font and borders
+            widget.updateGeometry()
     else:
         app.setPalette(app.style().standardPalette())
         app.setStyleSheet("")
