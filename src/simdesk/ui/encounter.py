@@ -106,6 +106,7 @@ class EncounterPage(QWidget):
         column.addWidget(self.transcript, 1)
         self.status = QLabel()
         self.status.setObjectName("replyStatus")
+        self.status.setWordWrap(True)
         column.addWidget(self.status)
         row = QHBoxLayout()
         self.question_edit = QLineEdit()
