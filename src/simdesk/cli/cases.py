@@ -1,4 +1,4 @@
-"""``simdesk cases …``: check case files."""
+"""``simdesk cases …``: check case files and import cases from other formats."""
 
 from __future__ import annotations
 
@@ -17,6 +17,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     validate = cases_sub.add_parser("validate", help="check case files and report every problem")
     validate.add_argument("paths", nargs="*", help="case files or folders (default: the library)")
     validate.set_defaults(handler=validate_command)
+    importer = cases_sub.add_parser(
+        "import-agentclinic", help="convert AgentClinic OSCE records (.jsonl) into case files"
+    )
+    importer.add_argument("jsonl", type=Path, help="the AgentClinic .jsonl file")
+    importer.add_argument(
+        "--out", type=Path, default=None, help="folder for the case files (default: your cases)"
+    )
+    importer.set_defaults(handler=import_agentclinic_command)
 
 
 def _case_files(paths: list[str]) -> list[Path]:
@@ -48,3 +56,25 @@ def validate_command(args: argparse.Namespace) -> int:
             print(f"  {problem}")
     print(f"{len(files) - broken} valid, {broken} broken")
     return 1 if broken else 0
+
+
+def import_agentclinic_command(args: argparse.Namespace) -> int:
+    """Convert every record; report what was written, skipped and left unmapped."""
+    from simdesk.core.cases.agentclinic import import_agentclinic
+
+    out = args.out or locations().user_cases
+    report = import_agentclinic(
+        args.jsonl, out, bundled_cases_dir() / "catalog" / "investigations.yaml"
+    )
+    for path in report.written:
+        print(f"wrote   {path}")
+    for reason in report.skipped:
+        print(f"skipped {reason}")
+    if report.unmapped:
+        print("kept under their own names (no catalog mapping):")
+        print("\n".join(f"  {line}" for line in report.unmapped))
+    if report.defaults:
+        print("vital signs filled with normal values for age:")
+        print("\n".join(f"  {line}" for line in report.defaults))
+    print(f"{len(report.written)} imported, {len(report.skipped)} skipped")
+    return 0 if report.written or not report.skipped else 1

@@ -18,13 +18,13 @@ from typing import Any
 
 import yaml
 
+from simdesk.core.assess.scoring import score_attempt
 from simdesk.core.cases.library import load_library
 from simdesk.core.cases.loader import load_case
 from simdesk.core.cases.schema import Case
 from simdesk.core.consultation import Consultation, FinishedReply, PendingReply
 from simdesk.core.errors import CaseError, SimdeskError
 from simdesk.core.paths import bundled_cases_dir, locations
-from simdesk.core.sim.score import check_diagnosis, last_diagnosis, score
 
 ACTIONS = ("ask", "exam", "order", "treat", "wait", "diagnose", "end")
 REPLY_TOKENS = 48
@@ -217,13 +217,19 @@ def run_script(case: Case, steps: list[tuple[str, Any]], voice: ModelVoice | Non
     played = [play_step(consultation, action, value, voice) for action, value in steps]
     if not consultation.encounter.ended:
         consultation.encounter.end()
-    events = consultation.encounter.events
-    return {
-        "case_id": case.meta.id,
-        "steps": played,
-        "diagnosis": check_diagnosis(case, last_diagnosis(events)).as_dict(),
-        "score": score(case, events),
-    }
+    diagnosis, breakdown = assess(case, consultation.encounter.events)
+    return {"case_id": case.meta.id, "steps": played, "diagnosis": diagnosis, "score": breakdown}
+
+
+def assess(case: Case, events: list) -> tuple[dict, dict]:
+    """The diagnosis verdict (the issue's short form plus its reason) and the full score."""
+    breakdown = score_attempt(case, events)
+    dx = breakdown["diagnosis"]
+    diagnosis = {
+        "submitted": dx["submitted"], "correct": dx["outcome"] == "correct",
+        "matched": dx["matched"], "outcome": dx["outcome"], "reason": dx["reason"],
+    }  # fmt: skip
+    return diagnosis, breakdown
 
 
 def run_script_command(args: argparse.Namespace) -> int:
@@ -242,8 +248,7 @@ def run_script_command(args: argparse.Namespace) -> int:
         print(f"[{step['sim_minutes']:g} min] {n}. {step['action']} {step['input']}")
         print(f"    {step['reply']}")
     d, s = report["diagnosis"], report["score"]
-    print(f"Diagnosis: {'correct' if d['correct'] else 'not correct'} (submitted {d['submitted']})")
-    print(f"Score: {s['points']:g} / {s['out_of']:g} ({s['percent']}%)")
+    _print_summary(d, s)
     return 0
 
 
@@ -315,9 +320,16 @@ def play_command(args: argparse.Namespace) -> int:
         if voice is not None:
             voice.close()
     if consultation.encounter.events[-1].kind == "encounter_ended":
-        events = consultation.encounter.events
-        d = check_diagnosis(case, last_diagnosis(events))
-        s = score(case, events)
-        print(f"Diagnosis: {'correct' if d.correct else 'not correct'}.")
-        print(f"Score: {s['points']:g} / {s['out_of']:g} ({s['percent']}%)")
+        _print_summary(*assess(case, consultation.encounter.events))
     return 0
+
+
+def _print_summary(diagnosis: dict, breakdown: dict) -> None:
+    print(f"Diagnosis: {diagnosis['outcome'].replace('_', ' ')} - {diagnosis['reason']}")
+    capped = f" (capped for safety from {breakdown['raw_percent']}%)" if breakdown["cap"] else ""
+    print(f"Score: {breakdown['percent']}%{capped}")
+    for item in breakdown["items"]:
+        if item["status"] != "met":
+            print(f"  missed: {item['description']} {item['teaching_point']}")
+    for issue in breakdown["safety"]:
+        print(f"  safety: {issue['description']}")

@@ -137,3 +137,35 @@ def test_unseen_record_shapes_import_to_valid_cases(exam, tests, demographics):
     data = record_to_case(record, 99, CatalogIndex(CATALOG), ImportReport())
     case = Case.model_validate(yaml.safe_load(yaml.safe_dump(data)))
     assert case.facts and case.answer_key.diagnosis.primary
+
+
+def test_cli_imports_the_sample_and_the_cases_play(tmp_path, capsys):
+    from simdesk.cli import main
+
+    out = tmp_path / "imported"
+    assert main(["cases", "import-agentclinic", str(SAMPLE_FILE), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "12 imported, 0 skipped" in printed and "kept under their own names" in printed
+    assert main(["cases", "validate", str(out)]) == 0
+    script = tmp_path / "script.json"
+    script.write_text(
+        json.dumps(
+            {
+                "steps": [
+                    {"ask": "Do you smoke?"},
+                    {"order": "acetylcholine receptor antibodies"},
+                    {"wait": 90},
+                    {"diagnose": ["myasthenia gravis"]},
+                ]
+            }
+        )
+    )
+    capsys.readouterr()
+    [case_file] = out.glob("agentclinic-001-*.yaml")
+    assert main(["run-script", str(case_file), str(script), "--json", "--no-model"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["steps"][0]["sources"] == ["Patient_Actor/Social_History"]
+    assert report["steps"][2]["sources"] == [
+        "Test_Results/Blood_Tests/Acetylcholine_Receptor_Antibodies"
+    ]
+    assert report["diagnosis"]["correct"] is True

@@ -64,6 +64,8 @@ def _surface(text: str) -> list[str]:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     text = text.replace("&", " and ").replace("\u2019", "'")
     text = re.sub(r"'s\b", "", text)
+    # Dotted abbreviations are one word: "T.B." -> "tb", "c.a.p" -> "cap".
+    text = re.sub(r"\b(?:[a-z]\.){1,}[a-z]\b\.?", lambda m: m.group(0).replace(".", ""), text)
     text = re.sub(r"\b(type|grade|stage|class)(\d)\b", r"\1 \2", text)
     # Combining forms join the next word (keto-acidosis, gastro-enteritis); other hyphens split.
     text = re.sub(r"\b([a-z]+o)-(?=[a-z])", r"\1", text)

@@ -26,8 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from simdesk.core.errors import StoreError
-from simdesk.core.store.db import open_engine, translate_errors
 from simdesk.core.files import atomic_write
+from simdesk.core.store.db import open_engine, translate_errors
 from simdesk.core.store.keys import new_data_key
 from simdesk.core.store.migrate import upgrade
 
