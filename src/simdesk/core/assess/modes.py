@@ -5,8 +5,8 @@ allergies, diagnosing before examining, a critical time window running out); the
 time after the end. Exam: a timer, no hints or nudges, the debrief only after submission, and the
 attempt locked once submitted (its log fingerprinted, further actions refused).
 
-Authored hints and nudges are read from a case's ``teaching`` section when the case format has
-one (proposed: see :class:`Teaching`); built-in nudges apply to every case.
+Authored hints and nudges come from the case's ``teaching`` section; built-in nudges (allergies
+before prescribing, a critical window running out) apply to every case.
 """
 
 from __future__ import annotations
@@ -18,41 +18,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from simdesk.core.assess.debrief import Debrief, build_debrief
 from simdesk.core.assess.errors import AssessError
 from simdesk.core.assess.events import Step, read_steps
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.assess.scoring import Score, score
-from simdesk.core.cases.schema import Case
+from simdesk.core.cases.schema import Case, NudgeRule, Teaching
 
 Mode = Literal["practice", "exam"]
 WINDOW_WARNING = 0.75  # nudge when this share of a critical action's window has passed
-
-
-class NudgeRule(BaseModel):
-    """An authored nudge: shown once, when ``when`` happens and ``unless`` has not."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str
-    message: str
-    when_treatment: list[str] = []  # any of these treatment codes given ("*": any treatment)
-    when_order: list[str] = []  # any of these tests ordered
-    when_minute: float | None = Field(default=None, ge=0)  # simulated time reached
-    unless_facts: list[str] = []  # ...before any of these facts was asked about
-    unless_exams: list[str] = []
-    unless_tests: list[str] = []
-
-
-class Teaching(BaseModel):
-    """The proposed ``teaching`` section of a case: hints in order, and nudges."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    hints: list[str] = []
-    nudges: list[NudgeRule] = []
 
 
 @dataclass(frozen=True)
@@ -63,8 +37,8 @@ class Nudge:
 
 
 def teaching_of(case: Case) -> Teaching:
-    """The case's authored teaching section, or an empty one."""
-    return getattr(case, "teaching", None) or Teaching()
+    """The case's authored teaching section (empty when the case has none)."""
+    return case.teaching
 
 
 def builtin_rules(case: Case) -> list[NudgeRule]:

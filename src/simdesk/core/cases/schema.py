@@ -265,6 +265,26 @@ class AnswerKey(StrictModel):
     key_points: list[str] = []
 
 
+class NudgeRule(StrictModel):
+    """A practice-mode nudge: shown once, when ``when_*`` happens and ``unless_*`` has not."""
+
+    id: str = Field(pattern=SLUG)
+    message: str
+    when_treatment: list[str] = []  # any of these treatment codes given ("*": any treatment)
+    when_order: list[str] = []  # any of these test codes ordered
+    when_minute: float | None = Field(default=None, ge=0)  # simulated time reached
+    unless_facts: list[str] = []  # ...before any of these facts was asked about
+    unless_exams: list[str] = []
+    unless_tests: list[str] = []
+
+
+class Teaching(StrictModel):
+    """Practice-mode help: hints in the order they are given, and nudges. Never in a prompt."""
+
+    hints: list[str] = []
+    nudges: list[NudgeRule] = []
+
+
 class PatientView(StrictModel):
     """Everything a prompt may contain about the patient, and nothing else."""
 
@@ -284,6 +304,7 @@ class Case(StrictModel):
     examination: Examination = Examination()
     investigations: list[InvestigationResult] = []
     physiology: Physiology = Physiology()
+    teaching: Teaching = Teaching()
     answer_key: AnswerKey
 
     def patient_view(self) -> PatientView:

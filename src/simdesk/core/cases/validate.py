@@ -309,6 +309,20 @@ def _cross_reference_problems(data: dict, catalog) -> Iterator[tuple[Loc, str]]:
             if code not in treatments:
                 yield (*loc, "unless_given", n), _dangling(code, "treatment code", treatments)
 
+    for loc, item in _items(data, "teaching", "nudges"):
+        for field, known, what in (
+            ("when_treatment", {*treatments, "*"}, "treatment code"),
+            ("unless_facts", ids["facts"], "fact"),
+            ("unless_exams", ids["exams"], "exam"),
+        ):
+            for n, ref in enumerate(_strings(item.get(field))):
+                if ref not in known:
+                    yield (*loc, field, n), _dangling(ref, what, known)
+        for field in ("when_order", "unless_tests"):
+            for n, code in enumerate(_strings(item.get(field))):
+                if code not in case_tests and catalog.test(code) is None:
+                    yield (*loc, field, n), _dangling(code, "test code", catalog.tests_by_code)
+
     patient = data.get("patient") if isinstance(data.get("patient"), dict) else {}
     for loc, item in investigations:
         yield from _investigation_problems(loc, item, catalog, patient.get("sex"))
