@@ -1,15 +1,22 @@
-"""The disclosure eval: learner phrasings in ``tests/eval/disclosure/*.yaml`` scored against the
-engine's matchers. Used by the pytest targets and by ``benchmarks/case_quality.py``."""
+"""The disclosure eval: learner phrasings scored against the engine's matchers.
+
+``disclosure/`` holds the phrasings the matchers were tuned on; ``disclosure_holdout/`` a seeded
+20% of the same files, moved out before tuning and never tuned on. ``agentclinic/`` (and its
+hold-out) phrase questions for the cases imported from the AgentClinic sample. Targets apply to
+a whole set (tuning plus hold-out). Used by the pytest targets and ``benchmarks/case_quality.py``.
+"""
 
 from __future__ import annotations
 
 import functools
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from simdesk.core.cases.agentclinic import import_agentclinic
 from simdesk.core.cases.catalog import Catalog, load_catalog
 from simdesk.core.cases.library import load_library
 from simdesk.core.cases.schema import Case
@@ -17,7 +24,14 @@ from simdesk.core.paths import bundled_cases_dir
 from simdesk.core.sim.disclosure import FactMatcher
 from simdesk.core.sim.matching import ExamMatcher, TestMatcher, TreatmentMatcher
 
-EVAL_DIR = Path(__file__).parent / "disclosure"
+HERE = Path(__file__).parent
+EVAL_DIR = HERE / "disclosure"
+HOLDOUT_DIR = HERE / "disclosure_holdout"
+BUNDLED_SETS = (EVAL_DIR, HOLDOUT_DIR)
+AGENTCLINIC_DIR = HERE / "agentclinic"
+AGENTCLINIC_HOLDOUT_DIR = HERE / "agentclinic_holdout"
+AGENTCLINIC_SETS = (AGENTCLINIC_DIR, AGENTCLINIC_HOLDOUT_DIR)
+AGENTCLINIC_SAMPLE = HERE.parent / "fixtures" / "agentclinic" / "agentclinic_medqa_sample.jsonl"
 
 
 @dataclass
@@ -65,16 +79,25 @@ class EvalReport:
         return self.true_pos / expected if expected else 1.0
 
 
-def load_eval_files(folder: Path = EVAL_DIR) -> list[tuple[Path, dict]]:
-    return [
-        (p, yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted(folder.glob("*.yaml"))
-    ]
+def load_eval_files(*folders: Path) -> list[tuple[Path, dict]]:
+    """Every eval file in ``folders`` (default: the bundled cases' whole set), parsed."""
+    paths = [p for folder in folders or BUNDLED_SETS for p in sorted(folder.glob("*.yaml"))]
+    return [(p, yaml.safe_load(p.read_text(encoding="utf-8"))) for p in paths]
 
 
 @functools.cache
 def playable_cases() -> dict[str, Case]:
     """Every bundled case that loads, by id (read once per run)."""
     return {e.case.meta.id: e.case for e in load_library(bundled_cases_dir()) if e.ok}
+
+
+@functools.cache
+def imported_cases() -> dict[str, Case]:
+    """The AgentClinic sample imported into a temporary folder, by id (once per run)."""
+    catalog_file = bundled_cases_dir() / "catalog" / "investigations.yaml"
+    with tempfile.TemporaryDirectory(prefix="simdesk-agentclinic-") as out:
+        import_agentclinic(AGENTCLINIC_SAMPLE, Path(out), catalog_file)
+        return {e.case.meta.id: e.case for e in load_library(Path(out)) if e.ok}
 
 
 FactMatcherFactory = Callable[[Case], Callable[[str], list[str]]]
@@ -89,14 +112,14 @@ def evaluate(
     fact_matcher: FactMatcherFactory = lexical_facts,
     cases: dict[str, Case] | None = None,
     catalog: Catalog | None = None,
-    folder: Path = EVAL_DIR,
+    folders: tuple[Path, ...] = BUNDLED_SETS,
 ) -> EvalReport:
-    """Score every eval file whose case is in the library."""
+    """Score every eval file in ``folders`` whose case is in ``cases`` (default: bundled)."""
     cases = dict(playable_cases()) if cases is None else cases
     catalog = catalog or load_catalog()
     tests, treatments = TestMatcher(catalog), TreatmentMatcher(catalog)
     report = EvalReport()
-    for path, data in load_eval_files(folder):
+    for path, data in load_eval_files(*folders):
         case = cases.get(str(data.get("case")))
         if case is None:
             report.skipped.append(f"{path.name}: case {data.get('case')!r} is not playable")
