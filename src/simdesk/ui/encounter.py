@@ -107,6 +107,8 @@ class EncounterPage(QWidget):
         self.status = QLabel()
         self.status.setObjectName("replyStatus")
         self.status.setWordWrap(True)
+        # Room for two wrapped lines, so a long order message is never cut in half.
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
         column.addWidget(self.status)
         row = QHBoxLayout()
         self.question_edit = QLineEdit()
