@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from simdesk.core.errors import StoreError
@@ -33,7 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     action("passwd", passwd_command, "change a profile's passphrase", "name")
     action("reset", reset_command, "reset a learner's forgotten passphrase (instructor)", "name")
     action("rotate-key", rotate_command, "re-encrypt a profile under a new key", "name")
-    action("report", report_command, "show a learner's progress (instructor)", "name")
+    report = action("report", report_command, "show a learner's progress (instructor)", "name")
+    report.add_argument(
+        "--out", type=Path, help="also write the progress report to FILE.html or FILE.csv"
+    )
+    cohort = action("cohort", cohort_command, "write the cohort report (instructor)", "out")
+    cohort.description = "Every learner's progress in one report, FILE.html or FILE.csv."
     action("export", export_command, "export a profile to one encrypted file", "name", "file")
     restore = action("import", import_command, "restore a profile from an export file", "file")
     restore.add_argument("--name", help="restore under another name")
@@ -117,13 +123,54 @@ def rotate_command(args: argparse.Namespace) -> int:
 
 def report_command(args: argparse.Namespace) -> int:
     manager = _manager()
-    attempts = manager.progress(_instructor(manager), args.name)
+    instructor = _instructor(manager)
+    attempts = manager.progress(instructor, args.name)
     for attempt in attempts:
         ended = f"{attempt.ended_at:%Y-%m-%d %H:%M}" if attempt.ended_at else "not finished"
         print(f"{attempt.started_at:%Y-%m-%d %H:%M}  {attempt.case_id:40} {ended:16} "
               f"{attempt.events} events")  # fmt: skip
     print(f"{len(attempts)} attempts by {args.name}")
+    if args.out:
+        from simdesk.core.assess.attempts import load_history
+        from simdesk.core.assess.reports import learner_csv, learner_html
+
+        history = manager.read_learner(instructor, args.name, load_history)
+        csv = args.out.suffix.lower() == ".csv"
+        text = learner_csv(history) if csv else learner_html(args.name, history, generated=_now())
+        _write_report(text, args.out)
     return 0
+
+
+def cohort_command(args: argparse.Namespace) -> int:
+    from simdesk.core.assess.attempts import load_history
+    from simdesk.core.assess.reports import cohort_csv, cohort_html
+
+    manager = _manager()
+    instructor = _instructor(manager)
+    cohort = {
+        p.name: manager.read_learner(instructor, p.name, lambda s, n=p.name: load_history(s, n))
+        for p in manager.learners()
+    }
+    out = Path(args.out)
+    text = (
+        cohort_csv(cohort)
+        if out.suffix.lower() == ".csv"
+        else cohort_html(cohort, generated=_now())
+    )
+    _write_report(text, out)
+    print(f"{len(cohort)} learners, {sum(map(len, cohort.values()))} scored attempts")
+    return 0
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def _write_report(text: str, out: Path) -> None:
+    from simdesk.core.assess.reports import export
+
+    export(text, out)
+    print(f"Wrote {out}. It is NOT encrypted: keep it safe and delete it when done.")
 
 
 def export_command(args: argparse.Namespace) -> int:

@@ -67,3 +67,47 @@ def test_profile_commands_end_to_end(monkeypatch, capsys, tmp_path):
 def test_passphrases_are_not_accepted_on_the_command_line(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         run(monkeypatch, capsys, ["profiles", "setup", "Teacher", "--passphrase", TEACHER])
+
+
+def test_instructor_reports_come_from_the_learners_encrypted_stores(monkeypatch, capsys, tmp_path):
+    """Seeded, really scored attempts in two learner stores -> learner and cohort reports."""
+    from datetime import datetime, timedelta
+
+    from simdesk.core.assess.attempts import result_of, save_result
+    from simdesk.core.assess.scoring import score
+    from tests.core.assess.seeded import bundled_cases, play_script, script_for
+
+    assert run(monkeypatch, capsys, ["profiles", "setup", "Teacher"], TEACHER)[0] == 0
+    manager = ProfileManager.for_locations(locations().ensure(), kdf=FAST_KDF)
+    instructor = manager.unlock_instructor(TEACHER)
+    cases = bundled_cases()[:3]
+    import random
+
+    for learner, skill in (("Amina", 0.9), ("Baraka", 0.2)):
+        store = manager.create(learner, LEARNER, instructor)
+        for n, case in enumerate(cases):
+            encounter = play_script(case, script_for(case, random.Random(n), skill), seed=n)
+            attempt = store.start_attempt(case.meta.id, case.meta.version)
+            store.append_events(attempt, encounter.events)
+            when = datetime(2026, 11, 1) + timedelta(days=n)
+            result = result_of(case, score(case, encounter.events), when, attempt_id=attempt)
+            save_result(store, attempt, result, encounter.events[-1])
+        store.close()
+    manager.close()
+
+    page = tmp_path / "amina.html"
+    code, out = run(
+        monkeypatch, capsys, ["profiles", "report", "Amina", "--out", str(page)], TEACHER
+    )
+    assert code == 0 and "3 attempts by Amina" in out and "NOT encrypted" in out
+    html = page.read_text()
+    assert "Progress of Amina" in html and "<svg" in html
+    assert all(case.meta.id in html or case.meta.title in html for case in cases)
+
+    cohort = tmp_path / "cohort.csv"
+    code, out = run(monkeypatch, capsys, ["profiles", "cohort", str(cohort)], TEACHER)
+    assert code == 0 and "2 learners, 6 scored attempts" in out
+    rows = cohort.read_text().splitlines()
+    assert any(r.startswith("Amina") for r in rows) and any(r.startswith("Baraka") for r in rows)
+    code, out = run(monkeypatch, capsys, ["profiles", "cohort", str(tmp_path / "c.html")], "nope")
+    assert code == 2 and not (tmp_path / "c.html").exists()

@@ -20,9 +20,11 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.exceptions import InvalidTag
 
@@ -44,6 +46,8 @@ from simdesk.core.store.keys import (
     wrap_key,
 )
 from simdesk.core.store.repository import AttemptSummary, LearnerStore
+
+T = TypeVar("T")
 
 MIN_PASSPHRASE = 8
 LEARNER, INSTRUCTOR = "learner", "instructor"
@@ -505,16 +509,28 @@ class ProfileManager:
 
     # -- instructor views and settings -------------------------------------------------------
 
-    def progress(self, instructor: InstructorSession, name: str) -> list[AttemptSummary]:
-        """A learner's attempts, read by the instructor through the recovery wrap."""
+    def read_learner(
+        self, instructor: InstructorSession, name: str, read: Callable[[LearnerStore], T]
+    ) -> T:
+        """Run ``read`` on a learner's store, opened by the instructor through the recovery wrap.
+
+        Audited as a progress report. The learner's passphrase is not needed and not changed.
+        """
         profile = self._learner(name)
         store = LearnerStore(open_engine(profile.db_path, self._recovered_key(instructor, profile)))
         try:
-            attempts = store.attempts()
+            result = read(store)
         finally:
             store.close()
         self.device.audit(instructor.name, "progress report", profile.name)
-        return attempts
+        return result
+
+    def progress(self, instructor: InstructorSession, name: str) -> list[AttemptSummary]:
+        """A learner's attempts, read by the instructor through the recovery wrap."""
+        return self.read_learner(instructor, name, LearnerStore.attempts)
+
+    def learners(self) -> list[Profile]:
+        return [p for p in self.list() if p.role == LEARNER]
 
     def audit_log(self, instructor: InstructorSession) -> tuple[list[AuditEntry], list[str]]:
         """Every audit entry, oldest first, and any breaks found in its hash chain."""
