@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 
 import pytest
 
@@ -81,8 +82,6 @@ def test_instructor_reports_come_from_the_learners_encrypted_stores(monkeypatch,
     manager = ProfileManager.for_locations(locations().ensure(), kdf=FAST_KDF)
     instructor = manager.unlock_instructor(TEACHER)
     cases = bundled_cases()[:3]
-    import random
-
     for learner, skill in (("Amina", 0.9), ("Baraka", 0.2)):
         store = manager.create(learner, LEARNER, instructor)
         for n, case in enumerate(cases):
