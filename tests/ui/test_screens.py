@@ -213,8 +213,10 @@ def test_settings_persist_display_and_cancel_an_import(qtbot, win, screenshot, t
     assert "not available yet" in settings.findChild(QLabel, "syncPlaceholder").text()
     screenshot(win, "20-settings-sync")
     settings.tabs.setCurrentIndex(1)
-    settings.font_size.setValue(12)
+    settings.font_size.setValue(14)
     settings.high_contrast.setChecked(True)
+    qtbot.waitUntil(lambda: settings.high_contrast.fontInfo().pointSize() == 14, timeout=5_000)
+    qtbot.wait(200)  # let the layouts settle to the larger text
     screenshot(win, "21-settings-high-contrast")
     settings.high_contrast.setChecked(False)
     settings.font_size.setValue(11)

@@ -47,9 +47,10 @@ def apply_display(app: QApplication, display: Display) -> None:
         ):
             palette.setColor(role, QColor(colour))
         app.setPalette(palette)
-        app.setStyleSheet(HIGH_CONTRAST_CSS)
-        for widget in app.allWidgets():  # sizes follow the new font and borders
-            widget.updateGeometry()
     else:
         app.setPalette(app.style().standardPalette())
-        app.setStyleSheet("")
+    # The size goes in the style sheet too: widgets styled by a sheet ignore QApplication.setFont.
+    size = f"* {{ font-size: {display.font_pt}pt; }}\n"
+    app.setStyleSheet(size + (HIGH_CONTRAST_CSS if display.high_contrast else ""))
+    for widget in app.allWidgets():  # sizes follow the new font and borders
+        widget.updateGeometry()
