@@ -23,11 +23,16 @@ STOPWORDS = frozenset(
     """a about am an and any anything are as at be been being but by can could did do does
     doing for from had has have having he her here him his how i if in into is it its me my
     of on or our please she so some tell than that the their them then there these they this
-    those to us was we were what when where which who whom why will with would you your
-    yours ever recently today now just also much many very really currently still okay ok
+    those to us was we were what which whom why will with would you your
+    yours ever recently today now just also very really currently still okay ok
     well right sir madam mr mrs u ur ya ye yr uve youve you've you're ive i've pls plz
-    like mean kind sort thing things lot bit else other give take get""".split()
+    like mean kind sort thing things lot lots bit else other get exactly describe happen
+    happened happening yourself himself herself themselves""".split()
 )
+
+# Words that say what kind of answer is wanted ("where is the pain", "what did you take for
+# it"). They count when a cue shares them and cost little when it does not.
+INTENT_WORDS = frozenset("where when who long many much".split())
 
 # Chat spellings normalised before phrases are folded.
 SLANG = {
@@ -60,6 +65,22 @@ PHRASES = {
     "head ache": "headache", "pass out": "faint", "passed out": "faint", "black out": "faint",
     "blacked out": "faint", "light headed": "dizzy", "pain killers": "pain medicine",
     "share a room": "live room", "share a house": "live", "coming here": "",
+    "what's wrong": "complaint", "what is wrong": "complaint", "what's the matter": "complaint",
+    "what is the matter": "complaint", "bothering you": "complaint", "what happened": "complaint",
+    "what has happened": "complaint", "what's happened": "complaint",
+    "what seems to be": "complaint", "what brings": "complaint",
+    "loss of consciousness": "faint conscious", "lost consciousness": "faint conscious",
+    "double vision": "diplopia", "seeing double": "diplopia", "upper limb": "arm",
+    "upper limbs": "arm", "upper extremity": "arm", "upper extremities": "arm",
+    "lower limb": "leg", "lower limbs": "leg", "lower extremity": "leg",
+    "lower extremities": "leg", "c section": "caesarean", "n v": "nausea vomit",
+    "pelvic inflammatory disease": "pelvic infection", "bladder infection": "urine infection",
+    "wet yourself": "incontinence", "wet himself": "incontinence", "wet herself": "incontinence",
+    "look after": "care", "looks after": "care", "looking after": "care", "take care": "care",
+    "takes care": "care", "care for": "care", "long term": "chronic", "set off": "trigger",
+    "sets off": "trigger", "bring on": "trigger", "brings on": "trigger",
+    "hit your head": "head injury", "bang your head": "head injury",
+    "physical activity": "exercise", "due date": "due",
 }  # fmt: skip
 
 # Word -> term: everyday and clinical words, abbreviations and common misspellings.
@@ -78,13 +99,15 @@ SYNONYMS = {
     "drenched": "sweat", "kg": "weight", "kilos": "weight", "thinner": "weight",
     "wieght": "weight", "weigth": "weight", "loose": "looser",
     "eating": "eat", "hungry": "appetite", "tired": "fatigue", "tiredness": "fatigue",
-    "lethargy": "fatigue", "lethargic": "fatigue", "weak": "fatigue", "weakness": "fatigue",
+    "lethargy": "fatigue", "lethargic": "fatigue",
     # medicines and history
     "meds": "medicine", "medication": "medicine", "medications": "medicine",
     "tablet": "medicine", "tablets": "medicine", "pill": "medicine", "pills": "medicine",
     "drug": "medicine", "drugs": "medicine", "treatment": "medicine", "remedy": "medicine",
-    "abx": "antibiotic", "antibiotics": "antibiotic", "pmh": "history", "pmhx": "history",
-    "hx": "history", "previous": "before", "previously": "before", "past": "before",
+    "abx": "antibiotic", "antibiotics": "antibiotic",
+    "hx": "history", "pmh": "past medical history", "pmhx": "past medical history",
+    "fhx": "family history", "shx": "social history", "dhx": "drug history",
+    "previous": "before", "previously": "before", "past": "before",
     "illnesses": "illness", "conditions": "illness", "condition": "illness",
     "problems": "illness", "dm": "diabetes", "diabetic": "diabetes", "sugar": "diabetes",
     "allergic": "allerg", "allergy": "allerg", "allergies": "allerg", "nkda": "allerg",
@@ -132,6 +155,52 @@ SYNONYMS = {
     "fell": "fall", "fallen": "fall", "swallowed": "swallow",
     "antimalarial": "malaria medicine", "antimalarials": "malaria medicine",
     "antiretrovirals": "hiv medicine", "arvs": "hiv medicine", "art": "hiv medicine",
+    "taking": "take", "giving": "give", "weigh": "weight", "weighed": "weight",
+    "weighs": "weight", "thirsty": "thirst",
+    # body, signs and course
+    "tummy": "abdomen", "belly": "abdomen", "abdominal": "abdomen", "abdo": "abdomen",
+    "stomach": "abdomen", "distended": "swelling", "distension": "swelling",
+    "distention": "swelling", "bloated": "swelling", "bloating": "swelling",
+    "arms": "arm", "legs": "leg", "strength": "weak", "weakness": "weak",
+    "better": "better", "improve": "better", "improved": "better", "improves": "better",
+    "improvement": "better", "improving": "better", "relieve": "better", "relieved": "better",
+    "resolved": "better", "resolution": "better", "settled": "better", "worse": "worse",
+    "worsen": "worse", "worsens": "worse", "worsening": "worse", "aggravate": "worse",
+    "lumps": "lump", "mass": "lump", "masses": "lump", "bigger": "size", "larger": "size",
+    "enlarging": "size", "growing": "size", "grown": "size", "wee": "urine", "weeing": "urine",
+    "micturition": "urine", "micturating": "urine", "urinating": "urine", "urinary": "urine",
+    "sting": "pain", "stings": "pain", "stinging": "pain", "syncope": "faint",
+    "unconsciousness": "conscious", "consciousness": "conscious", "diagnosis": "diagnos",
+    "diagnose": "diagnos", "born": "birth", "deliver": "birth", "delivered": "birth",
+    "delivery": "birth", "prenatal": "antenatal", "anc": "antenatal", "premature": "early birth",
+    "preterm": "early birth", "prem": "early birth", "pads": "pad", "cloths": "cloth",
+    "para": "pregnant", "parity": "pregnant", "gravida": "pregnant", "caesarean": "caesarean",
+    "cesarean": "caesarean", "pid": "pelvic infection", "sti": "sti", "stis": "sti",
+    "std": "sti", "stds": "sti", "uti": "urine infection", "utis": "urine infection",
+    "dorm": "dormitory", "dorms": "dormitory", "fussy": "irritable", "irritability": "irritable",
+    "crying": "irritable", "mum": "mother", "mom": "mother", "mama": "mother",
+    "mummy": "mother", "dad": "father", "daddy": "father", "papa": "father",
+    "hoping": "want", "hope": "want", "expect": "want", "expecting": "want",
+    "expectations": "want", "latrine": "toilet", "toilets": "toilet", "chemist": "pharmacy",
+    "pharmacist": "pharmacy", "everyday": "regular", "daily": "regular",
+    "regularly": "regular", "exertion": "exert", "exerting": "exert", "exercise": "exert",
+    "exercising": "exert", "sport": "exert", "sports": "exert", "severity": "severe",
+    "scale": "severe", "begin": "start", "onset": "start", "rib": "indrawing", "ribs": "indrawing",
+    "recession": "indrawing", "retractions": "indrawing", "bled": "bleed", "injuries": "injury",
+    "injured": "injury", "trauma": "injury", "spots": "rash", "spot": "rash", "macules": "rash",
+    "macule": "rash", "lesions": "rash", "hear": "hearing", "deaf": "hearing",
+    "auditory": "hearing", "vision": "vision", "sight": "vision", "eyesight": "vision",
+    "visual": "vision", "diplopia": "diplopia", "gait": "walk", "unsteady": "ataxia",
+    "wobbly": "ataxia", "clumsy": "ataxia", "ataxic": "ataxia", "coordination": "ataxia",
+    "incontinent": "incontinence", "disoriented": "confusion", "disorientated": "confusion",
+    "recall": "remember", "recollection": "remember", "memory": "remember",
+    "amnesia": "remember", "responsive": "respond", "unresponsive": "respond",
+    "nonresponsive": "respond", "nonresponsiveness": "respond", "responding": "respond",
+    "attack": "episode", "attacks": "episode", "spell": "episode", "spells": "episode",
+    "episodes": "episode", "triggers": "trigger", "witnessed": "see", "witness": "see",
+    "grade": "school", "class": "school", "siblings": "sibling", "brother": "sibling",
+    "sister": "sibling", "brothers": "sibling", "sisters": "sibling", "toxins": "poison",
+    "toxin": "poison", "poisons": "poison", "chemicals": "poison", "more": "",
 }  # fmt: skip
 
 _PHRASE_RE = re.compile(
@@ -187,28 +256,44 @@ class Disclosure:
 # Every fact of a category answers these too: "what brings you in" asks for the complaint.
 CATEGORY_CUES = {"presenting_complaint": ["complaint"]}
 
+_SENTENCE = re.compile(r"[?;.!]")
 _CLAUSE = re.compile(r"[?;,.!]|\b(?:or|and|also|plus)\b")
 
 
 class FactMatcher:
     """Lexical retrieval over each fact's cues and content, weighted by IDF.
 
-    A question scores against each cue by IDF-weighted overlap (Dice); words the case never uses
-    count against the match (``unknown_weight`` times the mean IDF), so "what football team does
-    his father support" does not disclose the father. Compound questions ("night sweats or
-    fevers?") are also scored clause by clause.
+    A question scores against each cue (and the content) by how much of what it asks the cue
+    covers and how much of the cue it covers, both IDF-weighted. Words the case never uses count
+    against the match (``unknown_weight`` times the mean IDF), so "what football team does his
+    father support" does not disclose the father; intent words ("where", "when") count only a
+    little when a cue lacks them. Compound questions ("night sweats or fevers?") are also scored
+    clause by clause, and each clause may disclose its own best fact.
     """
 
     def __init__(
         self,
         facts: list[Fact] | tuple[Fact, ...],
-        threshold: float = 0.5,
-        unknown_weight: float = 1.0,
+        threshold: float = 0.45,
+        unknown_weight: float = 0.7,
+        intent_weight: float = 0.25,
+        content_weight: float = 0.85,
+        keep_ratio: float = 0.8,
+        beta: float = 0.5,
+        gamma: float = 0.2,
     ) -> None:
+        self.beta = beta
+        self.gamma = gamma
         self.facts = tuple(facts)
         self.threshold = threshold
+        self.keep_ratio = keep_ratio
+        self.content_weight = content_weight
+        # Per fact: its content's terms, then each cue's.
         self._docs = [
-            [set(terms(c)) for c in (*f.cues, f.content, *CATEGORY_CUES.get(f.category, []))]
+            [
+                frozenset(terms(text))
+                for text in (f.content, *f.cues, *CATEGORY_CUES.get(f.category, []))
+            ]
             for f in self.facts
         ]
         df: Counter[str] = Counter()
@@ -218,35 +303,59 @@ class FactMatcher:
         self._idf = {term: math.log(1 + n / count) for term, count in df.items()}
         mean = sum(self._idf.values()) / len(self._idf) if self._idf else 1.0
         self._unknown = unknown_weight * mean
+        self._intent = intent_weight * mean
         self.speller = Speller(self._idf)
 
-    def _weight(self, term: str) -> float:
+    def _missing(self, term: str) -> float:
+        """What a query term costs a cue that lacks it."""
+        if term in INTENT_WORDS:
+            return self._intent
         return self._idf.get(term, self._unknown)
 
-    def _score(self, query: set[str], doc: set[str]) -> float:
+    def _score(self, query: frozenset[str], doc: frozenset[str], content: bool = False) -> float:
+        """How much of the question the doc covers, times a root of how much of the doc it uses."""
         shared = sum(self._idf[t] for t in query & doc)
         if not shared:
             return 0.0
-        asked = sum(self._weight(t) for t in query)
-        covered = sum(self._idf[t] for t in doc)
-        return 2 * shared / (asked + covered)
+        asked = shared + sum(self._missing(t) for t in query - doc)
+        covered = shared + sum(self._missing(t) for t in doc - query)
+        return (shared / asked) * (shared / covered) ** (self.gamma if content else self.beta)
 
-    def _query(self, text: str) -> set[str]:
-        return {self.speller.correct(t) for t in terms(text)}
+    def _query(self, text: str) -> frozenset[str]:
+        return frozenset(self.speller.correct(t) for t in terms(text))
 
-    def match(self, question: str) -> Disclosure:
-        whole = self._query(question)
-        clauses = [q for part in _CLAUSE.split(question) if part and (q := self._query(part))]
-        queries = [whole, *(clauses if len(clauses) > 1 else [])]
+    def _ranked(self, query: frozenset[str]) -> list[tuple[float, Fact]]:
+        """Facts at or above the threshold and near the best, best first."""
         scored = []
         for fact, docs in zip(self.facts, self._docs, strict=True):
-            best = max(self._score(q, doc) for q in queries for doc in docs)
+            content, *cues = docs
+            best = max(
+                self.content_weight * self._score(query, content, content=True),
+                *(self._score(query, cue) for cue in cues),
+            )
             if best >= self.threshold:
                 scored.append((best, fact))
         scored.sort(key=lambda pair: -pair[0])
-        if scored:
-            top = scored[0][0]
-            scored = [pair for pair in scored if pair[0] >= 0.8 * top][:3]
+        return [pair for pair in scored if pair[0] >= self.keep_ratio * scored[0][0]]
+
+    def match(self, question: str) -> Disclosure:
+        found = {fact.id: (score, fact) for score, fact in self._ranked(self._query(question))}
+        for query in self._clauses(question):
+            for score, fact in self._ranked(query)[:1]:
+                if score > found.get(fact.id, (0.0,))[0]:
+                    found[fact.id] = (score, fact)
+        best = sorted(found.values(), key=lambda pair: -pair[0])[:3]
         return Disclosure(
-            facts=tuple(f for _, f in scored), scores=tuple(round(s, 3) for s, _ in scored)
+            facts=tuple(f for _, f in best), scores=tuple(round(s, 3) for s, _ in best)
         )
+
+    def _clauses(self, question: str) -> list[frozenset[str]]:
+        """The sentences of a compound question, and its parts joined by "and", "or" or commas
+        that ask about two things or more on their own ("weakness of arms or legs" stays whole).
+        """
+        sentences = [q for part in _SENTENCE.split(question) if (q := self._query(part))]
+        parts = [
+            q for part in _CLAUSE.split(question) if len(q := self._query(part)) >= 2
+        ]  # fmt: skip
+        clauses = list(dict.fromkeys([*sentences, *parts]))
+        return clauses if len(clauses) > 1 else []
