@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QLabel, QMessageBox
 
+from simdesk.core.errors import SimdeskError
 from simdesk.core.store.profiles import ProfileManager
 from simdesk.ui.main_window import MainWindow
 from simdesk.ui.profile_dialog import strength_hint
@@ -245,3 +246,25 @@ def test_model_import_can_be_cancelled(qtbot, win, assembled_model, tmp_path):
     qtbot.waitUntil(lambda: not win.settings.import_progress.isVisible(), timeout=30_000)
     assert "cancelled" in win.statusBar().currentMessage()
     assert not list(win.locations.models.glob("clinic-model*"))  # no partial copy left
+
+
+def test_exam_mode_has_a_timer_no_hints_and_locks_on_submit(qtbot, win, screenshot):
+    assert win.case_list.select_case(TB)
+    win.case_list.exam_button.click()
+    page = win.encounter
+    assert win.pages.currentWidget() is page and page.session.mode == "exam"
+    qtbot.waitUntil(lambda: "left" in page.clock.text(), timeout=5_000)
+    assert "Exam:" in page.clock.text()
+    assert not page.hint_button.isVisible()
+    page.examine("listen to the chest")
+    page.treat("start HRZE")  # before asking about allergies: practice mode would nudge here
+    assert "TB treatment" in page.treat_panel.given.item(0).text()
+    assert not page.tutor.isVisible()  # no nudges in an exam
+    screenshot(win, "22-exam-mode")
+    page.submit(["pulmonary tuberculosis"], "Sputum Xpert, start HRZE, trace contacts.")
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.debrief, timeout=20_000)
+    assert page.session.locked
+    assert not page.running
+    with pytest.raises(SimdeskError, match="locked"):  # the submitted attempt takes no more
+        page.session.check_open()
+    screenshot(win, "23-exam-debrief")
