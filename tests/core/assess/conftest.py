@@ -7,6 +7,7 @@ import pytest
 from simdesk.core.cases.loader import load_case
 from simdesk.core.paths import bundled_cases_dir
 from simdesk.core.sim.session import Encounter
+from tests.core.assess.seeded import play_script
 from tests.core.store.conftest import instructor, profiles  # noqa: F401  (the real store)
 
 MALARIA = "cerebral-malaria-child.yaml"
@@ -37,20 +38,4 @@ def malaria_case():
 
 def play(case, steps, seed: int = 0) -> Encounter:
     """Play steps on the real engine (no model: replies are the authored lines)."""
-    encounter = Encounter(case, seed=seed)
-    for action, value in steps:
-        if action == "ask":
-            turn = encounter.ask(value)
-            encounter.record_reply(turn, turn.authored_reply, model_text_used=False, reason="test")
-        elif action == "exam":
-            encounter.examine(value)
-        elif action == "order":
-            encounter.order(value)
-        elif action == "treat":
-            encounter.treat(value)
-        elif action == "wait":
-            encounter.wait(value)
-        elif action == "diagnose":
-            encounter.diagnose(value)
-    encounter.end()
-    return encounter
+    return play_script(case, steps, seed=seed)

@@ -50,6 +50,7 @@ def script_for(case: Case, rng: random.Random, skill: float) -> list[tuple[str, 
 
 
 def play_script(case: Case, steps, seed: int = 0, catalog=None) -> Encounter:
+    """Play steps on the real engine (no model: replies are the authored lines), then end."""
     encounter = Encounter(case, seed=seed, catalog=catalog)
     for action, value in steps:
         if action == "ask":
@@ -61,6 +62,8 @@ def play_script(case: Case, steps, seed: int = 0, catalog=None) -> Encounter:
             encounter.order(value)
         elif action == "treat":
             encounter.treat(value)
+        elif action == "wait":
+            encounter.wait(value)
         elif action == "diagnose":
             encounter.diagnose(value)
     encounter.end()
