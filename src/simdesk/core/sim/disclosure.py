@@ -27,7 +27,9 @@ STOPWORDS = frozenset(
     yours ever recently today now just also very really currently still okay ok
     well right sir madam mr mrs u ur ya ye yr uve youve you've you're ive i've pls plz
     like mean kind sort thing things lot lots bit else other get exactly describe happen
-    happened happening yourself himself herself themselves""".split()
+    happened happening yourself himself herself themselves same all few notice noticed
+    noticing chance possible possibly maybe perhaps usual usually normally put up something
+    hello hi good morning afternoon evening go""".split()
 )
 
 # Words that say what kind of answer is wanted ("where is the pain", "what did you take for
@@ -80,7 +82,13 @@ PHRASES = {
     "takes care": "care", "care for": "care", "long term": "chronic", "set off": "trigger",
     "sets off": "trigger", "bring on": "trigger", "brings on": "trigger",
     "hit your head": "head injury", "bang your head": "head injury",
-    "physical activity": "exercise", "due date": "due",
+    "physical activity": "exercise", "due date": "due", "coughed up": "cough sputum",
+    "what time": "when", "good morning": "", "good afternoon": "", "good evening": "",
+    "what do you think": "idea", "do you think": "idea", "think is going on": "",
+    "what's going on": "complaint", "what is going on": "complaint",
+    "been happening": "complaint", "blood sugar": "sugar", "blood glucose": "sugar",
+    "runny nose": "cold", "c sections": "caesarean", "since when": "when", "what age": "when",
+    "at the moment": "", "per vaginal": "vagina",
 }  # fmt: skip
 
 # Word -> term: everyday and clinical words, abbreviations and common misspellings.
@@ -199,9 +207,19 @@ SYNONYMS = {
     "attack": "episode", "attacks": "episode", "spell": "episode", "spells": "episode",
     "episodes": "episode", "triggers": "trigger", "witnessed": "see", "witness": "see",
     "grade": "school", "class": "school", "siblings": "sibling", "brother": "sibling",
-    "sister": "sibling", "brothers": "sibling", "sisters": "sibling", "toxins": "poison",
+    "sister": "sibling", "brothers": "sibling", "sisters": "sibling", "unwell": "sick",
+    "ill": "sick", "pv": "vagina", "vaginal": "vagina", "vaginally": "vagina",
+    "liquor": "fluid", "coryza": "cold", "flu": "cold", "monitor": "check",
+    "thorax": "chest", "thoracic": "chest", "quick": "fast", "quickly": "fast",
+    "rapid": "fast", "rapidly": "fast",
+    "toxins": "poison",
     "toxin": "poison", "poisons": "poison", "chemicals": "poison", "more": "",
 }  # fmt: skip
+
+# Terms the lexicon itself produces: real words, never "corrected" into another one.
+LEXICON_TERMS = frozenset(
+    stem(word) for text in (*SYNONYMS.values(), *PHRASES.values()) for word in text.split()
+)
 
 _PHRASE_RE = re.compile(
     r"\b(" + "|".join(re.escape(p) for p in sorted(PHRASES, key=len, reverse=True)) + r")\b"
@@ -233,10 +251,12 @@ class Speller:
         self._cache: dict[str, str] = {}
 
     def correct(self, term: str) -> str:
-        if term in self._known or len(term) < 5 or term.isdigit():
+        """The closest known term with the same first letter; lexicon words stay as they are."""
+        if term in self._known or term in LEXICON_TERMS or len(term) < 5 or term.isdigit():
             return term
         if term not in self._cache:
-            close = difflib.get_close_matches(term, self.vocabulary, n=1, cutoff=0.84)
+            same_start = [v for v in self.vocabulary if v[0] == term[0]]
+            close = difflib.get_close_matches(term, same_start, n=1, cutoff=0.84)
             self._cache[term] = close[0] if close else term
         return self._cache[term]
 
@@ -326,6 +346,8 @@ class FactMatcher:
 
     def _ranked(self, query: frozenset[str]) -> list[tuple[float, Fact]]:
         """Facts at or above the threshold and near the best, best first."""
+        if query <= INTENT_WORDS:
+            return []  # "how long for?" alone says what kind of answer, not about what
         scored = []
         for fact, docs in zip(self.facts, self._docs, strict=True):
             content, *cues = docs
