@@ -161,7 +161,11 @@ ANALYTE_ALIASES: dict[str, tuple[str, str]] = {
 PANEL_ALIASES = {"electrolytes": "UE", "serum electrolytes": "UE", "renal panel": "UE"}
 
 GENERIC_CUES = {
-    "presenting_complaint": ["what brings you in today", "what is the main problem"],
+    "presenting_complaint": [
+        "what brings you in today",
+        "what is the main problem",
+        "what is worrying you",
+    ],
     "history_of_presenting_illness": ["tell me more about it", "when did it start"],
     "past_history": ["any medical problems", "past medical history", "any previous illness"],
     "medications": ["do you take any medicines", "what medications are you on"],
@@ -184,6 +188,30 @@ SOCIAL_CUES: tuple[tuple[tuple[str, ...], list[str]], ...] = (
     ),
     (("travel", "contact"), ["any recent travel", "any sick contacts"]),
     (("sexual", "sex"), ["are you sexually active"]),
+)
+
+# Any fact whose record text matches a pattern also answers these everyday questions.
+CONTENT_CUES: tuple[tuple[str, list[str]], ...] = (
+    (
+        r"\b(\d+|one|two|three|few|several)[- ](hour|day|week|month|year)s?\b|\bsince\b|\bago\b"
+        r"|\bstart|\bbegan\b|\bonset\b",
+        ["how long have you had it", "when did it start"],
+    ),
+    (
+        r"medicat|medicine|regimen|treated with|therapy|prescri|\btaking\b|\btablet|\bpill"
+        r"|\b(been|currently|is|was) on\b|antibiotic|contracepti",
+        ["what medicines do you take", "are you on any treatment"],
+    ),
+    (
+        r"birth|deliver|gestation|pregnan|prenatal|antenatal|\blabou?r\b|gravida|newborn"
+        r"|\bterm\b",
+        ["tell me about the pregnancy and birth", "any problems at birth"],
+    ),
+    (r"weight|\bkg\b|\blb\b|\d-?g\b", ["any change in weight", "how much does it weigh"]),
+    (r"\bfound\b|witness|\bsaw\b", ["did anyone see it happen", "who found you"]),
+    (r"wors|improv|better|reliev|\brest\b", ["what makes it better or worse"]),
+    (r"injur|trauma|\bfell\b|\bfall\b", ["any injury"]),
+    (r"similar|previous|\bprior\b|\bbefore\b", ["has this happened before"]),
 )
 
 FEMALE_NAMES = ["Amina", "Grace", "Fatima", "Esther", "Priya", "Wanjiru", "Ngozi", "Thandiwe"]
@@ -497,6 +525,11 @@ def _import_tests(results: dict, index: CatalogIndex, report: ImportReport, wher
     return out
 
 
+def _content_cues(content: str) -> list[str]:
+    lowered = content.lower()
+    return [cue for pattern, cues in CONTENT_CUES if re.search(pattern, lowered) for cue in cues]
+
+
 def _social_cues(sentence: str) -> list[str]:
     lowered = sentence.lower()
     cues = [c for keys, found in SOCIAL_CUES if any(k in lowered for k in keys) for c in found]
@@ -515,6 +548,13 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
     names = FEMALE_NAMES if demo.sex == "female" else MALE_NAMES
     child = "daughter" if demo.sex == "female" else "son"
     facts: list[dict] = []
+    given_cues: set[str] = set()
+
+    def content_cues(content: str) -> list[str]:
+        """Everyday questions the text answers, each given to the first fact that answers it."""
+        found = [c for c in _content_cues(content) if c not in given_cues]
+        given_cues.update(found)
+        return found
 
     def add_fact(category: str, content: str, source: str, cues: list[str], says: str = "") -> None:
         if not _provided(content):
@@ -525,7 +565,7 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
                 "category": category,
                 "content": content.strip(),
                 "patient_says": says or first_person(content.strip(), carer=demo.carer),
-                "cues": cues,
+                "cues": list(dict.fromkeys([*cues, *content_cues(content)])),
                 "source": source,
             }
         )

@@ -208,6 +208,10 @@ SYNONYMS = {
     "episodes": "episode", "triggers": "trigger", "witnessed": "see", "witness": "see",
     "grade": "school", "class": "school", "siblings": "sibling", "brother": "sibling",
     "sister": "sibling", "brothers": "sibling", "sisters": "sibling", "unwell": "sick",
+    "loss": "lose", "often": "frequent", "frequency": "frequent", "frequently": "frequent",
+    "tender": "pain", "tenderness": "pain", "sinus": "sinusitis", "sinuses": "sinusitis",
+    "primigravida": "first pregnant", "primip": "first pregnant", "newborn": "baby",
+    "neonate": "baby", "infant": "baby",
     "ill": "sick", "pv": "vagina", "vaginal": "vagina", "vaginally": "vagina",
     "liquor": "fluid", "coryza": "cold", "flu": "cold", "monitor": "check",
     "thorax": "chest", "thoracic": "chest", "quick": "fast", "quickly": "fast",
@@ -296,6 +300,7 @@ class FactMatcher:
         facts: list[Fact] | tuple[Fact, ...],
         threshold: float = 0.45,
         unknown_weight: float = 0.7,
+        clinical_weight: float = 1.2,
         intent_weight: float = 0.25,
         content_weight: float = 0.85,
         keep_ratio: float = 0.8,
@@ -323,6 +328,7 @@ class FactMatcher:
         self._idf = {term: math.log(1 + n / count) for term, count in df.items()}
         mean = sum(self._idf.values()) / len(self._idf) if self._idf else 1.0
         self._unknown = unknown_weight * mean
+        self._unknown_clinical = clinical_weight * mean
         self._intent = intent_weight * mean
         self.speller = Speller(self._idf)
 
@@ -330,7 +336,9 @@ class FactMatcher:
         """What a query term costs a cue that lacks it."""
         if term in INTENT_WORDS:
             return self._intent
-        return self._idf.get(term, self._unknown)
+        if term in self._idf:
+            return self._idf[term]
+        return self._unknown_clinical if term in LEXICON_TERMS else self._unknown
 
     def _score(self, query: frozenset[str], doc: frozenset[str], content: bool = False) -> float:
         """How much of the question the doc covers, times a root of how much of the doc it uses."""
