@@ -117,7 +117,7 @@ def evaluate(
     """Score every eval file in ``folders`` whose case is in ``cases`` (default: bundled)."""
     cases = dict(playable_cases()) if cases is None else cases
     catalog = catalog or load_catalog()
-    tests, treatments = TestMatcher(catalog), TreatmentMatcher(catalog)
+    treatments = TreatmentMatcher(catalog)
     report = EvalReport()
     for path, data in load_eval_files(*folders):
         case = cases.get(str(data.get("case")))
@@ -140,7 +140,7 @@ def evaluate(
                 report.question_misses.append(
                     f"{case.meta.id}: {item['ask']!r} -> {sorted(got)}, want {sorted(want)}"
                 )
-        exams = ExamMatcher(case, catalog)
+        exams, tests = ExamMatcher(case, catalog), TestMatcher(catalog, case)
         for item in data.get("exams", []):
             got = exams.match(item["exam"])
             ok = got is not None and got.region == item["region"]

@@ -212,6 +212,8 @@ SYNONYMS = {
     "tender": "pain", "tenderness": "pain", "sinus": "sinusitis", "sinuses": "sinusitis",
     "primigravida": "first pregnant", "primip": "first pregnant", "newborn": "baby",
     "neonate": "baby", "infant": "baby",
+    "eeg": "electroencephalogram", "emg": "electromyography", "ldh": "lactate dehydrogenase",
+    "echo": "echocardiogram", "mammogram": "mammography", "mammograms": "mammography",
     "ill": "sick", "pv": "vagina", "vaginal": "vagina", "vaginally": "vagina",
     "liquor": "fluid", "coryza": "cold", "flu": "cold", "monitor": "check",
     "thorax": "chest", "thoracic": "chest", "quick": "fast", "quickly": "fast",
