@@ -31,10 +31,10 @@ def test_eval_set_covers_the_cases(report):
     assert report.questions >= 28 and report.off_case >= 4
 
 
-# Measured on the whole bundled set (394 questions, 14 cases, tuning + hold-out): precision 0.953,
-# recall 0.878, 3 off-case disclosures, treatments 59/66; AgentClinic sample (139 questions):
-# precision 0.891, recall 0.713, exams 14/25. Strict xfail: meeting a target fails the run until
-# its marker is removed, so the target is then guarded.
+# Measured on the whole bundled set (394 questions, 14 cases, tuning + hold-out): precision 0.962,
+# recall 0.878, 1 off-case disclosure; AgentClinic sample (139 questions): precision 0.897,
+# recall 0.678. Strict xfail: meeting a target fails the run until its marker is removed, so the
+# target is then guarded.
 BELOW_TARGET = pytest.mark.xfail(reason="below target on the authors' full eval set", strict=True)
 
 
@@ -52,17 +52,7 @@ def test_no_off_case_disclosures(report):
     assert report.off_case_disclosures == 0, report.question_misses
 
 
-NEAR_TARGET = pytest.mark.xfail(reason="about 0.9 while the eval set grows", strict=False)
-
-
-@pytest.mark.parametrize(
-    "kind",
-    [
-        pytest.param("exams", marks=NEAR_TARGET),
-        "orders",
-        pytest.param("treatments", marks=BELOW_TARGET),
-    ],
-)
+@pytest.mark.parametrize("kind", ["exams", "orders", "treatments"])
 def test_exam_order_and_treatment_matching(report, kind):
     tally = getattr(report, kind)
     assert tally.total and tally.accuracy >= 0.9, tally.misses
@@ -99,7 +89,7 @@ def test_agentclinic_disclosure_targets(imported_report):
     assert imported_report.off_case_disclosures == 0, imported_report.question_misses
 
 
-@pytest.mark.parametrize("kind", [pytest.param("exams", marks=BELOW_TARGET), "orders"])
+@pytest.mark.parametrize("kind", ["exams", "orders"])
 def test_agentclinic_exam_and_order_matching(imported_report, kind):
     tally = getattr(imported_report, kind)
     assert tally.total and tally.accuracy >= 0.9, tally.misses

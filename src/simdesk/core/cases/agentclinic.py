@@ -51,6 +51,9 @@ REGION_KEYWORDS: tuple[tuple[str, str], ...] = (
     ("motor", "neurological"),
     ("sensat", "neurological"),
     ("sensory", "neurological"),
+    ("strength", "neurological"),
+    ("power", "neurological"),
+    ("tone", "neurological"),
     ("abdom", "abdomen"),
     ("renal_angle", "abdomen"),
     ("liver", "abdomen"),
@@ -115,6 +118,43 @@ REGION_KEYWORDS: tuple[tuple[str, str], ...] = (
 )
 
 MANOEUVRES = ("inspection", "palpation", "percussion", "auscultation")
+
+# Words of an examination key that name no body part or sign ("Breast_Examination/Palpation").
+EXAM_FILLER = frozenset(
+    "examination exam examinations findings finding general assessment other additional "
+    "inspection palpation percussion auscultation and of the on with".split()
+)
+
+# Keyword in an examination key -> how learners ask for it, when the key's own words are not
+# what they type ("Rectovaginal_Examination" is asked for as "PR").
+EXAM_ASKED_AS: tuple[tuple[str, list[str]], ...] = (
+    ("rect", ["rectal exam", "PR", "DRE", "digital rectal examination"]),
+    ("anal", ["rectal exam", "PR", "anus"]),
+    ("breast", ["breast", "breast exam", "breast lump"]),
+    ("renal_angle", ["renal angles", "loin tenderness"]),
+    ("motor", ["power", "strength", "tone"]),
+    ("strength", ["power", "strength"]),
+    ("coordination", ["coordination", "finger nose test", "heel shin test"]),
+    ("gait", ["gait", "walking"]),
+    ("mental", ["mental state", "orientation"]),
+    ("slit", ["slit lamp", "lenses"]),
+    ("audio", ["hearing"]),
+    ("range_of_motion", ["range of movement", "range of motion"]),
+)
+
+# Words of a finding's text that learners use to ask for it, wherever the record filed it
+# ("Tender uterus" under Abdominal_Examination is asked for as "palpate the uterus").
+FINDING_TEXT_CUES: tuple[tuple[str, str], ...] = (
+    (r"\buter(us|ine)\b", "uterus"),
+    (r"\bfundus\b|\bfundal\b", "fundus"),
+    (r"\bcervi(x|cal)\b", "cervix"),
+    (r"\bprostat", "prostate"),
+    (r"\banal\b|\banus\b|\brectum\b|\brectal\b", "rectal exam"),
+    (r"\bbreast", "breast"),
+    (r"\bthyroid\b", "thyroid"),
+    (r"\bspleen|splenomegaly", "spleen"),
+    (r"\bliver\b|hepatomegaly", "liver"),
+)
 
 # Keys that only group other results ("Blood_Tests", "Imaging") rather than name one test.
 CONTAINER_WORDS = frozenset(
@@ -375,12 +415,31 @@ def parse_vitals(raw: dict[str, Any], age: float, report: list[str], where: str)
 
 
 def _region_for(path: list[str]) -> str | None:
+    """The region of the most specific key that names one; "general" only when none other does
+    ("Neurological_Examination/General" is neurological)."""
+    found = []
     for key in reversed(path):
         lowered = key.lower()
-        for keyword, region in REGION_KEYWORDS:
-            if keyword in lowered:
-                return region
-    return None
+        found += [region for keyword, region in REGION_KEYWORDS if keyword in lowered][:1]
+    specific = [r for r in found if r != "general"]
+    return (specific or found or [None])[0]
+
+
+def _exam_cues(path: list[str], finding: str) -> list[str]:
+    """How a learner asks for a finding: its full name, the subject of its most specific key
+    that names one ("cranial nerves", "breast"), the usual words for it, and the body parts its
+    text names."""
+    cues = [" - ".join(human(p) for p in path).lower()]
+    for key in reversed(path):
+        subject = [w for w in human(key).lower().split() if w not in EXAM_FILLER]
+        if subject:
+            cues.append(" ".join(subject))
+            break
+    lowered = "/".join(path).lower()
+    cues += [cue for keyword, asked in EXAM_ASKED_AS if keyword in lowered for cue in asked]
+    text = finding.lower()
+    cues += [cue for pattern, cue in FINDING_TEXT_CUES if re.search(pattern, text)]
+    return list(dict.fromkeys(cues))
 
 
 def _manoeuvre_for(path: list[str]) -> str:
@@ -649,7 +708,7 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
                 "manoeuvre": _manoeuvre_for(path),
                 "name": name,
                 "finding": value.strip(),
-                "cues": [name.lower()],
+                "cues": _exam_cues(path, value),
                 "source": "Physical_Examination_Findings/" + "/".join(path),
             }
         )

@@ -217,7 +217,9 @@ SYNONYMS = {
     "ill": "sick", "pv": "vagina", "vaginal": "vagina", "vaginally": "vagina",
     "liquor": "fluid", "coryza": "cold", "flu": "cold", "monitor": "check",
     "thorax": "chest", "thoracic": "chest", "quick": "fast", "quickly": "fast",
-    "rapid": "fast", "rapidly": "fast",
+    "rapid": "fast", "rapidly": "fast", "feet": "foot", "resp": "respiratory",
+    "motion": "movement", "palpate": "palpation", "auscultate": "auscultation",
+    "percuss": "percussion", "inspect": "inspection",
     "toxins": "poison",
     "toxin": "poison", "poisons": "poison", "chemicals": "poison", "more": "",
 }  # fmt: skip
@@ -293,8 +295,10 @@ class FactMatcher:
     covers and how much of the cue it covers, both IDF-weighted. Words the case never uses count
     against the match (``unknown_weight`` times the mean IDF), so "what football team does his
     father support" does not disclose the father; intent words ("where", "when") count only a
-    little when a cue lacks them. Compound questions ("night sweats or fevers?") are also scored
-    clause by clause, and each clause may disclose its own best fact.
+    little when a cue lacks them. A fact's content alone needs two shared terms: one word of it
+    ("what church do you go to" vs "walks to church") is too weak to disclose. Compound
+    questions ("night sweats or fevers?") are also scored clause by clause, and each clause may
+    disclose its own best fact.
     """
 
     def __init__(
@@ -344,9 +348,10 @@ class FactMatcher:
 
     def _score(self, query: frozenset[str], doc: frozenset[str], content: bool = False) -> float:
         """How much of the question the doc covers, times a root of how much of the doc it uses."""
-        shared = sum(self._idf[t] for t in query & doc)
-        if not shared:
+        common = query & doc
+        if not common or (content and len(common) < 2):
             return 0.0
+        shared = sum(self._idf[t] for t in common)
         asked = shared + sum(self._missing(t) for t in query - doc)
         covered = shared + sum(self._missing(t) for t in doc - query)
         return (shared / asked) * (shared / covered) ** (self.gamma if content else self.beta)

@@ -25,9 +25,13 @@ TREAT_WORDS = frozenset(
     daily now immediately him her patient pls please x1 once""".split()
 )
 EXAM_WORDS = frozenset(
-    """examine examination exam check assess his her patient him do perform please pls quick
+    """examine examination exam check assess his her patient him do perform please pls
     for any signs sign""".split()
 )
+
+# A number, or a word that says how to examine, names an entry far less than other words do
+# ("30 ml/kg" vs "enoxaparin 30 mg"; "look" vs "eyes" in "look in her eyes").
+LIGHT_WEIGHT = 0.25
 
 # Words that say how to examine.
 MANOEUVRE_WORDS = {
@@ -41,13 +45,24 @@ MANOEUVRE_WORDS = {
 _MANOEUVRE_OF = {
     term: manoeuvre for manoeuvre, text in MANOEUVRE_WORDS.items() for term in terms(text)
 }
+# Words that only say how to examine, not where ("look", "feel", "listen").
+HOW_TERMS = frozenset(
+    terms("look inspect inspection observe see feel palpate palpation press listen auscultate "
+          "auscultation stethoscope percuss percussion tap")
+)  # fmt: skip
 
 
 class PhraseMatcher:
     """Entries (keys) named by phrases; a request picks the key of the heaviest contained phrase."""
 
-    def __init__(self, named: list[tuple[str, list[str]]], ignore: frozenset[str] = frozenset()):
-        self.ignore = ignore
+    def __init__(
+        self,
+        named: list[tuple[str, list[str]]],
+        ignore: frozenset[str] = frozenset(),
+        light: frozenset[str] = frozenset(),
+    ):
+        self.ignore = ignore | {t for word in ignore for t in terms(word)}  # "kg" folds to "weight"
+        self.light = light  # terms that name an entry only weakly (how to examine, numbers)
         self._phrases = []
         for key, phrases in named:
             for phrase in phrases:
@@ -70,9 +85,12 @@ class PhraseMatcher:
         best: dict[str, float] = {}
         for key, bag in self._phrases:
             if bag <= query:
-                weight = sum(self._idf[t] for t in bag)
+                weight = sum(self._idf[t] * self._lightness(t) for t in bag)
                 best[key] = max(best.get(key, 0.0), weight)
         return sorted(((w, k) for k, w in best.items()), reverse=True)
+
+    def _lightness(self, term: str) -> float:
+        return LIGHT_WEIGHT if term.isdigit() or term in self.light else 1.0
 
     def best(self, text: str) -> str | None:
         ranked = self.ranked(text)
@@ -150,7 +168,7 @@ class ExamMatcher:
         for finding in case.examination.findings:
             phrases = [*finding.cues, *([finding.name] if finding.name else [])]
             named.append((f"finding:{finding.id}", phrases))
-        self._matcher = PhraseMatcher(named, EXAM_WORDS)
+        self._matcher = PhraseMatcher(named, EXAM_WORDS, HOW_TERMS)
         self._findings = {f.id: f for f in case.examination.findings}
 
     def manoeuvre(self, text: str) -> str | None:
@@ -163,6 +181,14 @@ class ExamMatcher:
             return None
         how = self.manoeuvre(text)
         top_weight, top = ranked[0]
+        filed_elsewhere = [
+            k for w, k in ranked if w == top_weight and k.startswith("finding:")
+            and f"region:{self._findings[k.removeprefix('finding:')].region}" != top
+        ]  # fmt: skip
+        if top.startswith("region:") and filed_elsewhere:
+            top = filed_elsewhere[
+                0
+            ]  # the case files what the catalog puts in this region elsewhere
         if top.startswith("finding:"):
             finding = self._findings[top.removeprefix("finding:")]
             if how in (None, finding.manoeuvre):
