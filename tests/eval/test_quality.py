@@ -31,10 +31,9 @@ def test_eval_set_covers_the_cases(report):
     assert report.questions >= 28 and report.off_case >= 4
 
 
-# Measured on the whole bundled set (394 questions, 14 cases, tuning + hold-out): precision 0.962,
-# recall 0.878, 1 off-case disclosure; AgentClinic sample (139 questions): precision 0.897,
-# recall 0.678. Strict xfail: meeting a target fails the run until its marker is removed, so the
-# target is then guarded.
+# Measured on the whole bundled set (394 questions, 14 cases, tuning + hold-out): 1 off-case
+# disclosure; AgentClinic sample (139 questions): precision 0.897, recall 0.678. Strict xfail:
+# meeting a target fails the run until its marker is removed, so the target is then guarded.
 BELOW_TARGET = pytest.mark.xfail(reason="below target on the authors' full eval set", strict=True)
 
 
@@ -42,7 +41,6 @@ def test_disclosure_precision(report):
     assert report.precision >= 0.95, report.question_misses
 
 
-@BELOW_TARGET
 def test_disclosure_recall(report):
     assert report.recall >= 0.90, report.question_misses
 
