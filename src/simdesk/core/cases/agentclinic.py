@@ -589,6 +589,28 @@ def _content_cues(content: str) -> list[str]:
     return [cue for pattern, cues in CONTENT_CUES if re.search(pattern, lowered) for cue in cues]
 
 
+# Words that open a record's clause without naming what it is about ("Denies", "No history of").
+_CLAUSE_OPENER = re.compile(
+    r"^(?:(?:the patient|patient|he|she|they|also|but|then)\s+)*"
+    r"(?:(?:denies|reports|mentions|complains of|notes|has|had|have|is|was|experienced|"
+    r"does not|did not|do not|about|"
+    r"experiences|presents with|no history of|history of|no|not|any|without|never|nor|"
+    r"negative for|a|an|the|some|minor|mild)\s+)*"
+)
+_CLAUSE_SPLIT = re.compile(r"[,;.:()]|\b(?:or|and|but|without|with|during|after|before|despite)\b")
+
+
+def _phrase_cues(content: str) -> list[str]:
+    """Short "any ..." questions for each thing a record's text names: "Denies nausea,
+    vomiting, or dysuria" -> "any nausea", "any vomiting", "any dysuria"."""
+    cues = []
+    for part in _CLAUSE_SPLIT.split(content.lower()):
+        phrase = _CLAUSE_OPENER.sub("", part.strip()).strip()
+        if phrase and len(phrase.split()) <= 4 and not phrase[0].isdigit():
+            cues.append(f"any {phrase}")
+    return cues
+
+
 def _social_cues(sentence: str) -> list[str]:
     lowered = sentence.lower()
     cues = [c for keys, found in SOCIAL_CUES if any(k in lowered for k in keys) for c in found]
@@ -624,7 +646,9 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
                 "category": category,
                 "content": content.strip(),
                 "patient_says": says or first_person(content.strip(), carer=demo.carer),
-                "cues": list(dict.fromkeys([*cues, *content_cues(content)])),
+                "cues": list(
+                    dict.fromkeys([*cues, *_phrase_cues(content), *content_cues(content)])
+                ),
                 "source": source,
             }
         )

@@ -219,7 +219,10 @@ SYNONYMS = {
     "thorax": "chest", "thoracic": "chest", "quick": "fast", "quickly": "fast",
     "rapid": "fast", "rapidly": "fast", "feet": "foot", "resp": "respiratory",
     "motion": "movement", "palpate": "palpation", "auscultate": "auscultation",
-    "percuss": "percussion", "inspect": "inspection",
+    "percuss": "percussion", "inspect": "inspection", "labor": "labour", "color": "colour",
+    "colored": "colour", "anemia": "anaemia", "anemic": "anaemia", "anaemic": "anaemia",
+    "trouble": "difficulty", "difficulties": "difficulty", "struggling": "difficulty",
+    "pound": "weight", "pounds": "weight", "lb": "weight", "lbs": "weight",
     "toxins": "poison",
     "toxin": "poison", "poisons": "poison", "chemicals": "poison", "more": "",
 }  # fmt: skip
