@@ -600,13 +600,22 @@ _CLAUSE_OPENER = re.compile(
 _CLAUSE_SPLIT = re.compile(r"[,;.:()]|\b(?:or|and|but|without|with|during|after|before|despite)\b")
 
 
+# Words that name nothing a learner would ask about on their own ("any other complaints").
+_VAGUE_WORDS = frozenset(
+    "other complaints complaint symptoms symptom present presents problems issues history "
+    "significant notable unremarkable remarkable recent known reported that this these those "
+    "his her their mother father parents".split()
+)
+
+
 def _phrase_cues(content: str) -> list[str]:
     """Short "any ..." questions for each thing a record's text names: "Denies nausea,
     vomiting, or dysuria" -> "any nausea", "any vomiting", "any dysuria"."""
     cues = []
     for part in _CLAUSE_SPLIT.split(content.lower()):
         phrase = _CLAUSE_OPENER.sub("", part.strip()).strip()
-        if phrase and len(phrase.split()) <= 4 and not phrase[0].isdigit():
+        named = set(phrase.split()) - _VAGUE_WORDS
+        if named and len(phrase.split()) <= 4 and not phrase[0].isdigit():
             cues.append(f"any {phrase}")
     return cues
 
