@@ -9,6 +9,7 @@ and requests that contain no phrase match nothing: the front end asks the learne
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -99,15 +100,19 @@ class PhraseMatcher:
         return ranked[0][1]
 
 
+_SCAN = re.compile(r"\bscan\b", re.IGNORECASE)
+
+
 class TestMatcher:
     """An order ("cbc pls", "sputum for genexpert") -> a catalog test or a case-local one."""
 
     def __init__(self, catalog: Catalog, case: Case | None = None) -> None:
         self.catalog = catalog
         local = [
-            (r.code, [r.code, r.name]) for r in (case.investigations if case else [])
+            (r.code, [r.code, r.name, _SCAN.sub(" ", r.name)])
+            for r in (case.investigations if case else [])
             if r.name and catalog.test(r.code) is None
-        ]  # fmt: skip
+        ]  # a record's "CT Scan Thorax and Abdomen" is ordered as "CT chest and abdomen"
         self.local_names = {r.code: r.name for r in (case.investigations if case else []) if r.name}
         named = [(t.code, [t.code, t.name, *t.synonyms]) for t in catalog.investigations.tests]
         self._matcher = PhraseMatcher(named + local, ORDER_WORDS)
