@@ -31,10 +31,8 @@ def test_eval_set_covers_the_cases(report):
     assert report.questions >= 28 and report.off_case >= 4
 
 
-# Measured on the whole bundled set (394 questions, 14 cases, tuning + hold-out): 1 off-case
-# disclosure ("any pain when you pass urine?" -> the reduced-urine fact); AgentClinic sample (139
-# questions): precision 0.914, recall 0.739. Strict xfail: meeting a target fails the run until
-# its marker is removed, so the target is then guarded.
+# Measured on the AgentClinic sample (139 questions): precision 0.914, recall 0.739. Strict
+# xfail: meeting a target fails the run until its marker is removed, so it is then guarded.
 BELOW_TARGET = pytest.mark.xfail(reason="below target on the authors' full eval set", strict=True)
 
 
@@ -46,7 +44,6 @@ def test_disclosure_recall(report):
     assert report.recall >= 0.90, report.question_misses
 
 
-@BELOW_TARGET
 def test_no_off_case_disclosures(report):
     assert report.off_case_disclosures == 0, report.question_misses
 

@@ -1,5 +1,6 @@
 import pytest
 
+from simdesk.core.cases.schema import Fact
 from simdesk.core.sim.disclosure import FactMatcher
 from simdesk.core.sim.session import Encounter
 
@@ -46,3 +47,50 @@ def test_encounter_log_and_clock(tb_case):
     assert [e.seq for e in encounter.events] == [0, 1, 2]
     assert encounter.sim_minute == 1
     assert encounter.events[1].data["fact_ids"] == ["smoking"]
+
+
+def _fact(fact_id: str, content: str, says: str, cues: list[str], category="review_of_systems"):
+    return Fact(id=fact_id, category=category, content=content, patient_says=says, cues=cues)
+
+
+URINE_FACTS = [
+    _fact(
+        "reduced-urine",
+        "Passing less urine than usual since yesterday.",
+        "I am not passing much urine.",
+        ["how is your urine", "are you passing urine normally"],
+    ),
+    _fact(
+        "headache",
+        "Severe headache since yesterday.",
+        "My head hurts.",
+        ["any headache", "how long have you had the headache"],
+    ),
+    _fact("fever", "Fever for two days.", "I have been hot.", ["any fever", "how long the fever"]),
+    _fact("smoking", "Smokes five cigarettes a day.", "Five a day.", ["do you smoke"], "social"),
+    _fact("alcohol", "Drinks beer at weekends.", "Some beer.", ["do you drink"], "social"),
+    _fact("epigastric-pain", "Pain under the ribs.", "It hurts here.", ["where is the pain"]),
+    _fact("back-pain", "Back pain for a week.", "My back aches.", ["any back pain"]),
+    _fact("worry", "Worried it is her heart.", "I think it is my heart.", ["what worries you"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Any pain when you pass urine?", set()),  # brings up pain; the fact never names it
+        ("Any burning when you pass urine?", set()),
+        ("Are you passing urine normally?", {"reduced-urine"}),
+        ("Headache and fever - how long for each?", {"headache", "fever"}),
+        ("Do you smoke or drink?", {"smoking", "alcohol"}),  # no symptom: the rule stays out
+    ],
+)
+def test_a_symptom_question_needs_a_fact_that_names_the_symptom(question, expected):
+    assert {f.id for f in FactMatcher(URINE_FACTS).match(question).facts} == expected
+
+
+def test_a_symptom_pointed_back_to_is_not_brought_up():
+    """'this pain' refers to what was already said; the fact need not name it."""
+    matcher = FactMatcher(URINE_FACTS)
+    assert matcher.match("What worries you about this pain?").facts[0].id == "worry"
+    assert matcher.match("What worries you about any pain?").empty

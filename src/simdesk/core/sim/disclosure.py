@@ -36,6 +36,12 @@ STOPWORDS = frozenset(
 # it"). They count when a cue shares them and cost little when it does not.
 INTENT_WORDS = frozenset("where when who long many much".split())
 
+# Specific symptoms: a question that brings one up ("any pain when you pass urine?") is never
+# answered by a fact whose words (content, patient line and cues, folded) name none of those it
+# brings up. One it points back to ("what is causing this pain?") brings nothing up.
+SYMPTOM_WORDS = """pain burning bleeding itching swelling discharge rash cough fever vomiting
+    diarrhoea headache numbness tingling cramps wheeze dizziness blood lump stiffness"""
+
 # Chat spellings normalised before phrases are folded.
 SLANG = {
     "u": "you", "ur": "your", "hv": "have", "abt": "about", "cap": "capillary", "r": "are",
@@ -253,6 +259,10 @@ def terms(text: str) -> list[str]:
     return out
 
 
+SYMPTOM_TERMS = frozenset(terms(SYMPTOM_WORDS))
+_POINTED_BACK = re.compile(r"\b(?:this|that|these|those)\s+\w+", re.IGNORECASE)
+
+
 class Speller:
     """Maps a misspelt term to the closest known term (``tuberclosis`` -> ``tuberculosis``)."""
 
@@ -330,6 +340,11 @@ class FactMatcher:
             ]
             for f in self.facts
         ]
+        # Per fact: every term it says, for the symptom rule.
+        self._said = [
+            frozenset(terms(" ".join((f.content, f.patient_says, *f.cues)))).union(*docs)
+            for f, docs in zip(self.facts, self._docs, strict=True)
+        ]
         df: Counter[str] = Counter()
         for docs in self._docs:
             df.update(set().union(*docs))
@@ -362,12 +377,20 @@ class FactMatcher:
     def _query(self, text: str) -> frozenset[str]:
         return frozenset(self.speller.correct(t) for t in terms(text))
 
-    def _ranked(self, query: frozenset[str]) -> list[tuple[float, Fact]]:
+    def _symptoms(self, text: str) -> frozenset[str]:
+        """The specific symptoms a question brings up."""
+        return self._query(_POINTED_BACK.sub(" ", text)) & SYMPTOM_TERMS
+
+    def _ranked(self, text: str) -> list[tuple[float, Fact]]:
         """Facts at or above the threshold and near the best, best first."""
+        query = self._query(text)
         if query <= INTENT_WORDS:
             return []  # "how long for?" alone says what kind of answer, not about what
         scored = []
-        for fact, docs in zip(self.facts, self._docs, strict=True):
+        symptoms = self._symptoms(text)
+        for fact, docs, said in zip(self.facts, self._docs, self._said, strict=True):
+            if symptoms and not symptoms & said:
+                continue  # brings up symptoms the fact never names
             content, *cues = docs
             best = max(
                 self.content_weight * self._score(query, content, content=True),
@@ -379,9 +402,9 @@ class FactMatcher:
         return [pair for pair in scored if pair[0] >= self.keep_ratio * scored[0][0]]
 
     def match(self, question: str) -> Disclosure:
-        found = {fact.id: (score, fact) for score, fact in self._ranked(self._query(question))}
-        for query in self._clauses(question):
-            for score, fact in self._ranked(query)[:1]:
+        found = {fact.id: (score, fact) for score, fact in self._ranked(question)}
+        for clause in self._clauses(question):
+            for score, fact in self._ranked(clause)[:1]:
                 if score > found.get(fact.id, (0.0,))[0]:
                     found[fact.id] = (score, fact)
         best = sorted(found.values(), key=lambda pair: -pair[0])[:3]
@@ -389,13 +412,13 @@ class FactMatcher:
             facts=tuple(f for _, f in best), scores=tuple(round(s, 3) for s, _ in best)
         )
 
-    def _clauses(self, question: str) -> list[frozenset[str]]:
+    def _clauses(self, question: str) -> list[str]:
         """The sentences of a compound question, and its parts joined by "and", "or" or commas
         that ask about two things or more on their own ("weakness of arms or legs" stays whole).
         """
-        sentences = [q for part in _SENTENCE.split(question) if (q := self._query(part))]
-        parts = [
-            q for part in _CLAUSE.split(question) if len(q := self._query(part)) >= 2
-        ]  # fmt: skip
-        clauses = list(dict.fromkeys([*sentences, *parts]))
-        return clauses if len(clauses) > 1 else []
+        sentences = [part for part in _SENTENCE.split(question) if self._query(part)]
+        parts = [part for part in _CLAUSE.split(question) if len(self._query(part)) >= 2]
+        clauses: dict[frozenset[str], str] = {}
+        for part in (*sentences, *parts):
+            clauses.setdefault(self._query(part), part)
+        return list(clauses.values()) if len(clauses) > 1 else []
