@@ -169,3 +169,49 @@ def test_cli_imports_the_sample_and_the_cases_play(tmp_path, capsys):
         "Test_Results/Blood_Tests/Acetylcholine_Receptor_Antibodies"
     ]
     assert report["diagnosis"]["correct"] is True
+
+
+def _facts_for(history: str, **actor: object) -> list:
+    """The facts imported from the first sample record with its history (and keys) replaced."""
+    record = copy.deepcopy(_records()[0])
+    record["OSCE_Examination"]["Patient_Actor"].update(History=history, **actor)
+    case = Case.model_validate(record_to_case(record, 1, CatalogIndex(CATALOG), ImportReport()))
+    return list(case.facts)
+
+
+def _cues_of(facts: list, words: str) -> list[str]:
+    return next(f.cues for f in facts if words in f.content)
+
+
+def test_sentence_structure_gives_the_everyday_questions_it_answers():
+    facts = _facts_for(
+        "The patient was found on the floor immediately after micturating. "
+        "He regained consciousness after about 30 seconds. "
+        "He reports a metallic taste before the onset of these episodes. "
+        "She delivered an 11 pound boy at 40 weeks. "
+        "Has no recollection of the events."
+    )
+    assert "what were you doing before it happened" in _cues_of(facts, "micturating")
+    assert "how long were you unconscious" in _cues_of(facts, "30 seconds")
+    assert "any warning beforehand" in _cues_of(facts, "metallic taste")
+    assert "how big was the baby" in _cues_of(facts, "11 pound")
+    assert "do you remember it afterwards" in _cues_of(facts, "recollection")
+
+
+def test_an_everyday_question_goes_to_the_fact_that_answers_it_best():
+    facts = _facts_for(
+        "She was treated with amoxicillin for 12 days and developed a rash. "
+        "She has been on a stable regimen of lisinopril and omeprazole."
+    )
+    treated, regimen = _cues_of(facts, "amoxicillin"), _cues_of(facts, "lisinopril")
+    assert "what medicines do you take" in regimen
+    assert "what medicines do you take" not in treated
+    assert "which antibiotic were you given" in treated  # amoxicillin names an antibiotic
+    # Each everyday question is given once: the duration goes to the first timed sentence.
+    assert "how long have you had it" in treated and "how long have you had it" not in regimen
+
+
+def test_pain_at_an_abdominal_organ_is_also_asked_for_as_tummy_pain():
+    facts = _facts_for("Uterine tenderness since delivery. Sharp pain in the knee.")
+    assert "any tummy pain" in _cues_of(facts, "Uterine")
+    assert "any tummy pain" not in _cues_of(facts, "knee")

@@ -230,29 +230,93 @@ SOCIAL_CUES: tuple[tuple[tuple[str, ...], list[str]], ...] = (
     (("sexual", "sex"), ["are you sexually active"]),
 )
 
-# Any fact whose record text matches a pattern also answers these everyday questions.
-CONTENT_CUES: tuple[tuple[str, list[str]], ...] = (
+# Everyday questions a record's sentence answers, found from its structure and usual medical
+# words: (patterns, best first; questions). Each question goes to the first fact that the best
+# pattern any fact matches finds ("what medicines do you take" goes to "on a regimen of
+# lisinopril", not to "treated with amoxicillin for 12 days").
+_NUMBER = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|few|several|a)"
+_DURATION = _NUMBER + r"[- –]*(?:to[- ]\d+[- ])?(second|minute|hour|day|week|month|year)s?\b"
+CONTENT_CUES: tuple[tuple[tuple[str, ...], list[str]], ...] = (
     (
-        r"\b(\d+|one|two|three|few|several)[- ](hour|day|week|month|year)s?\b|\bsince\b|\bago\b"
-        r"|\bstart|\bbegan\b|\bonset\b",
-        ["how long have you had it", "when did it start"],
+        (_DURATION + r"|\bsince\b|\bago\b|\bstart|\bbegan\b|\bonset\b",),
+        ["how long have you had it", "when did it start", "when did you first notice it"],
     ),
     (
-        r"medicat|medicine|regimen|treated with|therapy|prescri|\btaking\b|\btablet|\bpill"
-        r"|\b(been|currently|is|was) on\b|antibiotic|contracepti",
-        ["what medicines do you take", "are you on any treatment"],
+        (
+            r"regimen|medicat|medicine|\btaking\b|\btablet|\bpill|prescri"
+            r"|\b(been|currently|is|was) on\b|contracepti",
+            r"treated with|therapy|antibiotic",
+        ),
+        ["what medicines do you take", "are you on any treatment", "any regular medicines"],
     ),
     (
-        r"birth|deliver|gestation|pregnan|prenatal|antenatal|\blabou?r\b|gravida|newborn"
-        r"|\bterm\b",
+        (
+            r"birth|deliver|gestation|pregnan|prenatal|antenatal|\blabou?r\b|gravida|newborn"
+            r"|\bterm\b",
+        ),
         ["tell me about the pregnancy and birth", "any problems at birth"],
     ),
-    (r"weight|\bkg\b|\blb\b|\d-?g\b", ["any change in weight", "how much does it weigh"]),
-    (r"\bfound\b|witness|\bsaw\b", ["did anyone see it happen", "who found you"]),
-    (r"wors|improv|better|reliev|\brest\b", ["what makes it better or worse"]),
-    (r"injur|trauma|\bfell\b|\bfall\b", ["any injury"]),
-    (r"similar|previous|\bprior\b|\bbefore\b", ["has this happened before"]),
+    (
+        (r"weight|\bkg\b|\blbs?\b|\bpounds?\b|\d-?g\b",),
+        ["any change in weight", "how much does it weigh"],
+    ),
+    (
+        (
+            r"(birth|deliver|newborn|baby|born)\b.*(\bkg\b|\blbs?\b|\bpounds?\b|\d-?g\b)"
+            r"|(\bkg\b|\blbs?\b|\bpounds?\b|\d-?g\b).*(birth|deliver|newborn|baby|born|boy|girl)",
+        ),
+        ["how big was the baby", "what was the birth weight"],
+    ),
+    ((r"\bfound\b|witness|\bsaw\b",), ["did anyone see it happen", "who found you"]),
+    ((r"wors|improv|better|reliev|\brest\b",), ["what makes it better or worse"]),
+    ((r"injur|trauma|\bfell\b|\bfall\b",), ["any injury"]),
+    ((r"similar|previous|\bprior\b|\bbefore\b",), ["has this happened before"]),
+    # How long an episode lasted; what came just before it; what is remembered of it.
+    (
+        (r"(lasting|lasted|after about|for about)\s+" + _DURATION,),
+        ["how long did it last", "how long were you unconscious"],
+    ),
+    (
+        (r"before (the )?onset|\bprecede|\bprior to (the )?(onset|episode)|\baura\b",),
+        ["any warning beforehand", "any warning signs before it"],
+    ),
+    (
+        (r"(immediately|just|right|shortly) (after|before)\b|\bwhile\b",),
+        ["what were you doing before it happened", "what were you doing at the time"],
+    ),
+    (
+        (r"recollect|\brecall|remember|amnesia",),
+        ["do you remember it afterwards", "do you remember what happened"],
+    ),
+    ((r"bite marks?|tongue",), ["did you bite your tongue"]),
+    (
+        (r"prenatal|antenatal",),
+        ["did you go to antenatal clinic", "any antenatal care in the pregnancy"],
+    ),
+    (
+        (r"primigravida|primiparous|first (child|baby|pregnancy)",),
+        ["is this your first baby", "how many children do you have"],
+    ),
+    (
+        (_NUMBER + r" (\w+ ){0,2}(deliveries|births|pregnancies|children|pregnancy)",),
+        ["how many children have you had", "how many pregnancies"],
+    ),
+    (
+        (r"volleyball|football|soccer|basketball|tennis|running|\bgym\b|sport|athlet",),
+        ["do you play any sport", "what sport do you play"],
+    ),
+    (
+        (r"cillin|mycin|\bcef|\bceph|floxacin|cycline|sulfa|trimethoprim|metronidazole",),
+        ["which antibiotic were you given", "what treatment were you given"],
+    ),
 )
+
+# Organs a learner asks about as the abdomen ("is your tummy sore" for uterine tenderness).
+_ABDOMINAL_ORGAN = re.compile(
+    r"\b(uter\w*|ovar\w*|bladder|bowel\w*|liver|spleen|kidney\w*|pelvi\w*|flank|epigastr\w*"
+    r"|periumbilical|suprapubic|(right|left) (upper|lower) quadrant)\b"
+)
+_PAIN = re.compile(r"\b(pain\w*|tender\w*|ache|aching|cramp\w*|sore)\b")
 
 FEMALE_NAMES = ["Amina", "Grace", "Fatima", "Esther", "Priya", "Wanjiru", "Ngozi", "Thandiwe"]
 MALE_NAMES = ["Joseph", "Kofi", "Samuel", "Ravi", "Daniel", "Tendai", "Musa", "Emmanuel"]
@@ -584,9 +648,20 @@ def _import_tests(results: dict, index: CatalogIndex, report: ImportReport, wher
     return out
 
 
-def _content_cues(content: str) -> list[str]:
+def _give_content_cues(facts: list[dict]) -> None:
+    """Give each everyday question of ``CONTENT_CUES`` to the fact that answers it best."""
+    for patterns, cues in CONTENT_CUES:
+        for pattern in patterns:
+            fact = next((f for f in facts if re.search(pattern, f["content"].lower())), None)
+            if fact is not None:
+                fact["cues"] = list(dict.fromkeys([*fact["cues"], *cues]))
+                break
+
+
+def _body_cues(content: str) -> list[str]:
+    """Pain at an abdominal organ is also asked for as tummy pain."""
     lowered = content.lower()
-    return [cue for pattern, cues in CONTENT_CUES if re.search(pattern, lowered) for cue in cues]
+    return ["any tummy pain"] if _ABDOMINAL_ORGAN.search(lowered) and _PAIN.search(lowered) else []
 
 
 # Words that open a record's clause without naming what it is about ("Denies", "No history of").
@@ -638,13 +713,6 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
     names = FEMALE_NAMES if demo.sex == "female" else MALE_NAMES
     child = "daughter" if demo.sex == "female" else "son"
     facts: list[dict] = []
-    given_cues: set[str] = set()
-
-    def content_cues(content: str) -> list[str]:
-        """Everyday questions the text answers, each given to the first fact that answers it."""
-        found = [c for c in _content_cues(content) if c not in given_cues]
-        given_cues.update(found)
-        return found
 
     def add_fact(category: str, content: str, source: str, cues: list[str], says: str = "") -> None:
         if not _provided(content):
@@ -655,9 +723,7 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
                 "category": category,
                 "content": content.strip(),
                 "patient_says": says or first_person(content.strip(), carer=demo.carer),
-                "cues": list(
-                    dict.fromkeys([*cues, *_phrase_cues(content), *content_cues(content)])
-                ),
+                "cues": list(dict.fromkeys([*cues, *_phrase_cues(content), *_body_cues(content)])),
                 "source": source,
             }
         )
@@ -723,6 +789,7 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
             )
             report.unmapped.append(f"{where}: patient key {'/'.join(path)} kept as {category}")
 
+    _give_content_cues(facts)
     exam_raw = osce.get("Physical_Examination_Findings") or {}
     vitals = parse_vitals(exam_raw.get("Vital_Signs") or {}, demo.age_years, report.defaults, where)
     findings = []

@@ -233,9 +233,17 @@ SYNONYMS = {
     "toxin": "poison", "poisons": "poison", "chemicals": "poison", "more": "",
 }  # fmt: skip
 
+
+def _term(word: str) -> str:
+    """A word's stem folded through the lexicon, without a final "e" (medicine/medicines)."""
+    stemmed = stem(word)
+    term = SYNONYMS.get(stemmed, stemmed)
+    return term[:-1] if len(term) > 4 and term.endswith("e") else term
+
+
 # Terms the lexicon itself produces: real words, never "corrected" into another one.
 LEXICON_TERMS = frozenset(
-    stem(word) for text in (*SYNONYMS.values(), *PHRASES.values()) for word in text.split()
+    _term(word) for text in (*SYNONYMS.values(), *PHRASES.values()) for word in text.split()
 )
 
 _PHRASE_RE = re.compile(
@@ -252,8 +260,7 @@ def terms(text: str) -> list[str]:
         if word in STOPWORDS:
             continue
         for folded in SYNONYMS.get(word, word).split():
-            stemmed = stem(folded)
-            term = SYNONYMS.get(stemmed, stemmed)
+            term = _term(folded)
             if term not in STOPWORDS:
                 out.append(term)
     return out
