@@ -100,7 +100,23 @@ class PhraseMatcher:
         return ranked[0][1]
 
 
-_SCAN = re.compile(r"\bscan\b", re.IGNORECASE)
+_SCAN = re.compile(r"\b(?:scan|imaging|study)\b", re.IGNORECASE)
+# Words of a case-local test name that learners swap for one another ("MRI head" for "MRI Brain").
+_SAME_PART = (
+    (re.compile(r"\b(?:brain|cerebral|cranial|intracranial|skull)\b", re.IGNORECASE), "head"),
+    (re.compile(r"\bhead\b", re.IGNORECASE), "brain"),
+)
+
+
+def _local_names(name: str) -> list[str]:
+    """A record's own test name, without "scan" or "imaging" and with each body part's usual
+    other name ("CT Scan Thorax" is ordered as "CT chest", "MRI Brain" as "MRI head")."""
+    plain = _SCAN.sub(" ", name)
+    return [
+        name,
+        plain,
+        *(part.sub(other, plain) for part, other in _SAME_PART if part.search(plain)),
+    ]
 
 
 class TestMatcher:
@@ -109,10 +125,10 @@ class TestMatcher:
     def __init__(self, catalog: Catalog, case: Case | None = None) -> None:
         self.catalog = catalog
         local = [
-            (r.code, [r.code, r.name, _SCAN.sub(" ", r.name)])
+            (r.code, [r.code, *_local_names(r.name)])
             for r in (case.investigations if case else [])
             if r.name and catalog.test(r.code) is None
-        ]  # a record's "CT Scan Thorax and Abdomen" is ordered as "CT chest and abdomen"
+        ]
         self.local_names = {r.code: r.name for r in (case.investigations if case else []) if r.name}
         named = [(t.code, [t.code, t.name, *t.synonyms]) for t in catalog.investigations.tests]
         self._matcher = PhraseMatcher(named + local, ORDER_WORDS)
