@@ -211,8 +211,7 @@ class CaseListPage(QWidget):
                     self.status_of(entry).label,
                 )
             else:
-                reason = entry.error.what.splitlines()[0] if entry.error else "unknown error"
-                cells = (f"{entry.path.name}: {reason}", "", "", "", "", BROKEN)
+                cells = (entry.path.name, "", "", "", "", BROKEN)  # the reason is in the details
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, entry)
@@ -299,7 +298,8 @@ class CaseListPage(QWidget):
         if entry.case is None:
             self.details.setHtml(
                 f"<h3 style='color:#a40000'>{_esc(entry.path.name)} cannot be played</h3>"
-                f"<p>{_esc(str(entry.error)).replace(chr(10), '<br>')}</p>"
+                f"<p>File: {_esc(str(entry.path))}</p>"
+                f"<p>{_esc(_problems_text(entry)).replace(chr(10), '<br>')}</p>"
                 "<p>Fix the file (run <code>simdesk cases validate</code> for every problem) "
                 "or ask your instructor. The other cases are not affected.</p>"
             )
@@ -335,3 +335,9 @@ class CaseListPage(QWidget):
 
 def _esc(text: str) -> str:
     return html.escape(text)
+
+
+def _problems_text(entry: CaseEntry) -> str:
+    """The validation problems with the file's path said once, not on every line."""
+    text = str(entry.error).replace(f"Case file {entry.path} ", "The file ")
+    return text.replace(f"{entry.path}:", "line ")
