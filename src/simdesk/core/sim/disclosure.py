@@ -94,7 +94,10 @@ PHRASES = {
     "what's going on": "complaint", "what is going on": "complaint",
     "been happening": "complaint", "blood sugar": "sugar", "blood glucose": "sugar",
     "runny nose": "cold", "c sections": "caesarean", "since when": "when", "what age": "when",
-    "at the moment": "", "per vaginal": "vagina",
+    "at the moment": "", "per vaginal": "vagina", "sinus infection": "sinusitis",
+    "open your bowels": "stool", "opening your bowels": "stool", "open his bowels": "stool",
+    "open her bowels": "stool", "bowel movement": "stool", "bowel movements": "stool",
+    "hurt yourself": "injury", "hurt himself": "injury", "hurt herself": "injury",
 }  # fmt: skip
 
 # Word -> term: everyday and clinical words, abbreviations and common misspellings.
@@ -229,7 +232,8 @@ SYNONYMS = {
     "colored": "colour", "anemia": "anaemia", "anemic": "anaemia", "anaemic": "anaemia",
     "trouble": "difficulty", "difficulties": "difficulty", "struggling": "difficulty",
     "pound": "weight", "pounds": "weight", "lb": "weight", "lbs": "weight",
-    "toxins": "poison",
+    "toxins": "poison", "defecation": "stool", "defecate": "stool", "defaecation": "stool",
+    "fullness": "full",
     "toxin": "poison", "poisons": "poison", "chemicals": "poison", "more": "",
 }  # fmt: skip
 
