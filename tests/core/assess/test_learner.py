@@ -71,7 +71,7 @@ def test_mastery_rises_with_success_and_carries_its_uncertainty(malaria_case):
 
 
 def test_difficulty_follows_performance(malaria_case):
-    played = _result(malaria_case, GOOD_STEPS, T0)
+    played = replace(_result(malaria_case, GOOD_STEPS, T0), percent=74.0)
     assert difficulty_levels([played])["paediatrics"] == "foundation"  # 74%: stays
     strong = replace(played, percent=85.0)
     assert difficulty_levels([strong])["paediatrics"] == "intermediate"
