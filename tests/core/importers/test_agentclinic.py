@@ -215,3 +215,22 @@ def test_pain_at_an_abdominal_organ_is_also_asked_for_as_tummy_pain():
     facts = _facts_for("Uterine tenderness since delivery. Sharp pain in the knee.")
     assert "any tummy pain" in _cues_of(facts, "Uterine")
     assert "any tummy pain" not in _cues_of(facts, "knee")
+
+
+def test_a_long_clause_is_also_asked_for_by_its_parts():
+    facts = _facts_for(
+        "The mother reports having had no prenatal care, and immunization records for the "
+        "newborn are not available."
+    )
+    cues = _cues_of(facts, "immunization")
+    assert "any prenatal care" in cues and "any immunization records" in cues
+    assert "any newborn" not in cues  # who it is about names nothing to ask about
+
+
+def test_a_timed_sentence_is_asked_for_as_how_long_each_thing_has_lasted():
+    facts = _facts_for(
+        "He reports worsening abdominal pain for the past 4 weeks. He works as a teacher."
+    )
+    assert "how long worsening abdominal pain" in _cues_of(facts, "abdominal pain")
+    assert "when did worsening abdominal pain start" in _cues_of(facts, "abdominal pain")
+    assert not [c for c in _cues_of(facts, "teacher") if c.startswith("how long ")]

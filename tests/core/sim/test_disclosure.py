@@ -94,3 +94,37 @@ def test_a_symptom_pointed_back_to_is_not_brought_up():
     matcher = FactMatcher(URINE_FACTS)
     assert matcher.match("What worries you about this pain?").facts[0].id == "worry"
     assert matcher.match("What worries you about any pain?").empty
+
+
+HISTORY_FACTS = [
+    _fact("fussy", "Fussy for the past few days.", "He cries a lot.", ["how long fussy"]),
+    _fact("crying", "Crying.", "He cries.", ["any crying"]),
+    _fact("illness", "No illnesses since birth.", "Never.", ["any illnesses"]),
+    _fact(
+        "reflux", "Hyperlipidemia, gastric reflux.", "Acid.", ["any hyperlipidemia", "any reflux"]
+    ),
+    _fact("dysuria", "Denies dysuria.", "No.", ["any dysuria"], "review_of_systems"),
+    _fact("travel", "No recent travel.", "No.", ["any recent travel"], "social"),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Has he been ill before?", {"illness"}),
+        ("Has he been unwell since he was born?", {"illness"}),
+        ("Do you suffer from heartburn?", {"reflux"}),
+        ("Do you have high cholesterol?", {"reflux"}),
+        ("Any burning when you pass urine?", {"dysuria"}),
+        ("Have you been abroad?", {"travel"}),
+    ],
+)
+def test_the_lexicon_joins_lay_and_clinical_words(question, expected):
+    assert {f.id for f in FactMatcher(HISTORY_FACTS).match(question).facts} == expected
+
+
+def test_a_cue_that_asks_how_long_does_not_answer_a_question_that_does_not():
+    """ "Is he crying?" is answered by the crying fact, not by "how long has he been fussy"."""
+    matcher = FactMatcher(HISTORY_FACTS)
+    assert [f.id for f in matcher.match("is he crying?").facts] == ["crying"]
+    assert matcher.match("how long has he been fussy?").facts[0].id == "fussy"

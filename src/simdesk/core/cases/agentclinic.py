@@ -239,7 +239,12 @@ _DURATION = _NUMBER + r"[- –]*(?:to[- ]\d+[- ])?(second|minute|hour|day|week|m
 CONTENT_CUES: tuple[tuple[tuple[str, ...], list[str]], ...] = (
     (
         (_DURATION + r"|\bsince\b|\bago\b|\bstart|\bbegan\b|\bonset\b",),
-        ["how long have you had it", "when did it start", "when did you first notice it"],
+        [
+            "how long have you had it",
+            "when did it start",
+            "when did you first notice it",
+            "how long has this been going on",
+        ],
     ),
     (
         (
@@ -673,26 +678,49 @@ _CLAUSE_OPENER = re.compile(
     r"negative for|a|an|the|some|minor|mild)\s+)*"
 )
 _CLAUSE_SPLIT = re.compile(r"[,;.:()]|\b(?:or|and|but|without|with|during|after|before|despite)\b")
+# Finer: also at the small words that join a thing to what is said about it ("immunization
+# records for the newborn are not available" -> "immunization records").
+_PART_SPLIT = re.compile(
+    r"\b(?:for|in|to|due|at|from|since|over|which|who|that|when|while|are|is|were|was|been|"
+    r"being|having|had|has|have|including|because|involving|regarding|following|upon|on|"
+    r"under|of the|into|than|does|did|not)\b"
+)
 
 
 # Words that name nothing a learner would ask about on their own ("any other complaints").
 _VAGUE_WORDS = frozenset(
     "other complaints complaint symptoms symptom present presents problems issues history "
     "significant notable unremarkable remarkable recent known reported that this these those "
-    "his her their mother father parents".split()
+    "his her their mother father parents patient child baby newborn infant boy girl man woman "
+    "brother sister wife husband partner peers additional initially then also very "
+    "approximately about".split()
 )
 
 
 def _phrase_cues(content: str) -> list[str]:
     """Short "any ..." questions for each thing a record's text names: "Denies nausea,
-    vomiting, or dysuria" -> "any nausea", "any vomiting", "any dysuria"."""
+    vomiting, or dysuria" -> "any nausea", "any vomiting", "any dysuria"; a long clause also
+    gives its parts ("immunization records for the newborn" -> "any immunization records")."""
     cues = []
-    for part in _CLAUSE_SPLIT.split(content.lower()):
-        phrase = _CLAUSE_OPENER.sub("", part.strip()).strip()
-        named = set(phrase.split()) - _VAGUE_WORDS
-        if named and len(phrase.split()) <= 4 and not phrase[0].isdigit():
-            cues.append(f"any {phrase}")
-    return cues
+    for clause in _CLAUSE_SPLIT.split(content.lower()):
+        for part in [clause, *_PART_SPLIT.split(clause)]:
+            phrase = _CLAUSE_OPENER.sub("", part.strip()).strip()
+            named = set(phrase.split()) - _VAGUE_WORDS
+            if named and len(phrase.split()) <= 4 and not phrase[0].isdigit():
+                cues.append(f"any {phrase}")
+    return list(dict.fromkeys(cues))
+
+
+_WHEN = re.compile(_DURATION + r"|\bsince\b|\bago\b|\byesterday\b|\bstarted\b|\bbegan\b")
+
+
+def _duration_cues(content: str) -> list[str]:
+    """A sentence that says how long or since when is asked for as "how long have you had X"
+    and "when did X start" for each thing it names."""
+    if not _WHEN.search(content.lower()):
+        return []
+    things = [cue.removeprefix("any ") for cue in _phrase_cues(content)]
+    return [q for thing in things for q in (f"how long {thing}", f"when did {thing} start")]
 
 
 def _social_cues(sentence: str) -> list[str]:
@@ -723,7 +751,8 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
                 "category": category,
                 "content": content.strip(),
                 "patient_says": says or first_person(content.strip(), carer=demo.carer),
-                "cues": list(dict.fromkeys([*cues, *_phrase_cues(content), *_body_cues(content)])),
+                "cues": list(dict.fromkeys([*cues, *_phrase_cues(content), *_body_cues(content)]))
+                + _duration_cues(content),
                 "source": source,
             }
         )

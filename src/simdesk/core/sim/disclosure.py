@@ -29,7 +29,7 @@ STOPWORDS = frozenset(
     like mean kind sort thing things lot lots bit else other get exactly describe happen
     happened happening yourself himself herself themselves same all few notice noticed
     noticing chance possible possibly maybe perhaps usual usually normally put up something
-    hello hi good morning afternoon evening go""".split()
+    hello hi good morning afternoon evening go suffer suffering""".split()
 )
 
 # Words that say what kind of answer is wanted ("where is the pain", "what did you take for
@@ -98,6 +98,8 @@ PHRASES = {
     "open your bowels": "stool", "opening your bowels": "stool", "open his bowels": "stool",
     "open her bowels": "stool", "bowel movement": "stool", "bowel movements": "stool",
     "hurt yourself": "injury", "hurt himself": "injury", "hurt herself": "injury",
+    "go away": "better", "gone away": "better", "went away": "better", "cleared up": "better",
+    "out of the country": "travel", "high cholesterol": "cholesterol", "acid reflux": "reflux",
 }  # fmt: skip
 
 # Word -> term: everyday and clinical words, abbreviations and common misspellings.
@@ -157,7 +159,7 @@ SYNONYMS = {
     "travelled": "travel", "traveled": "travel", "trip": "travel",
     "lightheaded": "dizzy", "dizziness": "dizzy", "fainted": "faint", "collapsed": "faint",
     "collapse": "faint", "painkillers": "pain medicine", "painkiller": "pain medicine",
-    "analgesia": "pain medicine", "dysuria": "urine pain", "oedema": "swelling",
+    "analgesia": "pain medicine", "dysuria": "urine pain burn", "oedema": "swelling",
     "edema": "swelling", "swollen": "swelling", "blurry": "blurred", "blurring": "blurred",
     "hospitalised": "admitted", "hospitalized": "admitted", "admissions": "admitted",
     "admission": "admitted", "confused": "confusion", "vaccination": "vaccine",
@@ -216,14 +218,14 @@ SYNONYMS = {
     "attack": "episode", "attacks": "episode", "spell": "episode", "spells": "episode",
     "episodes": "episode", "triggers": "trigger", "witnessed": "see", "witness": "see",
     "grade": "school", "class": "school", "siblings": "sibling", "brother": "sibling",
-    "sister": "sibling", "brothers": "sibling", "sisters": "sibling", "unwell": "sick",
+    "sister": "sibling", "brothers": "sibling", "sisters": "sibling",
     "loss": "lose", "often": "frequent", "frequency": "frequent", "frequently": "frequent",
     "tender": "pain", "tenderness": "pain", "sinus": "sinusitis", "sinuses": "sinusitis",
     "primigravida": "first pregnant", "primip": "first pregnant", "newborn": "baby",
     "neonate": "baby", "infant": "baby",
     "eeg": "electroencephalogram", "emg": "electromyography", "ldh": "lactate dehydrogenase",
     "echo": "echocardiogram", "mammogram": "mammography", "mammograms": "mammography",
-    "ill": "sick", "pv": "vagina", "vaginal": "vagina", "vaginally": "vagina",
+    "pv": "vagina", "vaginal": "vagina", "vaginally": "vagina",
     "liquor": "fluid", "coryza": "cold", "flu": "cold", "monitor": "check",
     "thorax": "chest", "thoracic": "chest", "quick": "fast", "quickly": "fast",
     "rapid": "fast", "rapidly": "fast", "feet": "foot", "resp": "respiratory",
@@ -235,6 +237,12 @@ SYNONYMS = {
     "toxins": "poison", "defecation": "stool", "defecate": "stool", "defaecation": "stool",
     "fullness": "full",
     "toxin": "poison", "poisons": "poison", "chemicals": "poison", "more": "",
+    "ill": "illness", "sick": "illness", "unwell": "illness", "sickness": "illness",
+    "abroad": "travel", "overseas": "travel", "hyperlipidemia": "cholesterol",
+    "hyperlipidaemia": "cholesterol", "dyslipidemia": "cholesterol", "lipids": "cholesterol",
+    "dyslipidaemia": "cholesterol", "heartburn": "reflux", "gerd": "reflux", "gord": "reflux",
+    "indigestion": "reflux", "drunken": "drunk", "complications": "illness",
+    "complication": "illness", "complicated": "illness", "uncomplicated": "illness",
 }  # fmt: skip
 
 
@@ -319,8 +327,9 @@ class FactMatcher:
     covers and how much of the cue it covers, both IDF-weighted. Words the case never uses count
     against the match (``unknown_weight`` times the mean IDF), so "what football team does his
     father support" does not disclose the father; intent words ("where", "when") count only a
-    little when a cue lacks them. A fact's content alone needs two shared terms: one word of it
-    ("what church do you go to" vs "walks to church") is too weak to disclose. Compound
+    little when a cue lacks them, but in full when the question lacks a cue's ("how long ...
+    fussy" is not what "is he fussy" asks). A fact's content alone needs two shared terms: one
+    word of it ("what church do you go to" vs "walks to church") is too weak to disclose. Compound
     questions ("night sweats or fevers?") are also scored clause by clause, and each clause may
     disclose its own best fact.
     """
@@ -382,7 +391,7 @@ class FactMatcher:
             return 0.0
         shared = sum(self._idf[t] for t in common)
         asked = shared + sum(self._missing(t) for t in query - doc)
-        covered = shared + sum(self._missing(t) for t in doc - query)
+        covered = shared + sum(self._idf[t] for t in doc - query)
         return (shared / asked) * (shared / covered) ** (self.gamma if content else self.beta)
 
     def _query(self, text: str) -> frozenset[str]:
