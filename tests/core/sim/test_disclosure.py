@@ -105,6 +105,7 @@ HISTORY_FACTS = [
     ),
     _fact("dysuria", "Denies dysuria.", "No.", ["any dysuria"], "review_of_systems"),
     _fact("travel", "No recent travel.", "No.", ["any recent travel"], "social"),
+    _fact("antibiotic", "Treated with amoxicillin for sinusitis.", "Yes.", ["any sinusitis"]),
 ]
 
 
@@ -117,6 +118,7 @@ HISTORY_FACTS = [
         ("Do you have high cholesterol?", {"reflux"}),
         ("Any burning when you pass urine?", {"dysuria"}),
         ("Have you been abroad?", {"travel"}),
+        ("Which antibiotic did you get for the sinus infection?", {"antibiotic"}),
     ],
 )
 def test_the_lexicon_joins_lay_and_clinical_words(question, expected):

@@ -55,7 +55,7 @@ PHRASES = {
     "coughing up": "cough sputum", "cough up": "cough sputum", "bring up": "sputum",
     "brings up": "sputum", "night sweats": "night sweat", "passing urine": "urine",
     "pass urine": "urine", "pass water": "urine", "waterworks": "urine",
-    "sugar diabetes": "diabetes", "high blood pressure": "hypertension",
+    "sugar diabetes": "diabetes", "high blood pressure": "bp",
     "blood pressure": "bp", "for a living": "work",
     "living with": "live", "stay with": "live", "lose weight": "weight",
     "losing weight": "weight", "lost weight": "weight", "feel hot": "fever",
@@ -243,6 +243,8 @@ SYNONYMS = {
     "dyslipidaemia": "cholesterol", "heartburn": "reflux", "gerd": "reflux", "gord": "reflux",
     "indigestion": "reflux", "drunken": "drunk", "complications": "illness",
     "complication": "illness", "complicated": "illness", "uncomplicated": "illness",
+    "attempt": "try", "attempts": "try", "attempting": "try", "tried": "try", "trying": "try",
+    "hypertension": "bp", "hypertensive": "bp", "htn": "bp",
 }  # fmt: skip
 
 
@@ -263,8 +265,33 @@ _PHRASE_RE = re.compile(
 )
 
 
+# Drug names by their usual endings: a named drug is also asked for by its class.
+DRUG_CLASSES = (
+    (
+        re.compile(r"\w{3}(cillin|mycin|floxacin|cycline)$|^(cef|ceph)\w{4}|^sulfa\w{4}"),
+        "antibiotic",
+    ),
+    (
+        re.compile(
+            r"\w{3}(pril|sartan|olol|dipine|statin|prazole|tidine|formin|gliptin|azepam|oxetine"
+            r"|triptan|parin|xaban|lukast|sone|mab)$|^(metronidazole|trimethoprim)$"
+        ),
+        "medicine",
+    ),
+)
+
+
+def _drug_class(word: str) -> list[str]:
+    """The class terms a drug name implies ("amoxicillin" -> antibiotic, medicine)."""
+    for pattern, term in DRUG_CLASSES:
+        if pattern.search(word):
+            return [term, "medicine"] if term != "medicine" else [term]
+    return []
+
+
 def terms(text: str) -> list[str]:
-    """Content terms of a text: phrases folded, stop words dropped, synonyms folded, stemmed."""
+    """Content terms of a text: phrases folded, stop words dropped, synonyms folded, stemmed;
+    a drug name also gives its class."""
     text = " ".join(SLANG.get(w, w) for w in words(text))
     text = _PHRASE_RE.sub(lambda m: PHRASES[m.group(1)], text)
     out = []
@@ -275,6 +302,7 @@ def terms(text: str) -> list[str]:
             term = _term(folded)
             if term not in STOPWORDS:
                 out.append(term)
+        out += _drug_class(word)
     return out
 
 
