@@ -683,7 +683,7 @@ _CLAUSE_SPLIT = re.compile(r"[,;.:()]|\b(?:or|and|but|without|with|during|after|
 _PART_SPLIT = re.compile(
     r"\b(?:for|in|to|due|at|from|since|over|which|who|that|when|while|are|is|were|was|been|"
     r"being|having|had|has|have|including|because|involving|regarding|following|upon|on|"
-    r"under|of the|into|than|does|did|not)\b"
+    r"under|of the|into|than|does|did|not|as)\b"
 )
 
 
