@@ -130,3 +130,34 @@ def test_a_cue_that_asks_how_long_does_not_answer_a_question_that_does_not():
     matcher = FactMatcher(HISTORY_FACTS)
     assert [f.id for f in matcher.match("is he crying?").facts] == ["crying"]
     assert matcher.match("how long has he been fussy?").facts[0].id == "fussy"
+
+
+RASH_FACTS = [
+    _fact(
+        "rash-on-antibiotic",
+        "History of rash during antibiotic treatment",
+        "I got a rash on an antibiotic.",
+        ["any rash", "any antibiotic treatment"],
+    ),
+    _fact(
+        "rash-resolved",
+        "The antibiotic was then changed to cephalexin for an additional week, and the rash "
+        "resolved.",
+        "They changed the antibiotic and the rash went.",
+        ["any antibiotic", "any cephalexin", "any rash resolved"],
+    ),
+]
+
+
+def test_a_weaker_fact_that_answers_the_same_words_is_not_disclosed_too():
+    """Both facts answer 'rash' and 'antibiotic'; the weaker adds nothing, so only the best."""
+    question = "did you get a rash with the antibiotics"
+    both = FactMatcher(RASH_FACTS, near_ratio=0.0).match(question)
+    assert [f.id for f in both.facts] == ["rash-on-antibiotic", "rash-resolved"]
+    assert [f.id for f in FactMatcher(RASH_FACTS).match(question).facts] == ["rash-on-antibiotic"]
+
+
+def test_a_weaker_fact_that_answers_more_of_the_question_is_still_disclosed():
+    matcher = FactMatcher(RASH_FACTS)
+    got = matcher.match("rash from antibiotic treatment, was cephalexin given?").facts
+    assert {f.id for f in got} == {"rash-on-antibiotic", "rash-resolved"}

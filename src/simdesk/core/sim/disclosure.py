@@ -372,6 +372,7 @@ class FactMatcher:
         intent_weight: float = 0.25,
         content_weight: float = 0.85,
         keep_ratio: float = 0.8,
+        near_ratio: float = 0.9,
         beta: float = 0.5,
         gamma: float = 0.2,
     ) -> None:
@@ -380,6 +381,7 @@ class FactMatcher:
         self.facts = tuple(facts)
         self.threshold = threshold
         self.keep_ratio = keep_ratio
+        self.near_ratio = near_ratio
         self.content_weight = content_weight
         # Per fact: its content's terms, then each cue's.
         self._docs = [
@@ -431,7 +433,9 @@ class FactMatcher:
         return self._query(_POINTED_BACK.sub(" ", text)) & SYMPTOM_TERMS
 
     def _ranked(self, text: str) -> list[tuple[float, Fact]]:
-        """Facts at or above the threshold and near the best, best first."""
+        """Facts at or above the threshold and near the best, best first. One below
+        ``near_ratio`` of the best is kept only if it covers a term of the question that the
+        facts ranked above it do not: two facts that answer the same words are one answer."""
         query = self._query(text)
         if query <= INTENT_WORDS:
             return []  # "how long for?" alone says what kind of answer, not about what
@@ -441,14 +445,24 @@ class FactMatcher:
             if symptoms and not symptoms & said:
                 continue  # brings up symptoms the fact never names
             content, *cues = docs
-            best = max(
-                self.content_weight * self._score(query, content, content=True),
-                *(self._score(query, cue) for cue in cues),
+            best, doc = max(
+                (self.content_weight * self._score(query, content, content=True), content),
+                *((self._score(query, cue), cue) for cue in cues),
+                key=lambda pair: pair[0],
             )
             if best >= self.threshold:
-                scored.append((best, fact))
-        scored.sort(key=lambda pair: -pair[0])
-        return [pair for pair in scored if pair[0] >= self.keep_ratio * scored[0][0]]
+                scored.append((best, fact, query & doc))
+        scored.sort(key=lambda item: -item[0])
+        kept: list[tuple[float, Fact]] = []
+        covered: set[str] = set()
+        for score, fact, answers in scored:
+            if kept and score < self.keep_ratio * kept[0][0]:
+                break
+            if kept and score < self.near_ratio * kept[0][0] and answers <= covered:
+                continue  # answers nothing the stronger facts do not
+            kept.append((score, fact))
+            covered |= answers
+        return kept
 
     def match(self, question: str) -> Disclosure:
         found = {fact.id: (score, fact) for score, fact in self._ranked(question)}
