@@ -106,6 +106,7 @@ HISTORY_FACTS = [
     _fact("dysuria", "Denies dysuria.", "No.", ["any dysuria"], "review_of_systems"),
     _fact("travel", "No recent travel.", "No.", ["any recent travel"], "social"),
     _fact("antibiotic", "Treated with amoxicillin for sinusitis.", "Yes.", ["any sinusitis"]),
+    _fact("out", "Came round after 30 seconds.", "Half a minute.", ["how long unconscious"]),
 ]
 
 
@@ -119,6 +120,7 @@ HISTORY_FACTS = [
         ("Any burning when you pass urine?", {"dysuria"}),
         ("Have you been abroad?", {"travel"}),
         ("Which antibiotic did you get for the sinus infection?", {"antibiotic"}),
+        ("How long were you out for?", {"out"}),
     ],
 )
 def test_the_lexicon_joins_lay_and_clinical_words(question, expected):

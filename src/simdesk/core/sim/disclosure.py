@@ -99,7 +99,9 @@ PHRASES = {
     "open her bowels": "stool", "bowel movement": "stool", "bowel movements": "stool",
     "hurt yourself": "injury", "hurt himself": "injury", "hurt herself": "injury",
     "go away": "better", "gone away": "better", "went away": "better", "cleared up": "better",
-    "out of the country": "travel", "high cholesterol": "cholesterol", "acid reflux": "reflux",
+    "were you out": "conscious", "was he out": "conscious", "was she out": "conscious",
+    "knocked out": "faint conscious", "out of the country": "travel",
+    "high cholesterol": "cholesterol", "acid reflux": "reflux",
 }  # fmt: skip
 
 # Word -> term: everyday and clinical words, abbreviations and common misspellings.
