@@ -31,10 +31,8 @@ def test_eval_set_covers_the_cases(report):
     assert report.questions >= 28 and report.off_case >= 4
 
 
-# Measured on the AgentClinic sample (205 questions): precision 0.942, recall 0.890 (its hold-out:
-# 0.905, 0.792). Strict xfail: meeting a target fails the run until its marker is removed, so it
-# is then guarded.
-BELOW_TARGET = pytest.mark.xfail(reason="below target on the authors' full eval set", strict=True)
+# Measured on the AgentClinic sample (205 questions): precision 0.959, recall 0.901, off-case 0
+# (its hold-out alone: 0.905, 0.792).
 
 
 def test_disclosure_precision(report):
@@ -79,7 +77,6 @@ def test_agentclinic_eval_covers_the_imported_sample(imported_report):
     assert imported_report.questions >= 120 and imported_report.off_case >= 24
 
 
-@BELOW_TARGET
 def test_agentclinic_disclosure_targets(imported_report):
     assert imported_report.precision >= 0.95, imported_report.question_misses
     assert imported_report.recall >= 0.90, imported_report.question_misses

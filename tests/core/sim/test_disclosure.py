@@ -106,7 +106,12 @@ HISTORY_FACTS = [
     _fact("dysuria", "Denies dysuria.", "No.", ["any dysuria"], "review_of_systems"),
     _fact("travel", "No recent travel.", "No.", ["any recent travel"], "social"),
     _fact("antibiotic", "Treated with amoxicillin for sinusitis.", "Yes.", ["any sinusitis"]),
-    _fact("out", "Came round after 30 seconds.", "Half a minute.", ["how long unconscious"]),
+    _fact(
+        "out",
+        "Came round after 30 seconds.",
+        "Half a minute.",
+        ["how long unconscious", "is he responsive"],
+    ),
 ]
 
 
@@ -121,6 +126,7 @@ HISTORY_FACTS = [
         ("Have you been abroad?", {"travel"}),
         ("Which antibiotic did you get for the sinus infection?", {"antibiotic"}),
         ("How long were you out for?", {"out"}),
+        ("Does he answer you when you call him?", {"out"}),
     ],
 )
 def test_the_lexicon_joins_lay_and_clinical_words(question, expected):

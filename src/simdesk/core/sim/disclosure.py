@@ -29,7 +29,7 @@ STOPWORDS = frozenset(
     like mean kind sort thing things lot lots bit else other get exactly describe happen
     happened happening yourself himself herself themselves same all few notice noticed
     noticing chance possible possibly maybe perhaps usual usually normally put up something
-    hello hi good morning afternoon evening go suffer suffering""".split()
+    hello hi good morning afternoon evening go suffer suffering during""".split()
 )
 
 # Words that say what kind of answer is wanted ("where is the pain", "what did you take for
@@ -248,6 +248,7 @@ SYNONYMS = {
     "complication": "illness", "complicated": "illness", "uncomplicated": "illness",
     "attempt": "try", "attempts": "try", "attempting": "try", "tried": "try", "trying": "try",
     "hypertension": "bp", "hypertensive": "bp", "htn": "bp",
+    "answer": "respond", "answers": "respond", "answering": "respond",
 }  # fmt: skip
 
 
