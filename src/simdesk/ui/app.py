@@ -7,12 +7,19 @@ is exposed and then quit: how ``benchmarks/startup_bench.py`` times a real launc
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 PROBE_LINE = "simdesk-window-shown"
+
+# What Qt 6's X11 plugin needs beyond a basic X desktop, as Debian/Ubuntu packages.
+QT_X11_PACKAGES = (
+    "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-image0", "libxcb-render-util0",
+    "libxkbcommon-x11-0",
+)  # fmt: skip
 
 
 class _ShownProbe(QObject):
@@ -28,7 +35,49 @@ class _ShownProbe(QObject):
         return False
 
 
+def missing_display_library() -> str | None:
+    """Why Qt's X11 plugin cannot load here, with the fix; None when nothing is missing.
+
+    Qt's X11 plugin needs a few xcb libraries that many desktops lack; without this check Qt
+    aborts with a message that does not say what to install.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb":
+        return None
+    if not os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    import ctypes
+    from ctypes.util import find_library
+    from pathlib import Path
+
+    import PySide6
+
+    missing = [] if find_library("xcb-cursor") else ["libxcb-cursor.so.0"]  # loaded on demand
+    try:
+        ctypes.CDLL(str(Path(PySide6.__file__).parent / "Qt" / "lib" / "libQt6XcbQpa.so.6"))
+    except OSError as exc:
+        missing += re.findall(r"(lib[\w.+-]+\.so[.\d]*): cannot open", str(exc))
+    if not missing:
+        return None
+    packages = " ".join(dict.fromkeys([*map(debian_package, missing), *QT_X11_PACKAGES]))
+    return (
+        f"simdesk cannot open its window: the X11 library {missing[0]} is not installed.\n"
+        f"Install the X11 libraries Qt needs (Debian/Ubuntu: sudo apt-get install {packages}) "
+        "and start simdesk again."
+    )
+
+
+def debian_package(soname: str) -> str:
+    """The usual Debian package of a shared library: libxcb-icccm.so.4 -> libxcb-icccm4."""
+    stem, _, version = soname.partition(".so")
+    version = version.strip(".").split(".")[0]
+    return f"{stem}{'-' if stem[-1].isdigit() else ''}{version}"
+
+
 def run_gui(argv: list[str] | None = None) -> int:
+    problem = None if QApplication.instance() else missing_display_library()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 3
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("simdesk")
     from simdesk.ui.main_window import MainWindow

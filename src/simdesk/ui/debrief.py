@@ -135,9 +135,11 @@ class DebriefPage(QWidget):
         source = (
             "written by the local model from your scored items"
             if by_model
-            else "written from your scored items" + (f" ({note})" if note else "")
+            else "written from your scored items"
         )
         self.narrative.setText(f"{html.escape(text)}<br><small><i>{source}</i></small>")
+        # Why the model's own text was not used is for instructors, not in the learner's way.
+        self.narrative.setToolTip(f"The model's text was not used: {note}" if note else "")
 
     def set_narrative_busy(self, busy: bool) -> None:
         self.narrative_progress.setVisible(busy)

@@ -33,7 +33,7 @@ class DiagnosisDialog(QDialog):
         )
         row = QHBoxLayout()
         self.entry = QLineEdit()
-        self.entry.setPlaceholderText("e.g. pulmonary tuberculosis")
+        self.entry.setPlaceholderText("A diagnosis, as you would write it in the notes")
         self.entry.returnPressed.connect(self.add_current)
         row.addWidget(self.entry, 1)
         add = QPushButton("&Add")
@@ -59,7 +59,9 @@ class DiagnosisDialog(QDialog):
         layout.addWidget(QLabel("Plan (management, follow-up, safety-netting):"))
         self.plan = QPlainTextEdit()
         self.plan.setTabChangesFocus(True)
-        self.plan.setPlaceholderText("e.g. sputum GeneXpert, HIV test, start TB treatment…")
+        self.plan.setPlaceholderText(
+            "Investigations, treatment, referral, follow-up, safety-netting…"
+        )
         self.plan.setMaximumHeight(110)
         layout.addWidget(self.plan)
         note = "submits the attempt: it is locked and scored" if exam else "ends the encounter"
