@@ -19,3 +19,25 @@ def screenshot():
         return path
 
     return save
+
+
+PASSPHRASE = "a quiet river at dawn"
+
+
+def open_signed_in(qtbot, *, name: str, start_model: bool):
+    """The real main window at 1280x720, set up at first start by ``name`` (the instructor)."""
+    from simdesk.ui.main_window import MainWindow
+
+    win = MainWindow(start_model=start_model)
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    win.ask_for_profile()
+    qtbot.waitUntil(lambda: win.profile_dialog is not None, timeout=20_000)
+    dialog = win.profile_dialog
+    qtbot.keyClicks(dialog.name_edit, name)
+    qtbot.keyClicks(dialog.passphrase_edit, PASSPHRASE)
+    qtbot.keyClicks(dialog.confirm_edit, PASSPHRASE)
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: win.overview is not None, timeout=30_000)
+    return win

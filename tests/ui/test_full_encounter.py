@@ -5,25 +5,12 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from simdesk.ui.main_window import MainWindow
-
-PASSPHRASE = "a quiet river at dawn"
+from tests.ui.conftest import open_signed_in
 
 
 @pytest.mark.model
 def test_unlock_to_debrief_on_the_real_model(qtbot, default_model, screenshot):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    win.ask_for_profile()
-    qtbot.waitUntil(lambda: win.profile_dialog is not None, timeout=20_000)
-    dialog = win.profile_dialog
-    qtbot.keyClicks(dialog.name_edit, "Baraka M.")
-    qtbot.keyClicks(dialog.passphrase_edit, PASSPHRASE)
-    qtbot.keyClicks(dialog.confirm_edit, PASSPHRASE)
-    dialog.buttons.accepted.emit()
-    qtbot.waitUntil(lambda: win.overview is not None, timeout=30_000)
+    win = open_signed_in(qtbot, name="Baraka M.", start_model=True)
     qtbot.waitUntil(lambda: win.backend.ready.is_set(), timeout=60_000)
     assert "loaded in" in win.model_status.text()
 

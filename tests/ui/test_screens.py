@@ -17,8 +17,8 @@ from simdesk.core.errors import SimdeskError
 from simdesk.core.store.profiles import ProfileManager
 from simdesk.ui.main_window import MainWindow
 from simdesk.ui.profile_dialog import strength_hint
+from tests.ui.conftest import open_signed_in
 
-PASSPHRASE = "a quiet river at dawn"
 TB = "pulmonary-tb-miner"
 
 
@@ -28,18 +28,7 @@ def win(qtbot, simdesk_home):
     broken = simdesk_home / "data" / "cases"
     broken.mkdir(parents=True)
     (broken / "half-written.yaml").write_text("schema_version: 1\nmeta: {id: half}\n")
-    window = MainWindow(start_model=False)
-    qtbot.addWidget(window)
-    window.resize(1280, 720)
-    window.show()
-    window.ask_for_profile()
-    qtbot.waitUntil(lambda: window.profile_dialog is not None, timeout=20_000)
-    dialog = window.profile_dialog
-    qtbot.keyClicks(dialog.name_edit, "Amina K.")
-    qtbot.keyClicks(dialog.passphrase_edit, PASSPHRASE)
-    qtbot.keyClicks(dialog.confirm_edit, PASSPHRASE)
-    dialog.buttons.accepted.emit()
-    qtbot.waitUntil(lambda: window.overview is not None, timeout=30_000)
+    window = open_signed_in(qtbot, name="Amina K.", start_model=False)
     yield window
     window.close()
 
