@@ -122,19 +122,22 @@ def rotate_command(args: argparse.Namespace) -> int:
 
 
 def report_command(args: argparse.Namespace) -> int:
+    from simdesk.core.assess.attempts import load_history
+
     manager = _manager()
     instructor = _instructor(manager)
-    attempts = manager.progress(instructor, args.name)
+    # One audited opening of the learner's store for both the listing and the report.
+    attempts, history = manager.read_learner(
+        instructor, args.name, lambda store: (store.attempts(), load_history(store, args.name))
+    )
     for attempt in attempts:
         ended = f"{attempt.ended_at:%Y-%m-%d %H:%M}" if attempt.ended_at else "not finished"
         print(f"{attempt.started_at:%Y-%m-%d %H:%M}  {attempt.case_id:40} {ended:16} "
               f"{attempt.events} events")  # fmt: skip
     print(f"{len(attempts)} attempts by {args.name}")
     if args.out:
-        from simdesk.core.assess.attempts import load_history
         from simdesk.core.assess.reports import learner_csv, learner_html
 
-        history = manager.read_learner(instructor, args.name, load_history)
         csv = args.out.suffix.lower() == ".csv"
         text = learner_csv(history) if csv else learner_html(args.name, history, generated=_now())
         _write_report(text, args.out)
