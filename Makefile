@@ -5,6 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+LLAMA_STAMP := $(VENV)/.installed-llama
 
 .PHONY: run test lint bench clean-venv
 
@@ -23,12 +24,18 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# The first install compiles llama.cpp (about 10 minutes on 2 cores); pip caches the wheel.
-$(RUN_STAMP): pyproject.toml | $(PY)
+# llama.cpp is built portably (every x86-64 level, chosen at run time), once per set of options,
+# into ~/.cache/simdesk/wheelhouse/<key>/: about 10-25 minutes on 2 cores the first time, seconds
+# after. Never from pip's cache, which could hand back a -march=native build.
+$(LLAMA_STAMP): packaging/build_llama.py packaging/install_cpu_variants.cmake | $(PY)
+	$(PY) packaging/build_llama.py
+	touch $@
+
+$(RUN_STAMP): pyproject.toml $(LLAMA_STAMP) | $(PY)
 	$(PY) -m pip install -e .
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(PY)
+$(TEST_STAMP): pyproject.toml $(LLAMA_STAMP) | $(PY)
 	$(PY) -m pip install -e '.[test]'
 	touch $@ $(RUN_STAMP)
 

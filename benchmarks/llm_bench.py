@@ -1,15 +1,17 @@
-"""The model runtime against raw llama-cpp-python, in the same run.
+"""The model runtime (llama.cpp in simdesk's model process) against raw llama-cpp-python.
 
 A 20-turn scripted consultation on the bundled TB case goes through
-``simdesk.core.consultation.Consultation`` and simdesk's ``ModelBackend``; each turn's exact
-prompt is then given to a raw ``llama_cpp.Llama`` (its own KV cache, the same history) with the
-same sampling and seed, turn by turn, so both sides share the machine's noise. A separate child
-process plays the same consultation through simdesk alone, for its cold load time and peak memory.
+``simdesk.core.consultation.Consultation`` and simdesk's ``ModelBackend``, whose model runs in a
+child process with tokens coming back over a pipe; each turn's exact prompt is then given to a raw
+``llama_cpp.Llama`` in this process (same CPU variant, its own KV cache, the same history) with
+the same sampling and seed, turn by turn, so both sides share the machine's noise. A separate
+process plays the same consultation through simdesk alone, for its cold start and peak memory.
 
     .venv/bin/python benchmarks/llm_bench.py [--json PATH] [--turns 20]
 
-Targets: decode rate >= 0.95 x raw; turn-20 time to first token <= 1.5 x turn 2; cold load of
-the default model <= 2 s; peak RSS <= 1 GB. Exit status 1 if a target is missed.
+Targets: decode rate >= 0.95 x raw; time to first token <= raw + 20 ms; turn-20 time to first
+token <= 1.5 x turn 2; cold start (spawn + load to ready) <= 2 s; peak RSS of simdesk and its
+model process together <= 1 GB. Exit status 1 if a target is missed.
 """
 
 from __future__ import annotations
@@ -98,6 +100,9 @@ class RawSide:
     def __init__(self, model: Path) -> None:
         import llama_cpp
 
+        from simdesk.core.llm.model_process import load_cpu_backend
+
+        self.variant, _ = load_cpu_backend()  # the variant simdesk's model process uses
         started = time.perf_counter()
         self.llama = llama_cpp.Llama(
             model_path=str(model), n_ctx=N_CTX, n_threads=physical_cores(),
@@ -170,11 +175,15 @@ def play(simdesk: SimdeskSide, raw: RawSide | None, turns: int) -> list[Turn]:
 
 
 def child_main(model: Path, turns: int) -> None:
-    """simdesk alone in a fresh process: cold load and peak memory."""
+    """simdesk alone in a fresh process: cold start and peak memory, app and model process."""
+    import resource
+
     simdesk = SimdeskSide(model)
     play(simdesk, None, turns)
     simdesk.backend.shutdown()
-    print(json.dumps({"cold_load_s": simdesk.cold_load_s, "peak_rss_mb": peak_rss_mb()}))
+    model_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+    print(json.dumps({"cold_load_s": simdesk.cold_load_s, "app_peak_mb": peak_rss_mb(),
+                      "model_peak_mb": model_peak}))  # fmt: skip
 
 
 def rate(tokens: int, seconds: float) -> float:
@@ -228,6 +237,10 @@ def main() -> int:
         child_main(args.child, args.turns)
         return 0
     model = ensure_default_model(locations().ensure().models)
+    # The first start on a machine may try a CPU variant that turns out not to run here (and
+    # records it); start once so the timed start below is an ordinary one.
+    first = SimdeskSide(model)
+    first.backend.shutdown()
     child = subprocess.run(
         [sys.executable, __file__, "--child", str(model), "--turns", str(args.turns)],
         capture_output=True, text=True, check=True,
@@ -259,15 +272,19 @@ def main() -> int:
     raw_rate = decoded / sum(t.raw_decode_s for t in all_turns)
     by_number = {t.number: t for t in turns}
     ttft_2, ttft_last = by_number[2].simdesk_ttft, turns[-1].simdesk_ttft
+    ttft_extra_ms = 1000 * statistics.median(t.simdesk_ttft - t.raw_ttft for t in turns)
+    peak = alone["app_peak_mb"] + alone["model_peak_mb"]
     raw_ttft_ratio = turns[-1].raw_ttft / by_number[2].raw_ttft
     checks = [
         ("decode rate vs raw", statistics.median(ratios), ">=", 0.95,
          f"median of {len(ratios)} turn ratios; totals {simdesk_rate:.1f} vs {raw_rate:.1f} tok/s"),
+        ("TTFT minus raw (ms)", ttft_extra_ms, "<=", 20.0, "median over the turns"),
         (f"TTFT turn {turns[-1].number} / turn 2", ttft_last / ttft_2, "<=", 1.5,
          f"{ttft_last:.3f} s / {ttft_2:.3f} s (raw llama.cpp: {raw_ttft_ratio:.2f})"),
-        ("cold load (s)", alone["cold_load_s"], "<=", 2.0,
-         f"start to ready, fresh process; raw Llama() {raw.load_s:.2f} s"),
-        ("peak RSS (MB)", alone["peak_rss_mb"], "<=", 1024.0, "simdesk alone, fresh process"),
+        ("cold start (s)", alone["cold_load_s"], "<=", 2.0,
+         f"spawn + load to ready; raw Llama() {raw.load_s:.2f} s (variant {raw.variant})"),
+        ("peak RSS (MB)", peak, "<=", 1024.0,
+         f"app {alone['app_peak_mb']:.0f} + model process {alone['model_peak_mb']:.0f}"),
     ]  # fmt: skip
     print()
     print(f"{'measure':<24} {'value':>8}  target   result  note")

@@ -16,7 +16,8 @@ def test_import_contracts_hold():
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 kept, 0 broken" in result.stdout, result.stdout
+    assert " kept, 0 broken" in result.stdout, result.stdout
+    assert "Only the model process imports llama_cpp" in result.stdout
 
 
 def test_core_imports_without_qt():

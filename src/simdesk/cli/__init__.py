@@ -42,6 +42,10 @@ def _run_gui(_args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--model-process"]:  # a frozen bundle starting its model process
+        from simdesk.core.llm.model_process import main as model_process_main
+
+        return model_process_main(argv[1:])
     if not argv:
         # The desktop app: skip importing every sub-command, so the window appears sooner.
         return _run_gui(argparse.Namespace())

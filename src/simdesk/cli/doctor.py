@@ -5,11 +5,20 @@ from __future__ import annotations
 import argparse
 import platform
 import queue
+from pathlib import Path
 
 from simdesk import __version__
 from simdesk.core.cases.library import load_library
 from simdesk.core.errors import SimdeskError
-from simdesk.core.llm.backend import ModelBackend, ModelFailed, ModelReady, ReplyDone, ReplyFailed
+from simdesk.core.llm.backend import (
+    ModelBackend,
+    ModelCrash,
+    ModelFailed,
+    ModelReady,
+    ReplyDone,
+    ReplyFailed,
+)
+from simdesk.core.llm.cpu import amx_granted, choose_variant, cpu_flags, variant_libraries
 from simdesk.core.llm.machine import (
     available_ram_mb,
     cpu_name,
@@ -39,6 +48,8 @@ def doctor_command(args: argparse.Namespace) -> int:
     problems = 0
     _line("simdesk", f"{__version__} on Python {platform.python_version()}, {platform.platform()}")
     _line("CPU", f"{cpu_name()}; {physical_cores()} physical cores used for the model")
+    _line("ISA", instruction_sets())
+    _line("llama.cpp", cpu_variants())
     _line("RAM", f"{available_ram_mb():,} MB free of {total_ram_mb():,} MB")
     _line("data", str(locs.data))
     for entry, error in verify_models(locs):
@@ -66,8 +77,46 @@ def doctor_command(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+# Instruction sets worth naming, as /proc/cpuinfo spells them and as people know them.
+ISA_NAMES = {
+    "sse4_2": "SSE4.2", "avx": "AVX", "f16c": "F16C", "fma": "FMA", "avx2": "AVX2",
+    "bmi2": "BMI2", "avx_vnni": "AVX-VNNI", "avx512f": "AVX-512", "avx512_vnni": "AVX-512-VNNI",
+    "avx512_bf16": "AVX-512-BF16", "amx_tile": "AMX",
+}  # fmt: skip
+
+
+def instruction_sets() -> str:
+    flags = cpu_flags()
+    if not flags:
+        return "not readable on this system"
+    names = [label for flag, label in ISA_NAMES.items() if flag in flags]
+    if "amx_tile" in flags and not amx_granted():
+        names[-1] = "AMX (not granted by the OS: never used)"
+    return " ".join(names) or "none beyond x86-64"
+
+
+def cpu_variants() -> str:
+    """The CPU backend builds installed with llama.cpp, and the one the model process will use."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llama_cpp")  # located, not imported: the child imports it
+    if spec is None or spec.origin is None:
+        return "PROBLEM: llama-cpp-python is not installed (run make, or packaging/build_llama.py)"
+    available = variant_libraries(Path(spec.origin).parent / "lib")
+    if not available:
+        return "built without CPU variants (not the portable build): it may crash on other CPUs"
+    try:
+        choice = choose_variant(available)
+    except ValueError as exc:
+        return f"PROBLEM: {exc}"
+    return f"{len(available)} CPU variants installed; this machine uses '{choice.name}'"
+
+
 def _probe_model(locs) -> bool:
-    """Load the active model on the real backend, answer one question, report time and memory."""
+    """Load the active model in its own process, answer one question, report time and memory.
+
+    A crash there (an illegal instruction, a damaged file) is a finding, not a crash of doctor.
+    """
     events: queue.Queue = queue.Queue()
     before = rss_mb()
     backend = ModelBackend(lambda: resolve_active_model(locs), events.put)
@@ -75,23 +124,25 @@ def _probe_model(locs) -> bool:
     try:
         event = _next(events, (ModelReady, ModelFailed))
         if isinstance(event, ModelFailed):
-            _line("load", f"PROBLEM: {event.error}")
+            variant = f" (CPU variant '{backend.variant}')" if backend.variant else ""
+            _line("load", f"PROBLEM{variant}: {event.error}")
             return False
         _line(
             "load",
             f"{event.path.name} ({event.kind}, context {event.n_ctx}, {event.n_threads} threads) "
-            f"in {event.load_seconds:.2f} s, +{event.memory_mb:.0f} MB",
+            f"in {event.load_seconds:.2f} s, +{event.memory_mb:.0f} MB, "
+            f"in its own process on CPU variant '{event.variant}'",
         )
         backend.submit(PROBE_PROMPT, stop=backend.prompt_format.stop, max_tokens=24)
-        done = _next(events, (ReplyDone, ReplyFailed))
-        if isinstance(done, ReplyFailed):
-            _line("reply", f"PROBLEM: {done.error}")
+        done = _next(events, (ReplyDone, ReplyFailed, ModelCrash))
+        if isinstance(done, ReplyFailed | ModelCrash):
+            _line("reply", f"PROBLEM on CPU variant '{backend.variant}': {done.error}")
             return False
         rate = (done.completion_tokens - 1) / done.decode_seconds if done.decode_seconds else 0
         _line(
             "reply",
             f"first token {done.first_token_seconds:.2f} s, {rate:.1f} tokens/s; "
-            f"process memory {rss_mb():.0f} MB (+{rss_mb() - before:.0f} MB with the model)",
+            f"simdesk {rss_mb():.0f} MB (+{rss_mb() - before:.0f} MB), the model process apart",
         )
         return True
     finally:

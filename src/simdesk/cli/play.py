@@ -110,6 +110,7 @@ class ModelVoice:
         from simdesk.core.llm.model_files import ensure_default_model
 
         self._events: queue.Queue = queue.Queue()
+        self.crashes: list[str] = []  # what each crash of the model process said
         models = locations().ensure().models
         self.backend = ModelBackend(lambda: ensure_default_model(models), self._events.put)
         self.backend.start()
@@ -131,11 +132,15 @@ class ModelVoice:
 
     def voice(self, pending: PendingReply, show: Callable[[str], None]) -> None:
         """Generate the reply, releasing each guarded word to ``show`` as it streams."""
-        from simdesk.core.llm.backend import ReplyDone, ReplyFailed, ReplyToken
+        from simdesk.core.llm.backend import ModelCrash, ReplyDone, ReplyFailed, ReplyToken
 
         rid = self.backend.submit(pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS)
         while True:
             event = self._next()
+            if isinstance(event, ModelCrash):  # the authored line stands in for this reply
+                self.crashes.append(str(event.error))
+                print(f"\n{event.error}", file=sys.stderr)
+                continue
             if getattr(event, "request_id", None) != rid:
                 continue
             if isinstance(event, ReplyToken):

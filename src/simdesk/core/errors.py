@@ -52,3 +52,7 @@ class ProfileExists(StoreError):
 
 class ProfileNotFound(StoreError):
     """No profile of that name exists."""
+
+
+class ModelCrashed(ModelError):
+    """The model's process died or hung; the app goes on and the model restarts when asked."""

@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         self.bridge.loading.connect(self._model_loading)
         self.bridge.ready.connect(self._model_ready)
         self.bridge.failed.connect(self._model_failed)
+        self.bridge.crashed.connect(self._model_crashed)
         self.bridge.reading.connect(self.encounter.on_reading)
         self.bridge.token.connect(self.encounter.on_token)
         self.bridge.done.connect(self.encounter.on_done)
@@ -385,6 +386,14 @@ class MainWindow(QMainWindow):
     def _model_failed(self, error: object) -> None:
         self.model_status.setText("Model: unavailable - authored replies only")
         self.model_progress.hide()
+        self.show_error(error)
+
+    def _model_crashed(self, error: object, restarts_left: int) -> None:
+        self.model_status.setText(
+            "Model: restarts at your next question"
+            if restarts_left
+            else "Model: stopped - authored replies only"
+        )
         self.show_error(error)
 
     def show_error(self, error: object) -> None:

@@ -87,6 +87,7 @@ class ModelBridge(QObject):
     loading = Signal(str)
     ready = Signal(str, float)
     failed = Signal(object)
+    crashed = Signal(object, int)  # the error, restarts left
     reading = Signal(int)
     token = Signal(int, str)
     done = Signal(object)
@@ -108,6 +109,7 @@ class ModelBridge(QObject):
     def listener(self, event: ModelEvent) -> None:
         """Called on the model thread; emitting from there queues delivery to the GUI thread."""
         from simdesk.core.llm.backend import (
+            ModelCrash,
             ModelFailed,
             ModelLoading,
             ModelReady,
@@ -141,6 +143,8 @@ class ModelBridge(QObject):
             self.ready.emit(event.path.name, event.load_seconds)
         elif isinstance(event, ModelFailed):
             self.failed.emit(event.error)
+        elif isinstance(event, ModelCrash):
+            self.crashed.emit(event.error, event.restarts_left)
 
 
 def describe_error(exc: BaseException) -> str:

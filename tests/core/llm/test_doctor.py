@@ -26,7 +26,10 @@ def test_doctor_reports_the_machine_and_the_running_model(default_model, capsys)
         r"^load .*\(base, context 2048, \d threads\) in ([\d.]+) s, \+(\d+) MB", out, re.M
     )
     assert load and float(load.group(1)) > 0 and int(load.group(2)) > 50
-    assert re.search(r"^reply .*[\d.]+ tokens/s; process memory \d+ MB", out, re.MULTILINE)
+    assert re.search(r"in its own process on CPU variant '[a-z0-9]+'", out)
+    assert re.search(r"^reply .*[\d.]+ tokens/s; simdesk \d+ MB", out, re.MULTILINE)
+    assert re.search(r"^ISA +.*SSE4\.2", out, re.MULTILINE)
+    assert re.search(r"^llama\.cpp +\d+ CPU variants installed; this machine uses '\w+'", out, re.M)
 
 
 @pytest.mark.model

@@ -1,0 +1,7 @@
+"""``python -m simdesk.cli``: the same as the ``simdesk`` command."""
+
+import sys
+
+from simdesk.cli import main
+
+sys.exit(main())
