@@ -49,7 +49,6 @@ def doctor_command(args: argparse.Namespace) -> int:
     _line("simdesk", f"{__version__} on Python {platform.python_version()}, {platform.platform()}")
     _line("CPU", f"{cpu_name()}; {physical_cores()} physical cores used for the model")
     _line("ISA", instruction_sets())
-    _line("llama.cpp", cpu_variants())
     _line("RAM", f"{available_ram_mb():,} MB free of {total_ram_mb():,} MB")
     _line("data", str(locs.data))
     for entry, error in verify_models(locs):
@@ -74,6 +73,7 @@ def doctor_command(args: argparse.Namespace) -> int:
         _line("", f"BROKEN {entry.error}")
     if not args.no_load:
         problems += not _probe_model(locs)
+    _line("llama.cpp", cpu_variants())  # after the probe: it may have found a variant that dies
     return 1 if problems else 0
 
 
@@ -109,7 +109,15 @@ def cpu_variants() -> str:
         choice = choose_variant(available)
     except ValueError as exc:
         return f"PROBLEM: {exc}"
-    return f"{len(available)} CPU variants installed; this machine uses '{choice.name}'"
+    crashed = [
+        name for name, why in choice.skipped.items() if "illegal instruction" in why
+    ]  # fmt: skip
+    note = (
+        f" ('{', '.join(crashed)}' died with an illegal instruction here and is not used)"
+        if crashed
+        else ""
+    )
+    return f"{len(available)} CPU variants installed; this machine uses '{choice.name}'{note}"
 
 
 def _probe_model(locs) -> bool:

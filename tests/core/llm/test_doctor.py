@@ -51,3 +51,18 @@ def test_doctor_counts_the_profiles_in_the_database(default_model, capsys):
     out = capsys.readouterr().out
     assert re.search(r"^database +1 profile\(s\) in ", out, re.MULTILINE)
     assert not re.search(r"^load ", out, re.MULTILINE)
+
+
+@pytest.mark.model
+def test_doctor_names_a_cpu_variant_that_dies_here_as_a_finding(default_model, capsys, monkeypatch):
+    from simdesk.core.llm.cpu import amx_granted
+
+    monkeypatch.setenv("SIMDESK_CPU_VARIANT", "sapphirerapids")  # tried first, as a user might
+    assert main(["doctor"]) == 0  # a variant that dies is a finding, and doctor goes on
+    out = capsys.readouterr().out
+    used = re.search(r"in its own process on CPU variant '(\w+)'", out).group(1)
+    if used == "sapphirerapids":
+        assert amx_granted()
+        pytest.skip("AMX really runs on this machine: no variant dies here")
+    assert re.search(r"^llama\.cpp .*'sapphirerapids' died with an illegal instruction", out, re.M)
+    assert re.search(r"^reply .*tokens/s", out, re.MULTILINE)
