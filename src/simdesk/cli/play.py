@@ -147,7 +147,7 @@ class ModelVoice:
                 released = pending.stream.feed(event.text)
                 if released:
                     show(released)
-                if pending.stream.failed:  # the authored line will be shown: stop decoding
+                if pending.stream.done:  # nothing more will be shown: stop decoding
                     self.backend.cancel(rid)
             elif isinstance(event, ReplyDone | ReplyFailed):
                 return
@@ -176,9 +176,10 @@ def play_step(
     facts: list[str] = []
     sources: list[str] = []
     model_used = False
+    released = None
     if action == "ask":
         reply = _say(consultation, voice, str(value), show)
-        text, model_used = reply.text, reply.model_text_used
+        text, model_used, released = reply.text, reply.model_text_used, reply.released
         question = next(e for e in encounter.events[first_event:] if e.kind == "question")
         facts, sources = list(question.data["fact_ids"]), list(question.data["sources"])
     elif action == "exam":
@@ -206,6 +207,7 @@ def play_step(
     return {
         "action": action,
         "input": value,
+        **({} if released is None else {"released": released}),
         "reply": text,
         "facts": facts,
         "sources": sources,
@@ -312,11 +314,10 @@ def play_command(args: argparse.Namespace) -> int:
             try:
                 if action == "ask":
                     streamed.clear()
-                    print(f"{p.name}:", end="", flush=True)
+                    print(f"{p.name}: ", end="", flush=True)
                     step = play_step(consultation, action, value, voice, show)
-                    shown = "".join(streamed).strip()
-                    print(f" {step['reply']}" if not shown else "" if shown == step["reply"]
-                          else f"\n{p.name}: {step['reply']}")  # fmt: skip
+                    shown = "".join(streamed)
+                    print(step["reply"][len(shown) :] if shown else step["reply"])
                 else:
                     print(play_step(consultation, action, value, voice)["reply"])
             except SimdeskError as exc:

@@ -29,9 +29,13 @@ class PendingReply:
 
 @dataclass(frozen=True)
 class FinishedReply:
+    """The reply shown for a turn. ``released`` is what reached the learner while it streamed;
+    ``text`` always starts with it (released text is never taken back)."""
+
     text: str
     model_text_used: bool
     reason: str
+    released: str = ""
 
 
 @dataclass
@@ -56,8 +60,9 @@ class Consultation:
     def ask(self, question: str) -> PendingReply:
         turn = self.encounter.ask(question)
         guard = ReplyGuard(
-            turn.facts, persona_words=self._persona_words, forbidden_terms=self._forbidden
-        )
+            turn.facts, persona_words=self._persona_words, forbidden_terms=self._forbidden,
+            question=turn.question,
+        )  # fmt: skip
         prompt = self.transcript.prompt_for(turn.question, turn.facts) if turn.facts else None
         stream = GuardedStream(guard, turn.authored_reply)
         return PendingReply(turn, prompt, stream, self.prompt_format.stop)
@@ -74,10 +79,11 @@ class Consultation:
         elif not voiced:
             result = FinishedReply(pending.turn.authored_reply, False, "no model: authored line")
         elif stopped:
-            partial = pending.stream.released_text.strip()
-            result = FinishedReply(partial or "…", bool(partial), "stopped by the learner")
+            partial = pending.stream.released_text
+            result = FinishedReply(partial or "…", bool(partial), "stopped by the learner", partial)
         else:
-            result = FinishedReply(*pending.stream.finish())
+            released = pending.stream.released_text
+            result = FinishedReply(*pending.stream.finish(), released=released)
         self.encounter.record_reply(
             pending.turn, result.text, model_text_used=result.model_text_used, reason=result.reason
         )

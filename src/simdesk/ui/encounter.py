@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QColor,
+    QKeySequence,
+    QShortcut,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -260,6 +267,7 @@ class EncounterPage(QWidget):
         self.lines = [Line(p.name, p.opening_line)]
         self._set_busy(False, "")
         self._set_actions_enabled(True)
+        self._typing_at: int | None = None
         self._render()
         self._after_action()
         self.tabs.setCurrentIndex(0)
@@ -313,8 +321,11 @@ class EncounterPage(QWidget):
         if not self._allowed():
             return
         pending = self.consultation.ask(question)
+        speaker = self.consultation.case.patient.name
         self.lines.append(Line("You", question))
-        self.lines.append(Line(self.consultation.case.patient.name, ""))
+        self.lines.append(Line(speaker, ""))
+        self._append_line(self.lines[-2])
+        self._append_line(self.lines[-1], typing=True)
         self._pending = pending
         if pending.prompt is None:
             self._finish(stopped=False)
@@ -324,8 +335,7 @@ class EncounterPage(QWidget):
             pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS
         )
         waiting = "" if self.backend.ready.is_set() else " (the model is still loading)"
-        self._set_busy(True, "The patient is thinking…" + waiting)
-        self._render()
+        self._set_busy(True, f"{speaker} is answering…" + waiting)
 
     def on_reading(self, request_id: int) -> None:
         if request_id == self._request_id:
@@ -335,12 +345,14 @@ class EncounterPage(QWidget):
         if request_id != self._request_id or self._pending is None:
             return  # a stale request: drop its tokens
         self.tokens_received += 1
+        if self._pending.stream.done:
+            return  # already cancelled: tokens still in flight show nothing
         released = self._pending.stream.feed(text)
         if released:
-            self.status.setText("The patient is answering… (Esc stops)")
-            self.lines[-1].text += released
-            self._render()
-        if self._pending.stream.failed:  # the authored line will be shown: stop decoding
+            if self._typing_at is not None:
+                self.status.setText(f"{self.lines[-1].speaker} is answering… (Esc stops)")
+            self._append_reply(released)
+        if self._pending.stream.done:  # nothing more will be shown: stop decoding
             self.backend.cancel(request_id)
 
     def on_done(self, done: ReplyDone) -> None:
@@ -358,11 +370,13 @@ class EncounterPage(QWidget):
 
     def _finish(self, *, stopped: bool) -> None:
         result = self.consultation.finish(self._pending, stopped=stopped)
-        self.lines[-1].text = result.text
+        shown = self.lines[-1].text
+        # Released text is never taken back: the reply starts with what is on screen.
+        self._append_reply(result.text[len(shown) :] if result.text.startswith(shown) else "")
+        self._clear_typing()
         self._pending = None
         self._request_id = None
         self._set_busy(False, "")
-        self._render()
         self._after_action()
         self.reply_finished.emit(result.text)
 
@@ -527,13 +541,57 @@ class EncounterPage(QWidget):
     # -- view -----------------------------------------------------------------------------
 
     def _render(self) -> None:
-        parts = []
+        """Draw the whole transcript (at the start of a case); later lines are appended."""
+        self.transcript.clear()
+        self._typing_at = None
         for line in self.lines:
-            colour = "#1d4f91" if line.speaker == "You" else "#2e6b30"
-            parts.append(
-                f'<p><b style="color:{colour}">{html.escape(line.speaker)}:</b> '
-                f"{html.escape(line.text)}</p>"
-            )
-        self.transcript.setHtml("".join(parts))
+            self._append_line(line)
+
+    def _cursor(self) -> QTextCursor:
+        cursor = QTextCursor(self.transcript.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        return cursor
+
+    def _append_line(self, line: Line, *, typing: bool = False) -> None:
+        """Add one line at the end, without redrawing the rest; ``typing`` shows a "…" that
+        the first released words replace."""
+        cursor = self._cursor()
+        block = QTextBlockFormat()
+        block.setBottomMargin(6)
+        if self.transcript.document().isEmpty():
+            cursor.setBlockFormat(block)
+        else:
+            cursor.insertBlock(block)
+        label = QTextCharFormat()
+        label.setFontWeight(700)
+        label.setForeground(QColor("#1d4f91" if line.speaker == "You" else "#2e6b30"))
+        cursor.insertText(f"{line.speaker}: ", label)
+        cursor.insertText(line.text, QTextCharFormat())
+        if typing:
+            self._typing_at = cursor.position()
+            hint = QTextCharFormat()
+            hint.setFontItalic(True)
+            hint.setForeground(QColor("#6b6b6b"))
+            cursor.insertText("typing…", hint)
+        self._scroll_down()
+
+    def _clear_typing(self) -> None:
+        if self._typing_at is None:
+            return
+        cursor = self._cursor()
+        cursor.setPosition(self._typing_at, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        self._typing_at = None
+
+    def _append_reply(self, text: str) -> None:
+        """Append released text to the last line (the patient's reply)."""
+        if not text:
+            return
+        self._clear_typing()
+        self.lines[-1].text += text
+        self._cursor().insertText(text, QTextCharFormat())
+        self._scroll_down()
+
+    def _scroll_down(self) -> None:
         bar = self.transcript.verticalScrollBar()
         bar.setValue(bar.maximum())

@@ -1,6 +1,22 @@
-import pytest
+import re
+from pathlib import Path
 
+import pytest
+import yaml
+
+from simdesk.core.cases.loader import load_case
 from simdesk.core.llm.guard import GuardedStream, ReplyGuard, clean_reply
+from simdesk.core.paths import bundled_cases_dir
+
+
+@pytest.fixture(scope="module")
+def asthma_case():
+    return load_case(bundled_cases_dir() / "acute-severe-asthma-adult.yaml")
+
+
+@pytest.fixture(scope="module")
+def pph_case():
+    return load_case(bundled_cases_dir() / "postpartum-haemorrhage-grand-multipara.yaml")
 
 
 def _guard(case, *fact_ids):
@@ -48,19 +64,117 @@ def test_nothing_disclosed_means_no_model_text(tb_case):
     assert not ReplyGuard((), persona_words=[], forbidden_terms=[]).check("I feel fine.").ok
 
 
-def test_stream_releases_checked_words_and_falls_back_on_failure(tb_case):
-    fact = tb_case.fact("smoking")
-    stream = GuardedStream(_guard(tb_case, "smoking"), fact.patient_says)
-    released = "".join(stream.feed(t) for t in [" I", " smoke", " ten", " a", " day"])
-    assert released == " I smoke ten a "
-    assert stream.finish() == ("I smoke ten a day", True, "model text passed the guard")
+def _stream(case, fact_ids, question):
+    guard = ReplyGuard(
+        tuple(case.fact(f) for f in fact_ids), persona_words=[case.patient.name],
+        forbidden_terms=[case.answer_key.diagnosis.primary], question=question,
+    )  # fmt: skip
+    return GuardedStream(guard, " ".join(case.fact(f).patient_says for f in fact_ids))
 
-    stream = GuardedStream(_guard(tb_case, "smoking"), fact.patient_says)
-    released = "".join(stream.feed(t) for t in [" No", ",", " I", " don't", " smoke", "."])
-    assert released == ""
+
+def _feed(stream, text):
+    """Feed ``text`` token by token (as the model streams it); the releases, in order."""
+    tokens = re.findall(r"\s*\S+", text)
+    return [(i, out) for i, token in enumerate(tokens) if (out := stream.feed(token))]
+
+
+def test_stream_releases_whole_clauses_once_checked_and_never_retracts(tb_case):
+    stream = _stream(tb_case, ["smoking"], "Do you smoke?")
+    releases = _feed(
+        stream, " Yes, I smoke about ten cigarettes a day. I have smoked for fifteen years."
+    )
+    # "Yes" is released when the next word shows the clause ended, without its comma.
+    assert releases[0] == (1, "Yes")
+    assert [out for _, out in releases] == ["Yes", ", I smoke about ten cigarettes a day"]
+    text, model_used, reason = stream.finish()  # the stream ended: its last clause is checked
+    assert text == "Yes, I smoke about ten cigarettes a day. I have smoked for fifteen years."
+    assert stream.released_text == text
+    assert model_used and reason == "model text passed the guard"
+
+
+def test_words_that_pass_alone_but_flip_the_fact_together_are_never_shown(asthma_case):
+    # Issue 12: asked whether he smokes, a bidi smoker streamed "No... never smoke..." for 47 s.
+    stream = _stream(asthma_case, ["smoking", "kiln-work"], "Do you smoke?")
+    assert _feed(stream, "No… never smoke… never had… dust… coal smoke…") == []
+    assert stream.done
     text, model_used, reason = stream.finish()
-    assert (text, model_used) == (fact.patient_says, False)
-    assert "negation" in reason
+    assert (text, model_used) == (stream.authored, False)
+
+
+def test_a_wrong_time_and_a_negated_fact_stop_the_stream(pph_case):
+    # Issue 12: a woman bleeding now streamed "It has started about a week ago, and it has stopped".
+    stream = _stream(pph_case, ["heavy-bleeding"], "Is the bleeding still going on?")
+    assert _feed(stream, " It has started about a week ago, and it has stopped.") == []
+    assert stream.finish()[1] is False
+    stream = _stream(pph_case, ["heavy-bleeding"], "Is the bleeding still going on?")
+    shown = "".join(
+        out for _, out in _feed(stream, " Yes, the blood does not stop, and it has stopped now.")
+    )
+    assert shown == "Yes, the blood does not stop"
+    text, model_used, reason = stream.finish()
+    assert text == "Yes, the blood does not stop." and model_used
+    assert "stopped at the last checked clause" in reason and "negates" in reason
+
+
+def test_safe_but_irrelevant_reply_falls_back_to_the_authored_line(tb_case):
+    # Issue 12: "Are you coughing anything up?" got "I have had this cough for about six weeks".
+    stream = _stream(tb_case, ["cough-duration"], "Are you coughing anything up?")
+    assert _feed(stream, " I have had this cough for about six weeks now.") == []
+    text, model_used, reason = stream.finish()
+    assert not model_used and text == tb_case.fact("cough-duration").patient_says
+    assert reason == "does not say what was asked"
+    stream = _stream(tb_case, ["cough-duration"], "Are you coughing anything up?")
+    _feed(stream, " Yes, it brings up yellow phlegm.")
+    assert stream.finish() == (
+        "Yes, it brings up yellow phlegm.",
+        True,
+        "model text passed the guard",
+    )
+
+
+def test_a_clause_waits_until_the_reply_answers(tb_case):
+    stream = _stream(tb_case, ["cough-duration"], "Are you coughing anything up?")
+    assert _feed(stream, " I cough, and it brings up yellow phlegm, most days.")[:1] == [
+        (8, "I cough, and it brings up yellow phlegm")
+    ]
+
+
+def test_stream_stops_after_two_sentences_or_the_first_line(tb_case):
+    stream = _stream(tb_case, ["smoking"], "Do you smoke?")
+    _feed(stream, " Yes. I smoke ten a day. I smoke ten a day.")
+    assert stream.done and stream.finish()[0] == "Yes. I smoke ten a day."
+    stream = _stream(tb_case, ["smoking"], "Do you smoke?")
+    _feed(stream, " Yes, ten a day\nDoctor: and")
+    assert stream.done and stream.finish()[0] == "Yes, ten a day"
+
+
+def test_time_amounts_must_match_the_fact(tb_case):
+    guard = _guard(tb_case, "cough-duration")
+    assert guard.check("For about six weeks.").ok
+    assert not guard.check("For about six days.").ok
+    assert not guard.check("It started a month ago.").ok
+
+
+def _triples(name):
+    rows = yaml.safe_load((EVAL / name).read_text())
+    return [pytest.param(r, id=f"{r['case']}:{r['question']}->{r['reply']}") for r in rows]
+
+
+EVAL = Path(__file__).parents[2] / "eval"
+# Hold-out misses of the rule, measured on its first run (2026-12-06, 22/26; 24/26 after the
+# number-word and "and"-clause fixes): pinned so that a fix or a regression shows.
+HOLDOUT_MISSES = {"Where is the headache?->It is getting worse since yesterday evening.",
+                  "What work do you do?->We live two kilometres away."}  # fmt: skip
+
+
+@pytest.mark.parametrize("row", _triples("relevance_holdout.yaml"))
+def test_relevance_holdout_triples(row, request):
+    if f"{row['question']}->{row['reply']}" in HOLDOUT_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="known hold-out miss"))
+    case = load_case(bundled_cases_dir() / f"{row['case']}.yaml")
+    guard = ReplyGuard((case.fact(row["fact"]),), persona_words=[case.patient.name],
+                       forbidden_terms=[], question=row["question"])  # fmt: skip
+    assert guard.check(row["reply"]).ok == row["relevant"]
 
 
 def test_clean_reply_keeps_one_line_and_two_sentences():

@@ -38,6 +38,8 @@ def test_run_script_json_without_the_model(tmp_path, capsys):
     assert steps[0]["facts"] == ["cough-duration"]
     assert steps[0]["reply"].startswith("I have had this cough for about six weeks")
     assert steps[1]["facts"] == [] and not steps[1]["model_text_used"]
+    assert [s["released"] for s in steps[:2]] == ["", ""]  # nothing streamed without a model
+    assert "released" not in steps[2]
     assert steps[2]["facts"] == ["chest-auscultation"]
     assert "ordered" in steps[4]["reply"]
     assert "cavity" in steps[6]["reply"] and "CXR" in steps[6]["results"]  # after its turnaround
@@ -79,4 +81,7 @@ def test_run_script_json_with_the_model(tmp_path, capsys, default_model):
     # Either the guarded model text or the authored line; never anything else unflagged.
     assert asked[0]["model_text_used"] or asked[0]["reply"] == authored
     assert not asked[1]["model_text_used"]  # nothing disclosed: the authored "not sure" line
+    for step in asked:  # what streamed is never taken back: the reply starts with it
+        assert step["reply"].startswith(step["released"])
+        assert step["released"] == "" or step["model_text_used"]
     assert report["diagnosis"]["correct"] is True

@@ -1,9 +1,13 @@
-"""The reply guard: model text is shown only if it says nothing the disclosed facts do not say.
+"""The reply guard: model text is shown only if it says nothing the disclosed facts do not say,
+and only if it answers what was asked.
 
-A small model invents ("I don't smoke" for a smoker, "a kidney infection" from nothing). Every
-word of a generated reply must be everyday English or come from the disclosed facts; numbers must
-match; negation must not flip; no answer-key term may appear. The guard runs on the stream: words
-are released only once checked, and on failure the authored ``patient_says`` line is shown.
+A small model invents ("I don't smoke" for a smoker, "a kidney infection" from nothing), and
+words that pass one by one can flip a fact together ("never ... smoke"). So checks run on the
+whole text released so far: every word is everyday English or comes from the disclosed facts;
+numbers, and numbers with their time unit ("a week ago" for "two days"), match the facts; a
+negation covers only what the facts negate; no answer-key term appears; and the reply carries
+what the question asked for (relevance). The stream releases text a clause at a time, each
+clause only once everything released with it passes; released text is never taken back.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ NEGATIONS = frozenset(
     isnt wasn't wasnt aren't weren't won't can't cannot couldn't without none nothing nobody
     neither nor denies""".split()
 )
+YES_WORDS = frozenset({"yes", "yeah", "yep"})
+NO_WORDS = frozenset({"no", "nope"})
+POLARITY = NEGATIONS | YES_WORDS
+_FILLERS = frozenset("oh well doctor sir madam ma'am ah ahh hmm mm".split())
 
 # Everyday words a patient may use in any reply without adding a clinical claim.
 EVERYDAY = frozenset(
@@ -36,8 +44,44 @@ EVERYDAY = frozenset(
     told too took truly up us very was way we week weeks well were what when where which
     while who why will with would yeah yes yet you your ago every month months year years
     morning evening night since started start starts begin began usually also again very
-    madam ma'am true really honestly yes""".split()
+    madam ma'am true really honestly yes she she's he's her hers""".split()
 )
+
+# Units of time, and words that place something in time: an answer to "when" or "how long".
+TIME_UNITS = {u: u for u in "second minute hour day week fortnight month year".split()}
+TIME_WORDS = (
+    frozenset(
+        """ago since last yesterday today tonight tomorrow morning afternoon evening night nights
+    o'clock clock am pm weekend weekends childhood monday tuesday wednesday thursday friday
+    saturday sunday""".split()
+    )
+    | frozenset(TIME_UNITS)
+    | frozenset(u + "s" for u in TIME_UNITS)
+)
+# Before "a"/"an" + unit these make it a quantity of time ("for a week", "about a month").
+_ONE_BEFORE = frozenset("for about over around almost nearly past in than just only".split())
+_RELATIVE = frozenset("last this past next".split())
+
+_TIME_QUESTION = re.compile(
+    r"\b(how long|when|since when|what time|what age|how old|what day|which day|"
+    r"how many (days|weeks|months|years|hours)|start(ed|s)?|began|begin)\b"
+)
+_TIME_FIRST = re.compile(
+    r"^(when|since when|what time|what age|how old|what day|which day)\b|"
+    r"\bhow (long|many (days|weeks|months|years|hours))\b"
+)
+_QUANTITY_QUESTION = re.compile(
+    r"\b(how (many|much|often|bad|severe|far|heavy)|out of (ten|10)|scale|rate it)\b"
+)
+_YES_NO_QUESTION = re.compile(
+    r"^(?:(?:and|so|ok|okay|now|also|tell me|please)[ ,]+)*(do|does|did|are|is|was|were|have|"
+    r"has|had|can|could|will|would|any|anyone|anything|ever|been)\b"
+)
+_TOPIC_SPLIT = re.compile(r"[;,.!?()]+|\b(?:with|but|and)\b")
+_CLAUSE_END = re.compile(r"[,;:.!?\u2026]+(?=\s)")
+_SENTENCE_END = re.compile(r"[.!?\u2026]+(?=\s|$)")
+_SPEAKER = re.compile(r"^\s*(?:patient|me)\s*:\s*", re.IGNORECASE)
+MAX_SENTENCES = 2
 
 
 def negated_terms(tokens: list[str], reach: int = 6, content_words: int = 2) -> set[str]:
@@ -50,6 +94,48 @@ def negated_terms(tokens: list[str], reach: int = 6, content_words: int = 2) -> 
             ]
             scoped.update(stem(w) for w in followers[:content_words])
     return scoped
+
+
+def _clauses(text: str) -> list[list[str]]:
+    return [words(part) for part in re.split(r"[,;:.!?()]+|\bbut\b", text) if part.strip()]
+
+
+def unnegated(tokens: list[str], negatable: set[str], reach: int = 6) -> set[str]:
+    """Stems from ``negatable`` that a clause states without a negation before them."""
+    scoped = set()
+    for i, word in enumerate(tokens):
+        if word in NEGATIONS:
+            scoped.update(range(i + 1, i + 1 + reach))
+    return {stem(w) for i, w in enumerate(tokens) if i not in scoped and stem(w) in negatable}
+
+
+def _value(word: str) -> float | None:
+    if word.isdigit():
+        return float(word)
+    return float(NUMBER_WORDS[word]) if word in NUMBER_WORDS else None
+
+
+def time_amounts(tokens: list[str]) -> set[tuple[object, str]]:
+    """Amounts of time a text states: ``(6.0, "week")`` for "six weeks", ``(1.0, "day")`` for
+    "about a day", ``("last", "week")`` for "last week"."""
+    found: set[tuple[object, str]] = set()
+    for i, word in enumerate(tokens):
+        unit = TIME_UNITS.get(word.removesuffix("s"))
+        if unit is None or i == 0:
+            continue
+        before = tokens[i - 1]
+        value = _value(before)
+        if value is not None:
+            found.add((value, unit))
+        elif (
+            before in ("a", "an")
+            and (i < 2 or tokens[i - 2] in _ONE_BEFORE)
+            or (before in ("a", "an") and i + 1 < len(tokens) and tokens[i + 1] == "ago")
+        ):
+            found.add((1.0, unit))
+        elif before in _RELATIVE:
+            found.add((before, unit))
+    return found
 
 
 def _allowed_stems(texts: list[str]) -> set[str]:
@@ -65,35 +151,56 @@ def _allowed_stems(texts: list[str]) -> set[str]:
 class GuardVerdict:
     ok: bool
     reason: str
+    final: bool = True  # False: more text could still make it pass (not yet relevant or negative)
 
 
 class ReplyGuard:
-    """Checks generated text against the facts disclosed for one turn."""
+    """Checks generated text against the facts disclosed for one turn (and, given the question,
+    whether the text answers it)."""
 
     def __init__(
-        self, facts: tuple[Fact, ...], *, persona_words: list[str], forbidden_terms: list[str]
+        self,
+        facts: tuple[Fact, ...],
+        *,
+        persona_words: list[str],
+        forbidden_terms: list[str],
+        question: str = "",
     ) -> None:
         fact_texts = [t for f in facts for t in (f.content, f.patient_says)]
         self.facts = facts
+        self.question = question
         self._allowed = _allowed_stems(fact_texts + persona_words)
         self._numbers = numbers(" ".join(fact_texts))
+        self._amounts = set().union(*(time_amounts(words(t)) for t in fact_texts))
+        self._units = {unit for _, unit in self._amounts} | {
+            TIME_UNITS[w.removesuffix("s")] for t in fact_texts for w in words(t)
+            if w.removesuffix("s") in TIME_UNITS
+        }  # fmt: skip
         fact_tokens = [w for text in fact_texts for w in words(text)]
         self._fact_negated = any(w in NEGATIONS for w in fact_tokens)
+        # A denial ("No known drug allergies"): a reply must carry its negation.
+        self._fact_denial = any(words(f.content)[:1] and words(f.content)[0] in NEGATIONS
+                                for f in facts)  # fmt: skip
+        fact_clauses = [c for t in fact_texts for c in _clauses(t)]
         self._fact_negated_terms = set().union(
-            *(negated_terms(words(t), content_words=4) for t in fact_texts)
+            *(negated_terms(c, content_words=4) for c in fact_clauses)
         )
+        # Terms the fact only ever negates: a reply may not state them plainly.
+        stated = set().union(*(unnegated(c, {stem(w) for w in c}) for c in fact_clauses))
+        self._negated_only = self._fact_negated_terms - stated
         fact_words = _allowed_stems(fact_texts)
         self._forbidden = [
             term.lower() for term in forbidden_terms
             if term.strip() and not all(stem(w) in fact_words for w in words(term))
         ]  # fmt: skip
+        self._relevance = Relevance(question, facts) if question.strip() else None
 
     def check_word(self, word: str) -> GuardVerdict:
         """Check one complete word of a reply."""
         if word in NEGATIONS and not self._fact_negated:
             return GuardVerdict(False, f"negation '{word}' flips the fact")
-        if word.isdigit() or word in NUMBER_WORDS:
-            value = float(NUMBER_WORDS.get(word, 0) if not word.isdigit() else word)
+        value = _value(word)
+        if value is not None:
             if value not in self._numbers:
                 return GuardVerdict(False, f"number '{word}' is not in the fact")
             return GuardVerdict(True, "")
@@ -102,12 +209,16 @@ class ReplyGuard:
         return GuardVerdict(False, f"word '{word}' is not in the fact")
 
     def check(self, text: str) -> GuardVerdict:
-        """Check a whole reply."""
+        """Check a whole reply, or everything released of it so far.
+
+        A verdict with ``final=False`` fails only for now: more words may still answer the
+        question or carry the fact's negation. Any other failure is final.
+        """
         if not self.facts:
             return GuardVerdict(False, "no fact was disclosed")
         tokens = words(text)
         if not tokens:
-            return GuardVerdict(False, "empty reply")
+            return GuardVerdict(False, "empty reply", final=False)
         lowered = text.lower()
         for term in self._forbidden:
             if re.search(rf"\b{re.escape(term)}\b", lowered):
@@ -116,66 +227,219 @@ class ReplyGuard:
             verdict = self.check_word(word)
             if not verdict.ok:
                 return verdict
-        if self._fact_negated and not any(w in NEGATIONS for w in tokens):
-            return GuardVerdict(False, "the fact is negative but the reply is not")
-        unsupported = negated_terms(tokens) - self._fact_negated_terms
+        for amount in time_amounts(tokens) - self._amounts:
+            value, unit = amount
+            shown = value if isinstance(value, str) else f"{value:g}"
+            return GuardVerdict(False, f"'{shown} {unit}' is not a time the fact states")
+        bare = {
+            TIME_UNITS[w.removesuffix("s")] for w in tokens if w.removesuffix("s") in TIME_UNITS
+        }
+        if bare - self._units:
+            return GuardVerdict(False, f"'{sorted(bare - self._units)[0]}' is not in the fact")
+        clauses = _clauses(text)
+        unsupported = set().union(*(negated_terms(c) for c in clauses)) - self._fact_negated_terms
         if unsupported:
             return GuardVerdict(False, f"the reply negates '{sorted(unsupported)[0]}'")
+        flipped = set().union(*(unnegated(c, self._negated_only) for c in clauses))
+        if flipped:
+            return GuardVerdict(
+                False, f"the reply states '{sorted(flipped)[0]}', which the fact negates"
+            )
+        if self._relevance is not None:
+            for clause in clauses:
+                said = set(clause) - _FILLERS
+                if (
+                    len(said) == 1
+                    and said <= YES_WORDS | NO_WORDS
+                    and not said & self._relevance.particles
+                ):
+                    return GuardVerdict(
+                        False, f"'{clause[-1]}' gives the wrong answer to the question"
+                    )
+        if self._fact_denial and not any(w in NEGATIONS for w in tokens):
+            return GuardVerdict(False, "the fact is negative but the reply is not", final=False)
+        if self._relevance is not None:
+            missing = self._relevance.missing(text)
+            if missing:
+                return GuardVerdict(False, missing, final=False)
         return GuardVerdict(True, "model text passed the guard")
+
+
+class Relevance:
+    """Whether a reply answers the question asked, from the disclosed facts' words.
+
+    The question's kind sets what an answer must carry: "how long"/"when" a time the fact
+    states; "how many"/"how bad" one of its amounts; a yes/no question a yes or no, or something
+    the fact says beyond the question's own words; any other question something the fact says
+    beyond the question's words that is not a time. Within a fact, the clauses that share the
+    most terms with the question are its topic: "are you coughing anything up" must get the
+    sputum, not the six weeks the cough has lasted.
+    """
+
+    def __init__(self, question: str, facts: tuple[Fact, ...]) -> None:
+        from simdesk.core.sim.disclosure import terms
+
+        self._terms = terms
+        q = " ".join(words(question))
+        self.kind = (
+            "time" if _TIME_FIRST.search(q)
+            else "amount" if _QUANTITY_QUESTION.search(q)
+            else "yes/no" if _YES_NO_QUESTION.search(q)
+            else "time" if _TIME_QUESTION.search(q)
+            else "other"
+        )  # fmt: skip
+        asked = set(terms(question))
+        self._answers: set[str] = set()
+        self._times: set[str] = set()
+        # The yes or no the facts give to the question's topic ("No" to "do you smoke?" from a
+        # smoker flips the fact): a clause on the topic with a negation says no, one without yes.
+        self.particles: set[str] = set()
+        for fact in facts:
+            for text in (fact.content, fact.patient_says):
+                clauses = [c for c in _TOPIC_SPLIT.split(text) if c.strip()]
+                overlap = [len(asked & set(terms(c))) for c in clauses]
+                best = max(overlap, default=0)
+                topic = [c for c, n in zip(clauses, overlap, strict=True) if n == best]
+                for clause in topic:
+                    said = self._content(clause)
+                    self._answers |= said - asked
+                    if best:
+                        negative = NEGATIONS & set(words(clause))
+                        self.particles |= NO_WORDS if negative else YES_WORDS
+                self._times |= self._time_terms(text)
+
+    def _content(self, text: str) -> set[str]:
+        """Terms of a text that are not times; numbers as ``#value`` unless they count time."""
+        tokens = words(text)
+        durations = {v for v, _ in time_amounts(tokens) if not isinstance(v, str)}
+        out = set()
+        numeric = " ".join(
+            str(int(_value(w))) if _value(w) is not None and _value(w) % 1 == 0 else w
+            for w in tokens
+        )
+        for term in self._terms(numeric):
+            value = _value(term)
+            if value is not None:
+                if value not in durations:
+                    out.add(f"#{value:g}")
+            elif term not in TIME_WORDS and stem(term) not in TIME_WORDS:
+                out.add(term)
+        return out
+
+    def _time_terms(self, text: str) -> set[str]:
+        tokens = words(text)
+        out = {f"#{v:g}" for v in (_value(w) for w in tokens) if v is not None}
+        return out | {w.removesuffix("s") for w in tokens if w in TIME_WORDS} - {"since", "last"}
+
+    def missing(self, reply: str) -> str:
+        """Why the reply does not answer yet, or "" when it does."""
+        if self.kind == "time":
+            return "" if self._time_terms(reply) & self._times else "no time for a 'when' question"
+        said = self._content(reply)
+        if self.kind == "amount":
+            if any(t.startswith("#") for t in said & self._answers):
+                return ""
+            return "no amount for a 'how much' question"
+        if said & self._answers:
+            return ""
+        if self.kind == "yes/no" and POLARITY & set(words(reply)):
+            return ""
+        return "does not say what was asked"
 
 
 def clean_reply(text: str) -> str:
     """Trim a generated reply to its first line and at most two sentences."""
     text = text.strip().split("\n", 1)[0].strip()
-    text = re.sub(r"^(patient|me)\s*:\s*", "", text, flags=re.IGNORECASE)
+    text = _SPEAKER.sub("", text)
     sentences = re.split(r"(?<=[.!?])\s+", text)
-    return " ".join(sentences[:2]).strip()
+    return " ".join(sentences[:MAX_SENTENCES]).strip()
 
 
 class GuardedStream:
-    """Releases streamed model text word by word, only after each word passes the guard.
+    """Releases streamed model text a clause at a time, each only after the whole text released
+    with it passes the guard; released text is never taken back.
 
-    ``feed`` returns the text that may be shown now; once a word fails, nothing more is released
-    and ``finish`` returns the authored line instead.
+    ``feed`` returns the text that may be appended to the screen now. A final failure stops the
+    release: with nothing released the authored line is shown, otherwise the reply ends at the
+    last released clause. ``done`` says no more text will be released (the front end may stop
+    the model). ``finish`` gives the final reply, which always starts with ``released_text``.
     """
 
     def __init__(self, guard: ReplyGuard, authored: str) -> None:
         self.guard = guard
         self.authored = authored
         self._raw = ""
-        self._released = 0
+        self._released = ""
+        self._end = False  # the first line or the sentence limit was reached
         self.failed: GuardVerdict | None = None if guard.facts else GuardVerdict(False, "no fact")
 
-    def feed(self, token: str) -> str:
-        if self.failed:
-            return ""
-        self._raw += token
-        first_line = self._raw.lstrip().split("\n", 1)[0]
-        lead = len(self._raw) - len(self._raw.lstrip())
-        # Release up to the last whitespace: the word after it may still be growing.
-        cut = max(first_line.rfind(" "), -1)
-        if cut <= 0:
-            return ""
-        ready = self._raw[: lead + cut + 1]
-        pending = ready[self._released :]
-        for word in words(pending):
-            verdict = self.guard.check_word(word)
-            if not verdict.ok:
-                self.failed = verdict
-                return ""
-        self._released = len(ready)
-        return pending
+    @property
+    def done(self) -> bool:
+        return self.failed is not None or self._end
 
     @property
     def released_text(self) -> str:
-        return self._raw[: self._released]
+        return self._released
+
+    def _body(self) -> str:
+        """The reply so far: the first line, without a speaker label, up to two sentences."""
+        text = self._raw.lstrip()
+        if "\n" in text:
+            text, self._end = text.split("\n", 1)[0], True
+        text = _SPEAKER.sub("", text, count=1)
+        ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        if len(ends) >= MAX_SENTENCES and (ends[MAX_SENTENCES - 1] < len(text) or self._end):
+            text, self._end = text[: ends[MAX_SENTENCES - 1]], True
+        return text
+
+    def feed(self, token: str) -> str:
+        if self.done:
+            return ""
+        self._raw += token
+        body = self._body()
+        # Candidate release points: the end of each complete clause after what is released,
+        # the punctuation itself held back until the next clause (or the end) shows it.
+        cuts = [m.start() for m in _CLAUSE_END.finditer(body) if m.start() > len(self._released)]
+        if self._end and body.rstrip():
+            cuts.append(len(body.rstrip()))
+        out = self._release(body, cuts)
+        if not self.done:  # a complete word the facts cannot support ends the release now
+            pending = body[len(self._released) :]
+            complete = pending if self._end else pending[: pending.rfind(" ") + 1]
+            for word in words(complete):
+                verdict = self.guard.check_word(word)
+                if not verdict.ok:
+                    self.failed = verdict
+                    break
+        return out
+
+    def _release(self, body: str, cuts: list[int]) -> str:
+        out = ""
+        for cut in cuts:
+            candidate = body[:cut]
+            verdict = self.guard.check(candidate)
+            if verdict.ok:
+                out += candidate[len(self._released) :]
+                self._released = candidate
+            elif verdict.final:
+                self.failed = verdict
+                break
+        return out
 
     def finish(self) -> tuple[str, bool, str]:
         """The final reply: ``(text_shown, model_text_used, reason)``."""
-        if self.failed:
-            return self.authored, False, self.failed.reason
-        reply = clean_reply(self._raw)
-        verdict = self.guard.check(reply)
-        if not verdict.ok:
-            return self.authored, False, verdict.reason
-        return reply, True, verdict.reason
+        self._end = True
+        body = self._body().rstrip()
+        verdict = self.failed
+        if verdict is None and len(body) > len(self._released):
+            verdict = self.guard.check(body)
+            if verdict.ok:
+                self._released, verdict = body, None
+        if not self._released:
+            return self.authored, False, (verdict or self.guard.check(body)).reason
+        reply = self._released
+        if verdict is None:
+            return reply, True, "model text passed the guard"
+        if not reply.endswith((".", "!", "?", "\u2026")):
+            reply += "."
+        return reply, True, f"stopped at the last checked clause: {verdict.reason}"

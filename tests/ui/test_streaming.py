@@ -1,0 +1,114 @@
+"""What the learner sees while a reply streams: a typing state, then checked clauses appended
+at the end of the transcript (never a redraw, never taken back), then the final reply.
+
+The model's tokens come from a fake backend so that each step is deterministic; the same page
+on the real model is driven by ``benchmarks/gui_stream_bench.py`` and ``test_main_window.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from PySide6.QtCore import Qt
+
+from simdesk.core.llm.backend import ReplyDone
+from simdesk.core.llm.prompt import TranscriptFormat
+from tests.ui.conftest import open_signed_in
+
+TB = "pulmonary-tb-miner"
+
+
+class FakeBackend:
+    """Takes requests and records cancellations; the test plays the model's tokens."""
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.ready.set()
+        self.prompt_format = TranscriptFormat()
+        self.n_ctx = 2048
+        self.submitted: list[str] = []
+        self.cancelled: list[int] = []
+
+    def submit(self, prompt: str, **_options) -> int:
+        self.submitted.append(prompt)
+        return len(self.submitted)
+
+    def cancel(self, request_id: int) -> None:
+        self.cancelled.append(request_id)
+
+
+@pytest.fixture
+def page(qtbot, simdesk_home):
+    win = open_signed_in(qtbot, name="Streamer", start_model=False)
+    win.resize(1366, 768)
+    assert win.case_list.select_case(TB)
+    qtbot.keyClick(win.case_list.list, Qt.Key.Key_Return)
+    page = win.encounter
+    page.backend = FakeBackend()
+    page.window_ = win
+    yield page
+    win.close()
+
+
+def _watch(page):
+    """Every change of the transcript's document: (position, removed, added)."""
+    changes: list[tuple[int, int, int]] = []
+    page.transcript.document().contentsChange.connect(lambda *c: changes.append(c))
+    page.transcript.setHtml = lambda *_: pytest.fail("the transcript was redrawn")
+    return changes
+
+
+def _play(page, text: str) -> list[str]:
+    """Stream ``text`` token by token; the transcript's last line after each token."""
+    rid = len(page.backend.submitted)
+    seen = []
+    for token in re.findall(r"\s*\S+", text):
+        page.on_token(rid, token)
+        seen.append(page.transcript.toPlainText().splitlines()[-1])
+    page.on_done(ReplyDone(rid, text, False, 100, 10, 0.1))
+    return seen
+
+
+def test_released_clauses_are_appended_and_never_taken_back(page, screenshot):
+    changes = _watch(page)
+    length = page.transcript.document().characterCount()
+    page.ask("Do you smoke?")
+    name = page.encounter.case.patient.name
+    assert page.transcript.toPlainText().splitlines()[-1] == f"{name}: typing…"
+    assert "answering" in page.status.text() and page.stop_button.isEnabled()
+    screenshot(page.window_, "40-streaming-typing")
+    seen = _play(page, " Yes, I smoke about ten cigarettes a day, and I drink every day.")
+    # "Yes" appears once the next word shows its clause is over; the second clause follows;
+    # "I drink every day" says what the fact does not: the reply stops at the checked clause.
+    assert seen[0] == f"{name}: typing…" and seen[1] == f"{name}: Yes"
+    assert f"{name}: Yes, I smoke about ten cigarettes a day" in seen
+    final = page.transcript.toPlainText().splitlines()[-1]
+    assert final == f"{name}: Yes, I smoke about ten cigarettes a day."
+    assert all(final.startswith(line.removesuffix("typing…")) for line in seen)
+    assert page.backend.cancelled == [1]  # stopped decoding once nothing more could be shown
+    # Only appends at the end, plus removing the typing mark.
+    for position, removed, _added in changes:
+        assert position >= length - 1 and (removed == 0 or removed == len("typing…"))
+    screenshot(page.window_, "41-streaming-stopped-at-checked-clause")
+
+
+def test_a_reply_failing_before_release_shows_the_authored_line(page):
+    _watch(page)
+    page.ask("Do you smoke?")
+    seen = _play(page, " No, I never smoke.")
+    name = page.encounter.case.patient.name
+    assert all(line == f"{name}: typing…" for line in seen)  # nothing unchecked was shown
+    authored = page.encounter.case.fact("smoking").patient_says
+    assert page.transcript.toPlainText().splitlines()[-1] == f"{name}: {authored}"
+
+
+def test_whole_reply_shown_and_typing_mark_gone(page, screenshot):
+    page.ask("How long have you had the cough?")
+    _play(page, " About six weeks now, and it brings up yellow phlegm.")
+    text = page.transcript.toPlainText()
+    assert "typing" not in text
+    assert text.splitlines()[-1].endswith("About six weeks now, and it brings up yellow phlegm.")
+    assert not page.busy and page.ask_button.isEnabled()
+    screenshot(page.window_, "42-streaming-done")
