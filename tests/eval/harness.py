@@ -22,7 +22,9 @@ from simdesk.core.cases.library import load_library
 from simdesk.core.cases.schema import Case
 from simdesk.core.paths import bundled_cases_dir
 from simdesk.core.sim.disclosure import FactMatcher
-from simdesk.core.sim.matching import ExamMatcher, TestMatcher, TreatmentMatcher
+from simdesk.core.sim.matching import ExamMatcher, TestMatcher
+from simdesk.core.sim.orders import OrderReader
+from simdesk.core.sim.session import case_treatment_codes
 
 HERE = Path(__file__).parent
 EVAL_DIR = HERE / "disclosure"
@@ -117,7 +119,6 @@ def evaluate(
     """Score every eval file in ``folders`` whose case is in ``cases`` (default: bundled)."""
     cases = dict(playable_cases()) if cases is None else cases
     catalog = catalog or load_catalog()
-    treatments = TreatmentMatcher(catalog)
     report = EvalReport()
     for path, data in load_eval_files(*folders):
         case = cases.get(str(data.get("case")))
@@ -153,7 +154,8 @@ def evaluate(
             code = got.code if got else None
             report.orders.add(code == item["code"], f"{item['order']!r} -> {code}")
         for item in data.get("treatments", []):
-            got = treatments.match(item["treat"])
-            code = got.code if got else None
+            treatments = OrderReader(catalog, case_treatment_codes(case))
+            got = treatments.read(item["treat"]).items
+            code = got[0].code if got else None
             report.treatments.add(code == item["code"], f"{item['treat']!r} -> {code}")
     return report

@@ -2,7 +2,8 @@
 
 ``play`` is an interactive terminal encounter with streamed replies. ``run-script`` plays a
 scripted encounter (YAML or JSON ``{"steps": [{"ask": …}, {"exam": …}, {"order": …},
-{"treat": …}, {"wait": 30}, {"diagnose": [...]}]}``) so instructors can regression-test cases;
+{"treat": …}, {"wait": 30}, {"diagnose": [...]}, {"plan": "admit; review in 2 days"}]}``)
+so instructors can regression-test cases;
 ``--json`` prints one JSON object, ``--no-model`` shows the authored lines.
 """
 
@@ -26,7 +27,7 @@ from simdesk.core.consultation import Consultation, FinishedReply, PendingReply
 from simdesk.core.errors import CaseError, SimdeskError
 from simdesk.core.paths import bundled_cases_dir, locations
 
-ACTIONS = ("ask", "exam", "order", "treat", "wait", "diagnose", "end")
+ACTIONS = ("ask", "exam", "order", "treat", "wait", "diagnose", "plan", "end")
 REPLY_TOKENS = 48
 MODEL_TIMEOUT_S = 180
 
@@ -197,6 +198,9 @@ def play_step(
     elif action == "diagnose":
         encounter.diagnose(list(value))
         text = "Diagnosis recorded."
+    elif action == "plan":
+        encounter.plan(str(value))
+        text = "Plan recorded."
     else:
         encounter.end()
         text = "Encounter ended."
@@ -259,8 +263,9 @@ def run_script_command(args: argparse.Namespace) -> int:
     return 0
 
 
+ORDER_VERBS = frozenset("stop hold withhold omit remove reduce continue discontinue".split())
 HELP = """Commands: ask QUESTION (or just type the question) | exam WHAT | order TEST | treat WHAT
-          | wait MINUTES | vitals | diagnose FIRST; SECOND | end | help"""
+          | wait MINUTES | vitals | diagnose FIRST; SECOND | plan TEXT | end | help"""
 
 
 def parse_line(line: str) -> tuple[str, Any] | None:
@@ -281,6 +286,8 @@ def parse_line(line: str) -> tuple[str, Any] | None:
         return ("diagnose", [d.strip() for d in rest.split(";") if d.strip()])
     if command in ACTIONS and rest:
         return (command, rest)
+    if command in ORDER_VERBS and rest:  # "stop the insulin", "hold her amlodipine"
+        return ("treat", line.strip())
     return ("ask", line.strip()) if line.strip() else None
 
 

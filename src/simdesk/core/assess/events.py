@@ -15,6 +15,7 @@ from typing import Any
 
 from simdesk.core.assess.errors import AssessError
 from simdesk.core.cases.schema import Case
+from simdesk.core.sim.orders import GIVING
 from simdesk.core.sim.physiology import Physiology
 from simdesk.core.sim.session import MINUTES_PER_TREATMENT
 
@@ -84,8 +85,25 @@ def check_case(case: Case, steps: list[Step]) -> None:
 
 
 def given_minute(step: Step) -> float:
-    """When a treatment was given: the engine logs it after the time the giving takes."""
+    """When a treatment was ordered. Logs before orders had intents logged it after the time
+    the giving takes; they have no ``given_minute``."""
+    if "given_minute" in step.data:
+        return float(step.data["given_minute"])
     return step.minute - MINUTES_PER_TREATMENT
+
+
+def intent(step: Step) -> str:
+    """What a treatment step did: give (older logs), stop, hold, remove, reduce, continue,
+    avoid."""
+    return str(step.data.get("intent") or "give")
+
+
+def is_given(step: Step) -> bool:
+    """Did this step put a treatment into the patient (not stopped, held or only planned)?"""
+    return (
+        step.kind == "treatment" and bool(step.data.get("code"))
+        and intent(step) in GIVING and not step.data.get("planned")
+    )  # fmt: skip
 
 
 def vitals_over_time(case: Case, steps: list[Step]) -> dict[int, dict[str, float]]:
@@ -94,7 +112,7 @@ def vitals_over_time(case: Case, steps: list[Step]) -> dict[int, dict[str, float
     # A result that arrives while a treatment is being given is logged before the treatment.
     gives = sorted(
         (given_minute(s), s.seq, s.data["code"])
-        for s in steps if s.kind == "treatment" and s.data.get("code")
+        for s in steps if is_given(s)
     )  # fmt: skip
     vitals: dict[int, dict[str, float]] = {}
     for step in steps:

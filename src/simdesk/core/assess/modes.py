@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from simdesk.core.assess.debrief import Debrief, build_debrief
 from simdesk.core.assess.errors import AssessError
-from simdesk.core.assess.events import Step, read_steps
+from simdesk.core.assess.events import Step, is_given, read_steps
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.assess.scoring import Score, score
 from simdesk.core.cases.schema import Case, NudgeRule, Teaching
@@ -76,7 +76,7 @@ def _done_before(rule: NudgeRule, steps: list[Step], seq: int) -> bool:
 def _trigger(rule: NudgeRule, steps: list[Step], critical_done: bool) -> Step | None:
     for step in steps:
         code = step.data.get("code")
-        treated = step.kind == "treatment" and code and ({code, "*"} & set(rule.when_treatment))
+        treated = is_given(step) and ({code, "*"} & set(rule.when_treatment))
         if treated or (step.kind == "order" and code in rule.when_order):
             hit = step
         elif rule.when_minute is not None and step.minute >= rule.when_minute:
@@ -94,7 +94,7 @@ def nudges(case: Case, events: Iterable[Any], shown: Iterable[str] = ()) -> list
     shown = set(shown)
     critical = {c for a in case.answer_key.management.expected_actions if a.critical
                 for c in a.any_of}  # fmt: skip
-    critical_done = any(s.kind == "treatment" and s.data["code"] in critical for s in steps)
+    critical_done = any(is_given(s) and s.data["code"] in critical for s in steps)
     found = []
     for rule in [*builtin_rules(case), *teaching_of(case).nudges]:
         if rule.id in shown:

@@ -7,15 +7,18 @@ action at 40%, a harmful one at 50%, a missed time window of a critical action a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from simdesk.core.assess.diagnosis import DiagnosisResult, judge_differential
-from simdesk.core.assess.events import Step, check_case, given_minute, read_steps
+from simdesk.core.assess.events import Step, check_case, given_minute, intent, read_steps
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.cases.catalog import Catalog, load_catalog
 from simdesk.core.cases.schema import Case, RubricItem
+from simdesk.core.sim.orders import GIVING, OrderReader
+from simdesk.core.sim.session import case_treatment_codes
 
 DOMAINS = (
     "history", "examination", "investigations", "diagnosis", "management", "safety",
@@ -116,15 +119,37 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Log:
-    """The facts, findings, tests, treatments and diagnosis an event log shows, with where."""
+# Catalog categories a written plan can carry out: where the patient goes and what they are told.
+PLAN_CATEGORIES = frozenset({"disposition", "communication", "public-health"})
+# Which order intents carry out an expected action of each intent.
+ACTION_INTENTS = {"give": GIVING, "hold": frozenset({"hold", "stop", "avoid"}),
+                  "remove": frozenset({"remove", "stop"})}  # fmt: skip
+_PLAN_SENTENCE = re.compile(r"(?:\n|;|(?<!\d)\.(?!\d)|\u2022)+")
 
-    def __init__(self, case: Case, steps: list[Step]) -> None:
+
+@dataclass(frozen=True)
+class _Done:
+    """One thing the log shows was done (or decided in the plan) to a treatment code."""
+
+    code: str
+    intent: str
+    minute: float
+    step: Step
+    words: str  # what the learner wrote
+    response: str  # what the engine answered, or what the plan was read as
+
+
+class _Log:
+    """The facts, findings, tests, treatments, plan and diagnosis an event log shows, with
+    where."""
+
+    def __init__(self, case: Case, steps: list[Step], catalog: Catalog) -> None:
         self.steps = steps
         replies = {s.data.get("question_seq"): s.text for s in steps if s.kind == "reply"}
         self.first: dict[str, EvidenceLine] = {}
-        self.given: list[tuple[str, float, Step]] = []
+        self.done: list[_Done] = []
         self.ordered: list[Step] = []
+        reader = OrderReader(catalog, case_treatment_codes(case))
         for step in steps:
             if step.kind == "question":
                 reply = replies.get(step.seq, "")
@@ -136,25 +161,56 @@ class _Log:
             elif step.kind == "order" and step.data["status"] == "pending":
                 self.ordered.append(step)
                 self._note(f"test:{step.data['code']}", step, step.text)
-            elif step.kind == "treatment" and step.data["code"]:
-                self.given.append((step.data["code"], given_minute(step), step))
+            elif step.kind == "treatment" and step.data["code"] and not step.data.get("planned"):
+                request = str(step.data.get("request", step.text))
+                self.done.append(_Done(step.data["code"], intent(step), given_minute(step),
+                                       step, request, step.text))  # fmt: skip
+            elif step.kind == "plan":
+                self.done += _plan_items(reader, catalog, step)
+        self.given = [(d.code, d.minute, d.step) for d in self.done if d.intent in GIVING]
         for action in case.answer_key.management.expected_actions:
             done = [
-                (minute, step) for code, minute, step in self.given
-                if code in action.any_of and _in_time(action.within_minutes, minute)
+                d for d in self.done
+                if d.code in action.any_of and d.intent in ACTION_INTENTS[action.intent]
+                and _in_time(action.within_minutes, d.minute)
             ]  # fmt: skip
             if done:
-                minute, step = done[0]
-                self._note(f"action:{action.id}", step, step.text)
+                self._note(f"action:{action.id}", done[0].step, done[0].response, done[0].words)
         diagnoses = [s for s in steps if s.kind == "diagnosis"]
         self.diagnosis_step = diagnoses[-1] if diagnoses else None
 
-    def _note(self, ref: str, step: Step, response: str) -> None:
+    def _note(self, ref: str, step: Step, response: str, words: str | None = None) -> None:
         if ref not in self.first:
             request = step.data.get("request", step.text) if step.kind != "question" else step.text
+            minute = given_minute(step) if step.kind == "treatment" else step.minute
             self.first[ref] = EvidenceLine(
-                step.seq, step.kind, step.minute, ref, str(request), response
+                step.seq, step.kind, minute, ref, str(words or request), response
             )
+
+    def late(self, action) -> list[_Done]:
+        return [
+            d
+            for d in self.done
+            if d.code in action.any_of and d.intent in ACTION_INTENTS[action.intent]
+        ]
+
+
+def _plan_items(reader: OrderReader, catalog: Catalog, step: Step) -> list[_Done]:
+    """What a written plan decides about where the patient goes, what they are told, and which
+    medicines are held, each with the words it was read from."""
+    found = []
+    for sentence in _PLAN_SENTENCE.split(step.text):
+        if not sentence.strip():
+            continue
+        for item in reader.read(sentence).items:
+            entry = catalog.treatment(item.code)
+            planned = entry is not None and entry.category in PLAN_CATEGORIES
+            if item.planned or not (planned or item.intent in ACTION_INTENTS["hold"]):
+                continue
+            said = item.words or sentence.strip()
+            found.append(_Done(item.code, item.intent, step.minute, step, said,
+                               f"Plan: {item.describe()} (from \"{said}\")"))  # fmt: skip
+    return found
 
 
 def _in_time(within: int | None, minute: float) -> bool:
@@ -168,9 +224,28 @@ def _refs(item: RubricItem) -> list[str]:
     )  # fmt: skip
 
 
+def _once(lines: list[EvidenceLine]) -> list[EvidenceLine]:
+    """One line per event: a question that disclosed three facts is one piece of evidence."""
+    seen: dict[int, EvidenceLine] = {}
+    for line in lines:
+        if line.seq in seen:
+            first = seen[line.seq]
+            seen[line.seq] = EvidenceLine(
+                first.seq,
+                first.kind,
+                first.minute,
+                f"{first.ref}, {line.ref}",
+                first.text,
+                first.response,
+            )
+        else:
+            seen[line.seq] = line
+    return list(seen.values())
+
+
 def _score_item(item: RubricItem, log: _Log, diagnosis: DiagnosisResult) -> ItemResult:
     refs = _refs(item)
-    evidence = [log.first[r] for r in refs if r in log.first]
+    evidence = _once([log.first[r] for r in refs if r in log.first])
     missing = [r for r in refs if r not in log.first]
     checks = [r in log.first for r in refs]
     credit = 0.0
@@ -229,9 +304,9 @@ def _safety(case: Case, log: _Log) -> list[SafetyIssue]:
     for action in management.expected_actions:
         if action.within_minutes is None or f"action:{action.id}" in log.first:
             continue
-        late = [(m, s) for code, m, s in log.given if code in action.any_of]
+        late = log.late(action)
         if late:
-            minute, step = late[0]
+            minute, step = late[0].minute, late[0].step
             what = f"{action.description} Done at minute {minute:g}, after the "
             what += f"{action.within_minutes}-minute window."
             cap = SAFETY_CAPS["missed_window"] if action.critical else None
@@ -254,7 +329,7 @@ def score(
     steps = read_steps(events)
     check_case(case, steps)
     catalog = catalog or load_catalog()
-    log = _Log(case, steps)
+    log = _Log(case, steps, catalog)
     submitted = log.diagnosis_step.data["submitted"] if log.diagnosis_step else []
     diagnosis = judge_differential(submitted, case.answer_key.diagnosis, generate)
     items = tuple(_score_item(item, log, diagnosis) for item in case.answer_key.rubric)

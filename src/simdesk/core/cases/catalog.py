@@ -84,11 +84,18 @@ class TreatmentEntry(StrictModel):
     name: str
     category: str
     synonyms: list[str] = []
+    # Fluids: the regimen this entry stands for; an order naming a crystalloid with its volume
+    # and rate is read as the entry of that regimen.
+    regimen: Literal["bolus", "maintenance", "plan_c"] | None = None
+    # Names this drug shares with an entry for another indication (magnesium sulfate for asthma
+    # and for eclampsia): an order using one goes to the entry the case uses.
+    shared_names: list[str] = []
 
 
 class TreatmentCatalog(StrictModel):
     schema_version: Literal[1]
     treatments: list[TreatmentEntry]
+    crystalloids: list[str] = []  # names of IV crystalloids, read with a volume and rate
 
 
 class RegionEntry(StrictModel):

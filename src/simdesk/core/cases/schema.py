@@ -220,6 +220,9 @@ class ExpectedAction(StrictModel):
     any_of: list[str] = Field(min_length=1)  # treatment codes (catalog)
     within_minutes: int | None = Field(default=None, ge=1)  # of simulated time
     critical: bool = False
+    # give: the treatment is given (disposition and advice may also be written in the plan);
+    # hold: it is held, stopped or avoided (a usual medicine in shock); remove: taken off.
+    intent: Literal["give", "hold", "remove"] = "give"
 
 
 class HarmfulAction(StrictModel):

@@ -23,8 +23,8 @@ from simdesk.core.sim.matching import (
     ExamRequest,
     LocalTest,
     TestMatcher,
-    TreatmentMatcher,
 )
+from simdesk.core.sim.orders import OrderItem, OrderReader
 from simdesk.core.sim.physiology import Physiology
 
 MINUTES_PER_QUESTION = 1
@@ -110,9 +110,22 @@ class OrderOutcome:
 
 @dataclass(frozen=True)
 class TreatmentOutcome:
+    """What an order did. ``code`` is its first item's; None when it was not understood."""
+
     request: str
     code: str | None
     message: str
+    items: tuple[OrderItem, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+
+def case_treatment_codes(case: Case) -> set[str]:
+    """The treatment codes a case uses: they settle which entry a shared drug name means."""
+    management = case.answer_key.management
+    codes = {c for a in management.expected_actions for c in a.any_of}
+    codes |= {h.treatment for h in management.harmful_actions}
+    codes |= {r.treatment for r in case.physiology.rules if r.treatment}
+    return codes
 
 
 @dataclass
@@ -133,7 +146,7 @@ class Encounter:
         self._matcher = FactMatcher(self.case.facts)
         self._exams = ExamMatcher(self.case, self.catalog)
         self._tests = TestMatcher(self.catalog, self.case)
-        self._treatments = TreatmentMatcher(self.catalog)
+        self._orders = OrderReader(self.catalog, case_treatment_codes(self.case))
         self.physiology = Physiology(self.case.vitals, list(self.case.physiology.rules))
         self._pending: list[TestResult] = []
         self._log("encounter_started", case_id=self.case.meta.id, version=self.case.meta.version)
@@ -324,20 +337,30 @@ class Encounter:
     # -- treatment, time, diagnosis ---------------------------------------------------------------
 
     def treat(self, request: str) -> TreatmentOutcome:
-        """Give a treatment; the case's response rules start from the next minute."""
+        """Carry out an order: what is given acts from the next minute; what is stopped, held,
+        removed or planned is recorded. Each item is logged at the minute it was ordered."""
         self._check_open()
         request = " ".join(request.split())
-        entry = self._treatments.match(request)
-        if entry is None:
-            outcome = TreatmentOutcome(
-                request, None, f"'{request}' is not a treatment this site knows. Name the drug "
-                "or procedure (for example 'ceftriaxone', 'fluid bolus', 'oxygen').",
+        order = self._orders.read(request)
+        outcome = TreatmentOutcome(
+            request, order.items[0].code if order.items else None, order.message(),
+            order.items, order.suggestions,
+        )  # fmt: skip
+        if not order.items:
+            self._log("treatment", request=request, code=None, text=outcome.message,
+                      suggestions=list(order.suggestions))  # fmt: skip
+            return outcome
+        for item in order.items:
+            if item.given:
+                self.physiology.give(item.code)
+            self._log(
+                "treatment", request=request, code=item.code, text=item.describe() + ".",
+                intent=item.intent, planned=item.planned, condition=item.condition,
+                dose=str(item.dose) if item.dose else None, route=item.route,
+                frequency=item.frequency, regimen=item.regimen, words=item.words,
+                given_minute=self.sim_minute,
             )  # fmt: skip
-        else:
-            self.physiology.give(entry.code)
-            outcome = TreatmentOutcome(request, entry.code, f"{entry.name}: given.")
-            self._advance(MINUTES_PER_TREATMENT)
-        self._log("treatment", request=request, code=outcome.code, text=outcome.message)
+        self._advance(MINUTES_PER_TREATMENT)
         return outcome
 
     def wait(self, minutes: float) -> list[TestResult]:
@@ -350,6 +373,11 @@ class Encounter:
             )
         self._log("wait", minutes=minutes)
         return self._advance(minutes)
+
+    def plan(self, text: str) -> Event:
+        """Record the written plan (referral, admission, follow-up, safety-netting...)."""
+        self._check_open()
+        return self._log("plan", text=text.strip())
 
     def diagnose(self, ranked: list[str]) -> Event:
         """Record the learner's diagnoses, most likely first."""

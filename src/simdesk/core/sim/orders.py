@@ -1,0 +1,557 @@
+"""Treatment orders as clinicians type them: what to do (the intent), to what (catalog entries),
+now or only if something happens (a plan), and the dose, route, frequency and fluid regimen.
+
+An order is read by a small grammar, not by a list of phrasings:
+
+- **clauses**: "nifedipine 10 mg PO, repeat if BP still high" is an order and an addendum; a
+  clause that names no treatment belongs to the one before it and never changes its intent;
+- **intent** from the verb not used by the treatment's own name: give (the default), stop, hold,
+  remove, reduce, continue, and avoid ("do not", "no" at the start); a leading word that is no
+  known verb, drug word, dose, route or modifier is an unknown verb, and the order is not
+  understood rather than guessed;
+- **condition**: "if", "when", "PRN", "as needed" make the order a plan, recorded but not given;
+- **items**: "hold her amlodipine and diuretic" is two items sharing the verb, unless one catalog
+  name spans the parts ("ampicillin and gentamicin");
+- **dose** (number and unit, per kg and per time), **route** and **frequency** where typed;
+- **fluids**: a crystalloid named with its volume and rate is a bolus (at most an hour), a
+  maintenance or replacement infusion (longer, or a rate per hour), or IMCI Plan C (two phases,
+  or 100 ml/kg); a crystalloid without volume or rate is not understood: the learner is asked
+  how much and how fast. A crystalloid carrying another drug ("ASV in 500 ml NS") is a diluent.
+
+Ties between catalog entries for the same drug (magnesium sulfate for asthma or eclampsia) go to
+the entry the case uses; otherwise the learner is asked to choose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from simdesk.core.cases.catalog import Catalog, TreatmentEntry
+from simdesk.core.sim.disclosure import terms
+from simdesk.core.sim.matching import TREAT_WORDS, PhraseMatcher
+from simdesk.core.text import stem, words
+
+INTENTS = ("give", "stop", "hold", "remove", "reduce", "continue", "avoid")
+# Intents that put a treatment into the patient now (when not a plan).
+GIVING = frozenset({"give", "continue"})
+
+# The verbs of an order, by intent (compared by stem). Multi-word verbs are matched first.
+VERBS = {
+    "give": """give start commence administer prescribe begin initiate apply put place insert do
+        arrange repeat add load infuse run transfuse use book send nurse position splint
+        immobilise immobilize inject provide offer organise organize request call consult perform
+        undertake set site establish get obtain secure bolus push rehydrate resuscitate
+        catheterise catheterize cannulate refer transfer admit discharge trace screen counsel
+        educate explain advise tell inform reassure review increase titrate up escalate move
+        keep deliver induce operate take notify alert contact involve""",
+    "stop": "stop discontinue cease end",
+    "hold": "hold withhold omit suspend pause",
+    "remove": "remove untie loosen release cut",
+    "reduce": "reduce decrease wean taper halve slow lower",
+    "continue": "continue maintain",
+}
+PHRASAL_VERBS = {
+    "take off": "remove", "take out": "remove", "cut off": "remove", "cut down": "reduce",
+    "switch off": "stop", "turn off": "stop", "turn down": "reduce", "hold off": "hold",
+    "wean off": "reduce", "keep on": "continue", "carry on": "continue", "put on": "give",
+}  # fmt: skip
+_VERB_OF = {stem(w): intent for intent, text in VERBS.items() for w in text.split()}
+_PHRASAL_RE = re.compile(r"\b(" + "|".join(map(re.escape, PHRASAL_VERBS)) + r")\b")
+_NEGATION_RE = re.compile(
+    r"^\s*(?:please\s+)?(?:no|not|don'?t|do\s+not|never|avoid|nil|without|must\s+not|"
+    r"should\s+not|shouldn'?t)\b"
+)
+# Words that may lead an order without being its verb.
+MODIFIERS = frozenset(
+    """a an the her his him their patient pt please pls plz kindly now also then and urgent
+    urgently immediate immediately stat start same further more another second first single
+    high low large small bore early adequate prompt rapid slow iv im po sc io sl pr oral
+    intravenous intramuscular rectal sublingual subcutaneous nebulised nebulized inhaled
+    weight based adjusted fixed rate dose loading maintenance i we let's lets will would like to
+    need needs should must can could for of with via by in on at x""".split()
+)
+
+# A condition or "as needed" makes the order a plan. Condition words run to the clause's end.
+_CONDITION_RE = re.compile(
+    r"\b(?:if|when|whenever|unless|should\s+(?:he|she|they|it)|in\s+case(?:\s+of)?|prn|p\.r\.n\.?"
+    r"|as\s+(?:needed|required|necessary)|when\s+required|sos|on\s+demand)\b.*$"
+)
+_LEADING_CONDITION_RE = re.compile(r"^\s*(?:if|when|should)\b[^,;]*?(?:,|\bthen\b)\s*")
+
+NUMBER = r"(\d+(?:[.,]\d+)*)"
+UNITS = {
+    "g": "g", "gm": "g", "gram": "g", "grams": "g", "mg": "mg", "milligram": "mg",
+    "milligrams": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "microgram": "mcg",
+    "micrograms": "mcg", "u": "unit", "iu": "unit", "unit": "unit", "units": "unit",
+    "ml": "ml", "mls": "ml", "millilitre": "ml", "millilitres": "ml", "milliliter": "ml",
+    "milliliters": "ml", "l": "l", "litre": "l", "litres": "l", "liter": "l", "liters": "l",
+    "mmol": "mmol", "vial": "vial", "vials": "vial", "amp": "ampoule", "amps": "ampoule",
+    "ampoule": "ampoule", "ampoules": "ampoule", "tab": "tablet", "tabs": "tablet",
+    "tablet": "tablet", "tablets": "tablet", "puff": "puff", "puffs": "puff",
+}  # fmt: skip
+_UNIT_ALT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
+_PER_KG = r"(?:\s*(?:/|per\s+)\s*kg)?"
+_PER_TIME = r"(?:\s*(?:/|per\s+|an?\s+)\s*(h|hr|hrs|hour|min|mins|minute|day|d))?"
+DOSE_RE = re.compile(
+    NUMBER + r"\s*(" + _UNIT_ALT + r")\b(" + _PER_KG + r")" + _PER_TIME + r"(?![a-z])"
+)
+DURATION_RE = re.compile(
+    r"\b(?:over|in|during)\s+(?:the\s+(?:next|first)\s+)?" + NUMBER
+    + r"\s*(h|hr|hrs|hours?|min|mins|minutes?)\b"
+)  # fmt: skip
+_TIME_UNITS = {"h": "h", "hr": "h", "hrs": "h", "hour": "h", "min": "min", "mins": "min",
+               "minute": "min", "day": "day", "d": "day"}  # fmt: skip
+
+ROUTES = {
+    "iv": "iv", "ivi": "iv", "i.v.": "iv", "intravenous": "iv", "intravenously": "iv",
+    "im": "im", "intramuscular": "im", "intramuscularly": "im", "sc": "sc", "sq": "sc",
+    "subcut": "sc", "subcutaneous": "sc", "subcutaneously": "sc", "po": "oral", "oral": "oral",
+    "orally": "oral", "by mouth": "oral", "chewed": "oral", "pr": "rectal", "rectal": "rectal",
+    "rectally": "rectal", "suppository": "rectal", "sl": "sublingual",
+    "sublingual": "sublingual", "neb": "inhaled", "nebs": "inhaled", "nebulised": "inhaled",
+    "nebulized": "inhaled", "nebuliser": "inhaled", "nebulizer": "inhaled", "inhaled": "inhaled",
+    "inhaler": "inhaled", "spacer": "inhaled", "mdi": "inhaled", "io": "io",
+    "intraosseous": "io", "ng": "ng", "nasogastric": "ng",
+}  # fmt: skip
+_ROUTE_RE = re.compile(
+    r"(?<![\w.])(" + "|".join(sorted(map(re.escape, ROUTES), key=len, reverse=True)) + r")(?![\w])"
+)
+FREQUENCIES = (
+    (r"\b(?:stat|now|immediately|at once)\b", "stat"),
+    (r"\b(?:od|o\.d\.|daily|once\s+(?:a\s+)?daily|once\s+a\s+day|nocte|mane|q24h|24\s*-?\s*hourly)\b",
+     "q24h"),
+    (r"\b(?:bd|b\.d\.|bid|twice\s+(?:a\s+)?(?:daily|day)|q12h|12\s*-?\s*hourly)\b", "q12h"),
+    (r"\b(?:tds|t\.d\.s\.|tid|three\s+times\s+(?:a\s+)?(?:daily|day)|q8h|8\s*-?\s*hourly)\b",
+     "q8h"),
+    (r"\b(?:qds|q\.d\.s\.|qid|four\s+times\s+(?:a\s+)?(?:daily|day)|q6h|6\s*-?\s*hourly)\b",
+     "q6h"),
+)  # fmt: skip
+_EVERY_RE = re.compile(r"\b(?:every\s+(\d+)\s*(?:h|hr|hrs|hours?)|q(\d+)h|(\d+)\s*-?\s*hourly)\b")
+
+# Fluid regimens, by the catalog's ``regimen`` field.
+BOLUS_WORDS = re.compile(r"\b(?:bolus|boluses|push|challenge|resus\w*|rapid(?:ly)?|fast|stat)\b")
+MAINTENANCE_WORDS = re.compile(r"\bmaintenance\b")
+PLAN_C_RE = re.compile(r"\bplan[\s-]*c\b")
+BOLUS_MAX_MINUTES = 60
+BOLUS_MIN_RATE_ML_H = 500
+PLAN_C_ML_PER_KG = 100
+
+_SPLIT_RE = re.compile(r"\s*(?:,|;|\+|&|\band\b|\bplus\b|\bwith\b|\balong\s+with\b)\s*")
+_CLAUSE_RE = re.compile(r"\s*(?:;|,|\.(?!\d)|\bthen\b)\s*")
+
+
+@dataclass(frozen=True)
+class Dose:
+    """A dose as typed, in a canonical unit ("2 g", "0.1 unit/kg/h", "1000 ml")."""
+
+    value: float
+    unit: str
+
+    def __str__(self) -> str:
+        return f"{self.value:g} {self.unit}"
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    """One thing an order asks for."""
+
+    code: str
+    name: str
+    intent: str = "give"
+    planned: bool = False  # a conditional or as-needed order: recorded, not given
+    condition: str | None = None
+    dose: Dose | None = None
+    route: str | None = None
+    frequency: str | None = None
+    regimen: str | None = None  # fluids: bolus, maintenance, plan_c
+    words: str = ""  # the learner's words this item was read from
+
+    @property
+    def given(self) -> bool:
+        """Does this item put the treatment into the patient now?"""
+        return self.intent in GIVING and not self.planned
+
+    def describe(self) -> str:
+        """How the engine reports it: "Ceftriaxone IV/IM 2 g iv q24h: given"."""
+        details = " ".join(str(x) for x in (self.dose, self.route, self.frequency) if x is not None)
+        head = f"{self.name} ({details})" if details else self.name
+        if self.planned:
+            return f"{head}: planned{f' ({self.condition})' if self.condition else ''}"
+        done = {
+            "give": "given",
+            "stop": "stopped",
+            "hold": "held",
+            "remove": "removed",
+            "reduce": "reduced",
+            "continue": "continued",
+            "avoid": "not to be given",
+        }
+        return f"{head}: {done[self.intent]}"
+
+
+@dataclass(frozen=True)
+class ParsedOrder:
+    """An order read into items, or the reason it was not understood and what to try."""
+
+    text: str
+    items: tuple[OrderItem, ...] = ()
+    problem: str | None = None
+    suggestions: tuple[str, ...] = field(default=())
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.items)
+
+    def message(self) -> str:
+        if self.items:
+            return "; ".join(i.describe() for i in self.items) + "."
+        tail = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        return f"{self.problem}{tail}"
+
+
+class OrderReader:
+    """Reads orders against the treatment catalog (and the case's own codes, for ties)."""
+
+    def __init__(self, catalog: Catalog, prefer: frozenset[str] | set[str] = frozenset()) -> None:
+        self.catalog = catalog
+        self.prefer = frozenset(prefer)
+        treatments = catalog.treatments.treatments
+        named = [(t.code, [t.code, t.name, *t.synonyms, *t.shared_names]) for t in treatments]
+        self._matcher = PhraseMatcher(named, TREAT_WORDS)
+        self._bags: dict[str, list[frozenset[str]]] = {}
+        for code, bag in self._matcher._phrases:
+            self._bags.setdefault(code, []).append(bag)
+        crystalloids = [("crystalloid", list(catalog.treatments.crystalloids))]
+        self._fluids = PhraseMatcher(crystalloids, TREAT_WORDS)
+        self._regimen_code = {t.regimen: t.code for t in treatments if t.regimen}
+        self.vocabulary = frozenset(self._matcher._idf) | frozenset(
+            t for p in catalog.treatments.crystalloids for t in terms(p)
+        )
+
+    # -- the whole order --------------------------------------------------------------------
+
+    def read(self, text: str) -> ParsedOrder:
+        raw = " ".join(text.split())
+        low = _normalise(raw)
+        if not low:
+            return ParsedOrder(raw, problem="The order is empty.", suggestions=())
+        clauses = [c for c in _clauses(low) if c]
+        items: list[OrderItem] = []
+        problem: tuple[str, tuple[str, ...] | None] | None = None
+        for clause in clauses:
+            read, why = self._clause(clause, low)
+            if read:
+                items += read
+            elif why and not items and problem is None:
+                problem = why
+            # a clause naming no treatment is an addendum of the order before it
+        if items:
+            return ParsedOrder(raw, tuple(items))
+        message, suggestions = problem or (f"'{raw}' is not a treatment this site knows.", None)
+        return ParsedOrder(
+            raw, problem=message,
+            suggestions=self.suggest(low) if suggestions is None else suggestions,
+        )  # fmt: skip
+
+    def _clause(self, clause: str, whole: str):
+        """A clause's items, or ``[]`` and ``(problem, suggestions or None)`` (None: the
+        catalog's nearest names)."""
+        intent, body = "give", clause
+        if _NEGATION_RE.match(body):
+            intent, body = "avoid", _NEGATION_RE.sub(" ", body, count=1)
+        condition = None
+        lead = _LEADING_CONDITION_RE.match(body)
+        if lead:
+            condition = lead.group(0).strip(" ,").removesuffix("then").strip()
+            body = body[lead.end() :]
+        found = _CONDITION_RE.search(body)
+        if found:
+            condition = found.group(0).strip()
+            body = body[: found.start()]
+        parts = self._items(body)
+        if not parts:
+            unknown = self._unknown_verb(body)
+            return [], (unknown, None) if unknown else None
+        verb = self._verb(body, [bag for _, bag, _ in parts])
+        if verb is None:
+            unknown = self._unknown_verb(body, [bag for _, bag, _ in parts])
+            if unknown:
+                return [], (unknown, None)
+        if intent != "avoid" and verb:
+            intent = verb
+        expanded = []
+        for entry, bag, segment in parts:
+            if isinstance(entry, Ambiguous):
+                if intent in GIVING:  # which one to give must be said; all may be held
+                    names = tuple(e.name for e in entry.entries)
+                    return [], (f"'{segment.strip()}' could be more than one treatment.", names)
+                expanded += [(e, bag, segment) for e in entry.entries]
+            else:
+                expanded.append((entry, bag, segment))
+        parts = expanded
+        route = _route(body)
+        items = []
+        for entry, _bag, segment in parts:
+            regimen = None
+            dose = _dose(segment)
+            if entry.regimen or entry.code == "crystalloid":
+                regimen = entry.regimen if entry.code != "crystalloid" else None
+                regimen = _fluid_regimen(whole, regimen, intent)
+                if regimen is None:
+                    return [], (
+                        f"'{clause}': how much and how fast? For example 'Ringer's lactate 500 ml "
+                        "over 15 minutes' (a bolus), '0.9% saline 1 litre over 8 hours' or "
+                        "'80 ml/hour' (maintenance), or 'Plan C'.", (),
+                    )  # fmt: skip
+                entry = self.catalog.treatment(self._regimen_code[regimen]) or entry
+            items.append(OrderItem(
+                entry.code, entry.name, intent, condition is not None, condition or None,
+                dose, _route(segment) or route, _frequency(segment) or _frequency(body),
+                regimen, segment.strip(),
+            ))  # fmt: skip
+        return items, None
+
+    # -- which treatments -------------------------------------------------------------------
+
+    def _items(self, body: str) -> list[tuple[TreatmentEntry, frozenset[str], str]]:
+        """The catalog entries a clause names, each with its matched terms and words."""
+        plain = _without_doses(body)
+        whole = self._entry(plain)
+        segments = [s for s in _SPLIT_RE.split(body) if s.strip()]
+        if len(segments) > 1:
+            found = []
+            for segment in segments:
+                hit = self._entry(_without_doses(segment))
+                if hit is not None and all(hit[0].code != f[0].code for f in found):
+                    found.append((*hit, segment))
+            spans = (
+                whole is not None
+                and not isinstance(whole[0], Ambiguous)
+                and not any(whole[1] <= self._matcher.query(s) for s in segments)
+            )
+            if (len(found) > 1 and not spans) or (whole is None and found):
+                return self._drop_diluents(found)
+        if whole is None:
+            return []
+        return self._drop_diluents([(*whole, body)])
+
+    def _drop_diluents(self, found):
+        drugs = [f for f in found if f[0].code != "crystalloid"]
+        return drugs if drugs and len(drugs) < len(found) else found
+
+    def _entry(self, text: str) -> tuple[TreatmentEntry, frozenset[str]] | None:
+        """The catalog entry a text names and the terms of its name; a crystalloid named
+        without a regimen is the placeholder ``crystalloid`` (its regimen is read later).
+        Entries tied for the text and not settled by the case are an :class:`Ambiguous`."""
+        ranked = self._matcher.ranked(text)
+        if ranked:
+            tied = [k for w, k in ranked if w == ranked[0][0]]
+            if len(tied) > 1:
+                preferred = [k for k in tied if k in self.prefer]
+                tied = preferred if len(preferred) == 1 else tied
+            query = self._matcher.query(text)
+            bags = [max((b for b in self._bags[k] if b and b <= query), key=len) for k in tied]
+            if len(tied) > 1:
+                entries = tuple(self.catalog.treatment(k) for k in tied)
+                return Ambiguous(entries), frozenset().union(*bags)
+            return self.catalog.treatment(tied[0]), bags[0]
+        query = self._fluids.query(text)
+        named = [bag for _key, bag in self._fluids._phrases if bag <= query]
+        if named:
+            return _CRYSTALLOID, max(named, key=len)
+        return None
+
+    # -- verbs ------------------------------------------------------------------------------
+
+    def _verb(self, body: str, bags: list[frozenset[str]]) -> str | None:
+        """The intent of the first verb that is not part of a treatment's own name."""
+        used = set().union(*bags) if bags else set()
+        found = [(m.start(), PHRASAL_VERBS[m.group(1)]) for m in _PHRASAL_RE.finditer(body)]
+        for m in re.finditer(r"[a-z']+", body):
+            intent = _VERB_OF.get(stem(m.group(0)))
+            if intent and not (set(terms(m.group(0))) & used):
+                found.append((m.start(), intent))
+        return min(found)[1] if found else None
+
+    def _unknown_verb(self, body: str, bags: list[frozenset[str]] | None = None) -> str | None:
+        """Why an order's first word cannot be read, if it is a word no order begins with."""
+        tokens = [w for w in words(body) if w not in MODIFIERS]
+        if not tokens:
+            return None
+        first = tokens[0]
+        used = set().union(*bags) if bags else set()
+        known = (
+            first[0].isdigit() or stem(first) in _VERB_OF or first in ROUTES
+            or set(terms(first)) & (used | self.vocabulary) or not terms(first)
+            or any(t[:6] == first[:6] for t in used if len(t) >= 6)  # "thrombolyse"
+        )  # fmt: skip
+        if known:
+            return None
+        return (
+            f"'{first}' is not an order this simulator understands. Start with what to do: "
+            "give, stop, hold, remove, reduce or continue, then the treatment."
+        )
+
+    def suggest(self, text: str, n: int = 3) -> tuple[str, ...]:
+        """Catalog names sharing the most telling words with the text."""
+        query = self._matcher.query(text)
+        scored = []
+        for code, bags in self._bags.items():
+            best = max((sum(self._matcher._idf.get(t, 0) for t in b & query) for b in bags),
+                       default=0.0)  # fmt: skip
+            if best > 0:
+                scored.append((best, code))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        return tuple(self.catalog.treatment(c).name for _, c in scored[:n])
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    """Several entries an order's words name equally well (e.g. "antihypertensives")."""
+
+    entries: tuple[TreatmentEntry, ...]
+    code = "ambiguous"
+    regimen = None
+
+
+_CRYSTALLOID = TreatmentEntry(code="crystalloid", name="IV crystalloid", category="fluids")
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("≥", ">=").replace("≤", "<=")
+    text = re.sub(r"(\d),(\d{3})\b", r"\1\2", text)  # 50,000 -> 50000
+    return " ".join(text.split())
+
+
+def _clauses(text: str) -> list[str]:
+    """Clauses of an order; a leading condition stays with the order it governs."""
+    lead = _LEADING_CONDITION_RE.match(text)
+    head = ""
+    if lead:
+        head, text = lead.group(0), text[lead.end() :]
+    parts = _CLAUSE_RE.split(text)
+    # a comma inside a list of drugs ("ceftriaxone, metronidazole") does not end the clause
+    merged: list[str] = []
+    for part in parts:
+        if merged and part and not _starts_new(part):
+            merged[-1] = f"{merged[-1]}, {part}"
+        else:
+            merged.append(part)
+    if head and merged:
+        merged[0] = head + merged[0]
+    return merged
+
+
+_ADDENDUM_RE = re.compile(
+    r"^(?:repeat|and\s+repeat|titrate|hold|stop|review|reassess|recheck|check|then|aim|target|"
+    r"until|if|when|max|maximum|up\s+to|over|for|x\s*\d|\d+\s*(?:ml|mg|g)\b)"
+)
+
+
+def _starts_new(part: str) -> bool:
+    """Does a clause after a comma begin something of its own (an addendum or a new order)?"""
+    return (
+        bool(_ADDENDUM_RE.match(part))
+        or bool(_NEGATION_RE.match(part))
+        or bool(
+            re.match(
+                r"^(?:give|start|add|stop|hold|withhold|omit|remove|continue|reduce|admit|"
+                r"refer|transfer|keep|apply)\b",
+                part,
+            )
+        )
+    )
+
+
+def _without_doses(text: str) -> str:
+    text = DOSE_RE.sub(" ", text)
+    text = DURATION_RE.sub(" ", text)
+    return re.sub(r"(?<![\w%.])\d+(?:\.\d+)?(?![\w%.])", " ", text)
+
+
+def _dose(text: str) -> Dose | None:
+    found = DOSE_RE.search(text)
+    if not found:
+        return None
+    number, unit, per_kg, per_time = found.groups()
+    value = float(number.replace(",", ""))
+    unit = UNITS[unit]
+    if unit == "l":
+        value, unit = value * 1000, "ml"
+    if per_kg:
+        unit += "/kg"
+    if per_time:
+        unit += "/" + _TIME_UNITS[per_time]
+    return Dose(value, unit)
+
+
+def _route(text: str) -> str | None:
+    found = _ROUTE_RE.search(text)
+    return ROUTES[found.group(1)] if found else None
+
+
+def _frequency(text: str) -> str | None:
+    every = _EVERY_RE.search(text)
+    if every:
+        return f"q{next(g for g in every.groups() if g)}h"
+    for pattern, name in FREQUENCIES:
+        if re.search(pattern, text):
+            return name
+    return None
+
+
+def _phases(text: str) -> list[tuple[float, bool, float | None]]:
+    """Fluid phases typed: ``(volume ml, per kg, minutes or None)`` for each volume; a phase's
+    duration is the first one between its volume and the next."""
+    found = [
+        (m, d) for m in DOSE_RE.finditer(text)
+        if (d := _dose(m.group(0))) and d.unit in ("ml", "ml/kg")
+    ]  # fmt: skip
+    phases = []
+    for n, (match, dose) in enumerate(found):
+        end = found[n + 1][0].start() if n + 1 < len(found) else len(text)
+        duration = DURATION_RE.search(text, match.end(), end)
+        minutes = None
+        if duration:
+            amount = float(duration.group(1).replace(",", ""))
+            minutes = amount * (60 if duration.group(2).startswith("h") else 1)
+        phases.append((dose.value, dose.unit == "ml/kg", minutes))
+    return phases
+
+
+def _rate_ml_h(text: str) -> float | None:
+    for found in DOSE_RE.finditer(text):
+        dose = _dose(found.group(0))
+        if dose and dose.unit in ("ml/h", "ml/min"):
+            return dose.value * (60 if dose.unit == "ml/min" else 1)
+    return None
+
+
+def _fluid_regimen(text: str, named: str | None, intent: str) -> str | None:
+    """Bolus, maintenance or Plan C from the regimen's words and numbers; None if not said."""
+    if PLAN_C_RE.search(text):
+        return "plan_c"
+    phases = _phases(text)
+    per_kg = [v for v, kg, _m in phases if kg]
+    if len(per_kg) >= 2 and abs(sum(per_kg) - PLAN_C_ML_PER_KG) <= 10:
+        return "plan_c"
+    if per_kg and abs(sum(per_kg) - PLAN_C_ML_PER_KG) <= 10 and len(phases) == 1:
+        return "plan_c"
+    if MAINTENANCE_WORDS.search(text):
+        return "maintenance"
+    rate = _rate_ml_h(text)
+    if rate is not None:
+        return "bolus" if rate >= BOLUS_MIN_RATE_ML_H else "maintenance"
+    if phases:
+        minutes = phases[0][2]
+        if minutes is None or minutes <= BOLUS_MAX_MINUTES:
+            return "bolus"
+        return "maintenance"
+    if BOLUS_WORDS.search(text):
+        return "bolus"
+    if named is not None:
+        return named
+    if intent != "give":
+        return "maintenance"  # "stop the fluids": whatever runs
+    return None
