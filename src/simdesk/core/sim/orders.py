@@ -72,6 +72,9 @@ MODIFIERS = frozenset(
     need needs should must can could for of with via by in on at x""".split()
 )
 
+# Catalog categories that take no dose, route or frequency.
+UNDOSED = frozenset({"disposition", "communication", "public-health", "procedure"})
+
 # A condition or "as needed" makes the order a plan. Condition words run to the clause's end.
 _CONDITION_RE = re.compile(
     r"\b(?:if|when|whenever|unless|should\s+(?:he|she|they|it)|in\s+case(?:\s+of)?|prn|p\.r\.n\.?"
@@ -137,7 +140,7 @@ BOLUS_MAX_MINUTES = 60
 BOLUS_MIN_RATE_ML_H = 500
 PLAN_C_ML_PER_KG = 100
 
-_SPLIT_RE = re.compile(r"\s*(?:,|;|\+|&|\band\b|\bplus\b|\bwith\b|\balong\s+with\b)\s*")
+_SPLIT_RE = re.compile(r"\s*(?:,|;|\+|&|\band\b|\bplus\b|\balong\s+with\b)\s*")
 _CLAUSE_RE = re.compile(r"\s*(?:;|,|\.(?!\d)|\bthen\b)\s*")
 
 
@@ -305,9 +308,11 @@ class OrderReader:
                         "'80 ml/hour' (maintenance), or 'Plan C'.", (),
                     )  # fmt: skip
                 entry = self.catalog.treatment(self._regimen_code[regimen]) or entry
+            dosed = entry.category not in UNDOSED
             items.append(OrderItem(
                 entry.code, entry.name, intent, condition is not None, condition or None,
-                dose, _route(segment) or route, _frequency(segment) or _frequency(body),
+                dose if dosed else None, (_route(segment) or route) if dosed else None,
+                (_frequency(segment) or _frequency(body)) if dosed else None,
                 regimen, segment.strip(),
             ))  # fmt: skip
         return items, None
@@ -315,7 +320,21 @@ class OrderReader:
     # -- which treatments -------------------------------------------------------------------
 
     def _items(self, body: str) -> list[tuple[TreatmentEntry, frozenset[str], str]]:
-        """The catalog entries a clause names, each with its matched terms and words."""
+        """The catalog entries a clause names, each with its matched terms and words: what
+        comes after "explain" is its topic, and where the patient goes ("send home on
+        amoxicillin") is an item of its own."""
+        found = self._named(body)
+        if found and found[0][0].category == "communication":
+            return found[:1]
+        if found and all(f[0].category != "disposition" for f in found):
+            used = frozenset().union(*(f[1] for f in found))
+            rest = " ".join(t for t in self._matcher.query(_without_doses(body)) if t not in used)
+            where = self._entry(rest) if rest else None
+            if where and getattr(where[0], "category", None) == "disposition":
+                found.append((*where, body))
+        return found
+
+    def _named(self, body: str) -> list[tuple[TreatmentEntry, frozenset[str], str]]:
         plain = _without_doses(body)
         whole = self._entry(plain)
         segments = [s for s in _SPLIT_RE.split(body) if s.strip()]
@@ -477,7 +496,7 @@ def _dose(text: str) -> Dose | None:
     number, unit, per_kg, per_time = found.groups()
     value = float(number.replace(",", ""))
     unit = UNITS[unit]
-    if unit == "l":
+    if unit == "l" and not per_time:
         value, unit = value * 1000, "ml"
     if per_kg:
         unit += "/kg"
