@@ -431,6 +431,7 @@ class Ambiguous:
 
     entries: tuple[TreatmentEntry, ...]
     code = "ambiguous"
+    category = "ambiguous"
     regimen = None
 
 
