@@ -60,10 +60,13 @@ def cmake_args() -> list[str]:
 
 
 def build_key() -> str:
-    """Everything that changes the built library, hashed: version, options, ABI, platform."""
+    """Everything that changes the built library, hashed: version, options, ABI, platform.
+
+    Not where the checkout is: every clone on the machine shares one build.
+    """
     parts = [
         VERSION,
-        *cmake_args(),
+        *(arg.replace(str(VARIANTS_CMAKE), "<variants.cmake>") for arg in cmake_args()),
         VARIANTS_CMAKE.read_text(encoding="utf-8") if X86 else "",
         sys.implementation.cache_tag or "",
         sysconfig.get_platform(),
