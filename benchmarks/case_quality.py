@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import re
 import sys
 import time
@@ -187,61 +188,130 @@ def count_contradictions(rules: list[dict], case_id: str, facts, reply: str) -> 
     return len(hits)
 
 
-def model_section(voice, n_questions: int) -> None:
-    """``n_questions`` eval questions that disclose a fact, voiced by the default model."""
-    cases = playable_cases()
-    rules = yaml.safe_load(CONTRADICTIONS.read_text(encoding="utf-8"))
-    pool = [
+def _pool(sets: tuple[Path, ...], cases: dict[str, Case]) -> list[tuple[Case, str]]:
+    return [
         (cases[data["case"]], item["ask"])
-        for _path, data in load_eval_files()
+        for _path, data in load_eval_files(*sets)
         if data["case"] in cases
         for item in data.get("questions", [])
         if item["facts"]
-    ]
-    consultations = {case_id: Consultation(case) for case_id, case in cases.items()}
-    shown_model = contradictions = guard_failures = voiced = 0
+    ]  # fmt: skip
+
+
+def voice_run(voice, pool, n_questions: int, rules: list[dict], dump) -> dict:
+    """Voice ``n_questions`` of ``pool`` (cycled) and check everything the learner saw.
+
+    Every release while streaming is checked as well as the final reply: each released prefix
+    must pass the guard (without the question: what it says must be true) and match no listed
+    contradiction, and the final reply must start with what was released.
+    """
+    consultations: dict[str, Consultation] = {}
+    tally = {"voiced": 0, "model": 0, "partial": 0, "guard": 0, "contradictions": 0,
+             "retracted": 0, "seconds": 0.0}  # fmt: skip
     reasons: dict[str, int] = {}
     started = time.perf_counter()
     for case, question in itertools.islice(itertools.cycle(pool), n_questions):
-        consultation = consultations[case.meta.id]
+        consultation = consultations.setdefault(case.meta.id, Consultation(case))
         pending = consultation.ask(question)
         if pending.prompt is None:
             consultation.finish(pending)
             continue
-        voiced += 1
-        voice.voice(pending, lambda _text: None)
+        tally["voiced"] += 1
+        shown: list[str] = []
+        voice.voice(pending, lambda text, shown=shown: shown.append(text))
         result = consultation.finish(pending)
-        reason = "model text shown" if result.model_text_used else result.reason.split("'")[0]
-        reasons[reason] = reasons.get(reason, 0) + 1
-        if not result.model_text_used:
-            continue
-        shown_model += 1
         key = case.answer_key.diagnosis
         guard = ReplyGuard(
             pending.turn.facts, persona_words=[case.patient.name, case.patient.occupation],
             forbidden_terms=[key.primary, *key.aliases],
         )  # fmt: skip
-        guard_failures += not guard.check(result.text).ok
-        contradictions += count_contradictions(rules, case.meta.id, pending.turn.facts, result.text)
-    seconds = time.perf_counter() - started
-    share = shown_model / voiced if voiced else 0.0
-    rows = [
-        ("questions voiced by the model", str(voiced), ""),
-        ("shown replies: model text", f"{shown_model} ({share:.0%})", ""),
-        ("shown replies: authored fallback", f"{voiced - shown_model} ({1 - share:.0%})", ""),
-        ("shown model replies failing the guard", str(guard_failures), "target 0"),
-        ("shown replies with a listed contradiction", str(contradictions), "target 0"),
-        ("seconds per question (generation included)", f"{seconds / max(voiced, 1):.2f}", ""),
+        prefixes = list(itertools.accumulate(shown))
+        seen = prefixes + ([result.text] if result.model_text_used else [])
+        tally["guard"] += any(not guard.check(text).ok for text in seen)
+        tally["contradictions"] += sum(
+            count_contradictions(rules, case.meta.id, pending.turn.facts, text) for text in seen
+        )
+        tally["retracted"] += bool(prefixes) and not result.text.startswith(prefixes[-1])
+        tally["model"] += result.model_text_used
+        tally["partial"] += result.model_text_used and result.reason.startswith("stopped")
+        reason = "model text shown" if result.model_text_used else result.reason.split("'")[0]
+        reasons[reason] = reasons.get(reason, 0) + 1
+        if dump is not None:
+            dump.write(json.dumps({
+                "case": case.meta.id, "question": question,
+                "facts": [f.id for f in pending.turn.facts], "raw": pending.stream.raw_text,
+                "released": result.released, "reply": result.text,
+                "model_text_used": result.model_text_used, "reason": result.reason,
+            }, ensure_ascii=False) + "\n")  # fmt: skip
+    tally["seconds"] = time.perf_counter() - started
+    tally["reasons"] = reasons
+    return tally
+
+
+def model_section(voice, n_questions: int, dump_path: Path | None = None) -> None:
+    """Eval questions that disclose a fact, voiced by the default model: hold-out phrasings
+    first, then the tuning ones, on the bundled cases and on the imported AgentClinic cases.
+    ``n_questions`` is shared out by the size of each set."""
+    rules = yaml.safe_load(CONTRADICTIONS.read_text(encoding="utf-8"))
+    sets = [
+        ("bundled: held-out", (HOLDOUT_DIR,), playable_cases()),
+        ("agentclinic: held-out", (AGENTCLINIC_HOLDOUT_DIR,), imported_cases()),
+        ("bundled: tuning", (EVAL_DIR,), playable_cases()),
+        ("agentclinic: tuning", (AGENTCLINIC_DIR,), imported_cases()),
     ]
-    rows += [(f"  why: {reason}", str(count), "") for reason, count in sorted(reasons.items())]
-    table(f"Replies on the default model ({n_questions} questions)", rows)
+    pools = [(name, _pool(folders, cases)) for name, folders, cases in sets]
+    total = sum(len(pool) for _, pool in pools)
+    dump = dump_path.open("w", encoding="utf-8") if dump_path else None
+    rows = []
+    reasons: dict[str, int] = {}
+    whole = dict.fromkeys(("voiced", "model", "guard", "contradictions", "retracted"), 0)
+    try:
+        for name, pool in pools:
+            n = max(1, round(n_questions * len(pool) / total))
+            t = voice_run(voice, pool, n, rules, dump)
+            for k in whole:
+                whole[k] += t[k]
+            for reason, count in t["reasons"].items():
+                reasons[reason] = reasons.get(reason, 0) + count
+            share = t["model"] / t["voiced"] if t["voiced"] else 0.0
+            rows.append((name, f"{t['model']}/{t['voiced']} ({share:.0%})", t["partial"],
+                         t["guard"], t["contradictions"], t["retracted"],
+                         t["seconds"] / max(t["voiced"], 1)))  # fmt: skip
+    finally:
+        if dump is not None:
+            dump.close()
+    title = f"Replies on the default model ({n_questions} questions)"
+    print(f"\n{title}\n" + "-" * len(title))
+    print(f"  {'set':<22} {'model text shown':>18} {'partial':>8} {'guard':>6} {'contra':>7}"
+          f" {'retract':>8} {'s/q':>6}")  # fmt: skip
+    for name, share, partial, guard, contra, retracted, spq in rows:
+        print(f"  {name:<22} {share:>18} {partial:>8} {guard:>6} {contra:>7} {retracted:>8}"
+              f" {spq:>6.2f}")  # fmt: skip
+    share = whole["model"] / max(whole["voiced"], 1)
+    print(f"  targets: model text >= 60 % of voiced replies ({share:.0%} overall: "
+          f"{'met' if share >= 0.6 else 'NOT met'}); 0 streamed or final texts failing the "
+          f"guard ({whole['guard']}), 0 listed contradictions ({whole['contradictions']}), "
+          f"0 retracted ({whole['retracted']})")  # fmt: skip
+    for reason, count in sorted(reasons.items(), key=lambda rc: -rc[1]):
+        print(f"    why: {reason:<60} {count}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-model", action="store_true", help="skip the model runs")
     parser.add_argument("--questions", type=int, default=200)
+    parser.add_argument("--model-only", action="store_true", help="only the model reply run")
+    parser.add_argument("--dump", type=Path, help="write every voiced reply as JSON lines")
     args = parser.parse_args()
+    if args.model_only:
+        from simdesk.cli.play import ModelVoice
+
+        voice = ModelVoice()
+        try:
+            model_section(voice, args.questions, args.dump)
+        finally:
+            voice.close()
+        return 0
     disclosure_section()
     speed_section(playable_cases()["pulmonary-tb-miner"])
     leak_section(None)
@@ -251,7 +321,7 @@ def main() -> int:
         voice = ModelVoice()
         try:
             leak_section(voice)
-            model_section(voice, args.questions)
+            model_section(voice, args.questions, args.dump)
         finally:
             voice.close()
     return 0

@@ -112,3 +112,21 @@ def test_whole_reply_shown_and_typing_mark_gone(page, screenshot):
     assert text.splitlines()[-1].endswith("About six weeks now, and it brings up yellow phlegm.")
     assert not page.busy and page.ask_button.isEnabled()
     screenshot(page.window_, "42-streaming-done")
+
+
+def test_an_informant_is_labelled_in_the_transcript(qtbot, simdesk_home, screenshot):
+    win = open_signed_in(qtbot, name="Informed", start_model=False)
+    win.resize(1366, 768)
+    assert win.case_list.select_case("diarrhoea-severe-dehydration-toddler")
+    qtbot.keyClick(win.case_list.list, Qt.Key.Key_Return)
+    page = win.encounter
+    page.backend = FakeBackend()
+    assert "history from the grandmother, Rahima Begum" in page.header.text()
+    page.ask("How many times has he vomited?")
+    _play(page, " Five or six times, after he drinks.")
+    lines = page.transcript.toPlainText().splitlines()
+    assert lines[0].startswith("Rahima Begum (grandmother): Doctor, please look at my grandson")
+    assert lines[-1].startswith("Rahima Begum (grandmother): ")
+    assert not any(line.startswith("Arif Hossain:") for line in lines)
+    screenshot(win, "43-informant-transcript")
+    win.close()

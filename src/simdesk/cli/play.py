@@ -297,7 +297,7 @@ def play_command(args: argparse.Namespace) -> int:
     consultation = Consultation(case, seed=args.seed)
     p = case.patient
     print(f"{case.meta.title}\n{p.name}, {p.age_label}, {p.sex}, {p.occupation}. {HELP}\n")
-    print(f"{p.name}: {p.opening_line}")
+    print(f"{p.speaker}: {p.opening_line}")
 
     streamed: list[str] = []
 
@@ -321,7 +321,7 @@ def play_command(args: argparse.Namespace) -> int:
             try:
                 if action == "ask":
                     streamed.clear()
-                    print(f"{p.name}: ", end="", flush=True)
+                    print(f"{p.speaker}: ", end="", flush=True)
                     step = play_step(consultation, action, value, voice, show)
                     shown = "".join(streamed)
                     print(step["reply"][len(shown) :] if shown else step["reply"])

@@ -16,6 +16,10 @@ from simdesk.core.llm.guard import GuardedStream, ReplyGuard
 from simdesk.core.llm.prompt import STOP, PatientTranscript, PromptFormat, TranscriptFormat
 from simdesk.core.sim.session import Encounter, Event, Turn
 
+# Words for family members: an informant may call the patient "my grandson" or "the baby".
+KINSHIP = """son daughter grandson granddaughter child children baby boy girl husband wife mother
+father grandmother grandfather brother sister family"""
+
 
 @dataclass
 class PendingReply:
@@ -56,6 +60,8 @@ class Consultation:
                            *key.must_not_miss]  # fmt: skip
         patient = self.case.patient
         self._persona_words = [patient.name, patient.occupation]
+        if patient.informant is not None:  # someone speaking for the patient names them
+            self._persona_words += [patient.informant.name, patient.informant.relation, KINSHIP]
 
     def ask(self, question: str) -> PendingReply:
         turn = self.encounter.ask(question)

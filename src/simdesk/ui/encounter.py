@@ -249,7 +249,13 @@ class EncounterPage(QWidget):
         self.header.setText(
             f"<b style='font-size:large'>{html.escape(p.name)}</b> · {p.age_label} · {p.sex} · "
             f"{html.escape(p.occupation)} · {html.escape(case.meta.setting.replace('_', ' '))}"
-            f"<br>Presenting complaint: {html.escape(p.presenting_complaint)}"
+            + (
+                f" · history from the {html.escape(p.informant.relation)}, "
+                f"{html.escape(p.informant.name)}"
+                if p.informant
+                else ""
+            )
+            + f"<br>Presenting complaint: {html.escape(p.presenting_complaint)}"
         )
         catalog = load_catalog()
         self.exam_panel.set_case(case, catalog)
@@ -264,7 +270,7 @@ class EncounterPage(QWidget):
         exam = mode == "exam"
         self.hint_button.setVisible(not exam)
         self.end_button.setText("Submit without diagnosis" if exam else "End and score")
-        self.lines = [Line(p.name, p.opening_line)]
+        self.lines = [Line(p.speaker, p.opening_line)]
         self._set_busy(False, "")
         self._set_actions_enabled(True)
         self._typing_at: int | None = None
@@ -321,7 +327,7 @@ class EncounterPage(QWidget):
         if not self._allowed():
             return
         pending = self.consultation.ask(question)
-        speaker = self.consultation.case.patient.name
+        speaker = self.consultation.case.patient.speaker
         self.lines.append(Line("You", question))
         self.lines.append(Line(speaker, ""))
         self._append_line(self.lines[-2])

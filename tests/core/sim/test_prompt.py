@@ -35,3 +35,24 @@ def test_prompts_are_append_only(tb_case):
             assert pending.prompt.startswith(previous)
         result = consultation.finish(pending)
         previous = pending.prompt + " " + result.text
+
+
+def test_an_informant_is_voiced_and_labelled(tb_case):
+    from simdesk.core.cases.loader import load_case
+    from simdesk.core.paths import bundled_cases_dir
+
+    case = load_case(bundled_cases_dir() / "diarrhoea-severe-dehydration-toddler.yaml")
+    assert case.patient.speaker == "Rahima Begum (grandmother)"
+    consultation = Consultation(case)
+    pending = consultation.ask("How many times has he vomited?")
+    header, _, turns = pending.prompt.partition("\n\n")
+    assert "Rahima Begum, the grandmother, answers for the patient" in header
+    assert "\nPatient:" not in pending.prompt and pending.prompt.endswith("\nGrandmother:")
+    assert "Doctor: How long has he had the fever?" in turns  # examples in the third person
+    # Her words for the boy are hers to use: "my grandson" is not an invented fact.
+    stream = pending.stream
+    for token in [" My", " grandson", " vomits", " five", " or", " six", " times,", " after"]:
+        stream.feed(token)
+    assert stream.released_text.startswith("My grandson vomits five or six times")
+    # A patient who answers for himself keeps "Patient:".
+    assert Consultation(tb_case).ask("Do you smoke?").prompt.endswith("\nPatient:")

@@ -64,6 +64,13 @@ class Persona(StrictModel):
     language: str = "English"
 
 
+class Informant(StrictModel):
+    """Someone who gives the history for the patient (a parent, a grandmother, a partner)."""
+
+    name: str
+    relation: str  # to the patient: "grandmother", "mother", "husband"
+
+
 class Patient(StrictModel):
     name: str
     age_years: float = Field(ge=0, le=120)
@@ -76,6 +83,14 @@ class Patient(StrictModel):
         default=["I'm not sure, doctor.", "I don't know about that.", "Nobody has told me that."],
         min_length=1,
     )
+    informant: Informant | None = None
+
+    @property
+    def speaker(self) -> str:
+        """Who answers the doctor, as the transcript labels them."""
+        if self.informant is None:
+            return self.name
+        return f"{self.informant.name} ({self.informant.relation})"
 
     @property
     def age_label(self) -> str:

@@ -381,6 +381,11 @@ class GuardedStream:
     def released_text(self) -> str:
         return self._released
 
+    @property
+    def raw_text(self) -> str:
+        """Everything the model produced (for measurement; never shown)."""
+        return self._raw
+
     def _body(self) -> str:
         """The reply so far: the first line, without a speaker label, up to two sentences."""
         text = self._raw.lstrip()

@@ -35,6 +35,29 @@ _EXAMPLES = (
     ("Do you take any medicines?", "No regular medicines.",
      "No, I don't take any medicines."),
 )  # fmt: skip
+# The same examples for someone who speaks for the patient ({he}: the patient's pronoun).
+_INFORMANT_EXAMPLES = (
+    ("How long has {he} had the fever?", "Fever for three days, worse at night.",
+     "{He} has been hot for three days, and it is worse at night."),
+    ("Does {he} take any medicines?", "No regular medicines.",
+     "No, {he} does not take any medicines."),
+)  # fmt: skip
+
+
+def speaker_label(view: PatientView) -> str:
+    """The prompt's label for whoever answers: "Patient", or the informant's relation."""
+    informant = view.patient.informant
+    return informant.relation.capitalize() if informant else "Patient"
+
+
+def examples_for(view: PatientView) -> tuple[tuple[str, str, str], ...]:
+    if view.patient.informant is None:
+        return _EXAMPLES
+    he = "he" if view.patient.sex == "male" else "she"
+    return tuple(
+        tuple(t.format(he=he, He=he.capitalize()) for t in example)
+        for example in _INFORMANT_EXAMPLES
+    )  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -49,10 +72,16 @@ class Exchange:
 def persona_header(view: PatientView) -> str:
     p = view.patient
     setting = view.setting.replace("_", " ")
+    who = "the patient"
+    speaker = ""
+    if p.informant is not None:
+        who = f"the {p.informant.relation}"
+        speaker = f" {p.informant.name}, the {p.informant.relation}, answers for the patient."
     return (
         f"A consultation at a {setting}. The patient is {p.name}, {p.age_label} old, {p.sex}, "
-        f"{p.occupation}. Speech: {p.persona.speech_style}. Mood: {p.persona.mood}.\n"
-        "Before each answer a Note gives the only thing the patient may say. The patient says "
+        f"{p.occupation}.{speaker} Speech: {p.persona.speech_style.rstrip('.')}. "
+        f"Mood: {p.persona.mood.rstrip('.')}.\n"
+        f"Before each answer a Note gives the only thing {who} may say. {who.capitalize()} says "
         "it in their own words, in one short sentence, and adds nothing else.\n\n"
     )
 
@@ -63,13 +92,13 @@ class TranscriptFormat:
     kind = "base"
     stop = STOP
 
-    def render(self, header: str, exchanges: list[Exchange]) -> str:
-        return header + "".join(self._block(e) for e in exchanges)
+    def render(self, header: str, exchanges: list[Exchange], speaker: str = "Patient") -> str:
+        return header + "".join(self._block(e, speaker) for e in exchanges)
 
     @staticmethod
-    def _block(exchange: Exchange) -> str:
+    def _block(exchange: Exchange, speaker: str = "Patient") -> str:
         note = "" if exchange.note is None else f"\nNote: {exchange.note}"
-        head = f"Doctor: {exchange.question}{note}\nPatient:"
+        head = f"Doctor: {exchange.question}{note}\n{speaker}:"
         return head if exchange.reply is None else f"{head} {exchange.reply}\n\n"
 
 
@@ -91,7 +120,7 @@ class ChatTemplateFormat:
         self.bos_token, self.eos_token = bos_token, eos_token
         self.stop = CHAT_STOP + ((eos_token,) if eos_token else ())
 
-    def render(self, header: str, exchanges: list[Exchange]) -> str:
+    def render(self, header: str, exchanges: list[Exchange], speaker: str = "Patient") -> str:
         messages: list[dict[str, str]] = [{"role": "system", "content": header.strip()}]
         for exchange in exchanges:
             note = "" if exchange.note is None else f"\nNote: {exchange.note}"
@@ -143,19 +172,23 @@ class PatientTranscript:
 
     @property
     def examples(self) -> list[Exchange]:
-        return [Exchange(q, n, r) for q, n, r in _EXAMPLES]
+        return [Exchange(q, n, r) for q, n, r in examples_for(self.view)]
+
+    @property
+    def speaker(self) -> str:
+        return speaker_label(self.view)
 
     @property
     def prefix(self) -> str:
         """The persona prefix every prompt starts with."""
-        return self.format.render(self.header, self.examples)
+        return self.format.render(self.header, self.examples, self.speaker)
 
     def _render(self, open_turn: Exchange) -> str:
         kept = [
             e if i >= self.notes_from else Exchange(e.question, None, e.reply)
             for i, e in enumerate(self.turns) if i >= self.first_kept
         ]  # fmt: skip
-        return self.format.render(self.header, [*self.examples, *kept, open_turn])
+        return self.format.render(self.header, [*self.examples, *kept, open_turn], self.speaker)
 
     def prompt_for(self, question: str, facts: tuple[Fact, ...]) -> str:
         """The prompt that asks the model to answer ``question`` voicing only ``facts``."""
