@@ -24,8 +24,9 @@ def screenshot():
 PASSPHRASE = "a quiet river at dawn"
 
 
-def open_signed_in(qtbot, *, name: str, start_model: bool):
-    """The real main window at 1280x720, set up at first start by ``name`` (the instructor)."""
+def open_signed_in(qtbot, *, name: str, start_model: bool, existing: bool = False):
+    """The real main window at 1280x720, set up at first start by ``name`` (the instructor),
+    or, with ``existing``, signed in to that existing profile."""
     from simdesk.ui.main_window import MainWindow
 
     win = MainWindow(start_model=start_model)
@@ -35,9 +36,13 @@ def open_signed_in(qtbot, *, name: str, start_model: bool):
     win.ask_for_profile()
     qtbot.waitUntil(lambda: win.profile_dialog is not None, timeout=20_000)
     dialog = win.profile_dialog
-    qtbot.keyClicks(dialog.name_edit, name)
+    if existing:
+        dialog.name_box.setCurrentIndex(dialog.name_box.findData(name))
+    else:
+        qtbot.keyClicks(dialog.name_edit, name)
     qtbot.keyClicks(dialog.passphrase_edit, PASSPHRASE)
-    qtbot.keyClicks(dialog.confirm_edit, PASSPHRASE)
+    if not existing:
+        qtbot.keyClicks(dialog.confirm_edit, PASSPHRASE)
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: win.overview is not None, timeout=30_000)
     return win

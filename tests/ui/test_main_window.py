@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from simdesk.core.store.profiles import ProfileManager
 from simdesk.ui.main_window import MainWindow
@@ -69,7 +70,8 @@ def test_first_start_play_a_case_and_store_the_attempt(qtbot, window, screenshot
     assert second in win.encounter.transcript.toPlainText()
     screenshot(win, "03-encounter")
 
-    win.encounter.end_button.click()  # ends and scores the attempt: the debrief follows
+    win.encounter.end_button.click()  # asks first, then ends and scores the attempt
+    win.encounter.confirm.button(QMessageBox.StandardButton.Yes).click()
     assert win.pages.currentWidget() is win.debrief
     qtbot.waitUntil(lambda: win.debrief.narrative_done, timeout=60_000)
     qtbot.waitUntil(win.db.idle, timeout=10_000)

@@ -240,6 +240,7 @@ def test_model_import_can_be_cancelled(qtbot, win, assembled_model, tmp_path):
 def test_exam_mode_has_a_timer_no_hints_and_locks_on_submit(qtbot, win, screenshot):
     assert win.case_list.select_case(TB)
     win.case_list.exam_button.click()
+    win.case_list.confirm.button(QMessageBox.StandardButton.Yes).click()  # asked first
     page = win.encounter
     assert win.pages.currentWidget() is page and page.session.mode == "exam"
     qtbot.waitUntil(lambda: "left" in page.clock.text(), timeout=5_000)

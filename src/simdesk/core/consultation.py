@@ -9,9 +9,12 @@ both drive this class; examination, orders, treatment, waiting and diagnosis go 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from simdesk.core.cases.schema import Case
+from simdesk.core.errors import SimdeskError
 from simdesk.core.llm.guard import GuardedStream, ReplyGuard
 from simdesk.core.llm.prompt import STOP, PatientTranscript, PromptFormat, TranscriptFormat
 from simdesk.core.sim.session import Encounter, Event, Turn
@@ -29,6 +32,19 @@ class PendingReply:
     prompt: str | None
     stream: GuardedStream
     stop: tuple[str, ...] = STOP
+
+
+# Events a front end adds to the attempt's log (notes, the plan) use seqs from here up, so they
+# never collide with the engine's, which count from 0.
+PAGE_SEQ = 1_000_000
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """What :meth:`Consultation.replay` hands back to the front end."""
+
+    page_events: list[Any]  # notes and the like, oldest first
+    last_page_seq: int
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,62 @@ class Consultation:
         )
         self.transcript.append(pending.turn.question, pending.turn.facts, result.text)
         return result
+
+    def replay(self, stored: Iterable[Any]) -> Replayed:
+        """Rebuild an unfinished encounter from its saved log (after a lock, quit or crash).
+
+        ``stored`` are the saved events (``seq``, ``kind``, ``text``, ``data``) in any order.
+        Each learner action is done again in its order; the engine is deterministic for the
+        seed, so the clock, vitals, results and the log come back as they were (checked event
+        by event). Replies are the ones shown then; a question whose reply was never saved
+        (cut off by the crash) gets its authored line. Events the front end added (notes, seqs
+        from ``page_seq``) are returned, not replayed. Only events made here need saving.
+        """
+        engine_events, page_events = [], []
+        for event in sorted(stored, key=lambda e: e.seq):
+            (page_events if event.seq >= PAGE_SEQ else engine_events).append(event)
+        encounter, asked = self.encounter, {}
+        for event in engine_events:
+            kind, data = event.kind, event.data
+            if kind == "question":
+                asked[event.seq] = self.ask(event.text)
+            elif kind == "reply":
+                pending = asked.pop(data.get("question_seq"), None)
+                if pending is not None:
+                    encounter.record_reply(pending.turn, event.text,
+                                           model_text_used=bool(data.get("model_text_used")),
+                                           reason=str(data.get("guard", "")))  # fmt: skip
+                    self.transcript.append(pending.turn.question, pending.turn.facts, event.text)
+            elif kind == "exam":
+                encounter.examine(data.get("request") or event.text)
+            elif kind == "order":
+                encounter.order(data["request"])
+            elif kind == "treatment":
+                encounter.treat(data["request"])
+            elif kind == "wait":
+                encounter.wait(float(data["minutes"]))
+            elif kind == "diagnosis":
+                encounter.diagnose(list(data.get("submitted", [])))
+            elif kind == "encounter_ended":
+                raise SimdeskError(
+                    f"The attempt at {self.case.meta.id} was already ended.",
+                    "Start a new attempt; the ended one is kept as it is.",
+                )
+            self._check_same(event)
+        self._saved = len(encounter.events)
+        for pending in asked.values():  # cut off mid-reply: the authored line stands
+            self.finish(pending, voiced=False)
+        return Replayed(page_events, max((e.seq for e in page_events), default=PAGE_SEQ))
+
+    def _check_same(self, stored: Any) -> None:
+        mine = next((e for e in self.encounter.events if e.seq == stored.seq), None)
+        if mine is None or mine.kind != stored.kind:
+            raise SimdeskError(
+                f"The saved attempt at {self.case.meta.id} does not replay the same way "
+                f"(event {stored.seq}: saved '{stored.kind}', now "
+                f"'{mine.kind if mine else 'nothing'}'); the case file has probably changed.",
+                "Start a new attempt; the saved one is kept unchanged.",
+            )
 
     def unsaved_events(self) -> list[Event]:
         """Events logged since the last call: what a front end must persist next."""

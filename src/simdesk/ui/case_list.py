@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -43,10 +44,15 @@ class CaseStatus:
 
     state: str  # NEW, IN_PROGRESS or DONE
     best: float | None = None  # best score of a finished attempt
+    paused: str | None = None  # the mode of an unfinished attempt ("practice" or "exam")
 
     @property
     def label(self) -> str:
-        return f"{DONE} - best {self.best:.0f}%" if self.best is not None else self.state
+        done = f"{DONE} - best {self.best:.0f}%" if self.best is not None else ""
+        if self.paused is None:
+            return done or self.state
+        paused = "Exam in progress" if self.paused == "exam" else IN_PROGRESS
+        return f"{paused} ({done})" if done else paused
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,8 @@ class CaseListPage(QWidget):
         self.start_button.clicked.connect(lambda: self._start("practice"))
         self.exam_button = QPushButton("Start exam")
         self.exam_button.setToolTip("Timed, no hints; the debrief comes after you submit")
-        self.exam_button.clicked.connect(lambda: self._start("exam"))
+        self.exam_button.clicked.connect(self._confirm_exam)
+        self.confirm: QMessageBox | None = None
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.exam_button)
         side_layout.addLayout(buttons)
@@ -218,10 +225,13 @@ class CaseListPage(QWidget):
                 if entry.case is None:
                     item.setForeground(QColor("#a40000"))
                     item.setToolTip(str(entry.error))
+                if entry.case is not None:
+                    item.setToolTip(text)  # a long title is cut off in the column
                 self.list.setItem(row, column, item)
         self._apply_filters()
         if selected is not None and not self._select(lambda e: e is selected) or selected is None:
             self._select_first_visible()
+        self._show_details()  # the preview shows the status the table shows
 
     def _matches(self, entry: CaseEntry) -> bool:
         wanted = {name: box.currentText() for name, box in self.filters.items()}
@@ -245,7 +255,8 @@ class CaseListPage(QWidget):
             return False
         haystack = normalise(
             " ".join(
-                [meta.title, meta.specialty, patient.name, patient.presenting_complaint, *meta.tags]
+                # Not the tags: they name the diagnosis, which the learner finds out by playing.
+                [meta.title, meta.specialty, patient.name, patient.presenting_complaint]
             )
         )
         return all(word in haystack for word in query.split())
@@ -306,23 +317,59 @@ class CaseListPage(QWidget):
             return
         case = entry.case
         meta, patient = case.meta, case.patient
-        objectives = "".join(f"<li>{_esc(o)}</li>" for o in meta.learning_objectives)
         status = self.status_of(entry)
+        paused = status.paused
+        self.start_button.setText("Resume practice" if paused == "practice" else "Start practice")
+        self.exam_button.setText("Resume exam" if paused == "exam" else "Start exam")
+        self.start_button.setEnabled(paused != "exam")
+        self.start_button.setToolTip(
+            "Finish your exam on this case first (Resume exam)" if paused == "exam"
+            else "Hints on request; nudges when something is missed (Enter)"
+        )  # fmt: skip
+        resume = (
+            "<p><b>You left this case unfinished.</b> It resumes where you left it"
+            + (", with the exam time you had left." if paused == "exam" else ".") + "</p>"
+            if paused else ""
+        )  # fmt: skip
+        # Only what a clinician knows at the door: who, where, why they came. Never the
+        # learning objectives, tags or guideline, which name the diagnosis and treatment.
         self.details.setHtml(
             f"<h3>{_esc(meta.title)}</h3>"
             f"<p><b>{_esc(patient.name)}</b>, {patient.age_label}, {patient.sex}, "
-            f"{_esc(patient.occupation)}<br>Complaint: {_esc(patient.presenting_complaint)}</p>"
-            f"<p>{_esc(meta.specialty)} · {setting_label(meta.setting)} · {meta.difficulty} · "
-            f"about {meta.estimated_minutes} min<br>Your status: {_esc(status.label)}</p>"
-            f"<p><b>You will practise</b></p><ul>{objectives}</ul>"
-            f"<p><small>Follows: {_esc(meta.references[0].title)} "
-            f"({_esc(meta.references[0].publisher)}, {meta.references[0].year})</small></p>"
+            f"{_esc(patient.occupation)}</p>"
+            f"<p>Setting: {_esc(setting_label(meta.setting))}<br>"
+            f"Complaint: {_esc(patient.presenting_complaint)}</p>"
+            f"<p>About {meta.estimated_minutes} min · {meta.difficulty}<br>"
+            f"Your status: {_esc(status.label)}</p>{resume}"
+            "<p><small>The debrief after the case names the guideline it follows.</small></p>"
         )
 
     def _start(self, mode: str) -> None:
         entry = self.current_entry()
         if entry is not None and entry.case is not None:
             self.start_requested.emit(entry, mode)
+
+    def _confirm_exam(self) -> None:
+        """An exam is timed and cannot be restarted: ask before starting one."""
+        entry = self.current_entry()
+        if entry is None or entry.case is None:
+            return
+        status = self.status_of(entry)
+        if status is not None and status.paused == "exam":
+            self._start("exam")  # resuming needs no confirmation
+            return
+        minutes = entry.case.meta.estimated_minutes
+        self.confirm = QMessageBox(
+            QMessageBox.Icon.Question, "Start the exam?",
+            f"Start the exam on '{entry.case.meta.title}'?\n\nYou have {minutes} minutes and no "
+            "hints. Locking pauses the clock; the exam cannot be started again fresh. The "
+            "debrief comes after you submit.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self,
+        )  # fmt: skip
+        self.confirm.button(QMessageBox.StandardButton.Yes).setText("Start exam")
+        self.confirm.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.confirm.accepted.connect(lambda: self._start("exam"))
+        self.confirm.open()
 
     def _open_recommended(self) -> None:
         if self._suggestion is not None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -51,8 +52,8 @@ if TYPE_CHECKING:
     from simdesk.core.sim.session import Event
 
 REPLY_TOKENS = 48
-# Events the page adds to the attempt's log (notes, the plan) use seqs from here up, so they
-# never collide with the engine's, which count from 0.
+# Events the page adds to the attempt's log (notes, the plan) use seqs from here up; the same
+# value as ``simdesk.core.consultation.PAGE_SEQ`` (not imported: it loads the engine).
 PAGE_SEQ = 1_000_000
 NOTES_SAVE_MS = 1500
 TAB_KEYS = {"Examine": "Ctrl+E", "Orders": "Ctrl+O", "Treat": "Ctrl+T", "Timeline": "Ctrl+L",
@@ -174,6 +175,11 @@ class EncounterPage(QWidget):
         self.tutor.setWordWrap(True)
         self.tutor.setStyleSheet("QLabel#tutor { background: #fff4ce; color: #3d2e00; "
                                  "padding: 4px; border-radius: 3px; }")  # fmt: skip
+        # The tutor's room is kept while it is hidden: nothing moves under the pointer.
+        policy = self.tutor.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.tutor.setSizePolicy(policy)
+        self.tutor.setFixedHeight(2 * self.tutor.fontMetrics().lineSpacing() + 12)
         self.tutor.hide()
         bottom.addWidget(self.tutor, 3)
         bottom.addStretch(1)  # keeps the buttons their natural size while the tutor is hidden
@@ -185,7 +191,8 @@ class EncounterPage(QWidget):
         bottom.addWidget(self.diagnose_button)
         self.end_button = QPushButton("End and score")
         self.end_button.setToolTip("End the encounter without a diagnosis and see the debrief")
-        self.end_button.clicked.connect(lambda: self.submit([], ""))
+        self.end_button.clicked.connect(self.confirm_end)
+        self.confirm: QMessageBox | None = None
         bottom.addWidget(self.end_button)
         outer.addLayout(bottom)
 
@@ -229,7 +236,13 @@ class EncounterPage(QWidget):
         *,
         mode: str = "practice",
         seed: int = 0,
+        saved: list | None = None,
+        elapsed_s: float = 0.0,
     ) -> None:
+        """Start a case, or resume an unfinished attempt from its ``saved`` events.
+
+        A resumed exam's clock goes on from ``elapsed_s`` (the time used before the pause).
+        """
         from simdesk.core.assess.modes import AssessedSession
         from simdesk.core.cases.catalog import load_catalog
         from simdesk.core.consultation import Consultation
@@ -238,7 +251,8 @@ class EncounterPage(QWidget):
             case, seed=seed, prompt_format=backend.prompt_format, context_tokens=backend.n_ctx
         )
         limit = case.meta.estimated_minutes * 60.0 if mode == "exam" else None
-        self.session = AssessedSession(case, mode, time_limit_s=limit)
+        self.session = AssessedSession(case, mode, time_limit_s=limit, elapsed_before_s=elapsed_s)
+        replayed = self.consultation.replay(saved) if saved is not None else None
         self.backend = backend
         self.persist = persist
         self._pending = self._request_id = None
@@ -271,6 +285,8 @@ class EncounterPage(QWidget):
         self.hint_button.setVisible(not exam)
         self.end_button.setText("Submit without diagnosis" if exam else "End and score")
         self.lines = [Line(p.speaker, p.opening_line)]
+        if replayed is not None:
+            self._restore(replayed)
         self._set_busy(False, "")
         self._set_actions_enabled(True)
         self._typing_at: int | None = None
@@ -280,6 +296,28 @@ class EncounterPage(QWidget):
         self.ticker.start()
         self._tick()
         self.question_edit.setFocus()
+
+    def _restore(self, replayed) -> None:
+        """Show a resumed attempt as it was: conversation, findings, treatments, notes."""
+        name = self.consultation.case.patient.speaker
+        for event in self.encounter.events:
+            if event.kind == "question":
+                self.lines.append(Line("You", event.data["text"]))
+            elif event.kind == "reply":
+                self.lines.append(Line(name, event.data["text"]))
+            elif event.kind == "exam" and event.data.get("region"):
+                self.exam_panel.add_finding(event.sim_minute, event.data["text"],
+                                            bool(event.data["finding_ids"]))  # fmt: skip
+            elif event.kind == "treatment" and event.data.get("code"):
+                self.treat_panel.add_given(event.sim_minute, event.data["text"])
+        notes = [e for e in replayed.page_events if e.kind == "note"]
+        if notes:
+            self._saved_notes = notes[-1].text
+            self.notes.blockSignals(True)
+            self.notes.setPlainText(notes[-1].text)
+            self.notes.blockSignals(False)
+        self._page_seq = replayed.last_page_seq
+        self.session.nudges(self.encounter.events)  # those were shown before the pause
 
     @property
     def encounter(self):
@@ -405,20 +443,18 @@ class EncounterPage(QWidget):
         if not self._allowed():
             return
         outcome = self.encounter.order(request)
-        if outcome.status != "pending":
-            self.error.emit(outcome.message)
-        self.status.setText(outcome.message)
         self._after_action()
+        # In the status line, whose room is reserved: a banner would push the page down.
+        self.status.setText(outcome.message)
 
     def treat(self, request: str) -> None:
         if not self._allowed():
             return
         outcome = self.encounter.treat(request)
-        if outcome.code is None:
-            self.error.emit(outcome.message)
-        else:
+        if outcome.code is not None:
             self.treat_panel.add_given(self.encounter.sim_minute, outcome.message)
         self._after_action()
+        self.status.setText(outcome.message)
 
     def wait(self, minutes: float) -> None:
         if not self._allowed():
@@ -441,6 +477,10 @@ class EncounterPage(QWidget):
         self._timeline_done = len(encounter.events)
         self.timeline.scrollToBottom()
         self._save_events()
+        # Last action's status line and tutor note go: they were about what came before.
+        if not self.busy:
+            self.status.clear()
+        self.tutor.hide()
         if self.session is not None and not self.session.locked:
             for nudge in self.session.nudges(encounter.events):
                 self.show_tutor(nudge.message)
@@ -508,6 +548,22 @@ class EncounterPage(QWidget):
         )
         self.dialog.open()
 
+    def confirm_end(self) -> None:
+        """End without a diagnosis only after the learner says so: it cannot be undone."""
+        if not self.running:
+            return
+        exam = self.session.mode == "exam"
+        self.confirm = QMessageBox(
+            QMessageBox.Icon.Question, "End the encounter?",
+            "Submit this exam without a diagnosis? It is scored as it stands and locked."
+            if exam else "End this encounter without a diagnosis and see the debrief?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self,
+        )  # fmt: skip
+        self.confirm.button(QMessageBox.StandardButton.Yes).setText(self.end_button.text())
+        self.confirm.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.confirm.accepted.connect(lambda: self.submit([], ""))
+        self.confirm.open()
+
     def submit(self, differential: list[str], plan: str) -> None:
         """Record the diagnosis and plan, end and score the attempt, hand it to the debrief."""
         if not self.running:
@@ -531,18 +587,26 @@ class EncounterPage(QWidget):
                     submission, self.session, plan.strip(), self.notes.toPlainText())
         )  # fmt: skip
 
-    def abandon(self) -> None:
-        """Leave without scoring (the profile is locking): stop the reply, keep what was said."""
+    def suspend(self) -> float:
+        """Put the attempt aside unscored (lock, quit): everything is saved, the exam clock stops.
+
+        Returns the exam time used so far. The attempt stays unfinished and resumes later.
+        """
         if not self.running:
-            return
+            return 0.0
         if self.busy:
             self.backend.cancel(self._request_id)
             self._finish(stopped=True)
         self.ticker.stop()
         self.notes_timer.stop()
         self.save_notes()
-        self.encounter.end()
         self._save_events()
+        used = self.session.pause()
+        if self.dialog is not None:
+            self.dialog.reject()
+        self.consultation = None  # nothing runs on until the attempt is resumed
+        self.tutor.hide()
+        return used
 
     # -- view -----------------------------------------------------------------------------
 

@@ -145,7 +145,8 @@ class ExamPanel(QWidget):
     def _region_changed(self) -> None:
         available = self.requests.get(self.region() or "", {})
         for key, button in self.buttons.items():
-            button.setVisible(key in available)
+            # Disabled, never hidden: the buttons keep their places between regions.
+            button.setEnabled(key in available)
 
     def _examine(self, key: str) -> None:
         text = self.requests.get(self.region() or "", {}).get(key)

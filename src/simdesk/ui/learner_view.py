@@ -16,7 +16,7 @@ from simdesk.core.assess.reports import learner_csv, learner_html
 from simdesk.core.assess.review import due, schedule
 from simdesk.core.assess.scoring import DOMAINS
 from simdesk.core.cases.schema import Case
-from simdesk.core.store.repository import LearnerStore
+from simdesk.core.store.repository import AttemptSummary, LearnerStore
 from simdesk.ui.case_list import DONE, IN_PROGRESS, CaseStatus, Suggestion
 from simdesk.ui.progress_page import ProgressView, ReviewRow
 
@@ -32,6 +32,7 @@ class LearnerOverview:
     suggestions: list[Suggestion]
     progress: ProgressView
     history: list[AttemptResult]
+    unfinished: dict[str, AttemptSummary]  # case id -> the attempt to resume (newest)
 
 
 def overview(store: LearnerStore, cases: list[Case], name: str) -> LearnerOverview:
@@ -39,13 +40,18 @@ def overview(store: LearnerStore, cases: list[Case], name: str) -> LearnerOvervi
     history = load_history(store, name)
     titles = {c.meta.id: c.meta.title for c in cases}
     statuses: dict[str, CaseStatus] = {}
-    for summary in store.attempts():
-        if summary.ended_at is None and summary.case_id not in statuses:
-            statuses[summary.case_id] = CaseStatus(IN_PROGRESS)
+    best: dict[str, float] = {}
     for result in history:
-        best = statuses.get(result.case_id)
-        top = max(result.percent, best.best if best and best.best is not None else 0.0)
-        statuses[result.case_id] = CaseStatus(DONE, top)
+        best[result.case_id] = max(result.percent, best.get(result.case_id, 0.0))
+    unfinished: dict[str, AttemptSummary] = {}
+    for summary in store.unfinished():  # newest first: an exam outranks a practice attempt
+        kept = unfinished.get(summary.case_id)
+        if kept is None or (kept.mode != "exam" and summary.mode == "exam"):
+            unfinished[summary.case_id] = summary
+    for case_id in {*best, *unfinished}:
+        paused = unfinished.get(case_id)
+        statuses[case_id] = CaseStatus(IN_PROGRESS if paused else DONE, best.get(case_id),
+                                       paused.mode if paused else None)  # fmt: skip
     now = utc_now()
     deck = schedule(history)
     suggestions = [
@@ -75,7 +81,7 @@ def overview(store: LearnerStore, cases: list[Case], name: str) -> LearnerOvervi
         competencies=competencies,
         reviews=reviews,
     )
-    return LearnerOverview(statuses, suggestions, view, history)
+    return LearnerOverview(statuses, suggestions, view, history, unfinished)
 
 
 def save_attempt(store: LearnerStore, attempt_id: int, outcome, learner: str) -> AttemptResult:

@@ -9,6 +9,7 @@ before the window is first shown.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from simdesk import __version__
+from simdesk.core.errors import SimdeskError
 from simdesk.core.paths import bundled_cases_dir, locations
 from simdesk.ui.case_list import CaseListPage
 from simdesk.ui.debrief import DebriefPage
@@ -72,7 +74,18 @@ class MessageBar(QWidget):
 
     def show_message(self, text: str) -> None:
         self.label.setText(text)
+        self.place()
         self.show()
+        self.raise_()
+
+    def place(self) -> None:
+        """Lie across the top of the page, under the navigation bar."""
+        anchor = self.parentWidget().findChild(QWidget, "navigation")
+        top = anchor.geometry().bottom() + 1 if anchor is not None else 0
+        width = self.parentWidget().width()
+        self.setFixedWidth(width)
+        self.move(0, top)
+        self.adjustSize()
 
 
 class MainWindow(QMainWindow):
@@ -151,8 +164,8 @@ class MainWindow(QMainWindow):
         self.lock_button.clicked.connect(self.lock)
         row.addWidget(self.lock_button)
         column.addWidget(nav)
-        self.message_bar = MessageBar()
-        column.addWidget(self.message_bar)
+        # Over the page, not in the layout: a message never pushes the page under the pointer.
+        self.message_bar = MessageBar(central)
         self.pages = QStackedWidget()
         column.addWidget(self.pages, 1)
         self.setCentralWidget(central)
@@ -193,10 +206,18 @@ class MainWindow(QMainWindow):
         self._narrative_task: Task | None = None
         self._import_task: Task | None = None
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.message_bar.isVisible():
+            self.message_bar.place()
+
     def navigate(self, key: str) -> None:
         """Show the library, the dashboard or settings (not in the middle of an encounter)."""
         if self.encounter.running and self.pages.currentWidget() is self.encounter:
-            self.show_error("Finish the encounter first: Diagnose and plan (Ctrl+D) or End.")
+            self.show_error(
+                "Finish the encounter first: Diagnose and plan (Ctrl+D) or "
+                f"{self.encounter.end_button.text()}. Lock keeps it for later."
+            )
             return
         page = {"cases": self.case_list, "progress": self.progress, "settings": self.settings}[key]
         if key == "settings":
@@ -256,7 +277,7 @@ class MainWindow(QMainWindow):
     def ask_for_profile(self) -> None:
         """List the profiles on the db thread, then open the sign-in dialog (non-blocking)."""
         self.db.run(
-            lambda: [p.name for p in self.profiles.list()],
+            lambda: [(p.name, p.role) for p in self.profiles.list()],
             on_done=self._show_profile_dialog,
             on_error=self.show_error,
         )
@@ -322,9 +343,7 @@ class MainWindow(QMainWindow):
         """Close the profile (leaving any encounter, unscored) and ask for a passphrase again."""
         if self.store is None:
             return
-        if self.encounter.running:
-            self.encounter.abandon()
-            self._end_attempt()
+        self._suspend_encounter()
         store, self.store, self.profile_name = self.store, None, ""
         self.db.run(store.close)
         self.idle_timer.stop()
@@ -503,24 +522,71 @@ class MainWindow(QMainWindow):
     # -- encounter ------------------------------------------------------------------------
 
     def start_case(self, entry, mode: str = "practice") -> None:
+        """Start a case, or resume its unfinished attempt.
+
+        An unfinished exam is always resumed (locking or quitting never restarts an exam
+        fresh); an unfinished practice attempt is resumed when practice is asked for.
+        """
         if self.store is None:
             self.show_error("Unlock your profile before starting a case.")
             return
         case, store = entry.case, self.store
+        unfinished = self.overview.unfinished.get(case.meta.id) if self.overview else None
+        if unfinished is not None and (unfinished.mode == "exam" or mode == "practice"):
+            if unfinished.mode != mode:
+                self.statusBar().showMessage(
+                    "Your exam on this case is unfinished: it resumes where you left it.", 10_000
+                )
+            self._resume(entry, unfinished)
+            return
         self._current = (entry, mode)
-        self._attempt = self.db.run(lambda: store.start_attempt(case.meta.id, case.meta.version))
+        self._attempt = self.db.run(
+            lambda: store.start_attempt(case.meta.id, case.meta.version, mode=mode)
+        )
         self.encounter.start(case, self.backend, self.persist_events, mode=mode)
         self.message_bar.hide()
         self.pages.setCurrentWidget(self.encounter)
 
-    def persist_events(self, events) -> None:
-        store, attempt = self.store, self._attempt
-        self.db.run(lambda: store.append_events(attempt.result(), events))
+    def _resume(self, entry, attempt) -> None:
+        """Read the attempt's saved events (database thread), then replay them on the page."""
+        store = self.store
 
-    def _end_attempt(self) -> None:
+        def replay(saved) -> None:
+            if self.store is not store:
+                return  # locked meanwhile
+            try:
+                self.encounter.start(entry.case, self.backend, self.persist_events,
+                                     mode=attempt.mode, seed=attempt.seed, saved=saved,
+                                     elapsed_s=attempt.elapsed_s)  # fmt: skip
+            except SimdeskError as exc:
+                # Kept as saved, closed so that the case can be played again.
+                self.db.run(lambda: store.end_attempt(attempt.id),
+                            on_done=lambda _r: self._refresh_learner())  # fmt: skip
+                self.show_error(exc)
+                return
+            self._current = (entry, attempt.mode)
+            self._attempt = Future()
+            self._attempt.set_result(attempt.id)
+            self.overview.unfinished.pop(attempt.case_id, None)
+            self.message_bar.hide()
+            self.pages.setCurrentWidget(self.encounter)
+            self.statusBar().showMessage("Resumed where you left off.", 10_000)
+
+        self.db.run(lambda: store.events(attempt.id), on_done=replay)
+
+    def persist_events(self, events) -> None:
+        store, attempt, session = self.store, self._attempt, self.encounter.session
+        elapsed = session.elapsed_s() if session is not None and session.mode == "exam" else None
+        self.db.run(lambda: store.append_events(attempt.result(), events, elapsed_s=elapsed))
+
+    def _suspend_encounter(self) -> None:
+        """Lock or quit mid-encounter: save everything, stop the exam clock, keep it open."""
+        if not self.encounter.running:
+            return
+        used = self.encounter.suspend()
         store, attempt = self.store, self._attempt
         if store is not None and attempt is not None:
-            self.db.run(lambda: store.end_attempt(attempt.result()))
+            self.db.run(lambda: store.save_elapsed(attempt.result(), used))
 
     def _submitted(self, outcome) -> None:
         """Show the debrief at once; keep the result; let the model write the narrative."""
@@ -589,9 +655,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.idle_timer.stop()
         QApplication.instance().removeEventFilter(self)
-        if self.encounter.running:
-            self.encounter.abandon()
-            self._end_attempt()
+        self._suspend_encounter()
         for task in list(self.tasks):
             task.cancel()
         self.backend.shutdown()

@@ -57,6 +57,14 @@ class CatalogSearch(QWidget):
         self.button.clicked.connect(self._choose)
         row.addWidget(self.button)
         layout.addLayout(row)
+        self.none_found = QLabel()
+        self.none_found.setObjectName("noneFound")
+        self.none_found.setWordWrap(True)
+        policy = self.none_found.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.none_found.setSizePolicy(policy)
+        self.none_found.hide()
+        layout.addWidget(self.none_found)
         self.table = QTableWidget(0, len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         self.table.verticalHeader().hide()
@@ -75,11 +83,16 @@ class CatalogSearch(QWidget):
         self.best = lambda _text: None
 
     def set_rows(self, rows: list[tuple[str, list[str], str]], best) -> None:
+        """New rows (a new case): the search and its filter start empty."""
         self.rows, self.best = rows, best
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
         self.table.setRowCount(len(rows))
         for n, (code, cells, _words) in enumerate(rows):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)  # long names are cut off in the column
                 item.setData(Qt.ItemDataRole.UserRole, code)
                 if "not available" in text:
                     item.setForeground(QColor("#8a1c1c"))
@@ -97,6 +110,12 @@ class CatalogSearch(QWidget):
                 first = n
         if first is not None:
             self.table.setCurrentCell(first, 0)
+        self.none_found.setVisible(first is None)
+        if first is None:
+            self.none_found.setText(
+                f"Nothing matches '{self.search.text()}'. Clear the search and type a name or "
+                "abbreviation."
+            )
 
     def current_code(self) -> str | None:
         row = self.table.currentRow()
@@ -108,7 +127,7 @@ class CatalogSearch(QWidget):
         code = self.current_code()
         if code:
             self.chosen.emit(code)
-            self.search.selectAll()
+        self.search.selectAll()  # the next name typed replaces this one
 
 
 class OrdersPanel(QWidget):

@@ -76,17 +76,30 @@ class ProfileDialog(QDialog):
 
     submitted = Signal(object)
 
-    def __init__(self, profile_names: list[str], parent=None) -> None:
+    forgot_requested = Signal()
+
+    def __init__(self, profiles: list, parent=None, *, mode: str | None = None) -> None:
+        """``profiles``: names, or ``(name, role)`` pairs; the instructor is labelled as such."""
         super().__init__(parent)
         self.setModal(True)
         layout = QVBoxLayout(self)
         self.intro = QLabel()
         self.intro.setWordWrap(True)
-        self.intro.setMinimumWidth(440)
+        self.intro.setMinimumWidth(460)
         layout.addWidget(self.intro)
         self.form = QFormLayout()
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.name_box = QComboBox()
-        self.name_box.addItems(profile_names)
+        self.name_box.setAccessibleName("Profile")
+        for profile in profiles:
+            name, role = profile if isinstance(profile, tuple) else (profile, "")
+            label = f"{name} (instructor)" if role == "instructor" else name
+            self.name_box.addItem(label, name)
+        # A learner's own profile first: the instructor's is not chosen for them unsaid.
+        learners = [n for n in range(self.name_box.count())
+                    if not self.name_box.itemText(n).endswith("(instructor)")]  # fmt: skip
+        if learners:
+            self.name_box.setCurrentIndex(learners[0])
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("e.g. Amina K.")
         self.passphrase_edit = self._secret()
@@ -107,6 +120,8 @@ class ProfileDialog(QDialog):
         self.error_label.setObjectName("dialogError")
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #a40000;")
+        # Room for three wrapped lines: a long message is never cut off.
+        self.error_label.setMinimumHeight(3 * self.error_label.fontMetrics().lineSpacing())
         layout.addWidget(self.error_label)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.switch_button = QPushButton()
@@ -114,9 +129,13 @@ class ProfileDialog(QDialog):
         self.switch_button.clicked.connect(
             lambda: self.set_mode(CREATE if self.mode == UNLOCK else UNLOCK)
         )
+        self.forgot_button = QPushButton("Forgot your passphrase?")
+        self.forgot_button.setFlat(True)
+        self.forgot_button.clicked.connect(self._forgot)
+        self.buttons.addButton(self.forgot_button, QDialogButtonBox.ButtonRole.HelpRole)
         self.buttons.accepted.connect(self._submit)
         layout.addWidget(self.buttons)
-        self.set_mode(UNLOCK if profile_names else SETUP)
+        self.set_mode(mode or (UNLOCK if profiles else SETUP))
 
     @staticmethod
     def _secret() -> QLineEdit:
@@ -138,18 +157,43 @@ class ProfileDialog(QDialog):
         self.form.setRowVisible(self.confirm_edit, mode != UNLOCK)
         self.form.setRowVisible(self.strength, mode != UNLOCK)
         self.form.setRowVisible(self.instructor_edit, mode == CREATE)
-        self.switch_button.setVisible(mode != SETUP)
+        self.switch_button.setVisible(mode != SETUP and self.name_box.count() > 0)
         self.switch_button.setText("New learner profile…" if mode == UNLOCK else "Back to sign-in")
+        self.forgot_button.setVisible(mode == UNLOCK)
         self.error_label.clear()
+        self.strength.setMinimumHeight(
+            2 * self.strength.fontMetrics().lineSpacing() if mode != UNLOCK else 0
+        )
         self.adjustSize()
+        # The cursor goes where the first thing is typed.
+        (self.passphrase_edit if mode == UNLOCK else self.name_edit).setFocus()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        (self.passphrase_edit if self.mode == UNLOCK else self.name_edit).setFocus()
+
+    def _forgot(self) -> None:
+        """Say what to do: a learner's passphrase is reset by the instructor, in person."""
+        self.error_label.setStyleSheet("color: palette(text);")
+        self.error_label.setText(
+            "Ask your instructor: they reset a learner's passphrase from Instructor → Learners "
+            "(Ctrl+I) and you choose a new one; your progress is kept. The instructor's own "
+            "passphrase cannot be reset."
+        )
+        self.adjustSize()
+        self.forgot_requested.emit()
 
     def _update_strength(self, text: str) -> None:
         hint, colour = strength_hint(text, min_passphrase()) if self.creating else ("", "")
         self.strength.setText(hint)
         self.strength.setStyleSheet(f"color: {colour};" if colour else "")
+        if self.strength.sizeHint().height() > self.strength.height():
+            self.adjustSize()
 
     def name(self) -> str:
-        return self.name_box.currentText() if self.mode == UNLOCK else self.name_edit.text().strip()
+        if self.mode == UNLOCK:
+            return self.name_box.currentData() or ""
+        return self.name_edit.text().strip()
 
     def _submit(self) -> None:
         passphrase = self.passphrase_edit.text()
@@ -174,6 +218,8 @@ class ProfileDialog(QDialog):
 
     def show_error(self, message: str) -> None:
         self.set_busy(False)
+        self.error_label.setStyleSheet("color: #a40000;")
         self.error_label.setText(message)
+        self.adjustSize()
         self.passphrase_edit.selectAll()
         self.passphrase_edit.setFocus()

@@ -41,6 +41,7 @@ class DbExecutor:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simdesk-db")
         self._relay = _Relay()
         self._on_error = on_error
+        self._closed = False
         self.pending: set[Future] = set()
 
     def run(
@@ -49,6 +50,10 @@ class DbExecutor:
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
     ) -> Future:
+        if self._closed:  # the window closed; a late refresh has nothing left to read
+            future: Future = Future()
+            future.cancel()
+            return future
         future = self._pool.submit(work)
         self.pending.add(future)
 
@@ -67,6 +72,7 @@ class DbExecutor:
         return not self.pending
 
     def shutdown(self) -> None:
+        self._closed = True
         self._pool.shutdown(wait=True)
 
 

@@ -136,7 +136,9 @@ class AssessedSession:
     mode: Mode = "practice"
     time_limit_s: float | None = None  # exam only
     clock: Callable[[], float] = time.monotonic
+    elapsed_before_s: float = 0.0  # time used before a pause (a resumed attempt)
     _started: float = field(init=False)
+    _paused: bool = field(init=False, default=False)
     _hints_given: int = field(init=False, default=0)
     _shown: set[str] = field(init=False, default_factory=set)
     submission: Submission | None = field(init=False, default=None)
@@ -152,10 +154,27 @@ class AssessedSession:
     def locked(self) -> bool:
         return self.submission is not None
 
+    def elapsed_s(self) -> float:
+        """Time used on this attempt, pauses excluded."""
+        running = 0.0 if self._paused else self.clock() - self._started
+        return self.elapsed_before_s + running
+
+    def pause(self) -> float:
+        """Stop the clock (the profile is locking); returns the time used so far."""
+        if not self._paused:
+            self.elapsed_before_s = self.elapsed_s()
+            self._paused = True
+        return self.elapsed_before_s
+
+    def resume(self) -> None:
+        if self._paused:
+            self._started = self.clock()
+            self._paused = False
+
     def remaining_s(self) -> float | None:
         if self.time_limit_s is None:
             return None
-        return max(0.0, self.time_limit_s - (self.clock() - self._started))
+        return max(0.0, self.time_limit_s - self.elapsed_s())
 
     def check_open(self) -> None:
         if self.locked:
@@ -202,7 +221,7 @@ class AssessedSession:
         if self.locked:
             raise AssessError("This attempt was already submitted.", "Start a new attempt.")
         events = list(events)
-        elapsed = self.clock() - self._started
+        elapsed = self.elapsed_s()
         overtime = self.time_limit_s is not None and elapsed > self.time_limit_s
         self.submission = Submission(score(self.case, events, **score_options),
                                      fingerprint(events), elapsed, overtime)  # fmt: skip

@@ -24,6 +24,10 @@ class Attempt(Base):
     case_version: Mapped[str] = mapped_column(String(40))
     started_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    mode: Mapped[str] = mapped_column(String(20), default="practice", server_default="practice")
+    seed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Seconds of the exam clock used so far (kept while the attempt is unfinished: resume).
+    elapsed_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     events: Mapped[list[AttemptEvent]] = relationship(
         back_populates="attempt", order_by="AttemptEvent.seq"
     )

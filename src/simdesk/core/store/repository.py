@@ -38,6 +38,13 @@ class AttemptSummary:
     started_at: datetime
     ended_at: datetime | None
     events: int
+    mode: str = "practice"
+    seed: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def finished(self) -> bool:
+        return self.ended_at is not None
 
 
 @dataclass(frozen=True)
@@ -69,16 +76,26 @@ class LearnerStore:
         with translate_errors(self.path, doing), Session(self.engine) as session, session.begin():
             yield session
 
-    def start_attempt(self, case_id: str, case_version: str) -> int:
+    def start_attempt(
+        self, case_id: str, case_version: str, *, mode: str = "practice", seed: int = 0
+    ) -> int:
         with self._session("save to") as session:
-            attempt = Attempt(case_id=case_id, case_version=case_version, started_at=_now())
+            attempt = Attempt(case_id=case_id, case_version=case_version, started_at=_now(),
+                              mode=mode, seed=seed, elapsed_s=0.0)  # fmt: skip
             session.add(attempt)
             session.flush()
             return attempt.id
 
-    def append_events(self, attempt_id: int, events: list[Event]) -> None:
-        """Store engine events in one transaction: all of them or, after a crash, none."""
+    def append_events(
+        self, attempt_id: int, events: list[Event], *, elapsed_s: float | None = None
+    ) -> None:
+        """Store engine events in one transaction: all of them or, after a crash, none.
+
+        ``elapsed_s``: the exam clock used so far, saved in the same transaction.
+        """
         with self._session("save to") as session:
+            if elapsed_s is not None:
+                session.get_one(Attempt, attempt_id).elapsed_s = elapsed_s
             session.add_all(
                 AttemptEvent(
                     attempt_id=attempt_id, seq=event.seq, kind=event.kind,
@@ -94,11 +111,30 @@ class LearnerStore:
         with self._session("save to") as session:
             session.get_one(Attempt, attempt_id).ended_at = _now()
 
+    def save_elapsed(self, attempt_id: int, elapsed_s: float) -> None:
+        """Keep how much of the exam clock is used (on lock, quit and while playing)."""
+        with self._session("save to") as session:
+            session.get_one(Attempt, attempt_id).elapsed_s = elapsed_s
+
+    def unfinished(self, case_id: str | None = None) -> list[AttemptSummary]:
+        """Attempts not yet submitted, newest first: what can be resumed."""
+        return [a for a in reversed(self.attempts())
+                if not a.finished and (case_id is None or a.case_id == case_id)]  # fmt: skip
+
     def attempts(self) -> list[AttemptSummary]:
         with self._session("read") as session:
             rows = session.scalars(select(Attempt).order_by(Attempt.id)).all()
             return [
-                AttemptSummary(a.id, a.case_id, a.started_at, a.ended_at, len(a.events))
+                AttemptSummary(
+                    a.id,
+                    a.case_id,
+                    a.started_at,
+                    a.ended_at,
+                    len(a.events),
+                    a.mode,
+                    a.seed,
+                    a.elapsed_s,
+                )  # fmt: skip
                 for a in rows
             ]
 
