@@ -345,6 +345,7 @@ class MainWindow(QMainWindow):
             return
         self._suspend_encounter()
         store, self.store, self.profile_name = self.store, None, ""
+        self.overview = None  # the next profile's is read at sign-in
         self.db.run(store.close)
         self.idle_timer.stop()
         QApplication.instance().removeEventFilter(self)
