@@ -6,14 +6,20 @@ PY     := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 LLAMA_STAMP := $(VENV)/.installed-llama
+HUB_STAMP  := $(VENV)/.installed-hub
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test lint bench clean-venv hub
 
 run: $(RUN_STAMP)
 	$(VENV)/bin/simdesk
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# A programme hub for a try-out: HTTPS on https://127.0.0.1:8443, data in ./hub-data.
+# In another terminal: `simdesk hub enrol-code --site NAME`, then `simdesk sync enrol TOKEN`.
+hub: $(HUB_STAMP)
+	$(VENV)/bin/simdesk hub serve --data hub-data
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
@@ -37,6 +43,10 @@ $(RUN_STAMP): pyproject.toml $(LLAMA_STAMP) | $(PY)
 
 $(TEST_STAMP): pyproject.toml $(LLAMA_STAMP) | $(PY)
 	$(PY) -m pip install -e '.[test]'
+	touch $@ $(RUN_STAMP) $(HUB_STAMP)
+
+$(HUB_STAMP): pyproject.toml $(LLAMA_STAMP) | $(PY)
+	$(PY) -m pip install -e '.[hub]'
 	touch $@ $(RUN_STAMP)
 
 clean-venv:

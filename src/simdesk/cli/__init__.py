@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "simdesk.cli.profiles",
     "simdesk.cli.models",
     "simdesk.cli.doctor",
+    "simdesk.cli.hub",
+    "simdesk.cli.sync",
 )
 
 

@@ -44,6 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     script.add_argument("--json", action="store_true", help="print one JSON object")
     script.add_argument("--no-model", action="store_true", help="show the authored lines")
     script.add_argument("--seed", type=int, default=0)
+    script.add_argument("--profile", metavar="NAME",
+                        help="record the attempt in this learner's store, as the app does")
+    script.add_argument("--mode", choices=("practice", "exam"), default="practice",
+                        help="the mode recorded with --profile (default practice)")
     script.set_defaults(handler=run_script_command)
 
 
@@ -222,14 +226,49 @@ def play_step(
     }
 
 
-def run_script(case: Case, steps: list[tuple[str, Any]], voice: ModelVoice | None, seed=0) -> dict:
-    """Play the steps and report every step, the diagnosis and the score."""
+def run_script(case: Case, steps: list[tuple[str, Any]], voice: ModelVoice | None, seed=0,
+               record: Callable[[list], None] | None = None) -> dict:  # fmt: skip
+    """Play the steps and report every step, the diagnosis and the score.
+
+    ``record`` is given the encounter's events at the end (``--profile`` stores them)."""
     consultation = Consultation(case, seed=seed)
     played = [play_step(consultation, action, value, voice) for action, value in steps]
     if not consultation.encounter.ended:
         consultation.encounter.end()
     diagnosis, breakdown = assess(case, consultation.encounter.events)
+    if record is not None:
+        record(consultation.encounter.events)
     return {"case_id": case.meta.id, "steps": played, "diagnosis": diagnosis, "score": breakdown}
+
+
+def record_attempt(name: str, passphrase: str, case: Case, events: list, mode: str,
+                   model_id: str) -> int:  # fmt: skip
+    """Keep a scripted attempt in the learner's store as the app does; queue its statements.
+
+    Returns the number of statements queued for sync (0 when not enrolled or opted out)."""
+    from datetime import datetime, timezone
+
+    from simdesk.core.assess.attempts import result_of, save_result
+    from simdesk.core.assess.scoring import score
+    from simdesk.core.store.profiles import ProfileManager, profile_slug
+    from simdesk.core.sync.outbox import queue_finished_attempt
+
+    manager = ProfileManager.for_locations(locations().ensure())
+    try:
+        store = manager.unlock(name, passphrase)
+        try:
+            attempt = store.start_attempt(case.meta.id, case.meta.version)
+            store.append_events(attempt, events)
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            result = result_of(case, score(case, events), now, attempt_id=attempt, learner=name)
+            save_result(store, attempt, result, after=events[-1])
+            store.end_attempt(attempt)
+            return queue_finished_attempt(manager.device, profile_slug(name), store, attempt,
+                                          result, mode, model_id)  # fmt: skip
+        finally:
+            store.close()
+    finally:
+        manager.close()
 
 
 def assess(case: Case, events: list) -> tuple[dict, dict]:
@@ -246,12 +285,25 @@ def assess(case: Case, events: list) -> tuple[dict, dict]:
 def run_script_command(args: argparse.Namespace) -> int:
     case = resolve_case(args.case)
     steps = read_script(Path(args.script))
+    record, queued = None, []
+    if args.profile:
+        from simdesk.cli.profiles import read_passphrase
+
+        passphrase = read_passphrase(f"Passphrase for {args.profile}: ")
+        model_id = "none" if args.no_model else "gemma-3-270m-q4_k_m"
+
+        def record(events: list) -> None:
+            queued.append(record_attempt(args.profile, passphrase, case, events, args.mode,
+                                         model_id))  # fmt: skip
+
     voice = None if args.no_model else ModelVoice()
     try:
-        report = run_script(case, steps, voice, seed=args.seed)
+        report = run_script(case, steps, voice, seed=args.seed, record=record)
     finally:
         if voice is not None:
             voice.close()
+    if args.profile:
+        report["recorded"] = {"profile": args.profile, "queued_for_sync": queued[0]}
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
         return 0

@@ -287,7 +287,8 @@ def test_device_database_is_encrypted_and_holds_no_learner_content(
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     dump = repr([conn.execute(f"SELECT * FROM {table}").fetchall() for table in tables])
     conn.close()
-    assert tables == {"alembic_version", "settings", "profiles", "audit"}
+    assert tables == {"alembic_version", "settings", "profiles", "audit", "sync_outbox",
+                      "sync_pseudonyms"}  # fmt: skip
     assert "Amina" in dump and CANARY not in dump
 
 

@@ -5,7 +5,9 @@ a USB stick) does not reveal who uses the computer or when. Its key is a random 
 in a separate file in the config folder, readable only by the computer's user (mode 0600): the
 app must list profiles and record failed unlocks before anyone has typed a passphrase, so this key
 cannot depend on one. Someone with the whole user account can read the device database - which is
-why it holds names, settings and the audit trail, and never learner content.
+why it holds names, settings and the audit trail, and never learner content. The sync outbox lives
+here too (so that sync runs with nobody signed in): it holds only anonymised statements - a
+pseudonym, case ids, scores and rubric outcomes, never a name or anything a learner typed.
 
 The audit log is append-only: triggers refuse UPDATE and DELETE, and each entry carries the hash
 of the one before it, so a removed or altered entry breaks the chain (:meth:`verify_audit`).
@@ -74,6 +76,30 @@ class AuditRow(DeviceBase):
     detail: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxRow(DeviceBase):
+    """One anonymised xAPI statement waiting to be sent, sent, or quarantined (with why)."""
+
+    __tablename__ = "sync_outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    queued_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    problem: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class PseudonymRow(DeviceBase):
+    """A learner's random pseudonym in one programme (never derived from the name)."""
+
+    __tablename__ = "sync_pseudonyms"
+
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    programme: Mapped[str] = mapped_column(String(300), primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(40), unique=True)
 
 
 @dataclass(frozen=True)

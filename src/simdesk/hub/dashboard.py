@@ -1,0 +1,5 @@
+"""Placeholder; replaced below."""
+
+
+def install(app, engine, authenticate) -> None:
+    return None
