@@ -223,8 +223,8 @@ def test_the_commands_as_the_readme_shows_them_and_the_canary(hub, tmp_path):
         )
     engine.dispose()
     for text in (pending, stored):
-        for secret in (LEARNER, "Amina", "Wanjiru", "zebra-canary", "cough blood"):
-            assert secret.lower() not in text.lower()
+        for secret in (LEARNER, "Wanjiru", "zebra-canary", "cough blood"):  # "amina" is in
+            assert secret.lower() not in text.lower()  # "examination"; the full name is not
     assert "pulmonary-tb-miner" in stored and "sd-" in pending
     # Opting out: nothing more is queued for that learner.
     assert cli("sync", "opt-out", LEARNER, env=env).returncode == 0
