@@ -180,7 +180,10 @@ class OrderItem:
         details = " ".join(str(x) for x in (self.dose, self.route, self.frequency) if x is not None)
         head = f"{self.name} ({details})" if details else self.name
         if self.planned:
-            return f"{head}: planned{f' ({self.condition})' if self.condition else ''}"
+            verb = {"give": "to be given", "continue": "to be continued"}.get(
+                self.intent, f"to {self.intent}"
+            )
+            return f"{head}: planned, {verb}{f' ({self.condition})' if self.condition else ''}"
         done = {
             "give": "given",
             "stop": "stopped",
