@@ -93,6 +93,7 @@ UNITS = {
     "ampoule": "ampoule", "ampoules": "ampoule", "tab": "tablet", "tabs": "tablet",
     "tablet": "tablet", "tablets": "tablet", "puff": "puff", "puffs": "puff",
 }  # fmt: skip
+UNIT_WORDS = frozenset({"mg", "g", "ml", "kg"})
 _UNIT_ALT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 _PER_KG = r"(?:\s*(?:/|per\s+)\s*kg)?"
 _PER_TIME = r"(?:\s*(?:/|per\s+|an?\s+)\s*(h|hr|hrs|hour|min|mins|minute|day|d))?"
@@ -224,7 +225,8 @@ class OrderReader:
         self.prefer = frozenset(prefer)
         treatments = catalog.treatments.treatments
         named = [(t.code, [t.code, t.name, *t.synonyms, *t.shared_names]) for t in treatments]
-        self._matcher = PhraseMatcher(named, TREAT_WORDS)
+        # doses are taken out before matching, so a unit left is a name ("Mg sulphate")
+        self._matcher = PhraseMatcher(named, TREAT_WORDS - UNIT_WORDS)
         self._bags: dict[str, list[frozenset[str]]] = {}
         for code, bag in self._matcher._phrases:
             self._bags.setdefault(code, []).append(bag)
