@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from simdesk.core.cases.catalog import Catalog, TreatmentEntry
 from simdesk.core.sim.disclosure import terms
 from simdesk.core.sim.matching import TREAT_WORDS, PhraseMatcher
-from simdesk.core.text import stem, words
+from simdesk.core.text import NUMBER_WORDS, stem, words
 
 INTENTS = ("give", "stop", "hold", "remove", "reduce", "continue", "avoid")
 # Intents that put a treatment into the patient now (when not a plan).
@@ -406,7 +406,7 @@ class OrderReader:
         first = tokens[0]
         used = set().union(*bags) if bags else set()
         known = (
-            first[0].isdigit() or stem(first) in _VERB_OF or first in ROUTES
+            first[0].isdigit() or first in NUMBER_WORDS or stem(first) in _VERB_OF or first in ROUTES
             or set(terms(first)) & (used | self.vocabulary) or not terms(first)
             or any(t[:6] == first[:6] for t in used if len(t) >= 6)  # "thrombolyse"
         )  # fmt: skip
