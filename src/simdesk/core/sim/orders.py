@@ -286,8 +286,8 @@ class OrderReader:
             unknown = self._unknown_verb(body, [bag for _, bag, _ in parts])
             if unknown:
                 return [], (unknown, None)
-        if intent != "avoid" and verb:
-            intent = verb
+        if intent != "avoid" and verb and parts[0][0].category != "communication":
+            intent = verb  # what is explained is a topic, not an order
         expanded = []
         for entry, bag, segment in parts:
             if isinstance(entry, Ambiguous):
@@ -358,6 +358,9 @@ class OrderReader:
                 return self._drop_diluents(found)
         if whole is None:
             return []
+        if isinstance(whole[0], Ambiguous) and _disjoint(whole[0].bags):
+            # different words for different things ("discharge home on his insulin")
+            return [(e, b, body) for e, b in zip(whole[0].entries, whole[0].bags, strict=True)]
         return self._drop_diluents([(*whole, body)])
 
     def _drop_diluents(self, found):
@@ -373,12 +376,12 @@ class OrderReader:
             tied = [k for w, k in ranked if w == ranked[0][0]]
             if len(tied) > 1:
                 preferred = [k for k in tied if k in self.prefer]
-                tied = preferred if len(preferred) == 1 else tied
+                tied = preferred or tied
             query = self._matcher.query(text)
             bags = [max((b for b in self._bags[k] if b and b <= query), key=len) for k in tied]
             if len(tied) > 1:
                 entries = tuple(self.catalog.treatment(k) for k in tied)
-                return Ambiguous(entries), frozenset().union(*bags)
+                return Ambiguous(entries, tuple(bags)), frozenset().union(*bags)
             return self.catalog.treatment(tied[0]), bags[0]
         query = self._fluids.query(text)
         named = [bag for _key, bag in self._fluids._phrases if bag <= query]
@@ -430,11 +433,16 @@ class OrderReader:
         return tuple(self.catalog.treatment(c).name for _, c in scored[:n])
 
 
+def _disjoint(bags) -> bool:
+    return sum(len(b) for b in bags) == len(frozenset().union(*bags))
+
+
 @dataclass(frozen=True)
 class Ambiguous:
     """Several entries an order's words name equally well (e.g. "antihypertensives")."""
 
     entries: tuple[TreatmentEntry, ...]
+    bags: tuple[frozenset[str], ...] = ()
     code = "ambiguous"
     category = "ambiguous"
     regimen = None
