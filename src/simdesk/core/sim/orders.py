@@ -409,8 +409,8 @@ class OrderReader:
         first = tokens[0]
         used = set().union(*bags) if bags else set()
         known = (
-            first[0].isdigit() or first in NUMBER_WORDS or stem(first) in _VERB_OF or first in ROUTES
-            or set(terms(first)) & (used | self.vocabulary) or not terms(first)
+            first[0].isdigit() or first in NUMBER_WORDS or stem(first) in _VERB_OF
+            or first in ROUTES or set(terms(first)) & (used | self.vocabulary) or not terms(first)
             or any(t[:6] == first[:6] for t in used if len(t) >= 6)  # "thrombolyse"
         )  # fmt: skip
         if known:
