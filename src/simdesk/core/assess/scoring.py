@@ -169,11 +169,10 @@ class _Log:
                 self.done += _plan_items(reader, catalog, step)
         self.given = [(d.code, d.minute, d.step) for d in self.done if d.intent in GIVING]
         for action in case.answer_key.management.expected_actions:
-            done = [
-                d for d in self.done
-                if d.code in action.any_of and d.intent in ACTION_INTENTS[action.intent]
-                and _in_time(action.within_minutes, d.minute)
-            ]  # fmt: skip
+            done = self._doing(action.any_of, action)
+            if done and action.and_any_of:
+                also = self._doing(action.and_any_of, action)
+                done = [max(done[0], also[0], key=lambda d: d.minute)] if also else []
             if done:
                 self._note(f"action:{action.id}", done[0].step, done[0].response, done[0].words)
         diagnoses = [s for s in steps if s.kind == "diagnosis"]
@@ -186,6 +185,13 @@ class _Log:
             self.first[ref] = EvidenceLine(
                 step.seq, step.kind, minute, ref, str(words or request), response
             )
+
+    def _doing(self, codes: list[str], action) -> list[_Done]:
+        return [
+            d for d in self.done
+            if d.code in codes and d.intent in ACTION_INTENTS[action.intent]
+            and _in_time(action.within_minutes, d.minute)
+        ]  # fmt: skip
 
     def late(self, action) -> list[_Done]:
         return [

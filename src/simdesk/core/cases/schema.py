@@ -238,6 +238,8 @@ class ExpectedAction(StrictModel):
     # give: the treatment is given (disposition and advice may also be written in the plan);
     # hold: it is held, stopped or avoided (a usual medicine in shock); remove: taken off.
     intent: Literal["give", "hold", "remove"] = "give"
+    # and one of these as well (a combination: a Gram-negative drug plus metronidazole)
+    and_any_of: list[str] = []
 
 
 class HarmfulAction(StrictModel):

@@ -294,9 +294,10 @@ def _cross_reference_problems(data: dict, catalog) -> Iterator[tuple[Loc, str]]:
 
     treatments = catalog.treatments_by_code
     for loc, item in expected:
-        for n, code in enumerate(_strings(item.get("any_of"))):
-            if code not in treatments:
-                yield (*loc, "any_of", n), _dangling(code, "treatment code", treatments)
+        for field in ("any_of", "and_any_of"):
+            for n, code in enumerate(_strings(item.get(field))):
+                if code not in treatments:
+                    yield (*loc, field, n), _dangling(code, "treatment code", treatments)
     for loc, item in harmful:
         code = item.get("treatment")
         if isinstance(code, str) and code not in treatments:

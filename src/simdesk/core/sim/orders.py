@@ -314,9 +314,10 @@ class OrderReader:
                     )  # fmt: skip
                 entry = self.catalog.treatment(self._regimen_code[regimen]) or entry
             dosed = entry.category not in UNDOSED
+            where = "iv" if regimen else (_route(segment) or route)
             items.append(OrderItem(
                 entry.code, entry.name, intent, condition is not None, condition or None,
-                dose if dosed else None, (_route(segment) or route) if dosed else None,
+                dose if dosed else None, where if dosed else None,
                 (_frequency(segment) or _frequency(body)) if dosed else None,
                 regimen, segment.strip(),
             ))  # fmt: skip
@@ -329,8 +330,10 @@ class OrderReader:
         comes after "explain" is its topic, and where the patient goes ("send home on
         amoxicillin") is an item of its own."""
         found = self._named(body)
-        if found and found[0][0].category == "communication":
-            return found[:1]
+        lead = next((t for w in words(body) if w not in MODIFIERS for t in terms(w)), None)
+        talk = [f for f in found if f[0].category == "communication" and lead in f[1]]
+        if talk:  # "explain surgery versus antibiotics": the rest is what is explained
+            return talk[:1]
         if found and all(f[0].category != "disposition" for f in found):
             used = frozenset().union(*(f[1] for f in found))
             rest = " ".join(t for t in self._matcher.query(_without_doses(body)) if t not in used)
@@ -520,7 +523,7 @@ def _dose(text: str) -> Dose | None:
 
 
 def _route(text: str) -> str | None:
-    found = _ROUTE_RE.search(text)
+    found = _ROUTE_RE.search(re.sub(r"\b(?:nil|nothing)\s+by\s+mouth\b|\bnbm\b", " ", text))
     return ROUTES[found.group(1)] if found else None
 
 
