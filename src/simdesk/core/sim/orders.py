@@ -44,7 +44,8 @@ VERBS = {
         undertake set site establish get obtain secure bolus push rehydrate resuscitate
         catheterise catheterize cannulate refer transfer admit discharge trace screen counsel
         educate explain advise tell inform reassure review increase titrate up escalate move
-        keep deliver induce operate take notify alert contact involve""",
+        keep deliver induce operate take notify alert contact involve teach show demonstrate
+        instruct""",
     "stop": "stop discontinue cease end",
     "hold": "hold withhold omit suspend pause",
     "remove": "remove untie loosen release cut",
