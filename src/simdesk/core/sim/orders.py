@@ -350,9 +350,9 @@ class OrderReader:
         if len(segments) > 1:
             found = []
             for segment in segments:
-                hit = self._entry(_without_doses(segment))
-                if hit is not None and all(hit[0].code != f[0].code for f in found):
-                    found.append((*hit, segment))
+                for hit in _separate(self._entry(_without_doses(segment)), segment):
+                    if all(hit[0].code != f[0].code for f in found):
+                        found.append(hit)
             spans = (
                 whole is not None
                 and not isinstance(whole[0], Ambiguous)
@@ -362,10 +362,7 @@ class OrderReader:
                 return self._drop_diluents(found)
         if whole is None:
             return []
-        if isinstance(whole[0], Ambiguous) and _disjoint(whole[0].bags):
-            # different words for different things ("discharge home on his insulin")
-            return [(e, b, body) for e, b in zip(whole[0].entries, whole[0].bags, strict=True)]
-        return self._drop_diluents([(*whole, body)])
+        return self._drop_diluents(_separate(whole, body))
 
     def _drop_diluents(self, found):
         drugs = [f for f in found if f[0].code != "crystalloid"]
@@ -435,6 +432,17 @@ class OrderReader:
                 scored.append((best, code))
         scored.sort(key=lambda s: (-s[0], s[1]))
         return tuple(self.catalog.treatment(c).name for _, c in scored[:n])
+
+
+def _separate(hit, text: str) -> list:
+    """A match as items: entries tied on different words are different things ("discharge home
+    on his insulin"); tied on the same words they stay one ambiguous item."""
+    if hit is None:
+        return []
+    entry, bag = hit
+    if isinstance(entry, Ambiguous) and _disjoint(entry.bags):
+        return [(e, b, text) for e, b in zip(entry.entries, entry.bags, strict=True)]
+    return [(entry, bag, text)]
 
 
 def _disjoint(bags) -> bool:
