@@ -341,6 +341,11 @@ class OrderReader:
             where = self._entry(rest) if rest else None
             if where and getattr(where[0], "category", None) == "disposition":
                 found.append((*where, body))
+        purpose = re.search(r"\b(?:for|to\s+get|to\s+have)\b([^,;]*)", body)
+        if purpose and any(f[0].category == "disposition" for f in found):
+            # "refer for blood transfusion": the purpose of a referral is not given here
+            after = set(self._matcher.query(purpose.group(1)))
+            found = [f for f in found if f[0].category == "disposition" or not f[1] <= after]
         return found
 
     def _named(self, body: str) -> list[tuple[TreatmentEntry, frozenset[str], str]]:
