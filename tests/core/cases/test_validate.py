@@ -57,7 +57,7 @@ def test_every_cross_reference_problem_is_reported_at_once(tmp_path):
     )
     assert (
         "unknown treatment code 'contact-tracin'"
-        in (problems["answer_key.management.expected_actions[2].any_of[0]"])
+        in (problems["answer_key.management.expected_actions[1].any_of[0]"])
     )
     assert "unknown test code 'ESRR'" in problems["investigations[5].code"]
     assert (
