@@ -12,46 +12,10 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from simdesk.core.sim.bands import ALARM, NORMAL, WARNING, bands_for
 from simdesk.ui.charts import trend_path
 
-NORMAL, WARNING, ALARM = "normal", "warning", "alarm"
 LEVEL_COLOURS = {NORMAL: QColor("#1e4d2b"), WARNING: QColor("#8a5a00"), ALARM: QColor("#a11d1d")}
-
-
-@dataclass(frozen=True)
-class Band:
-    """``(low, high)`` is normal; beyond ``(alarm_low, alarm_high)`` is an alarm."""
-
-    low: float
-    high: float
-    alarm_low: float
-    alarm_high: float
-
-    def level(self, value: float) -> str:
-        if value < self.alarm_low or value > self.alarm_high:
-            return ALARM
-        if value < self.low or value > self.high:
-            return WARNING
-        return NORMAL
-
-
-def bands_for(age_years: float) -> dict[str, Band]:
-    """Normal and alarm limits for a patient's age."""
-    if age_years < 1:
-        hr, rr, sbp = Band(100, 160, 90, 180), Band(30, 50, 20, 60), Band(70, 100, 60, 120)
-    elif age_years < 5:
-        hr, rr, sbp = Band(90, 140, 80, 160), Band(24, 40, 16, 50), Band(80, 110, 70, 130)
-    elif age_years < 12:
-        hr, rr, sbp = Band(70, 120, 60, 140), Band(18, 30, 12, 40), Band(90, 120, 80, 140)
-    else:
-        hr, rr, sbp = Band(60, 100, 45, 130), Band(12, 20, 8, 28), Band(100, 140, 90, 180)
-    return {
-        "heart_rate": hr,
-        "systolic_bp": sbp,
-        "resp_rate": rr,
-        "spo2": Band(95, 100, 90, 101),
-        "temperature_c": Band(36.0, 37.9, 35.0, 39.4),
-    }
 
 
 @dataclass(frozen=True)

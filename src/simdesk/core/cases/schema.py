@@ -71,6 +71,19 @@ class Informant(StrictModel):
     relation: str  # to the patient: "grandmother", "mother", "husband"
 
 
+StateTrend = Literal["better", "same", "worse"]
+StateTopic = Literal["general", "breathing", "pain", "fever", "dizziness", "bleeding"]
+
+
+class StateLine(StrictModel):
+    """What the patient (or informant) says about how they are now, for one trend of the vital
+    signs that go with ``topic`` since the last time they were asked."""
+
+    trend: StateTrend
+    says: str
+    topic: StateTopic = "general"
+
+
 class Patient(StrictModel):
     name: str
     age_years: float = Field(ge=0, le=120)
@@ -84,6 +97,7 @@ class Patient(StrictModel):
         min_length=1,
     )
     informant: Informant | None = None
+    state_lines: list[StateLine] = []
 
     @property
     def speaker(self) -> str:

@@ -68,6 +68,10 @@ class Physiology:
         top = self.state["systolic_bp"] - MIN_PULSE_PRESSURE
         self.state["diastolic_bp"] = max(min(self.state["diastolic_bp"], top), 10)
 
+    def baseline_vitals(self) -> dict[str, float]:
+        """The vitals at the start, as the monitor showed them."""
+        return {k: round(float(v), 1) for k, v in self.baseline.model_dump().items()}
+
     def vitals(self) -> dict[str, float]:
         """The vitals as a monitor shows them: whole numbers, temperature to 0.1 degree."""
         return {

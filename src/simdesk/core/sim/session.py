@@ -26,6 +26,7 @@ from simdesk.core.sim.matching import (
 )
 from simdesk.core.sim.orders import OrderItem, OrderReader
 from simdesk.core.sim.physiology import Physiology
+from simdesk.core.sim.state import state_answer, state_topic
 
 MINUTES_PER_QUESTION = 1
 MINUTES_PER_MANOEUVRE = 2
@@ -149,6 +150,7 @@ class Encounter:
         self._orders = OrderReader(self.catalog, case_treatment_codes(self.case))
         self.physiology = Physiology(self.case.vitals, list(self.case.physiology.rules))
         self._pending: list[TestResult] = []
+        self._state_asked: tuple[float, dict[str, float]] | None = None  # minute, vitals
         self._log("encounter_started", case_id=self.case.meta.id, version=self.case.meta.version)
 
     # -- the log and the clock ----------------------------------------------------------------
@@ -201,7 +203,7 @@ class Encounter:
         self._check_open()
         question = " ".join(question.split())
         self._advance(MINUTES_PER_QUESTION)
-        disclosure = self._matcher.match(question)
+        disclosure = self._state_disclosure(question) or self._matcher.match(question)
         if disclosure.empty:
             authored = self._rng.choice(self.case.patient.unsure_lines)
         else:
@@ -212,6 +214,21 @@ class Encounter:
             scores=list(disclosure.scores), sources=[f.source for f in facts if f.source],
         )  # fmt: skip
         return Turn(event.seq, question, disclosure, authored)
+
+    def _state_disclosure(self, question: str) -> Disclosure | None:
+        """For "how are you now?": a fact made from the vitals' trend since the last such
+        question (or the start) and the treatments given since (see ``simdesk.core.sim.state``)."""
+        topic = state_topic(question)
+        if topic is None:
+            return None
+        since, before = self._state_asked or (-1.0, self.physiology.baseline_vitals())
+        given = [code for code, minutes in self.physiology.given.items()
+                 if any(m >= since for m in minutes)]  # fmt: skip
+        answer = state_answer(
+            self.case.patient, topic, before, self.vitals, given, self.catalog, question
+        )
+        self._state_asked = (self.sim_minute, self.vitals)
+        return Disclosure((answer.fact,), (1.0,))
 
     def record_reply(self, turn: Turn, text: str, *, model_text_used: bool, reason: str) -> Event:
         """Log the reply that was shown for a turn, and whether it was model text."""
