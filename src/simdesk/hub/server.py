@@ -135,6 +135,7 @@ def serve(
     )
     os.environ[DATABASE_ENV] = url
     os.environ["SIMDESK_HUB_HOME"] = hub_url
+    os.environ["SIMDESK_HUB_INFO"] = str((data / "hub.json").resolve())
     print(f"simdesk hub: certificate sha256 {tls.fingerprint}", flush=True)
     print(hub_url, flush=True)
     uvicorn.run(
