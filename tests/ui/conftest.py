@@ -24,6 +24,18 @@ def screenshot():
 PASSPHRASE = "a quiet river at dawn"
 
 
+@pytest.fixture(autouse=True)
+def tour_seen(simdesk_home):
+    """The first-run tour is marked as seen, in the real device database, so that it does not
+    open over the window in tests about other things; ``test_help.py`` clears the mark."""
+    from simdesk.core.paths import locations
+    from simdesk.core.store.profiles import ProfileManager
+
+    manager = ProfileManager.for_locations(locations().ensure())
+    manager.device.set_setting("ui.tour_done", "1")
+    manager.close()
+
+
 def open_signed_in(qtbot, *, name: str, start_model: bool, existing: bool = False):
     """The real main window at 1280x720, set up at first start by ``name`` (the instructor),
     or, with ``existing``, signed in to that existing profile."""

@@ -103,3 +103,40 @@ def report_text(name: str, history: list[AttemptResult], cases: list[Case], csv:
         name, history, generated=now, reviews=due(deck, now),
         recommendations=recommend(history, cases, now, deck=deck),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    name: str
+    attempts: int
+    unfinished: int
+    last: str
+    scored: int
+    mean: str
+    best: str
+    cases: int
+
+
+def cohort_rows(profiles, instructor) -> list[CohortRow]:
+    """Every learner's attempts, read through the recovery wrap (each read is audited)."""
+    rows = []
+    for profile in profiles.learners():
+
+        def read(store, name=profile.name):
+            return store.attempts(), load_history(store, name)
+
+        attempts, history = profiles.read_learner(instructor, profile.name, read)
+        percents = [r.percent for r in history]
+        last = max((a.started_at for a in attempts), default=None)
+        rows.append(CohortRow(
+            profile.name, len(attempts), sum(not a.finished for a in attempts),
+            f"{last:%Y-%m-%d %H:%M}" if last else "never", len(history),
+            f"{sum(percents) / len(percents):.0f}%" if percents else "-",
+            f"{max(percents):.0f}%" if percents else "-", len({r.case_id for r in history}),
+        ))  # fmt: skip
+    return rows
+
+
+def learner_progress(profiles, instructor, name: str, cases: list[Case]) -> ProgressView:
+    """One learner's dashboard figures, for the instructor (read through the recovery wrap)."""
+    return profiles.read_learner(instructor, name, lambda s: overview(s, cases, name).progress)

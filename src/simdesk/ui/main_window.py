@@ -203,8 +203,128 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_progress)
         self.statusBar().addPermanentWidget(self.model_status)
         self.nav_buttons["cases"].setChecked(True)
+        self._build_menus()
         self._narrative_task: Task | None = None
         self._import_task: Task | None = None
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        profile = bar.addMenu("&Profile")
+        self.add_learner_action = profile.addAction("Add a learner…", self.add_learner)
+        self.change_passphrase_action = profile.addAction("Change my passphrase…",
+                                                          self.change_passphrase)  # fmt: skip
+        profile.addSeparator()
+        profile.addAction("Lock", QKeySequence("Ctrl+Shift+L"), self.lock)
+        instructor = bar.addMenu("&Instructor")
+        instructor.addAction("Instructor screens…", QKeySequence("Ctrl+I"),
+                             self.open_instructor)  # fmt: skip
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction("Guide for this screen", QKeySequence("F1"), self.show_help)
+        help_menu.addAction("Keyboard shortcuts", lambda: self.show_help("shortcuts"))
+        help_menu.addAction("Take the tour again", self.show_tour)
+        for action in (self.add_learner_action, self.change_passphrase_action):
+            action.setEnabled(False)
+        self.help_dialog = None
+        self.tour = None
+        self.passphrase_dialog = None
+        self.instructor_dialog = None
+
+    def current_topic(self) -> str:
+        page = self.pages.currentWidget()
+        topics = {self.case_list: "cases", self.encounter: "encounter", self.debrief: "debrief",
+                  self.progress: "progress", self.settings: "settings"}  # fmt: skip
+        return topics.get(page, "cases")
+
+    def show_help(self, topic: str | None = None) -> None:
+        """F1: the offline guide of the screen in front of the learner."""
+        from simdesk.ui.help import HelpDialog
+
+        self.help_dialog = HelpDialog(topic or self.current_topic(), self)
+        self.help_dialog.open()
+
+    def show_tour(self) -> None:
+        from simdesk.ui.help import TourDialog
+
+        self.tour = TourDialog(self)
+        profiles = self.profiles
+        self.tour.finished_tour.connect(
+            lambda _read: self.db.run(lambda: profiles.device.set_setting("ui.tour_done", "1"))
+        )
+        self.tour.open()
+
+    def _maybe_tour(self) -> None:
+        """The first sign-in on this computer offers the tour; Skip ends it for good."""
+        profiles = self.profiles
+        self.db.run(lambda: profiles.device.setting("ui.tour_done"),
+                    on_done=lambda done: None if done else self.show_tour())  # fmt: skip
+
+    def change_passphrase(self) -> None:
+        from simdesk.ui.account import NewPassphraseDialog
+
+        name, profiles = self.profile_name, self.profiles
+        if not name:
+            return
+        dialog = NewPassphraseDialog(
+            "Change your passphrase", f"Choose a new passphrase for {name}. Your progress is "
+            "kept; the next sign-in uses the new one.", self,
+        )  # fmt: skip
+        self.passphrase_dialog = dialog
+
+        def changed(_result) -> None:
+            dialog.accept()
+            self.statusBar().showMessage("Your passphrase was changed.", 10_000)
+
+        dialog.submitted.connect(lambda old, new: self.db.run(
+            lambda: profiles.change_passphrase(name, old, new), on_done=changed,
+            on_error=lambda exc: dialog.show_error(describe_error(exc))))  # fmt: skip
+        dialog.open()
+
+    def add_learner(self) -> None:
+        """A new learner profile while someone is signed in: no need to lock first."""
+        profiles = self.profiles
+
+        def show(entries) -> None:
+            dialog = ProfileDialog(entries, self, mode=CREATE)
+            dialog.switch_button.hide()
+            self.new_learner_dialog = dialog
+
+            def create(request: ProfileRequest) -> None:
+                def work():
+                    instructor = profiles.unlock_instructor(request.instructor_passphrase)
+                    profiles.create(request.name, request.passphrase, instructor).close()
+
+                def done(_result) -> None:
+                    dialog.accept()
+                    self.statusBar().showMessage(
+                        f"Added {request.name}. They sign in after you lock.", 10_000
+                    )
+
+                def failed(exc: Exception) -> None:
+                    dialog.show_error(describe_error(exc))
+
+                self.db.run(work, on_done=done, on_error=failed)
+
+            dialog.submitted.connect(create)
+            dialog.open()
+
+        self.db.run(lambda: [(p.name, p.role) for p in profiles.list()], on_done=show)
+
+    def open_instructor(self) -> None:
+        """The instructor's screens, behind the instructor's passphrase."""
+        from simdesk.ui.account import InstructorDialog
+
+        profiles = self.profiles
+
+        def run(work, on_done, on_error=None):
+            dialog = self.instructor_dialog
+            report = on_error or (lambda message: dialog.status.setText(message))
+            self.db.run(lambda: work(dialog.session, profiles), on_done=on_done,
+                        on_error=lambda exc: report(describe_error(exc)))  # fmt: skip
+
+        self.instructor_dialog = InstructorDialog(run, self)
+        self.instructor_dialog.cases = [e.case for e in self.entries if e.case is not None]
+        self.instructor_dialog.add_button.clicked.connect(self.add_learner)
+        self.instructor_dialog.open()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -323,7 +443,10 @@ class MainWindow(QMainWindow):
             self.profile_dialog.accept()
         self.navigate("cases")
         self.case_list.list.setFocus()
+        for action in (self.add_learner_action, self.change_passphrase_action):
+            action.setEnabled(True)
         self._refresh_learner()
+        self._maybe_tour()
 
     def _unlock_failed(self, exc: Exception) -> None:
         if self.profile_dialog is not None:
@@ -350,6 +473,8 @@ class MainWindow(QMainWindow):
         self.idle_timer.stop()
         QApplication.instance().removeEventFilter(self)
         self.lock_button.setEnabled(False)
+        for action in (self.add_learner_action, self.change_passphrase_action):
+            action.setEnabled(False)
         self.who.setText("Locked")
         self.case_list.set_statuses({})
         self.case_list.set_recommendation(None)

@@ -78,6 +78,14 @@ class ProgressPage(QWidget):
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(QLabel("<b>Mastery by domain</b> (all specialties)"))
+        self.mastery_note = QLabel(
+            "Mastery is an estimate from all your attempts, not one debrief's score: it starts "
+            "from an even guess and recent attempts count most, so one item met in full shows "
+            "as 67% until more attempts confirm it."
+        )
+        self.mastery_note.setObjectName("masteryNote")
+        self.mastery_note.setWordWrap(True)
+        column.addWidget(self.mastery_note)
         self.domain_chart = BarChart()
         self.domain_chart.setObjectName("masteryChart")
         column.addWidget(self.domain_chart)
@@ -85,7 +93,10 @@ class ProgressPage(QWidget):
         self.competencies = QTableWidget(0, 5)
         self.competencies.setObjectName("competencies")
         self.competencies.setHorizontalHeaderLabels(
-            ["Specialty", "Domain", "Mastery", "± uncertainty", "Attempts"]
+            ["Specialty", "Domain", "Mastery", "± uncertainty (points)", "Attempts"]
+        )
+        self.competencies.horizontalHeaderItem(3).setToolTip(
+            "How sure the estimate is, in percentage points: fewer attempts, wider margin"
         )
         self.competencies.verticalHeader().hide()
         self.competencies.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -130,7 +141,8 @@ class ProgressPage(QWidget):
         self.line.set_values(view.percents)
         self.competencies.setRowCount(len(view.competencies))
         for row, (specialty, domain, mean_pct, sd_pct, attempts) in enumerate(view.competencies):
-            cells = (specialty, domain, f"{mean_pct:.0f}%", f"{sd_pct:.0f}", str(attempts))
+            cells = (specialty, domain, f"{mean_pct:.0f}%", f"± {sd_pct:.0f} points",
+                     str(attempts))  # fmt: skip
             for column, text in enumerate(cells):
                 self.competencies.setItem(row, column, QTableWidgetItem(text))
         self.reviews.clear()

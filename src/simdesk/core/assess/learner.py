@@ -138,10 +138,13 @@ def recommend(
     """The next cases to play, best first, each with a one-line reason."""
     ordered = by_time(history)
     missed: Counter[str] = Counter()
+    seen: dict[str, str] = {}  # skill -> the missed item as the learner saw it in a debrief
     for result in ordered[-50:]:  # recent attempts say what is still weak
         for item in result.items:
             if item.status != "met":
                 missed.update(item.skills)
+                for skill in item.skills:
+                    seen[skill] = item.description
     due_keys = {r.key for r in due(deck if deck is not None else schedule(ordered), now)}
     estimates = mastery(ordered)
     levels = difficulty_levels(ordered)
@@ -156,7 +159,9 @@ def recommend(
         if practised:
             count, skill = max(practised, key=lambda p: (p[0], p[1]))
             times = _TIMES.get(count, f"{count} times")
-            what = f"you missed '{_short(skills[skill])}' {times}; this case practises it"
+            # Quoted from the debrief the learner saw, never from this (maybe unplayed) case's
+            # answer key.
+            what = f"you missed '{_short(seen[skill])}' {times}; this case practises it"
             reasons.append((2.0 * count, what))
         due_here = [k for k in due_keys if k.startswith(f"{meta.id}:")]
         if due_here:
