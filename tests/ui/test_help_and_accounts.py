@@ -136,8 +136,11 @@ def test_instructor_screens_learners_reports_cohort_reset_and_audit(qtbot, win, 
     reset.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: not reset.isVisible(), timeout=30_000)
     assert "reset" in dialog.status.text()
-    qtbot.waitUntil(lambda: any(dialog.audit.item(r, 2).text() == "recovery"
-                                for r in range(dialog.audit.rowCount())), timeout=30_000)  # fmt: skip
+    def audited() -> bool:
+        return any(dialog.audit.item(r, 2).text() == "recovery"
+                   for r in range(dialog.audit.rowCount()))  # fmt: skip
+
+    qtbot.waitUntil(audited, timeout=30_000)
     dialog.tabs.setCurrentIndex(3)
     screenshot(dialog, "58-instructor-audit")
     qtbot.waitUntil(win.db.idle, timeout=10_000)
