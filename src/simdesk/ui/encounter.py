@@ -452,7 +452,7 @@ class EncounterPage(QWidget):
             return
         outcome = self.encounter.treat(request)
         if outcome.code is not None:
-            self.treat_panel.add_given(self.encounter.sim_minute, outcome.message)
+            self.treat_panel.add_given(outcome.minute, outcome.message)
         self._after_action()
         self.status.setText(outcome.message)
 

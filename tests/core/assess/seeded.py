@@ -66,6 +66,8 @@ def play_script(case: Case, steps, seed: int = 0, catalog=None) -> Encounter:
             encounter.wait(value)
         elif action == "diagnose":
             encounter.diagnose(value)
+        elif action == "plan":
+            encounter.plan(value)
     encounter.end()
     return encounter
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from simdesk.core.assess.events import read_steps, vitals_over_time
+from simdesk.core.assess.events import given_minute, read_steps, vitals_over_time
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.assess.scoring import Score
 from simdesk.core.cases.schema import Case, Fact
@@ -79,7 +79,8 @@ def timeline(case: Case, events: Iterable[Any]) -> list[TimelineEntry]:
             text, response = f"waited {step.data.get('minutes', 0):g} minutes", ""
         else:
             text, response = step.text, ""
-        entries.append(TimelineEntry(step.seq, step.minute, step.kind, text, response,
+        minute = given_minute(step) if step.kind == "treatment" else step.minute
+        entries.append(TimelineEntry(step.seq, minute, step.kind, text, response,
                                      vitals[step.seq]))  # fmt: skip
     return entries
 

@@ -118,6 +118,7 @@ class TreatmentOutcome:
     message: str
     items: tuple[OrderItem, ...] = ()
     suggestions: tuple[str, ...] = ()
+    minute: float | None = None  # when it was ordered (what the timeline and debrief show)
 
 
 def case_treatment_codes(case: Case) -> set[str]:
@@ -361,7 +362,7 @@ class Encounter:
         order = self._orders.read(request)
         outcome = TreatmentOutcome(
             request, order.items[0].code if order.items else None, order.message(),
-            order.items, order.suggestions,
+            order.items, order.suggestions, self.sim_minute,
         )  # fmt: skip
         if not order.items:
             self._log("treatment", request=request, code=None, text=outcome.message,

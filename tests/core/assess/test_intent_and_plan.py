@@ -1,0 +1,83 @@
+"""Right care is never marked wrong: what is held, removed or only planned is not given; the
+written plan is scored with its words as evidence; each action has one time everywhere."""
+
+from __future__ import annotations
+
+from simdesk.core.assess.debrief import build_debrief
+from simdesk.core.assess.scoring import score
+from simdesk.core.cases.loader import load_case
+from simdesk.core.paths import bundled_cases_dir
+
+from .conftest import play
+
+
+def case(name):
+    return load_case(bundled_cases_dir() / f"{name}.yaml")
+
+
+def test_removing_the_ligature_is_not_applying_one():
+    snakebite = case("snakebite-russells-viper-labourer")
+    result = score(
+        snakebite, play(snakebite, [("treat", "remove the ligature from her thigh")]).events
+    )
+    assert not [s for s in result.safety if s.ref == "no-tourniquet"]
+    assert result.item("undo-first-aid").status == "met"
+    result = score(snakebite, play(snakebite, [("treat", "tie a tourniquet")]).events)
+    assert [s.kind for s in result.safety if s.ref == "no-tourniquet"] == ["harmful"]
+
+
+def test_holding_her_usual_medicines_meets_the_objective_and_harms_nobody():
+    sepsis = case("septic-shock-urosepsis")
+    result = score(sepsis, play(sepsis, [("treat", "hold her amlodipine and diuretic")]).events)
+    assert result.item("safety-hold-medicines").status == "met"
+    assert not [s for s in result.safety if s.kind in ("harmful", "contraindicated")]
+
+
+def test_a_conditional_order_is_a_plan_not_a_dose():
+    pet = case("severe-pre-eclampsia-primigravida")
+    encounter = play(pet, [("treat", "diazepam if fitting")])
+    steps = [e for e in encounter.events if e.kind == "treatment"]
+    assert steps[0].data["planned"] is True
+    assert not [s for s in score(pet, encounter.events).safety if s.ref == "no-diazepam-instead"]
+    assert "diazepam" not in encounter.physiology.given
+
+
+def test_a_bare_fluid_is_asked_about_not_recorded_as_a_bolus():
+    malaria = case("cerebral-malaria-child")
+    encounter = play(malaria, [("treat", "normal saline")])
+    outcome = next(e for e in encounter.events if e.kind == "treatment")
+    assert outcome.data["code"] is None and "how much and how fast" in outcome.data["text"]
+    assert all(
+        s.ref != "no-fluid-bolus-without-shock" for s in score(malaria, encounter.events).safety
+    )
+
+
+def test_the_plan_is_scored_with_the_words_that_met_it():
+    asthma = case("acute-severe-asthma-adult")
+    plan = "Nebs continued. Refer/transfer to district hospital for acute care."
+    encounter = play(asthma, [("diagnose", ["acute severe asthma"]), ("plan", plan)])
+    result = score(asthma, encounter.events)
+    transfer = result.item("safety-transfer")
+    assert transfer.status == "met"
+    assert transfer.evidence[0].kind == "plan"
+    assert "transfer to district hospital" in transfer.evidence[0].text.lower()
+    assert transfer.evidence[0].response.startswith("Plan: Refer to a higher-level facility")
+    encounter = play(asthma, [("plan", "Discharge home with a salbutamol inhaler.")])
+    assert [s.ref for s in score(asthma, encounter.events).safety if s.ref == "no-discharge"]
+
+
+def test_each_action_has_one_time_and_each_event_is_evidence_once():
+    sepsis = case("septic-shock-urosepsis")
+    steps = [("ask", "what medicines do you take and do you have diabetes or blood pressure"),
+             ("wait", 25), ("treat", "RL 500 ml over 15 min"), ("wait", 40),
+             ("treat", "ceftriaxone 2 g IV"), ("diagnose", ["septic shock"])]  # fmt: skip
+    encounter = play(sepsis, steps)
+    result = score(sepsis, encounter.events)
+    debrief = build_debrief(sepsis, result, encounter.events)
+    timeline = {e.seq: e.minute for e in debrief.timeline}
+    evidence = [e for item in result.items for e in item.evidence if e.kind == "treatment"]
+    assert evidence and all(timeline[e.seq] == e.minute for e in evidence)
+    assert all(timeline[s.seq] == s.minute for s in result.safety if s.seq is not None)
+    for item in result.items:
+        seqs = [e.seq for e in item.evidence]
+        assert len(seqs) == len(set(seqs)), item.id
