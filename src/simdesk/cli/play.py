@@ -44,10 +44,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     script.add_argument("--json", action="store_true", help="print one JSON object")
     script.add_argument("--no-model", action="store_true", help="show the authored lines")
     script.add_argument("--seed", type=int, default=0)
-    script.add_argument("--profile", metavar="NAME",
-                        help="record the attempt in this learner's store, as the app does")
-    script.add_argument("--mode", choices=("practice", "exam"), default="practice",
-                        help="the mode recorded with --profile (default practice)")
+    script.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="record the attempt in this learner's store, as the app does",
+    )
+    script.add_argument(
+        "--mode",
+        choices=("practice", "exam"),
+        default="practice",
+        help="the mode recorded with --profile (default practice)",
+    )
     script.set_defaults(handler=run_script_command)
 
 

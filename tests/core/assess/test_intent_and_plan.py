@@ -81,3 +81,23 @@ def test_each_action_has_one_time_and_each_event_is_evidence_once():
     for item in result.items:
         seqs = [e.seq for e in item.evidence]
         assert len(seqs) == len(set(seqs)), item.id
+
+
+def dose_issues(name, order):
+    this = case(name)
+    return [
+        s for s in score(this, play(this, [("treat", order)]).events).safety if s.kind == "dose"
+    ]
+
+
+def test_a_dose_outside_the_case_range_or_by_the_wrong_route_is_flagged_with_a_teaching_point():
+    low = dose_issues("cerebral-malaria-child", "artesunate 2.4 mg/kg IV")
+    assert len(low) == 1 and "3 mg/kg" in low[0].description and low[0].cap is None
+    assert dose_issues("cerebral-malaria-child", "artesunate 40 mg IV") == []  # 3.1 mg/kg, 13 kg
+    high = dose_issues("acute-severe-asthma-adult", "IV magnesium sulfate 4 g")
+    assert len(high) == 1 and "expected 1.2-2 g" in high[0].description
+    route = dose_issues("stemi-retired-driver", "aspirin 300 mg IV")
+    assert len(route) == 1 and "route iv" in route[0].description
+    assert dose_issues("diabetic-ketoacidosis-young-mechanic", "insulin 6 units/hr IV") == []
+    assert len(dose_issues("diabetic-ketoacidosis-young-mechanic", "insulin 0.2 units/kg/h")) == 1
+    assert dose_issues("stemi-retired-driver", "aspirin") == []  # no dose typed: nothing to judge

@@ -17,7 +17,7 @@ from simdesk.core.assess.events import Step, check_case, given_minute, intent, r
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.cases.catalog import Catalog, load_catalog
 from simdesk.core.cases.schema import Case, RubricItem
-from simdesk.core.sim.orders import GIVING, OrderReader
+from simdesk.core.sim.orders import GIVING, Dose, OrderReader, convert
 from simdesk.core.sim.session import case_treatment_codes
 
 DOMAINS = (
@@ -82,7 +82,7 @@ class Efficiency:
 
 @dataclass(frozen=True)
 class SafetyIssue:
-    kind: Literal["contraindicated", "harmful", "missed_window", "late"]
+    kind: Literal["contraindicated", "harmful", "missed_window", "late", "dose"]
     ref: str  # the harmful or expected action id
     description: str
     seq: int | None
@@ -297,6 +297,38 @@ def _efficiency(case: Case, catalog: Catalog, log: _Log) -> Efficiency:
     )
 
 
+def _dose_issues(case: Case, log: _Log, catalog: Catalog) -> list[SafetyIssue]:
+    """Orders whose typed dose is outside the case's range, or whose route is not listed."""
+    management = case.answer_key.management
+    issues = []
+    for rule in management.doses:
+        for step in log.steps:
+            data = step.data
+            if step.kind != "treatment" or data.get("code") != rule.treatment:
+                continue
+            if intent(step) not in GIVING:
+                continue
+            problems = []
+            if data.get("dose"):
+                value, _, unit = str(data["dose"]).partition(" ")
+                amount = convert(Dose(float(value), unit), rule.unit, management.weight_kg)
+                if amount is not None and not rule.low * 0.95 <= amount <= rule.high * 1.05:
+                    problems.append(
+                        f"{data['dose']} is {amount:.3g} {rule.unit}; "
+                        f"expected {rule.low:g}-{rule.high:g} {rule.unit}"
+                    )
+            if data.get("route") and rule.routes and data["route"] not in rule.routes:
+                problems.append(f"route {data['route']}; expected {' or '.join(rule.routes)}")
+            if problems:
+                entry = catalog.treatment(rule.treatment)
+                name = entry.name if entry else rule.treatment
+                what = f"{name}: {'; '.join(problems)}. {rule.teaching_point}"
+                issues.append(
+                    SafetyIssue("dose", rule.id, what, step.seq, given_minute(step), None)
+                )
+    return issues
+
+
 def _safety(case: Case, log: _Log) -> list[SafetyIssue]:
     issues: list[SafetyIssue] = []
     management = case.answer_key.management
@@ -348,7 +380,7 @@ def score(
         domains.append(DomainScore(domain, earned, out_of, percent))
     total = sum(i.weight for i in items)
     raw = round(100 * sum(i.earned for i in items) / total, 1) if total else 0.0
-    safety = tuple(_safety(case, log))
+    safety = tuple(_safety(case, log) + _dose_issues(case, log, catalog))
     caps = [i.cap for i in safety if i.cap is not None]
     cap = min(caps) if caps else None
     return Score(

@@ -263,9 +263,32 @@ class HarmfulAction(StrictModel):
     reason: str
 
 
+class DoseRule(StrictModel):
+    """This patient's dose range for a treatment: an order typed with a dose outside it, or by a
+    route not listed, is flagged with the teaching point (no score cap)."""
+
+    id: str = Field(pattern=SLUG)
+    treatment: str  # a treatment code (catalog)
+    low: float = Field(gt=0)
+    high: float = Field(gt=0)
+    unit: str  # g, mg, mcg, unit, ml, mmol, vial; optionally /kg and /h or /min: "mg/kg"
+    routes: list[
+        Literal["iv", "im", "sc", "oral", "rectal", "sublingual", "inhaled", "io", "ng"]
+    ] = []
+    teaching_point: str
+
+    @model_validator(mode="after")
+    def _range(self) -> DoseRule:
+        if self.low > self.high:
+            raise ValueError(f"dose rule {self.id!r}: low {self.low:g} is above high {self.high:g}")
+        return self
+
+
 class Management(StrictModel):
     expected_actions: list[ExpectedAction] = []
     harmful_actions: list[HarmfulAction] = []
+    doses: list[DoseRule] = []
+    weight_kg: float | None = Field(default=None, gt=0, le=300)  # for doses per kg
 
 
 RubricDomain = Literal[

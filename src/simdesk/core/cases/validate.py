@@ -235,6 +235,32 @@ def _warnings(data: dict, catalog) -> Iterator[tuple[Loc, str]]:
 # --- cross-reference checks on the raw data ------------------------------------------------
 
 
+def _dose_problems(data: dict, treatments) -> Iterator[tuple[Loc, str]]:
+    """Dose rules name catalog treatments, units the order reader knows, and a weight for
+    doses per kg."""
+    from simdesk.core.sim.orders import parse_unit
+
+    management = data.get("answer_key", {}).get("management", {}) if isinstance(
+        data.get("answer_key"), dict) else {}  # fmt: skip
+    weight = management.get("weight_kg") if isinstance(management, dict) else None
+    for loc, item in _items(data, "answer_key", "management", "doses"):
+        code = item.get("treatment")
+        if isinstance(code, str) and code not in treatments:
+            yield (*loc, "treatment"), _dangling(code, "treatment code", treatments)
+        unit = item.get("unit")
+        parsed = parse_unit(unit) if isinstance(unit, str) else None
+        if isinstance(unit, str) and parsed is None:
+            yield (
+                (*loc, "unit"),
+                (
+                    f"unknown dose unit {unit!r}: use g, mg, mcg, unit, ml, mmol or vial, "
+                    "optionally with /kg and /h, /min or /day"
+                ),
+            )
+        elif parsed and parsed[1] and not weight:
+            yield (*loc, "unit"), (f"a dose per kg ({unit}) needs answer_key.management.weight_kg")
+
+
 def _items(data: Any, *keys: str) -> Iterator[tuple[Loc, dict]]:
     """``(loc, item)`` for each mapping in the list at ``data[keys…]``."""
     node = data
@@ -302,6 +328,7 @@ def _cross_reference_problems(data: dict, catalog) -> Iterator[tuple[Loc, str]]:
         code = item.get("treatment")
         if isinstance(code, str) and code not in treatments:
             yield (*loc, "treatment"), _dangling(code, "treatment code", treatments)
+    yield from _dose_problems(data, treatments)
     for loc, item in rules:
         code = item.get("treatment")
         if isinstance(code, str) and code not in treatments:

@@ -605,3 +605,41 @@ def _fluid_regimen(text: str, named: str | None, intent: str) -> str | None:
     if intent != "give":
         return "maintenance"  # "stop the fluids": whatever runs
     return None
+
+
+_MASS_MG = {"g": 1000.0, "mg": 1.0, "mcg": 0.001}
+_PER_MINUTES = {"h": 60.0, "min": 1.0, "day": 1440.0}
+
+
+def parse_unit(unit: str) -> tuple[str, bool, str | None] | None:
+    """``(amount unit, per kg, per time)`` of a dose unit such as "mg/kg" or "unit/kg/h"."""
+    parts = unit.split("/")
+    base, rest = parts[0], parts[1:]
+    per_kg = "kg" in rest
+    times = [p for p in rest if p != "kg"]
+    known = base in set(UNITS.values()) | {"ml"} and all(t in _PER_MINUTES for t in times)
+    if not known or len(times) > 1:
+        return None
+    return base, per_kg, times[0] if times else None
+
+
+def convert(dose: Dose, unit: str, weight_kg: float | None) -> float | None:
+    """The dose in another unit ("2 g" as mg/kg for 13 kg); None when they do not compare."""
+    have, want = parse_unit(dose.unit), parse_unit(unit)
+    if have is None or want is None:
+        return None
+    (base, per_kg, per_time), (to_base, to_kg, to_time) = have, want
+    if (per_time is None) != (to_time is None):
+        return None
+    value = dose.value
+    if base != to_base:
+        if base not in _MASS_MG or to_base not in _MASS_MG:
+            return None
+        value *= _MASS_MG[base] / _MASS_MG[to_base]
+    if per_kg != to_kg:
+        if not weight_kg:
+            return None
+        value = value / weight_kg if to_kg else value * weight_kg
+    if per_time and to_time:
+        value *= _PER_MINUTES[to_time] / _PER_MINUTES[per_time]
+    return value
