@@ -137,12 +137,38 @@ def hub_folder() -> Path:
     return folder
 
 
+def stop_postgres(data: Path) -> None:
+    """Stop the embedded PostgreSQL of a hub's data folder, if it still runs (bounded wait)."""
+    pid_file = data / "postgres" / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        os.kill(pid, signal.SIGINT)  # fast shutdown
+    except (OSError, ValueError, IndexError):
+        return
+    for _ in range(100):
+        if not pid_file.exists():
+            return
+        time.sleep(0.1)
+
+
+def start_postgres(data: Path) -> None:
+    """Start the embedded PostgreSQL of a hub's data folder again (as the hub would)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    pgserver.get_server(data.resolve() / "postgres", cleanup_mode=None)
+
+
 @pytest.fixture(scope="module")
 def hub() -> Hub:
     folder = hub_folder()
     running = Hub(folder / "data").start()
     yield running
     running.stop()
+    stop_postgres(running.data)
     shutil.rmtree(folder, ignore_errors=True)
 
 

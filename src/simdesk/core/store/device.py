@@ -133,6 +133,7 @@ class DeviceDb:
 
     def __init__(self, path: Path, key_file: Path, *, may_create: bool) -> None:
         self.path = path
+        self.key_file = key_file
         if path.exists():
             engine = open_engine(path, _read_key(key_file))
         elif not may_create:
