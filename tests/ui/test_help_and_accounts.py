@@ -136,6 +136,7 @@ def test_instructor_screens_learners_reports_cohort_reset_and_audit(qtbot, win, 
     reset.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: not reset.isVisible(), timeout=30_000)
     assert "reset" in dialog.status.text()
+
     def audited() -> bool:
         return any(dialog.audit.item(r, 2).text() == "recovery"
                    for r in range(dialog.audit.rowCount()))  # fmt: skip
@@ -147,3 +148,40 @@ def test_instructor_screens_learners_reports_cohort_reset_and_audit(qtbot, win, 
     manager = ProfileManager.for_locations(win.locations)
     manager.unlock("Chipo M.", "a new start for chipo").close()
     manager.close()
+
+
+def test_a_past_debrief_reopens_from_progress_and_exports_to_pdf(qtbot, win, screenshot,
+                                                                 tmp_path):  # fmt: skip
+    assert win.case_list.select_case(TB)
+    win.case_list.start_button.click()
+    page = win.encounter
+    page.ask("Do you sweat at night?")
+    page.examine("listen to the chest")
+    page.submit(["pulmonary tuberculosis"], "Sputum Xpert, start HRZE.")
+    first = win.debrief.debrief.percent
+    qtbot.waitUntil(lambda: win.overview.progress.attempts == 1, timeout=20_000)
+    win.navigate("cases")  # somewhere else, then back through Progress
+    win.navigate("progress")
+    progress = win.progress
+    assert progress.past.rowCount() == 1 and progress.past.item(0, 2).text() == f"{first:.0f}%"
+    screenshot(win, "53-progress-past-attempts")
+    progress.open_debrief_button.click()
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.debrief, timeout=20_000)
+    assert win.debrief.debrief.percent == first
+    assert "Sputum Xpert" in win.debrief.items.toPlainText()  # the saved plan is shown
+    screenshot(win, "54-past-debrief")
+
+    win.debrief.pdf_button.click()
+    assert "not encrypted" in win.debrief.warning.text()
+    win.debrief.warning.button(win.debrief.warning.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: win.debrief.file_dialog is not None
+                    and win.debrief.file_dialog.isVisible())  # fmt: skip
+    target = tmp_path / "debrief.pdf"
+    win.debrief.file_dialog.selectFile(str(target))
+    win.debrief.file_dialog.accept()
+    qtbot.waitUntil(target.exists, timeout=20_000)
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    assert data.count(b"/Subtype /Image") >= 2  # the domain chart and the vitals chart
+    assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") >= 1
+    assert not list(tmp_path.glob(".*.partial"))

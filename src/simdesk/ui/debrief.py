@@ -8,12 +8,15 @@ on the model thread (see ``MainWindow``) and replaces the template when it passe
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -39,6 +42,8 @@ class DebriefPage(QWidget):
     next_requested = Signal()
     library_requested = Signal()
     cancel_narrative = Signal()
+    error = Signal(object)
+    exported = Signal(str)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -55,7 +60,10 @@ class DebriefPage(QWidget):
         self.next_button.clicked.connect(self.next_requested)
         self.library_button = QPushButton("Case &library")
         self.library_button.clicked.connect(self.library_requested)
-        for button in (self.retry_button, self.next_button, self.library_button):
+        self.pdf_button = QPushButton("Export &PDF…")
+        self.pdf_button.setToolTip("Save this debrief with its charts as a PDF (not encrypted)")
+        self.pdf_button.clicked.connect(self.request_pdf)
+        for button in (self.retry_button, self.next_button, self.library_button, self.pdf_button):
             top.addWidget(button)
         layout.addLayout(top)
 
@@ -105,12 +113,89 @@ class DebriefPage(QWidget):
         self.score: Score | None = None
         self.followed: int | None = None
         self.narrative_done = True
+        self.warning: QMessageBox | None = None
+        self.file_dialog: QFileDialog | None = None
+        self._plan = self._notes = self._mode = ""
+
+    # -- PDF: warn first, then ask where, then write with Qt's PDF writer ----------------------
+
+    def request_pdf(self) -> None:
+        from simdesk.ui.progress_page import EXPORT_WARNING
+
+        self.warning = QMessageBox(
+            QMessageBox.Icon.Warning, "Export an unencrypted debrief",
+            EXPORT_WARNING.replace("report", "debrief").replace("scores and", "score and"),
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel, self,
+        )  # fmt: skip
+        self.warning.button(QMessageBox.StandardButton.Save).setText("Choose where to save…")
+        self.warning.accepted.connect(self._choose_pdf)
+        self.warning.open()
+
+    def _choose_pdf(self) -> None:
+        self.file_dialog = QFileDialog(self, "Save the debrief as PDF")
+        self.file_dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        self.file_dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        self.file_dialog.setNameFilters(["PDF (*.pdf)"])
+        self.file_dialog.setDefaultSuffix("pdf")
+        self.file_dialog.selectFile("simdesk-debrief.pdf")
+        self.file_dialog.fileSelected.connect(lambda path: self._export_chosen(Path(path)))
+        self.file_dialog.open()
+
+    def _export_chosen(self, path: Path) -> None:
+        try:
+            self.export_pdf(path)
+        except OSError as exc:
+            from simdesk.core.errors import SimdeskError
+
+            self.error.emit(SimdeskError(f"Could not write {path}: {exc.strerror or exc}.",
+                                         "Choose another folder with free space."))  # fmt: skip
+            return
+        self.exported.emit(str(path))
+
+    def export_pdf(self, path: Path) -> Path:
+        """Write the debrief, its domain chart and vitals chart, to ``path`` (A4, paginated).
+
+        Written beside the target first and renamed into place: never a half-written file.
+        """
+        from PySide6.QtCore import QMarginsF
+        from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+        if self.debrief is None:
+            raise ValueError("no debrief to export")
+        doc = QTextDocument()
+        images = {"chart": self.chart, "vitals": self.monitor}
+        for name, widget in images.items():
+            picture = widget.grab()
+            if picture.width() < 10:  # not laid out yet (page not shown): render at a set size
+                widget.resize(640, 220)
+                picture = widget.grab()
+            doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"img:{name}"),
+                            picture.toImage())  # fmt: skip
+        doc.setHtml(
+            f"{self.summary.text()}<p>{self.narrative.text()}</p>"
+            "<h3>Scores by domain</h3><p><img src='img:chart' width='480'></p>"
+            "<h3>Vital signs over the encounter</h3><p><img src='img:vitals' width='480'></p>"
+            + self._items_html(self.debrief, self.score, self._plan, self._notes)
+            + self._transcript_html(self.debrief, None)
+        )
+        partial = path.with_name(f".{path.name}.partial")
+        writer = QPdfWriter(str(partial))
+        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                         QPageLayout.Orientation.Portrait,
+                                         QMarginsF(15, 15, 15, 15)))  # fmt: skip
+        writer.setTitle(f"simdesk debrief: {self.debrief.title}")
+        writer.setResolution(150)
+        doc.print_(writer)
+        del writer  # flushes and closes the file
+        partial.replace(path)
+        return path
 
     def show_debrief(
         self, debrief: Debrief, score: Score, *, age_years: float, plan: str = "",
         notes: str = "", mode: str = "",
     ) -> None:  # fmt: skip
         self.debrief, self.score = debrief, score
+        self._plan, self._notes, self._mode = plan, notes, mode
         self.followed: int | None = None
         cap = f" (capped at {debrief.cap:g}% for safety)" if debrief.cap is not None else ""
         colour = score_colour(debrief.percent).name()

@@ -18,7 +18,7 @@ from simdesk.core.assess.scoring import DOMAINS
 from simdesk.core.cases.schema import Case
 from simdesk.core.store.repository import AttemptSummary, LearnerStore
 from simdesk.ui.case_list import DONE, IN_PROGRESS, CaseStatus, Suggestion
-from simdesk.ui.progress_page import ProgressView, ReviewRow
+from simdesk.ui.progress_page import PastAttempt, ProgressView, ReviewRow
 
 
 def utc_now() -> datetime:
@@ -73,6 +73,11 @@ def overview(store: LearnerStore, cases: list[Case], name: str) -> LearnerOvervi
         for r in due(deck, now)
     ]  # fmt: skip
     percents = [r.percent for r in history]
+    past = [
+        PastAttempt(r.attempt_id, r.case_id, titles.get(r.case_id, r.case_id),
+                    f"{r.finished_at:%Y-%m-%d %H:%M}", r.percent)
+        for r in reversed(history) if r.attempt_id is not None
+    ]  # fmt: skip
     view = ProgressView(
         attempts=len(history),
         mean_percent=sum(percents) / len(percents) if percents else None,
@@ -80,6 +85,7 @@ def overview(store: LearnerStore, cases: list[Case], name: str) -> LearnerOvervi
         domain_mastery=domain_mastery,
         competencies=competencies,
         reviews=reviews,
+        past=past,
     )
     return LearnerOverview(statuses, suggestions, view, history, unfinished)
 
@@ -140,3 +146,30 @@ def cohort_rows(profiles, instructor) -> list[CohortRow]:
 def learner_progress(profiles, instructor, name: str, cases: list[Case]) -> ProgressView:
     """One learner's dashboard figures, for the instructor (read through the recovery wrap)."""
     return profiles.read_learner(instructor, name, lambda s: overview(s, cases, name).progress)
+
+
+@dataclass(frozen=True)
+class PastDebrief:
+    debrief: object
+    score: object
+    mode: str
+    plan: str
+    notes: str
+
+
+def past_debrief(store: LearnerStore, attempt_id: int, case: Case) -> PastDebrief:
+    """A finished attempt's debrief again, rescored from its saved log (scoring is
+    deterministic), with the plan and notes that were saved with it."""
+    from simdesk.core.assess.debrief import build_debrief
+    from simdesk.core.assess.scoring import score
+    from simdesk.core.consultation import PAGE_SEQ
+
+    saved = store.events(attempt_id)
+    engine = [e for e in saved if e.seq < PAGE_SEQ and e.kind != "assessment"]
+    page = [e for e in saved if e.seq >= PAGE_SEQ]
+    result = score(case, engine)
+    mode = next((a.mode for a in store.attempts() if a.id == attempt_id), "practice")
+    plans = [e.text for e in page if e.kind == "plan"]
+    notes = [e.text for e in page if e.kind == "note"]
+    return PastDebrief(build_debrief(case, result, engine), result, mode,
+                       plans[-1] if plans else "", notes[-1] if notes else "")  # fmt: skip

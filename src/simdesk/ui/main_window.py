@@ -186,6 +186,11 @@ class MainWindow(QMainWindow):
         self.debrief.cancel_narrative.connect(self._cancel_narrative)
         self.progress.practise_requested.connect(self._practise)
         self.progress.export_requested.connect(self.export_report)
+        self.progress.debrief_requested.connect(self.open_past_debrief)
+        self.debrief.error.connect(self.show_error)
+        self.debrief.exported.connect(
+            lambda path: self.statusBar().showMessage(f"Debrief saved to {path}", 10_000)
+        )
         self.settings.use_model_requested.connect(self._use_model)
         self.settings.import_requested.connect(self.import_model)
         self.settings.cancel_import.connect(self._cancel_import)
@@ -754,6 +759,27 @@ class MainWindow(QMainWindow):
         self.debrief.narrative_done = False
         self.debrief.set_narrative_busy(True)
         self._narrative_task = self._run_task(write, written, failed)
+
+    def open_past_debrief(self, attempt_id: int, case_id: str) -> None:
+        """Reopen a finished attempt's debrief from Progress (read on the database thread)."""
+        from simdesk.ui.learner_view import past_debrief
+
+        entry = next((e for e in self.entries if e.case is not None
+                      and e.case.meta.id == case_id), None)  # fmt: skip
+        if entry is None or self.store is None:
+            self.show_error(f"The case '{case_id}' of that attempt is no longer in the library.")
+            return
+        store, case = self.store, entry.case
+
+        def show(past) -> None:
+            self._current = (entry, "practice")
+            self.debrief.show_debrief(past.debrief, past.score, age_years=case.patient.age_years,
+                                      plan=past.plan, notes=past.notes, mode=past.mode)  # fmt: skip
+            self.debrief.set_narrative_busy(False)
+            self.message_bar.hide()
+            self.pages.setCurrentWidget(self.debrief)
+
+        self.db.run(lambda: past_debrief(store, attempt_id, case), on_done=show)
 
     def _cancel_narrative(self) -> None:
         if self._narrative_task is not None:

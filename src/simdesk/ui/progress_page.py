@@ -43,6 +43,15 @@ class ReviewRow:
 
 
 @dataclass(frozen=True)
+class PastAttempt:
+    attempt_id: int
+    case_id: str
+    title: str
+    when: str
+    percent: float
+
+
+@dataclass(frozen=True)
 class ProgressView:
     """What the dashboard shows, computed off the GUI thread from the learner's history."""
 
@@ -52,6 +61,7 @@ class ProgressView:
     domain_mastery: list[tuple[str, float | None]] = field(default_factory=list)
     competencies: list[tuple[str, str, float, float, int]] = field(default_factory=list)
     reviews: list[ReviewRow] = field(default_factory=list)
+    past: list[PastAttempt] = field(default_factory=list)  # newest first
 
 
 class ProgressPage(QWidget):
@@ -59,6 +69,7 @@ class ProgressPage(QWidget):
 
     practise_requested = Signal(str)
     export_requested = Signal(Path)
+    debrief_requested = Signal(int, str)  # attempt id, case id
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -124,11 +135,29 @@ class ProgressPage(QWidget):
         self.practise_button = QPushButton("&Practise the selected case")
         self.practise_button.clicked.connect(self._practise)
         column.addWidget(self.practise_button)
+        column.addWidget(QLabel("<b>Past attempts</b>"))
+        self.past = QTableWidget(0, 3)
+        self.past.setObjectName("pastAttempts")
+        self.past.setHorizontalHeaderLabels(["When", "Case", "Score"])
+        self.past.verticalHeader().hide()
+        self.past.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.past.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.past.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.past.setTabKeyNavigation(False)
+        past_header = self.past.horizontalHeader()
+        past_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        past_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.past.itemActivated.connect(lambda _item: self._open_debrief())
+        column.addWidget(self.past, 1)
+        self.open_debrief_button = QPushButton("&Open its debrief")
+        self.open_debrief_button.clicked.connect(self._open_debrief)
+        column.addWidget(self.open_debrief_button)
         split.addWidget(right)
         split.setSizes([600, 600])
         layout.addWidget(split, 1)
         self.warning: QMessageBox | None = None
         self.file_dialog: QFileDialog | None = None
+        self.past_rows: list[PastAttempt] = []
 
     def show_progress(self, name: str, view: ProgressView) -> None:
         mean = f"mean score {view.mean_percent:.0f}%" if view.mean_percent is not None else ""
@@ -156,8 +185,24 @@ class ProgressPage(QWidget):
             self.reviews.addItem("Nothing is due today.")
         self.practise_button.setEnabled(bool(view.reviews))
         self.export_button.setEnabled(view.attempts > 0)
+        self.past_rows = list(view.past)
+        self.past.setRowCount(len(view.past))
+        for row, past in enumerate(view.past):
+            for column, text in enumerate((past.when, past.title, f"{past.percent:.0f}%")):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.past.setItem(row, column, item)
+        self.open_debrief_button.setEnabled(bool(view.past))
+        if view.past:
+            self.past.setCurrentCell(0, 0)
         if view.reviews:
             self.reviews.setCurrentRow(0)
+
+    def _open_debrief(self) -> None:
+        row = self.past.currentRow()
+        if 0 <= row < len(self.past_rows):
+            past = self.past_rows[row]
+            self.debrief_requested.emit(past.attempt_id, past.case_id)
 
     def _practise(self) -> None:
         item = self.reviews.currentItem()
