@@ -24,7 +24,7 @@ def _play_some(consultation, save):
     consultation.finish(pending, voiced=False)
     consultation.encounter.examine("listen to the chest")
     consultation.encounter.order("cbc")
-    consultation.encounter.treat("oxygen")
+    consultation.encounter.treat("oxygen and paracetamol 1 g")  # one order, two items
     consultation.encounter.wait(90)  # the blood count arrives meanwhile
     pending = consultation.ask("Do you smoke?")
     save(consultation.unsaved_events())

@@ -142,7 +142,8 @@ class Consultation:
             elif kind == "order":
                 encounter.order(data["request"])
             elif kind == "treatment":
-                encounter.treat(data["request"])
+                if not data.get("part"):  # one order logs an event per item it names
+                    encounter.treat(data["request"])
             elif kind == "wait":
                 encounter.wait(float(data["minutes"]))
             elif kind == "diagnosis":

@@ -368,11 +368,12 @@ class Encounter:
             self._log("treatment", request=request, code=None, text=outcome.message,
                       suggestions=list(order.suggestions))  # fmt: skip
             return outcome
-        for item in order.items:
+        for part, item in enumerate(order.items):
             if item.given:
                 self.physiology.give(item.code)
             self._log(
-                "treatment", request=request, code=item.code, text=item.describe() + ".",
+                "treatment", request=request, part=part, code=item.code,
+                text=item.describe() + ".",
                 intent=item.intent, planned=item.planned, condition=item.condition,
                 dose=str(item.dose) if item.dose else None, route=item.route,
                 frequency=item.frequency, regimen=item.regimen, words=item.words,
