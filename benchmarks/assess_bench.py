@@ -52,15 +52,14 @@ def median_ms(fn, runs: int, before=None) -> float:
 def plain_event_loop(events) -> tuple[set, set, set, set]:
     facts, exams, tests, given = set(), set(), set(), set()
     for event in events:
-        data = event.data
         if event.kind == "question":
-            facts.update(data["fact_ids"])
+            facts.update(event.fact_ids)
         elif event.kind == "exam":
-            exams.update(data["finding_ids"])
+            exams.update(event.finding_ids)
         elif event.kind == "order":
-            tests.add(data["code"])
+            tests.add(event.code)
         elif event.kind == "treatment":
-            given.add(data["code"])
+            given.add(event.code)
     return facts, exams, tests, given
 
 

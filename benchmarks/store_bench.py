@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 
-from simdesk.core.sim.session import Event
+from simdesk.core.sim.events import Event, Question, Reply
 from simdesk.core.store.db import open_engine, set_pragmas
 from simdesk.core.store.keys import KdfParams, new_data_key
 from simdesk.core.store.profiles import ProfileManager
@@ -39,9 +39,9 @@ def _percentile(samples: list[float], q: float) -> float:
 
 def _turn(turn: int) -> list[Event]:
     return [
-        Event(2 * turn, "question", turn, time.time(), {"text": f"Question {turn} " * 6}),
-        Event(2 * turn + 1, "reply", turn, time.time(),
-              {"text": f"Reply {turn} " * 20, "guard": "ok", "model_text_used": True}),
+        Question(seq=2 * turn, sim_minute=turn, text=f"Question {turn} " * 6, fact_ids=()),
+        Reply(seq=2 * turn + 1, sim_minute=turn, question_seq=2 * turn,
+              text=f"Reply {turn} " * 20, guard="ok", model_text_used=True),
     ]  # fmt: skip
 
 

@@ -7,7 +7,7 @@ import pytest
 from simdesk.core.assess.modes import AssessedSession
 from simdesk.core.consultation import PAGE_SEQ, Consultation
 from simdesk.core.errors import SimdeskError
-from simdesk.core.sim.session import Event
+from simdesk.core.sim.events import Note, Result
 from simdesk.core.store.db import open_engine
 from simdesk.core.store.keys import new_data_key
 from simdesk.core.store.repository import LearnerStore
@@ -26,6 +26,7 @@ def _play_some(consultation, save):
     consultation.encounter.order("cbc")
     consultation.encounter.treat("oxygen and paracetamol 1 g")  # one order, two items
     consultation.encounter.wait(90)  # the blood count arrives meanwhile
+    consultation.encounter.note("cough 6 weeks")
     pending = consultation.ask("Do you smoke?")
     save(consultation.unsaved_events())
     return pending  # the reply is in flight when the power goes
@@ -36,8 +37,6 @@ def test_an_encounter_cut_off_mid_reply_resumes_exactly_from_the_store(tmp_path,
     attempt = store.start_attempt(tb_case.meta.id, tb_case.meta.version, mode="exam", seed=3)
     first = Consultation(tb_case, seed=3)
     _play_some(first, lambda events: store.append_events(attempt, events, elapsed_s=125.0))
-    note = Event(PAGE_SEQ + 1, "note", 92.0, 0.0, {"text": "cough 6 weeks"})
-    store.append_events(attempt, [note])
     store.close()  # the power goes: no reply event, no end
 
     store = LearnerStore(open_engine(tmp_path / "learner.db", key))
@@ -54,9 +53,8 @@ def test_an_encounter_cut_off_mid_reply_resumes_exactly_from_the_store(tmp_path,
     assert again.encounter.sim_minute == first.encounter.sim_minute
     # The question cut off mid-reply gets its authored line, and only that is new to save.
     [reply] = again.unsaved_events()
-    assert reply.kind == "reply" and reply.data["guard"] == "no model: authored line"
-    assert [e.text for e in replayed.page_events] == ["cough 6 weeks"]
-    assert replayed.last_page_seq == PAGE_SEQ + 1
+    assert reply.kind == "reply" and reply.guard == "no model: authored line"
+    assert replayed.notes == "cough 6 weeks"
     # The prompt goes on from the same transcript: the next question sees the earlier replies.
     assert again.transcript.turns[0] == first.transcript.turns[0]
     assert [t.question for t in again.transcript.turns] == [
@@ -77,10 +75,24 @@ def test_a_changed_case_is_refused_by_name_not_replayed_wrongly(tmp_path, tb_cas
     first.encounter.wait(90)
     events = first.unsaved_events()
     tampered = [e for e in events if e.kind != "result"]  # as if the result never came
-    tampered.append(Event(events[-1].seq + 1, "result", 0, 0, {"code": "X"}))
+    tampered.append(Result(seq=events[-1].seq + 1, sim_minute=0, code="X"))
     store.append_events(attempt, tampered)
     with pytest.raises(SimdeskError, match="does not replay the same way"):
         Consultation(tb_case).replay(store.events(attempt))
+    store.close()
+
+
+def test_notes_saved_before_the_engine_numbered_them_come_back(tmp_path, tb_case):
+    store, _ = _store(tmp_path)
+    attempt = store.start_attempt(tb_case.meta.id, tb_case.meta.version)
+    first = Consultation(tb_case)
+    first.encounter.note("first thoughts")
+    first.encounter.examine("listen to the chest")
+    legacy = Note(seq=PAGE_SEQ + 1, sim_minute=2.0, text="from the old window")
+    store.append_events(attempt, [*first.unsaved_events(), legacy])
+    again = Consultation(tb_case)
+    assert again.replay(store.events(attempt)).notes == "from the old window"
+    assert [e.kind for e in again.encounter.events] == ["encounter_started", "note", "exam"]
     store.close()
 
 

@@ -26,6 +26,7 @@ from simdesk.core.cases.schema import Case
 from simdesk.core.consultation import Consultation, FinishedReply, PendingReply
 from simdesk.core.errors import CaseError, SimdeskError
 from simdesk.core.paths import bundled_cases_dir, locations
+from simdesk.core.sim import events as ev
 
 ACTIONS = ("ask", "exam", "order", "treat", "wait", "diagnose", "plan", "end")
 REPLY_TOKENS = 48
@@ -192,8 +193,8 @@ def play_step(
     if action == "ask":
         reply = _say(consultation, voice, str(value), show)
         text, model_used, released = reply.text, reply.model_text_used, reply.released
-        question = next(e for e in encounter.events[first_event:] if e.kind == "question")
-        facts, sources = list(question.data["fact_ids"]), list(question.data["sources"])
+        question = next(e for e in encounter.events[first_event:] if isinstance(e, ev.Question))
+        facts, sources = list(question.fact_ids), list(question.sources)
     elif action == "exam":
         result = encounter.examine(str(value))
         text = result.text
@@ -215,10 +216,10 @@ def play_step(
     else:
         encounter.end()
         text = "Encounter ended."
-    results = [e for e in encounter.events[first_event:] if e.kind == "result"]
+    results = [e for e in encounter.events[first_event:] if isinstance(e, ev.Result)]
     if results:
-        text += " Results: " + " | ".join(e.data["text"] for e in results)
-        sources += [e.data["source"] for e in results if e.data["source"]]
+        text += " Results: " + " | ".join(e.text for e in results)
+        sources += [e.source for e in results if e.source]
     return {
         "action": action,
         "input": value,
@@ -226,7 +227,7 @@ def play_step(
         "reply": text,
         "facts": facts,
         "sources": sources,
-        "results": [e.data["code"] for e in results],
+        "results": [e.code for e in results],
         "sim_minutes": encounter.sim_minute,
         "vitals": encounter.vitals,
         "model_text_used": model_used,

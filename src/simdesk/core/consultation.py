@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from simdesk.core.cases.schema import Case
 from simdesk.core.errors import SimdeskError
 from simdesk.core.llm.guard import GuardedStream, ReplyGuard
 from simdesk.core.llm.prompt import STOP, PatientTranscript, PromptFormat, TranscriptFormat
-from simdesk.core.sim.session import Encounter, Event, Turn
+from simdesk.core.sim import events as ev
+from simdesk.core.sim.events import Event
+from simdesk.core.sim.session import Encounter, Turn
 
 # Words for family members: an informant may call the patient "my grandson" or "the baby".
 KINSHIP = """son daughter grandson granddaughter child children baby boy girl husband wife mother
@@ -34,8 +35,7 @@ class PendingReply:
     stop: tuple[str, ...] = STOP
 
 
-# Events a front end adds to the attempt's log (notes, the plan) use seqs from here up, so they
-# never collide with the engine's, which count from 0.
+# Until log schema 2 the window numbered notes from here up; the engine numbers them now.
 PAGE_SEQ = 1_000_000
 
 
@@ -43,8 +43,7 @@ PAGE_SEQ = 1_000_000
 class Replayed:
     """What :meth:`Consultation.replay` hands back to the front end."""
 
-    page_events: list[Any]  # notes and the like, oldest first
-    last_page_seq: int
+    notes: str  # the learner's latest notes ("" if none)
 
 
 @dataclass(frozen=True)
@@ -112,43 +111,48 @@ class Consultation:
         self.transcript.append(pending.turn.question, pending.turn.facts, result.text)
         return result
 
-    def replay(self, stored: Iterable[Any]) -> Replayed:
+    def replay(self, stored: Iterable[Event]) -> Replayed:
         """Rebuild an unfinished encounter from its saved log (after a lock, quit or crash).
 
-        ``stored`` are the saved events (``seq``, ``kind``, ``text``, ``data``) in any order.
-        Each learner action is done again in its order; the engine is deterministic for the
-        seed, so the clock, vitals, results and the log come back as they were (checked event
-        by event). Replies are the ones shown then; a question whose reply was never saved
-        (cut off by the crash) gets its authored line. Events the front end added (notes, seqs
-        from ``page_seq``) are returned, not replayed. Only events made here need saving.
+        ``stored`` are the saved events in any order. Each learner action is done again in its
+        order; the engine is deterministic for the seed, so the clock, vitals, results and the
+        log come back as they were (checked event by event). Replies are the ones shown then; a
+        question whose reply was never saved (cut off by the crash) gets its authored line.
+        Notes saved before the engine numbered them (seqs from ``PAGE_SEQ``) are not replayed;
+        the latest notes come back in :class:`Replayed`. Only events made here need saving.
         """
-        engine_events, page_events = [], []
+        engine_events, legacy_notes = [], []
         for event in sorted(stored, key=lambda e: e.seq):
-            (page_events if event.seq >= PAGE_SEQ else engine_events).append(event)
+            (legacy_notes if event.seq >= PAGE_SEQ else engine_events).append(event)
         encounter, asked = self.encounter, {}
         for event in engine_events:
-            kind, data = event.kind, event.data
-            if kind == "question":
+            if any(e.seq == event.seq for e in encounter.events):
+                pass  # made by an earlier action (a result that arrived meanwhile)
+            elif isinstance(event, ev.Question):
                 asked[event.seq] = self.ask(event.text)
-            elif kind == "reply":
-                pending = asked.pop(data.get("question_seq"), None)
+            elif isinstance(event, ev.Reply):
+                pending = asked.pop(event.question_seq, None)
                 if pending is not None:
                     encounter.record_reply(pending.turn, event.text,
-                                           model_text_used=bool(data.get("model_text_used")),
-                                           reason=str(data.get("guard", "")))  # fmt: skip
+                                           model_text_used=event.model_text_used,
+                                           reason=event.guard)  # fmt: skip
                     self.transcript.append(pending.turn.question, pending.turn.facts, event.text)
-            elif kind == "exam":
-                encounter.examine(data.get("request") or event.text)
-            elif kind == "order":
-                encounter.order(data["request"])
-            elif kind == "treatment":
-                if not data.get("part"):  # one order logs an event per item it names
-                    encounter.treat(data["request"])
-            elif kind == "wait":
-                encounter.wait(float(data["minutes"]))
-            elif kind == "diagnosis":
-                encounter.diagnose(list(data.get("submitted", [])))
-            elif kind == "encounter_ended":
+            elif isinstance(event, ev.Exam):
+                encounter.examine(event.request)
+            elif isinstance(event, ev.Order):
+                encounter.order(event.request)
+            elif isinstance(event, ev.Treatment):
+                if not event.part:  # one order logs an event per item it names
+                    encounter.treat(event.request)
+            elif isinstance(event, ev.Wait):
+                encounter.wait(event.minutes)
+            elif isinstance(event, ev.Note):
+                encounter.note(event.text)
+            elif isinstance(event, ev.Plan):
+                encounter.plan(event.text)
+            elif isinstance(event, ev.Diagnosis):
+                encounter.diagnose(list(event.submitted))
+            elif isinstance(event, ev.EncounterEnded | ev.Assessment):
                 raise SimdeskError(
                     f"The attempt at {self.case.meta.id} was already ended.",
                     "Start a new attempt; the ended one is kept as it is.",
@@ -157,9 +161,10 @@ class Consultation:
         self._saved = len(encounter.events)
         for pending in asked.values():  # cut off mid-reply: the authored line stands
             self.finish(pending, voiced=False)
-        return Replayed(page_events, max((e.seq for e in page_events), default=PAGE_SEQ))
+        notes = [e for e in (*engine_events, *legacy_notes) if isinstance(e, ev.Note)]
+        return Replayed(notes[-1].text if notes else "")
 
-    def _check_same(self, stored: Any) -> None:
+    def _check_same(self, stored: Event) -> None:
         mine = next((e for e in self.encounter.events if e.seq == stored.seq), None)
         if mine is None or mine.kind != stored.kind:
             raise SimdeskError(

@@ -9,7 +9,6 @@ work goes to the backend thread and store writes go to ``persist`` (the database
 from __future__ import annotations
 
 import html
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -49,12 +48,9 @@ if TYPE_CHECKING:
     from simdesk.core.cases.schema import Case
     from simdesk.core.consultation import Consultation, PendingReply
     from simdesk.core.llm.backend import ModelBackend, ReplyDone
-    from simdesk.core.sim.session import Event
+    from simdesk.core.sim.events import Event
 
 REPLY_TOKENS = 48
-# Events the page adds to the attempt's log (notes, the plan) use seqs from here up; the same
-# value as ``simdesk.core.consultation.PAGE_SEQ`` (not imported: it loads the engine).
-PAGE_SEQ = 1_000_000
 NOTES_SAVE_MS = 1500
 TAB_KEYS = {"Examine": "Ctrl+E", "Orders": "Ctrl+O", "Treat": "Ctrl+T", "Timeline": "Ctrl+L",
             "Notes": "Ctrl+N"}  # fmt: skip
@@ -220,7 +216,6 @@ class EncounterPage(QWidget):
         self.lines: list[Line] = []
         self._pending: PendingReply | None = None
         self._request_id: int | None = None
-        self._page_seq = PAGE_SEQ
         self._saved_notes = ""
         self._timeline_done = 0
         self.tokens_received = 0
@@ -256,7 +251,6 @@ class EncounterPage(QWidget):
         self.backend = backend
         self.persist = persist
         self._pending = self._request_id = None
-        self._page_seq = PAGE_SEQ
         self._saved_notes = ""
         self._timeline_done = 0
         p = case.patient
@@ -302,21 +296,19 @@ class EncounterPage(QWidget):
         name = self.consultation.case.patient.speaker
         for event in self.encounter.events:
             if event.kind == "question":
-                self.lines.append(Line("You", event.data["text"]))
+                self.lines.append(Line("You", event.text))
             elif event.kind == "reply":
-                self.lines.append(Line(name, event.data["text"]))
-            elif event.kind == "exam" and event.data.get("region"):
-                self.exam_panel.add_finding(event.sim_minute, event.data["text"],
-                                            bool(event.data["finding_ids"]))  # fmt: skip
-            elif event.kind == "treatment" and event.data.get("code"):
-                self.treat_panel.add_given(event.sim_minute, event.data["text"])
-        notes = [e for e in replayed.page_events if e.kind == "note"]
-        if notes:
-            self._saved_notes = notes[-1].text
+                self.lines.append(Line(name, event.text))
+            elif event.kind == "exam" and event.region:
+                self.exam_panel.add_finding(event.sim_minute, event.text,
+                                            bool(event.finding_ids))  # fmt: skip
+            elif event.kind == "treatment" and event.code:
+                self.treat_panel.add_given(event.sim_minute, event.text)
+        if replayed.notes:
+            self._saved_notes = replayed.notes
             self.notes.blockSignals(True)
-            self.notes.setPlainText(notes[-1].text)
+            self.notes.setPlainText(replayed.notes)
             self.notes.blockSignals(False)
-        self._page_seq = replayed.last_page_seq
         self.session.nudges(self.encounter.events)  # those were shown before the pause
 
     @property
@@ -469,9 +461,7 @@ class EncounterPage(QWidget):
         self.orders_panel.update_clock(encounter.sim_minute, encounter.pending, encounter.results)
         for event in encounter.events[self._timeline_done :]:
             if event.kind in KIND_LABELS:
-                text = event.data.get("text") or event.data.get("request", "")
-                if event.kind == "wait":
-                    text = f"{event.data['minutes']:g} minutes"
+                text = f"{event.minutes:g} minutes" if event.kind == "wait" else event.text
                 self.timeline.addItem(f"[{event.sim_minute:g} min] {KIND_LABELS[event.kind]}: "
                                       f"{text}")  # fmt: skip
         self._timeline_done = len(encounter.events)
@@ -491,18 +481,13 @@ class EncounterPage(QWidget):
         if events:
             self.persist(events)
 
-    def _page_event(self, kind: str, text: str) -> Event:
-        from simdesk.core.sim.session import Event
-
-        self._page_seq += 1
-        return Event(self._page_seq, kind, self.encounter.sim_minute, time.time(), {"text": text})
-
     def save_notes(self) -> None:
-        """Store the notes (encrypted, with the attempt) when they changed since the last save."""
+        """Log and store the notes (encrypted, with the attempt) if they changed since last time."""
         text = self.notes.toPlainText()
-        if self.consultation is not None and text != self._saved_notes:
+        if self.running and text != self._saved_notes:
             self._saved_notes = text
-            self.persist([self._page_event("note", text)])
+            self.encounter.note(text)
+            self._save_events()
 
     # -- help, time, submission -----------------------------------------------------------
 
@@ -572,15 +557,15 @@ class EncounterPage(QWidget):
             self.backend.cancel(self._request_id)
             self._finish(stopped=True)
         encounter = self.encounter
-        if differential:
-            encounter.diagnose(differential)
-        encounter.end()
         self.ticker.stop()
         self.notes_timer.stop()
         self.save_notes()
-        self._save_events()
+        if differential:
+            encounter.diagnose(differential)
         if plan.strip():
-            self.persist([self._page_event("plan", plan.strip())])
+            encounter.plan(plan)
+        encounter.end()
+        self._save_events()
         submission = self.session.submit(encounter.events)
         self.submitted.emit(
             Outcome(self.consultation.case, self.session.mode, list(encounter.events),

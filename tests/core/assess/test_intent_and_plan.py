@@ -37,7 +37,7 @@ def test_a_conditional_order_is_a_plan_not_a_dose():
     pet = case("severe-pre-eclampsia-primigravida")
     encounter = play(pet, [("treat", "diazepam if fitting")])
     steps = [e for e in encounter.events if e.kind == "treatment"]
-    assert steps[0].data["planned"] is True
+    assert steps[0].planned is True
     assert not [s for s in score(pet, encounter.events).safety if s.ref == "no-diazepam-instead"]
     assert "diazepam" not in encounter.physiology.given
 
@@ -46,7 +46,7 @@ def test_a_bare_fluid_is_asked_about_not_recorded_as_a_bolus():
     malaria = case("cerebral-malaria-child")
     encounter = play(malaria, [("treat", "normal saline")])
     outcome = next(e for e in encounter.events if e.kind == "treatment")
-    assert outcome.data["code"] is None and "how much and how fast" in outcome.data["text"]
+    assert outcome.code is None and "how much and how fast" in outcome.text
     assert all(
         s.ref != "no-fluid-bolus-without-shock" for s in score(malaria, encounter.events).safety
     )

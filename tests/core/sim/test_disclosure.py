@@ -46,7 +46,7 @@ def test_encounter_log_and_clock(tb_case):
     assert [e.kind for e in encounter.events] == ["encounter_started", "question", "reply"]
     assert [e.seq for e in encounter.events] == [0, 1, 2]
     assert encounter.sim_minute == 1
-    assert encounter.events[1].data["fact_ids"] == ["smoking"]
+    assert encounter.events[1].fact_ids == ("smoking",)
 
 
 def _fact(fact_id: str, content: str, says: str, cues: list[str], category="review_of_systems"):

@@ -7,10 +7,9 @@ transaction has committed.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
-from simdesk.core.sim.session import Event
+from simdesk.core.sim.events import Question
 from simdesk.core.store.db import open_engine
 from simdesk.core.store.repository import LearnerStore
 
@@ -24,8 +23,8 @@ def main() -> None:
     print("ready", flush=True)
     while True:
         events = [
-            Event(batch * EVENTS_PER_BATCH + i, "question", 0.0, time.time(),
-                  {"text": f"batch {batch} event {i} " + "x" * 300, "batch": batch})
+            Question(seq=batch * EVENTS_PER_BATCH + i, sim_minute=0.0, fact_ids=(),
+                     text=f"batch {batch} event {i} " + "x" * 300)
             for i in range(EVENTS_PER_BATCH)
         ]  # fmt: skip
         store.append_events(1, events)

@@ -30,7 +30,8 @@ def test_a_database_of_the_previous_schema_is_upgraded_with_all_its_data(tmp_pat
         conn.execute(
             text(
                 "INSERT INTO attempt_events (attempt_id, seq, kind, sim_minute, at, text, data) "
-                "VALUES (1, 1, 'question', 2.5, :at, 'Do you smoke?', '{\"a\": 1}')"
+                "VALUES (1, 1, 'question', 2.5, :at, 'Do you smoke?', "
+                "'{\"fact_ids\": [\"smoking\"], \"scores\": [0.8], \"sources\": []}')"
             ),
             {"at": datetime(2026, 1, 2, 3, 5, 0)},
         )
@@ -45,9 +46,10 @@ def test_a_database_of_the_previous_schema_is_upgraded_with_all_its_data(tmp_pat
         datetime(2026, 1, 2, 3, 4, 5),
     )
     [event] = store.events(1)
-    assert (event.kind, event.sim_minute, event.text, event.data) == (
-        "question", 2.5, "Do you smoke?", {"a": 1}
+    assert (event.kind, event.sim_minute, event.text, event.fact_ids, event.scores) == (
+        "question", 2.5, "Do you smoke?", ("smoking",), (0.8,)
     )  # fmt: skip
+    assert event.at == datetime(2026, 1, 2, 3, 5, 0)
     identity = store.identity()
     assert len(identity.sync_id) == 36 and identity.restored_from is None
     store.close()

@@ -34,7 +34,9 @@ def test_attempt_round_trip(profiles, instructor, tb_case):
     reopened = profiles.unlock("Amina K.", PASS)
     [summary] = reopened.attempts()
     assert summary.case_id == tb_case.meta.id and summary.events == 2
-    assert [e.text for e in reopened.events(summary.id)] == ["", "Do you smoke?"]
+    started, question = reopened.events(summary.id)
+    assert (started.kind, started.case_id) == ("encounter_started", tb_case.meta.id)
+    assert (question.text, question.fact_ids) == ("Do you smoke?", ("smoking",))
     reopened.close()
 
 

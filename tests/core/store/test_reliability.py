@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from simdesk.core.errors import StoreError
-from simdesk.core.sim.session import Event
+from simdesk.core.sim.events import Question
 from simdesk.core.store.db import check_database, open_engine
 from simdesk.core.store.keys import new_data_key
 from simdesk.core.store.repository import LearnerStore
@@ -31,7 +31,8 @@ KILLS = 50
 def _batches(engine) -> dict[int, int]:
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT json_extract(data, '$.batch'), count(*) FROM attempt_events GROUP BY 1")
+            # the writer numbers its events batch * EVENTS_PER_BATCH + i
+            text(f"SELECT seq / {EVENTS_PER_BATCH}, count(*) FROM attempt_events GROUP BY 1")
         )
         return dict(rows.all())
 
@@ -85,7 +86,7 @@ def _fill(profiles, instructor, name, events=40, question="Do you smoke?"):
     attempt = store.start_attempt("case", "1")
     store.append_events(
         attempt,
-        [Event(i, "question", 0.0, time.time(), {"text": f"{question} {i} " + "x" * 500})
+        [Question(seq=i, sim_minute=0.0, text=f"{question} {i} " + "x" * 500, fact_ids=())
          for i in range(events)],
     )  # fmt: skip
     store.close()
@@ -152,7 +153,7 @@ CANARY_CHILD = textwrap.dedent(
     import logging, sys, time
     from pathlib import Path
     from simdesk.core.paths import locations
-    from simdesk.core.sim.session import Event
+    from simdesk.core.sim.events import Question
     from simdesk.core.store.profiles import ProfileManager
     from tests.conftest import FAST_KDF
 
@@ -166,11 +167,13 @@ CANARY_CHILD = textwrap.dedent(
     attempt = store.start_attempt("case", "1")
     for batch in range(30):
         store.append_events(attempt, [
-            Event(batch * 20 + i, "question", 0.0, time.time(), {"text": f"{canary} {i}" * 20})
+            Question(seq=batch * 20 + i, sim_minute=0.0, text=f"{canary} {i}" * 20, fact_ids=())
             for i in range(20)
         ])
     try:  # an error on the way must not echo the learner's text either
-        store.append_events(attempt + 99, [Event(0, "question", 0.0, 0.0, {"text": canary})])
+        store.append_events(
+            attempt + 99, [Question(seq=0, sim_minute=0.0, text=canary, fact_ids=())]
+        )
     except Exception as exc:
         logging.exception("expected failure: %s", exc)
     assert len(store.events(attempt)) == 600
@@ -244,7 +247,7 @@ def _append_until_refused(store, attempt) -> tuple[int, StoreError]:
         try:
             store.append_events(
                 attempt,
-                [Event(batch * 5 + i, "question", 0.0, time.time(), {"text": "x" * 2000})
+                [Question(seq=batch * 5 + i, sim_minute=0.0, text="x" * 2000, fact_ids=())
                  for i in range(5)],
             )  # fmt: skip
         except StoreError as exc:
@@ -279,7 +282,7 @@ def test_read_only_folder_gives_a_clear_message_and_keeps_earlier_data(small_dis
     manager, instructor = _manager_on(small_disk)
     store = manager.create("Amina", PASS, instructor)
     attempt = store.start_attempt("case", "1")
-    store.append_events(attempt, [Event(0, "question", 0.0, time.time(), {"text": "kept"})])
+    store.append_events(attempt, [Question(seq=0, sim_minute=0.0, text="kept", fact_ids=())])
     store.close()
     manager.close()
     before = tree_hashes(small_disk)

@@ -8,7 +8,6 @@ is recomputed from the log when needed (scoring is deterministic).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -16,9 +15,8 @@ from datetime import datetime
 from simdesk.core.assess.errors import AssessError
 from simdesk.core.assess.scoring import Score
 from simdesk.core.cases.schema import Case
-from simdesk.core.sim.session import Event
+from simdesk.core.sim import events as ev
 
-ASSESSMENT_KIND = "assessment"
 RESULT_VERSION = 1
 
 
@@ -102,12 +100,12 @@ def result_of(
     )  # fmt: skip
 
 
-def assessment_event(result: AttemptResult, seq: int, sim_minute: float) -> Event:
+def assessment_event(result: AttemptResult, seq: int, sim_minute: float) -> ev.Assessment:
     """The ``assessment`` event to append after an attempt's last event."""
-    return Event(seq, ASSESSMENT_KIND, sim_minute, time.time(), {"result": result.to_dict()})
+    return ev.Assessment(seq=seq, sim_minute=sim_minute, result=result.to_dict())
 
 
-def save_result(store, attempt_id: int, result: AttemptResult, after: Event) -> None:
+def save_result(store, attempt_id: int, result: AttemptResult, after: ev.Event) -> None:
     """Append the result to the attempt's events in the (encrypted) learner store."""
     store.append_events(attempt_id, [assessment_event(result, after.seq + 1, after.sim_minute)])
 
@@ -116,9 +114,9 @@ def load_history(store, learner: str = "") -> list[AttemptResult]:
     """Every scored attempt in a learner store, oldest first (the last assessment of each)."""
     history = []
     for summary in store.attempts():
-        found = [e for e in store.events(summary.id) if e.kind == ASSESSMENT_KIND]
+        found = [e for e in store.events(summary.id) if isinstance(e, ev.Assessment)]
         if found:
-            data = {**found[-1].data["result"], "attempt_id": summary.id, "learner": learner}
+            data = {**found[-1].result, "attempt_id": summary.id, "learner": learner}
             history.append(AttemptResult.from_dict(data))
     return sorted(history, key=lambda r: r.finished_at)
 

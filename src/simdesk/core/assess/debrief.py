@@ -12,17 +12,17 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from simdesk.core.assess.events import given_minute, read_steps, vitals_over_time
+from simdesk.core.assess.events import given_minute, read_log, replies_by_question, vitals_over_time
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.assess.scoring import Score
 from simdesk.core.cases.schema import Case, Fact
 from simdesk.core.errors import SimdeskError
 from simdesk.core.llm.guard import ReplyGuard, clean_reply
+from simdesk.core.sim import events as ev
 
 # Words a feedback narrative may use beyond the scored items themselves.
 NARRATIVE_WORDS = """you your did well missed next remember encounter case patient score scored
     diagnosis good work should important key point points done need needed try""".split()
-TIMELINE_KINDS = ("question", "exam", "order", "result", "treatment", "wait", "diagnosis")
 
 
 @dataclass(frozen=True)
@@ -64,24 +64,24 @@ class Debrief:
 
 def timeline(case: Case, events: Iterable[Any]) -> list[TimelineEntry]:
     """The encounter step by step, with what came back and the vitals at that minute."""
-    steps = read_steps(events)
-    vitals = vitals_over_time(case, steps)
-    replies = {s.data.get("question_seq"): s.text for s in steps if s.kind == "reply"}
+    log = read_log(events)
+    vitals = vitals_over_time(case, log)
+    replies = replies_by_question(log)
     entries = []
-    for step in steps:
-        if step.kind not in TIMELINE_KINDS:
-            continue
-        if step.kind == "question":
-            text, response = step.text, replies.get(step.seq, "")
-        elif step.kind in ("exam", "order", "treatment"):
-            text, response = str(step.data.get("request", "")), step.text
-        elif step.kind == "wait":
-            text, response = f"waited {step.data.get('minutes', 0):g} minutes", ""
+    for event in log:
+        if isinstance(event, ev.Question):
+            text, response = event.text, replies.get(event.seq, "")
+        elif isinstance(event, ev.Exam | ev.Order | ev.Treatment):
+            text, response = event.request, event.text
+        elif isinstance(event, ev.Wait):
+            text, response = f"waited {event.minutes:g} minutes", ""
+        elif isinstance(event, ev.Result | ev.Diagnosis):
+            text, response = event.text, ""
         else:
-            text, response = step.text, ""
-        minute = given_minute(step) if step.kind == "treatment" else step.minute
-        entries.append(TimelineEntry(step.seq, minute, step.kind, text, response,
-                                     vitals[step.seq]))  # fmt: skip
+            continue
+        minute = given_minute(event) if isinstance(event, ev.Treatment) else event.sim_minute
+        entries.append(TimelineEntry(event.seq, minute, event.kind, text, response,
+                                     vitals[event.seq]))  # fmt: skip
     return entries
 
 

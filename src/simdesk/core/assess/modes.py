@@ -20,10 +20,12 @@ from typing import Any, Literal
 
 from simdesk.core.assess.debrief import Debrief, build_debrief
 from simdesk.core.assess.errors import AssessError
-from simdesk.core.assess.events import Step, is_given, read_steps
+from simdesk.core.assess.events import is_given, read_log
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.assess.scoring import Score, score
 from simdesk.core.cases.schema import Case, NudgeRule, Teaching
+from simdesk.core.sim import events as ev
+from simdesk.core.sim.events import dump_event
 
 Mode = Literal["practice", "exam"]
 WINDOW_WARNING = 0.75  # nudge when this share of a critical action's window has passed
@@ -60,48 +62,47 @@ def builtin_rules(case: Case) -> list[NudgeRule]:
     return rules
 
 
-def _done_before(rule: NudgeRule, steps: list[Step], seq: int) -> bool:
-    for step in steps:
-        if step.seq >= seq:
+def _done_before(rule: NudgeRule, log: list[ev.Event], seq: int) -> bool:
+    for event in log:
+        if event.seq >= seq:
             break
-        if step.kind == "question" and set(step.data["fact_ids"]) & set(rule.unless_facts):
+        if isinstance(event, ev.Question) and set(event.fact_ids) & set(rule.unless_facts):
             return True
-        if step.kind == "exam" and set(step.data["finding_ids"]) & set(rule.unless_exams):
+        if isinstance(event, ev.Exam) and set(event.finding_ids) & set(rule.unless_exams):
             return True
-        if step.kind == "order" and step.data["code"] in rule.unless_tests:
+        if isinstance(event, ev.Order) and event.code in rule.unless_tests:
             return True
     return False
 
 
-def _trigger(rule: NudgeRule, steps: list[Step], critical_done: bool) -> Step | None:
-    for step in steps:
-        code = step.data.get("code")
-        treated = is_given(step) and ({code, "*"} & set(rule.when_treatment))
-        if treated or (step.kind == "order" and code in rule.when_order):
-            hit = step
-        elif rule.when_minute is not None and step.minute >= rule.when_minute:
-            hit = None if critical_done else step
+def _trigger(rule: NudgeRule, log: list[ev.Event], critical_done: bool) -> ev.Event | None:
+    for event in log:
+        treated = is_given(event) and ({event.code, "*"} & set(rule.when_treatment))
+        if treated or (isinstance(event, ev.Order) and event.code in rule.when_order):
+            hit = event
+        elif rule.when_minute is not None and event.sim_minute >= rule.when_minute:
+            hit = None if critical_done else event
         else:
             continue
-        if hit is not None and not _done_before(rule, steps, hit.seq):
+        if hit is not None and not _done_before(rule, log, hit.seq):
             return hit
     return None
 
 
 def nudges(case: Case, events: Iterable[Any], shown: Iterable[str] = ()) -> list[Nudge]:
     """The nudges the log triggers that have not been shown yet (practice mode)."""
-    steps = read_steps(events)
+    log = read_log(events)
     shown = set(shown)
     critical = {c for a in case.answer_key.management.expected_actions if a.critical
                 for c in a.any_of}  # fmt: skip
-    critical_done = any(is_given(s) and s.data["code"] in critical for s in steps)
+    critical_done = any(is_given(e) and e.code in critical for e in log)
     found = []
     for rule in [*builtin_rules(case), *teaching_of(case).nudges]:
         if rule.id in shown:
             continue
-        step = _trigger(rule, steps, critical_done)
-        if step is not None:
-            found.append(Nudge(rule.id, rule.message, step.seq))
+        event = _trigger(rule, log, critical_done)
+        if event is not None:
+            found.append(Nudge(rule.id, rule.message, event.seq))
     return found
 
 
@@ -116,8 +117,9 @@ GENERIC_HINTS = {
 
 def fingerprint(events: Iterable[Any]) -> str:
     """A sha256 of the log's content (seq, kind, minute, data): what a locked attempt keeps."""
-    steps = [(s.seq, s.kind, s.minute, s.text, s.data) for s in read_steps(events)]
-    return hashlib.sha256(json.dumps(steps, sort_keys=True, default=str).encode()).hexdigest()
+    content = [{k: v for k, v in dump_event(e).items() if k != "wall_time"}
+               for e in read_log(events)]  # fmt: skip
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -199,8 +201,7 @@ class AssessedSession:
         if self._hints_given < len(authored):
             self._hints_given += 1
             return authored[self._hints_given - 1]
-        steps = read_steps(events)
-        done = {s.kind for s in steps}
+        done = {e.kind for e in read_log(events)}
         kinds = {"history": "question", "examination": "exam", "investigations": "order",
                  "management": "treatment", "diagnosis": "diagnosis"}  # fmt: skip
         for domain, kind in kinds.items():

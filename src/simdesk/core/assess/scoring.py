@@ -13,10 +13,11 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from simdesk.core.assess.diagnosis import DiagnosisResult, judge_differential
-from simdesk.core.assess.events import Step, check_case, given_minute, intent, read_steps
+from simdesk.core.assess.events import check_case, given_minute, read_log, replies_by_question
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.cases.catalog import Catalog, load_catalog
 from simdesk.core.cases.schema import Case, RubricItem
+from simdesk.core.sim import events as ev
 from simdesk.core.sim.orders import GIVING, Dose, OrderReader, convert
 from simdesk.core.sim.session import case_treatment_codes
 
@@ -134,7 +135,7 @@ class _Done:
     code: str
     intent: str
     minute: float
-    step: Step
+    event: ev.Treatment | ev.Plan
     words: str  # what the learner wrote
     response: str  # what the engine answered, or what the plan was read as
 
@@ -143,48 +144,44 @@ class _Log:
     """The facts, findings, tests, treatments, plan and diagnosis an event log shows, with
     where."""
 
-    def __init__(self, case: Case, steps: list[Step], catalog: Catalog) -> None:
-        self.steps = steps
-        replies = {s.data.get("question_seq"): s.text for s in steps if s.kind == "reply"}
+    def __init__(self, case: Case, log: list[ev.Event], catalog: Catalog) -> None:
+        self.log = log
+        replies = replies_by_question(log)
         self.first: dict[str, EvidenceLine] = {}
         self.done: list[_Done] = []
-        self.ordered: list[Step] = []
+        self.ordered: list[ev.Order] = []
         reader = OrderReader(catalog, case_treatment_codes(case))
-        for step in steps:
-            if step.kind == "question":
-                reply = replies.get(step.seq, "")
-                for fact_id in step.data["fact_ids"]:
-                    self._note(f"fact:{fact_id}", step, reply)
-            elif step.kind == "exam":
-                for finding_id in step.data["finding_ids"]:
-                    self._note(f"exam:{finding_id}", step, step.text)
-            elif step.kind == "order" and step.data["status"] == "pending":
-                self.ordered.append(step)
-                self._note(f"test:{step.data['code']}", step, step.text)
-            elif step.kind == "treatment" and step.data["code"] and not step.data.get("planned"):
-                request = str(step.data.get("request", step.text))
-                self.done.append(_Done(step.data["code"], intent(step), given_minute(step),
-                                       step, request, step.text))  # fmt: skip
-            elif step.kind == "plan":
-                self.done += _plan_items(reader, catalog, step)
-        self.given = [(d.code, d.minute, d.step) for d in self.done if d.intent in GIVING]
+        for event in log:
+            if isinstance(event, ev.Question):
+                reply = replies.get(event.seq, "")
+                for fact_id in event.fact_ids:
+                    self._note(f"fact:{fact_id}", event, event.text, reply)
+            elif isinstance(event, ev.Exam):
+                for finding_id in event.finding_ids:
+                    self._note(f"exam:{finding_id}", event, event.request, event.text)
+            elif isinstance(event, ev.Order) and event.status == "pending":
+                self.ordered.append(event)
+                self._note(f"test:{event.code}", event, event.request, event.text)
+            elif isinstance(event, ev.Treatment) and event.code and not event.planned:
+                self.done.append(_Done(event.code, event.intent, given_minute(event), event,
+                                       event.request, event.text))  # fmt: skip
+            elif isinstance(event, ev.Plan):
+                self.done += _plan_items(reader, catalog, event)
+        self.given = [(d.code, d.minute, d.event) for d in self.done if d.intent in GIVING]
         for action in case.answer_key.management.expected_actions:
             done = self._doing(action.any_of, action)
             if done and action.and_any_of:
                 also = self._doing(action.and_any_of, action)
                 done = [max(done[0], also[0], key=lambda d: d.minute)] if also else []
             if done:
-                self._note(f"action:{action.id}", done[0].step, done[0].response, done[0].words)
-        diagnoses = [s for s in steps if s.kind == "diagnosis"]
-        self.diagnosis_step = diagnoses[-1] if diagnoses else None
+                self._note(f"action:{action.id}", done[0].event, done[0].words, done[0].response)
+        diagnoses = [e for e in log if isinstance(e, ev.Diagnosis)]
+        self.diagnosis: ev.Diagnosis | None = diagnoses[-1] if diagnoses else None
 
-    def _note(self, ref: str, step: Step, response: str, words: str | None = None) -> None:
+    def _note(self, ref: str, event: ev.Event, said: str, response: str) -> None:
         if ref not in self.first:
-            request = step.data.get("request", step.text) if step.kind != "question" else step.text
-            minute = given_minute(step) if step.kind == "treatment" else step.minute
-            self.first[ref] = EvidenceLine(
-                step.seq, step.kind, minute, ref, str(words or request), response
-            )
+            minute = given_minute(event) if isinstance(event, ev.Treatment) else event.sim_minute
+            self.first[ref] = EvidenceLine(event.seq, event.kind, minute, ref, said, response)
 
     def _doing(self, codes: list[str], action) -> list[_Done]:
         return [
@@ -201,11 +198,11 @@ class _Log:
         ]
 
 
-def _plan_items(reader: OrderReader, catalog: Catalog, step: Step) -> list[_Done]:
+def _plan_items(reader: OrderReader, catalog: Catalog, plan: ev.Plan) -> list[_Done]:
     """What a written plan decides about where the patient goes, what they are told, and which
     medicines are held, each with the words it was read from."""
     found = []
-    for sentence in _PLAN_SENTENCE.split(step.text):
+    for sentence in _PLAN_SENTENCE.split(plan.text):
         if not sentence.strip():
             continue
         for item in reader.read(sentence).items:
@@ -214,7 +211,7 @@ def _plan_items(reader: OrderReader, catalog: Catalog, step: Step) -> list[_Done
             if item.planned or not (planned or item.intent in ACTION_INTENTS["hold"]):
                 continue
             said = item.words or sentence.strip()
-            found.append(_Done(item.code, item.intent, step.minute, step, said,
+            found.append(_Done(item.code, item.intent, plan.sim_minute, plan, said,
                                f"Plan: {item.describe()} (from \"{said}\")"))  # fmt: skip
     return found
 
@@ -258,10 +255,10 @@ def _score_item(item: RubricItem, log: _Log, diagnosis: DiagnosisResult) -> Item
     if checks:
         credit = float(all(checks) if item.require == "all" else any(checks))
     if item.diagnosis:
-        if log.diagnosis_step is not None:
-            step = log.diagnosis_step
-            evidence.append(EvidenceLine(step.seq, step.kind, step.minute, "diagnosis",
-                                         step.text, diagnosis.reason))  # fmt: skip
+        if log.diagnosis is not None:
+            said = log.diagnosis
+            evidence.append(EvidenceLine(said.seq, said.kind, said.sim_minute, "diagnosis",
+                                         said.text, diagnosis.reason))  # fmt: skip
         diagnosis_credit = diagnosis.credit
         if not diagnosis.correct:
             missing.append("diagnosis")
@@ -280,17 +277,17 @@ def _efficiency(case: Case, catalog: Catalog, log: _Log) -> Efficiency:
     expected = {t for item in case.answer_key.rubric for t in item.tests}
     authored = {r.code for r in case.investigations}
     tests = []
-    for step in log.ordered:
-        code = step.data["code"]
+    for order in log.ordered:
+        code = order.code or ""
         entry = catalog.test(code)
         name = entry.name if entry else code
-        tests.append(TestLine(code, name, entry.cost_usd if entry else 0.0, step.seq))
+        tests.append(TestLine(code, name, entry.cost_usd if entry else 0.0, order.seq))
     unnecessary = tuple(t for t in tests if t.code not in expected | authored)
-    questions = [s for s in log.steps if s.kind == "question"]
+    questions = [e for e in log.log if isinstance(e, ev.Question)]
     return Efficiency(
-        sim_minutes=max((s.minute for s in log.steps), default=0.0),
+        sim_minutes=max((e.sim_minute for e in log.log), default=0.0),
         questions=len(questions),
-        questions_unanswered=sum(1 for s in questions if not s.data["fact_ids"]),
+        questions_unanswered=sum(1 for q in questions if not q.fact_ids),
         tests=tuple(tests),
         cost_usd=round(sum(t.cost_usd for t in tests), 2),
         unnecessary_tests=unnecessary,
@@ -302,29 +299,28 @@ def _dose_issues(case: Case, log: _Log, catalog: Catalog) -> list[SafetyIssue]:
     management = case.answer_key.management
     issues = []
     for rule in management.doses:
-        for step in log.steps:
-            data = step.data
-            if step.kind != "treatment" or data.get("code") != rule.treatment:
+        for given in log.log:
+            if not isinstance(given, ev.Treatment) or given.code != rule.treatment:
                 continue
-            if intent(step) not in GIVING:
+            if given.intent not in GIVING:
                 continue
             problems = []
-            if data.get("dose"):
-                value, _, unit = str(data["dose"]).partition(" ")
+            if given.dose:
+                value, _, unit = given.dose.partition(" ")
                 amount = convert(Dose(float(value), unit), rule.unit, management.weight_kg)
                 if amount is not None and not rule.low * 0.95 <= amount <= rule.high * 1.05:
                     problems.append(
-                        f"{data['dose']} is {amount:.3g} {rule.unit}; "
+                        f"{given.dose} is {amount:.3g} {rule.unit}; "
                         f"expected {rule.low:g}-{rule.high:g} {rule.unit}"
                     )
-            if data.get("route") and rule.routes and data["route"] not in rule.routes:
-                problems.append(f"route {data['route']}; expected {' or '.join(rule.routes)}")
+            if given.route and rule.routes and given.route not in rule.routes:
+                problems.append(f"route {given.route}; expected {' or '.join(rule.routes)}")
             if problems:
                 entry = catalog.treatment(rule.treatment)
                 name = entry.name if entry else rule.treatment
                 what = f"{name}: {'; '.join(problems)}. {rule.teaching_point}"
                 issues.append(
-                    SafetyIssue("dose", rule.id, what, step.seq, given_minute(step), None)
+                    SafetyIssue("dose", rule.id, what, given.seq, given_minute(given), None)
                 )
     return issues
 
@@ -338,13 +334,13 @@ def _safety(case: Case, log: _Log) -> list[SafetyIssue]:
                 issues.append(SafetyIssue(harm.severity, harm.id, harm.reason, step.seq, minute,
                                           SAFETY_CAPS[harm.severity]))  # fmt: skip
                 break
-    end = max((s.minute for s in log.steps), default=0.0)
+    end = max((e.sim_minute for e in log.log), default=0.0)
     for action in management.expected_actions:
         if action.within_minutes is None or f"action:{action.id}" in log.first:
             continue
         late = log.late(action)
         if late:
-            minute, step = late[0].minute, late[0].step
+            minute, step = late[0].minute, late[0].event
             what = f"{action.description} Done at minute {minute:g}, after the "
             what += f"{action.within_minutes}-minute window."
             cap = SAFETY_CAPS["missed_window"] if action.critical else None
@@ -364,11 +360,11 @@ def score(
     generate: Generate | None = None,
 ) -> Score:
     """Score an encounter's event log against the case's answer key."""
-    steps = read_steps(events)
-    check_case(case, steps)
+    events = read_log(events)
+    check_case(case, events)
     catalog = catalog or load_catalog()
-    log = _Log(case, steps, catalog)
-    submitted = log.diagnosis_step.data["submitted"] if log.diagnosis_step else []
+    log = _Log(case, events, catalog)
+    submitted = list(log.diagnosis.submitted) if log.diagnosis else []
     diagnosis = judge_differential(submitted, case.answer_key.diagnosis, generate)
     items = tuple(_score_item(item, log, diagnosis) for item in case.answer_key.rubric)
     domains = []

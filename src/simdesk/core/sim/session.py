@@ -10,14 +10,15 @@ a given seed.
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
 
 from simdesk.core.cases.catalog import AnalyteValue, Catalog, load_catalog, normal_value
 from simdesk.core.cases.schema import MANOEUVRE_ORDER, Case, ExamFinding, Fact
 from simdesk.core.errors import SimdeskError
+from simdesk.core.sim import events as ev
 from simdesk.core.sim.disclosure import Disclosure, FactMatcher
+from simdesk.core.sim.events import Event
 from simdesk.core.sim.matching import (
     ExamMatcher,
     ExamRequest,
@@ -33,17 +34,7 @@ MINUTES_PER_MANOEUVRE = 2
 MINUTES_PER_ORDER = 1
 MINUTES_PER_TREATMENT = 2
 MAX_WAIT_MINUTES = 24 * 60
-
-
-@dataclass(frozen=True)
-class Event:
-    """One entry of the encounter log. ``sim_minute`` is simulated time; ``wall_time`` is real."""
-
-    seq: int
-    kind: str
-    sim_minute: float
-    wall_time: float
-    data: dict[str, Any]
+E = TypeVar("E", bound=Event)
 
 
 @dataclass(frozen=True)
@@ -152,12 +143,13 @@ class Encounter:
         self.physiology = Physiology(self.case.vitals, list(self.case.physiology.rules))
         self._pending: list[TestResult] = []
         self._state_asked: tuple[float, dict[str, float]] | None = None  # minute, vitals
-        self._log("encounter_started", case_id=self.case.meta.id, version=self.case.meta.version)
+        self._log(ev.EncounterStarted, case_id=self.case.meta.id, version=self.case.meta.version)
 
     # -- the log and the clock ----------------------------------------------------------------
 
-    def _log(self, kind: str, **data: Any) -> Event:
-        event = Event(len(self.events), kind, self.sim_minute, time.time(), data)
+    def _log(self, kind: type[E], **fields: object) -> E:
+        """Append an event of ``kind``: the engine numbers every event, in the order logged."""
+        event = kind(seq=len(self.events), sim_minute=self.sim_minute, **fields)
         self.events.append(event)
         return event
 
@@ -179,7 +171,7 @@ class Encounter:
             self.results.append(result)
             arrived.append(result)
             self._log(
-                "result", code=result.code, text=result.text, source=result.source,
+                ev.Result, code=result.code, text=result.text, source=result.source,
                 authored=result.authored, ordered_minute=result.ordered_minute,
             )  # fmt: skip
         self._move_to(target)
@@ -211,7 +203,7 @@ class Encounter:
             authored = " ".join(f.patient_says for f in disclosure.facts)
         facts = disclosure.facts
         event = self._log(
-            "question", text=question, fact_ids=[f.id for f in facts],
+            ev.Question, text=question, fact_ids=[f.id for f in facts],
             scores=list(disclosure.scores), sources=[f.source for f in facts if f.source],
         )  # fmt: skip
         return Turn(event.seq, question, disclosure, authored)
@@ -231,10 +223,12 @@ class Encounter:
         self._state_asked = (self.sim_minute, self.vitals)
         return Disclosure((answer.fact,), (1.0,))
 
-    def record_reply(self, turn: Turn, text: str, *, model_text_used: bool, reason: str) -> Event:
+    def record_reply(
+        self, turn: Turn, text: str, *, model_text_used: bool, reason: str
+    ) -> ev.Reply:
         """Log the reply that was shown for a turn, and whether it was model text."""
         return self._log(
-            "reply", question_seq=turn.seq, text=text, model_text_used=model_text_used,
+            ev.Reply, question_seq=turn.seq, text=text, model_text_used=model_text_used,
             guard=reason, fact_ids=[f.id for f in turn.facts],
         )  # fmt: skip
 
@@ -250,7 +244,7 @@ class Encounter:
         result = ExamResult(request, where, lines)
         findings = [ln.finding for ln in lines if ln.finding]
         self._log(
-            "exam", request=request, text=result.text,
+            ev.Exam, request=request, text=result.text,
             region=where.region if where else None, manoeuvre=where.manoeuvre if where else None,
             finding_ids=[f.id for f in findings], sources=[f.source for f in findings if f.source],
         )  # fmt: skip
@@ -290,7 +284,7 @@ class Encounter:
         outcome = self._order(request, entry)
         self._advance(MINUTES_PER_ORDER)
         self._log(
-            "order", request=request, code=outcome.code, status=outcome.status,
+            ev.Order, request=request, code=outcome.code, status=outcome.status,
             text=outcome.message, ready_minute=outcome.ready_minute,
         )  # fmt: skip
         return outcome
@@ -365,14 +359,14 @@ class Encounter:
             order.items, order.suggestions, self.sim_minute,
         )  # fmt: skip
         if not order.items:
-            self._log("treatment", request=request, code=None, text=outcome.message,
-                      suggestions=list(order.suggestions))  # fmt: skip
+            self._log(ev.Treatment, request=request, code=None, text=outcome.message,
+                      suggestions=order.suggestions)  # fmt: skip
             return outcome
         for part, item in enumerate(order.items):
             if item.given:
                 self.physiology.give(item.code)
             self._log(
-                "treatment", request=request, part=part, code=item.code,
+                ev.Treatment, request=request, part=part, code=item.code,
                 text=item.describe() + ".",
                 intent=item.intent, planned=item.planned, condition=item.condition,
                 dose=str(item.dose) if item.dose else None, route=item.route,
@@ -390,21 +384,26 @@ class Encounter:
                 f"Cannot wait {minutes:g} minutes.",
                 f"Wait between 1 and {MAX_WAIT_MINUTES} minutes.",
             )
-        self._log("wait", minutes=minutes)
+        self._log(ev.Wait, minutes=minutes)
         return self._advance(minutes)
 
-    def plan(self, text: str) -> Event:
-        """Record the written plan (referral, admission, follow-up, safety-netting...)."""
-        self._check_open()
-        return self._log("plan", text=text.strip())
-
-    def diagnose(self, ranked: list[str]) -> Event:
+    def diagnose(self, ranked: list[str]) -> ev.Diagnosis:
         """Record the learner's diagnoses, most likely first."""
         self._check_open()
         submitted = [" ".join(d.split()) for d in ranked if d.strip()]
-        return self._log("diagnosis", submitted=submitted, text="; ".join(submitted))
+        return self._log(ev.Diagnosis, submitted=submitted, text="; ".join(submitted))
 
-    def end(self) -> Event:
+    def note(self, text: str) -> ev.Note:
+        """Record the learner's notes as they stand now (they take no simulated time)."""
+        self._check_open()
+        return self._log(ev.Note, text=text)
+
+    def plan(self, text: str) -> ev.Plan:
+        """Record the written plan (referral, admission, follow-up, safety-netting...)."""
+        self._check_open()
+        return self._log(ev.Plan, text=text.strip())
+
+    def end(self) -> ev.EncounterEnded:
         self._check_open()
         self.ended = True
-        return self._log("encounter_ended", vitals=self.vitals)
+        return self._log(ev.EncounterEnded, vitals=self.vitals)

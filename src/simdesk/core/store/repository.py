@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from simdesk.core.sim.session import Event
+from simdesk.core.errors import StoreError
+from simdesk.core.sim.events import Event, LogError, dump_event, load_event
 from simdesk.core.store.db import translate_errors
 from simdesk.core.store.migrate import upgrade
 from simdesk.core.store.models import Attempt, AttemptEvent, ProfileIdentity
@@ -20,15 +21,6 @@ from simdesk.core.store.models import Attempt, AttemptEvent, ProfileIdentity
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    seq: int
-    kind: str
-    sim_minute: float
-    text: str
-    data: dict
 
 
 @dataclass(frozen=True)
@@ -52,6 +44,17 @@ class Identity:
     sync_id: str
     device_id: str
     restored_from: str | None
+
+
+def _load_row(row: AttemptEvent, where: str) -> Event:
+    data = dict(row.data or {})
+    if "v" not in data:  # log schema 1: text in its column, the other fields in data
+        data = {"seq": row.seq, "kind": row.kind, "sim_minute": row.sim_minute, "at": row.at,
+                "text": row.text, "data": data}  # fmt: skip
+    try:
+        return load_event(data, where=where)
+    except LogError as exc:
+        raise StoreError(exc.what, exc.fix) from exc
 
 
 class LearnerStore:
@@ -89,7 +92,9 @@ class LearnerStore:
     def append_events(
         self, attempt_id: int, events: list[Event], *, elapsed_s: float | None = None
     ) -> None:
-        """Store engine events in one transaction: all of them or, after a crash, none.
+        """Store engine events as they are (their one serialised form, in ``data``) in one
+        transaction: all of them or, after a crash, none. ``seq``, ``kind``, ``sim_minute`` and
+        ``at`` are copied into columns for queries; ``text`` stays empty (it is in ``data``).
 
         ``elapsed_s``: the exam clock used so far, saved in the same transaction.
         """
@@ -99,10 +104,7 @@ class LearnerStore:
             session.add_all(
                 AttemptEvent(
                     attempt_id=attempt_id, seq=event.seq, kind=event.kind,
-                    sim_minute=event.sim_minute,
-                    at=datetime.fromtimestamp(event.wall_time, timezone.utc).replace(tzinfo=None),
-                    text=str(event.data.get("text", "")),
-                    data={k: v for k, v in event.data.items() if k != "text"},
+                    sim_minute=event.sim_minute, at=event.at, text="", data=dump_event(event),
                 )
                 for event in events
             )  # fmt: skip
@@ -138,14 +140,16 @@ class LearnerStore:
                 for a in rows
             ]
 
-    def events(self, attempt_id: int) -> list[StoredEvent]:
+    def events(self, attempt_id: int) -> list[Event]:
+        """The attempt's log as typed events, whichever log schema saved them."""
         with self._session("read") as session:
             rows = session.scalars(
                 select(AttemptEvent)
                 .where(AttemptEvent.attempt_id == attempt_id)
                 .order_by(AttemptEvent.seq)
             ).all()
-            return [StoredEvent(r.seq, r.kind, r.sim_minute, r.text, dict(r.data)) for r in rows]
+            where = f"attempt {attempt_id} in {self.path.name}"
+            return [_load_row(r, where) for r in rows]
 
     def identity(self) -> Identity:
         with self._session("read") as session:
