@@ -165,11 +165,11 @@ def past_debrief(store: LearnerStore, attempt_id: int, case: Case) -> PastDebrie
     from simdesk.core.consultation import PAGE_SEQ
 
     saved = store.events(attempt_id)
+    # Logs saved before the engine numbered notes and the plan kept them from PAGE_SEQ up.
     engine = [e for e in saved if e.seq < PAGE_SEQ and e.kind != "assessment"]
-    page = [e for e in saved if e.seq >= PAGE_SEQ]
     result = score(case, engine)
     mode = next((a.mode for a in store.attempts() if a.id == attempt_id), "practice")
-    plans = [e.text for e in page if e.kind == "plan"]
-    notes = [e.text for e in page if e.kind == "note"]
+    plans = [e.text for e in saved if e.kind == "plan"]
+    notes = [e.text for e in saved if e.kind == "note"]
     return PastDebrief(build_debrief(case, result, engine), result, mode,
                        plans[-1] if plans else "", notes[-1] if notes else "")  # fmt: skip
