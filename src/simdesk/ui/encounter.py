@@ -268,7 +268,7 @@ class EncounterPage(QWidget):
         catalog = load_catalog()
         self.exam_panel.set_case(case, catalog)
         self.orders_panel.set_case(case, catalog)
-        self.treat_panel.set_case(catalog)
+        self.treat_panel.set_case(catalog, case)
         self.timeline.clear()
         self.notes.blockSignals(True)
         self.notes.clear()

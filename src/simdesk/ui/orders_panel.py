@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -81,6 +82,7 @@ class CatalogSearch(QWidget):
         layout.addWidget(self.table, 1)
         self.rows: list[tuple[str, list[str], str]] = []
         self.best = lambda _text: None
+        self.free_text = False  # emit "" for typed text that picks no row
 
     def set_rows(self, rows: list[tuple[str, list[str], str]], best) -> None:
         """New rows (a new case): the search and its filter start empty."""
@@ -125,8 +127,8 @@ class CatalogSearch(QWidget):
 
     def _choose(self) -> None:
         code = self.current_code()
-        if code:
-            self.chosen.emit(code)
+        if code or (self.free_text and self.search.text().strip()):
+            self.chosen.emit(code or "")
         self.search.selectAll()  # the next name typed replaces this one
 
 
@@ -239,41 +241,103 @@ def result_html(result: TestResult) -> str:
 
 
 class TreatPanel(QWidget):
-    """Emits ``treat_requested(code)``; lists what was given."""
+    """Orders as clinicians write them: emits ``treat_requested(order text)``; lists what was
+    given, held, removed or planned.
+
+    The search box takes the whole order ("remove the ligature", "ceftriaxone 2 g IV") or a part
+    of a name, which picks the highlighted row; the action, dose, route and frequency fields add
+    to it. The engine's order reader decides what it means, the same as for typed orders.
+    """
 
     treat_requested = Signal(str)
+    ACTIONS = ("Give", "Stop", "Hold", "Remove", "Reduce", "Continue")
+    ROUTES = ("", "IV", "IM", "SC", "oral", "rectal", "sublingual", "inhaled", "IO", "NG")
+    FREQUENCIES = ("", "stat", "once daily", "12-hourly", "8-hourly", "6-hourly",
+                   "as needed (PRN)")  # fmt: skip
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
+        left = QVBoxLayout()
         self.catalog_search = CatalogSearch(
-            ["Treatment", "Kind"], "Give", "Search treatments: oxygen, ceftriaxone, fluid bolus…"
-        )
-        self.catalog_search.chosen.connect(self.treat_requested)
-        layout.addWidget(self.catalog_search, 3)
+            ["Treatment", "Kind"], "Order",
+            "Order as you would write it: ceftriaxone 2 g IV, hold amlodipine…",
+        )  # fmt: skip
+        self.catalog_search.chosen.connect(self._order)
+        self.catalog_search.free_text = True  # the reader answers what it cannot read
+        left.addWidget(self.catalog_search, 1)
+        fields = QHBoxLayout()
+        self.action = QComboBox()
+        self.action.addItems(self.ACTIONS)
+        self.action.setAccessibleName("Action")
+        self.dose = QLineEdit()
+        self.dose.setPlaceholderText("Dose: 2 g, 20 ml/kg…")
+        self.dose.setAccessibleName("Dose")
+        self.dose.returnPressed.connect(self.catalog_search._choose)
+        self.route = QComboBox()
+        self.route.addItems(self.ROUTES)
+        self.route.setAccessibleName("Route")
+        self.frequency = QComboBox()
+        self.frequency.addItems(self.FREQUENCIES)
+        self.frequency.setAccessibleName("Frequency")
+        for label, widget, stretch in (
+            ("Action", self.action, 0),
+            ("Dose", self.dose, 1),
+            ("Route", self.route, 0),
+            ("How often", self.frequency, 0),
+        ):
+            fields.addWidget(QLabel(label))
+            fields.addWidget(widget, stretch)
+        left.addLayout(fields)
+        layout.addLayout(left, 3)
         column = QVBoxLayout()
-        column.addWidget(QLabel("Given:"))
+        column.addWidget(QLabel("Orders:"))
         self.given = QListWidget()
         self.given.setObjectName("treatmentsGiven")
         self.given.setWordWrap(True)
         column.addWidget(self.given, 1)
         layout.addLayout(column, 2)
+        self.names: dict[str, str] = {}
+        self.understood = lambda _text: False
 
-    def set_case(self, catalog: Catalog) -> None:
+    def set_case(self, catalog: Catalog, case: Case | None = None) -> None:
+        from simdesk.core.sim.orders import OrderReader
+        from simdesk.core.sim.session import case_treatment_codes
+
         rows = [
-            (t.code, [t.name, t.category], normalise(" ".join([t.code, t.name, *t.synonyms])))
+            (t.code, [t.name, t.category],
+             normalise(" ".join([t.code, t.name, *t.synonyms, *t.shared_names])))
             for t in catalog.treatments.treatments
-        ]
-        from simdesk.core.sim.matching import TreatmentMatcher
-
-        matcher = TreatmentMatcher(catalog)
+        ]  # fmt: skip
+        reader = OrderReader(catalog, case_treatment_codes(case) if case else set())
+        self.names = {t.code: t.name for t in catalog.treatments.treatments}
+        self.understood = lambda text: reader.read(text).understood
 
         def best(text: str) -> str | None:
-            entry = matcher.match(text)
-            return entry.code if entry is not None else None
+            items = reader.read(text).items
+            return items[0].code if items else None
 
         self.catalog_search.set_rows(rows, best)
         self.given.clear()
+
+    def order_text(self, code: str | None) -> str:
+        """The order the fields make: the typed words if they are an order, else the chosen
+        row's name; then the action (unless Give), dose, route and frequency."""
+        typed = " ".join(self.catalog_search.search.text().split())
+        subject = typed if typed and self.understood(typed) else self.names.get(code or "", typed)
+        action = self.action.currentText()
+        parts = [action.lower() if action != "Give" else "", subject, self.dose.text().strip(),
+                 self.route.currentText(), self.frequency.currentText()]  # fmt: skip
+        return " ".join(p for p in parts if p)
+
+    def _order(self, code: str) -> None:
+        text = self.order_text(code)
+        if text:
+            self.treat_requested.emit(text)
+            self.action.setCurrentIndex(0)
+            self.dose.clear()
+            self.route.setCurrentIndex(0)
+            self.frequency.setCurrentIndex(0)
 
     def add_given(self, minute: float, text: str) -> None:
         self.given.insertItem(0, f"[{minute:g} min] {text}")

@@ -1,4 +1,4 @@
-"""Matching what a learner types to exams, tests and treatments.
+"""Matching what a learner types to exams and tests (treatment orders: ``orders.py``).
 
 Each matcher is lexical: an entry is named by phrases (catalog codes, names, synonyms; a case's
 finding cues); a request matches the entry whose whole phrase it contains, weighting each phrase
@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from simdesk.core.cases.catalog import Catalog, TestEntry, TreatmentEntry
+from simdesk.core.cases.catalog import Catalog, TestEntry
 from simdesk.core.cases.schema import Case, ExamFinding
 from simdesk.core.sim.disclosure import Speller, terms
 
@@ -149,22 +149,6 @@ class LocalTest:
 
     code: str
     name: str
-
-
-class TreatmentMatcher:
-    """A treatment request ("give ceftriaxone 2 g IV stat") -> a catalog treatment."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        named = [(t.code, [t.code, t.name, *t.synonyms]) for t in catalog.treatments.treatments]
-        self._matcher = PhraseMatcher(named, TREAT_WORDS)
-
-    def match(self, text: str) -> TreatmentEntry | None:
-        exact = self.catalog.treatment_named(text)
-        if exact is not None:
-            return exact
-        code = self._matcher.best(text)
-        return self.catalog.treatment(code) if code else None
 
 
 @dataclass(frozen=True)
