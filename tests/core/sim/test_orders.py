@@ -54,6 +54,10 @@ def read(reader, text, prefer=()):
         ("withhold metformin", [("metformin", "hold", False)]),
         ("ASV 10 vials IV infusion over 1 hr", [("antivenom", "give", False)]),
         ("iv-fluids-plan-c", [("iv-fluids-plan-c", "give", False)]),
+        ("take out the urinary catheter", [("urinary-catheter", "remove", False)]),
+        ("switch off the insulin infusion", [("insulin-iv", "stop", False)]),
+        ("turn down the oxytocin", [("oxytocin", "reduce", False)]),
+        ("come back if the fever returns", [("safety-netting", "give", False)]),
     ],
 )  # fmt: skip
 def test_orders_are_read_with_their_intent(reader, text, want):

@@ -315,9 +315,11 @@ class OrderReader:
                     )  # fmt: skip
                 entry = self.catalog.treatment(self._regimen_code[regimen]) or entry
             dosed = entry.category not in UNDOSED
+            # advice is given now even when it says "if" ("come back if the fever returns")
+            planned = condition is not None and entry.category != "communication"
             where = "iv" if regimen else (_route(segment) or route)
             items.append(OrderItem(
-                entry.code, entry.name, intent, condition is not None, condition or None,
+                entry.code, entry.name, intent, planned, condition if planned else None,
                 dose if dosed else None, where if dosed else None,
                 (_frequency(segment) or _frequency(body)) if dosed else None,
                 regimen, segment.strip(),
@@ -400,12 +402,13 @@ class OrderReader:
     def _verb(self, body: str, bags: list[frozenset[str]]) -> str | None:
         """The intent of the first verb that is not part of a treatment's own name."""
         used = set().union(*bags) if bags else set()
-        found = [(m.start(), PHRASAL_VERBS[m.group(1)]) for m in _PHRASAL_RE.finditer(body)]
+        # a multi-word verb wins over its first word at the same place ("take off" vs "take")
+        found = [(m.start(), 0, PHRASAL_VERBS[m.group(1)]) for m in _PHRASAL_RE.finditer(body)]
         for m in re.finditer(r"[a-z']+", body):
             intent = _VERB_OF.get(stem(m.group(0)))
             if intent and not (set(terms(m.group(0))) & used):
-                found.append((m.start(), intent))
-        return min(found)[1] if found else None
+                found.append((m.start(), 1, intent))
+        return min(found)[2] if found else None
 
     def _unknown_verb(self, body: str, bags: list[frozenset[str]] | None = None) -> str | None:
         """Why an order's first word cannot be read, if it is a word no order begins with."""
