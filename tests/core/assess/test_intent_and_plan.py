@@ -101,3 +101,25 @@ def test_a_dose_outside_the_case_range_or_by_the_wrong_route_is_flagged_with_a_t
     assert dose_issues("diabetic-ketoacidosis-young-mechanic", "insulin 6 units/hr IV") == []
     assert len(dose_issues("diabetic-ketoacidosis-young-mechanic", "insulin 0.2 units/kg/h")) == 1
     assert dose_issues("stemi-retired-driver", "aspirin") == []  # no dose typed: nothing to judge
+
+
+SEVERITY = [
+    ("severe-pneumonia-infant", "pneumonia", "severe pneumonia"),
+    ("severe-pre-eclampsia-primigravida", "pre-eclampsia", "severe pre-eclampsia"),
+    ("cerebral-malaria-child", "P. falciparum malaria", "severe malaria"),
+    ("snakebite-russells-viper-labourer", "snakebite", "snakebite envenoming"),
+    ("stemi-retired-driver", "ACS", "STEMI"),
+    ("acute-severe-asthma-adult", "asthma attack", "acute severe asthma"),
+    ("ruptured-ectopic-teacher", "ectopic pregnancy", "ruptured ectopic pregnancy"),
+]
+
+
+def test_a_diagnosis_without_the_severity_the_case_teaches_is_only_a_differential():
+    from simdesk.core.assess.diagnosis import judge_differential
+
+    for name, vague, exact in SEVERITY:
+        key = case(name).answer_key.diagnosis
+        assert judge_differential([vague], key, None).outcome == "partially_correct", name
+        assert judge_differential([exact], key, None).outcome == "correct", name
+    key = case("severe-pre-eclampsia-primigravida").answer_key.diagnosis
+    assert judge_differential(["gestational hypertension"], key, None).credit == 0  # 3+ protein

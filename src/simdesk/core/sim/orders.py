@@ -314,6 +314,9 @@ class OrderReader:
                         "'80 ml/hour' (maintenance), or 'Plan C'.", (),
                     )  # fmt: skip
                 entry = self.catalog.treatment(self._regimen_code[regimen]) or entry
+                phases = _phases(whole)
+                if len(phases) > 1 and all(kg for _v, kg, _m in phases):  # Plan C: the total
+                    dose = Dose(sum(v for v, _kg, _m in phases), "ml/kg")
             dosed = entry.category not in UNDOSED
             # advice is given now even when it says "if" ("come back if the fever returns")
             planned = condition is not None and entry.category != "communication"
