@@ -8,6 +8,7 @@ on the real model is driven by ``benchmarks/gui_stream_bench.py`` and ``test_mai
 from __future__ import annotations
 
 import re
+import time
 import threading
 
 import pytest
@@ -37,6 +38,9 @@ class FakeBackend:
 
     def cancel(self, request_id: int) -> None:
         self.cancelled.append(request_id)
+
+    def shutdown(self, timeout: float = 0.0) -> None:
+        pass
 
 
 @pytest.fixture
@@ -130,3 +134,21 @@ def test_an_informant_is_labelled_in_the_transcript(qtbot, simdesk_home, screens
     assert not any(line.startswith("Arif Hossain:") for line in lines)
     screenshot(win, "43-informant-transcript")
     win.close()
+
+
+def test_the_debrief_narrative_is_offered_only_if_ready_in_time(page, monkeypatch, qtbot):
+    # Issue 12: the narrative showed a spinner for 60-80 s, then fell back to the template.
+    import simdesk.ui.main_window as main_window
+
+    monkeypatch.setattr(main_window, "NARRATIVE_SECONDS", 0.5)
+    win = page.window_
+    win.backend = page.backend  # a model that never answers
+    started = time.monotonic()
+    page.submit([], "")
+    assert win.debrief.narrative_progress.isVisible()
+    qtbot.waitUntil(lambda: win.debrief.narrative_done, timeout=10_000)
+    assert time.monotonic() - started < 5
+    assert not win.debrief.narrative_progress.isVisible()
+    assert "written from your scored items" in win.debrief.narrative.text()
+    assert "not ready within 0.5 s" in win.debrief.narrative.toolTip()
+    assert page.backend.cancelled  # the model's request was stopped

@@ -375,7 +375,8 @@ class EncounterPage(QWidget):
 
     def on_reading(self, request_id: int) -> None:
         if request_id == self._request_id:
-            self.status.setText("The patient is thinking… (reading the conversation)")
+            speaker = self.consultation.case.patient.speaker
+            self.status.setText(f"{speaker} is answering… (reading the conversation)")
 
     def on_token(self, request_id: int, text: str) -> None:
         if request_id != self._request_id or self._pending is None:

@@ -9,6 +9,7 @@ before the window is first shown.
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -47,6 +48,7 @@ from simdesk.ui.workers import (
 )
 
 IDLE_CHECK_MS = 15_000
+NARRATIVE_SECONDS = 10  # the model's debrief summary is offered only if ready by then
 ACTIVITY_EVENTS = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
 SETTING_KEYS = {"threads": "ui.model_threads", "context": "ui.model_context",
                 "font_pt": "ui.font_pt", "high_contrast": "ui.high_contrast"}  # fmt: skip
@@ -737,13 +739,20 @@ class MainWindow(QMainWindow):
         if not self.backend.ready.is_set():
             return
         bridge, backend = self.bridge, self.backend
+        deadline = time.monotonic() + NARRATIVE_SECONDS
+
+        def late() -> bool:
+            return time.monotonic() > deadline
 
         def write(_report, cancelled):
-            return model_narrative(score, ModelGenerate(bridge, backend, cancelled))
+            stop = lambda: cancelled() or late()  # noqa: E731
+            return model_narrative(score, ModelGenerate(bridge, backend, stop))
 
         def written(result) -> None:
             self.debrief.set_narrative_busy(False)
             text, note = result
+            if text is None and late():
+                note = f"the model's summary was not ready within {NARRATIVE_SECONDS} s"
             if text is not None:
                 self.debrief.show_narrative(text, by_model=True)
             else:
@@ -753,7 +762,10 @@ class MainWindow(QMainWindow):
         def failed(exc: Exception) -> None:
             self.debrief.set_narrative_busy(False)
             self.debrief.narrative_done = True
-            if not isinstance(exc, Cancelled):
+            if late():  # not offered: the written summary stays
+                note = f"the model's summary was not ready within {NARRATIVE_SECONDS} s"
+                self.debrief.show_narrative(debrief.narrative, by_model=False, note=note)
+            elif not isinstance(exc, Cancelled):
                 self.show_error(exc)
 
         self.debrief.narrative_done = False

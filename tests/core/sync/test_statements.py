@@ -28,14 +28,29 @@ def _result(percent: float = 81.0, capped: bool = False) -> AttemptResult:
         ItemOutcome("hiv-test", "investigations", "Offer HIV test", "missed", 2.0, (), "Offer"),
     )
     return AttemptResult(
-        "pulmonary-tb-miner", "1.0.0", "respiratory", "core", datetime(2026, 11, 30, 14, 37, 12),
-        percent, capped, {"history": 50.0, "investigations": 0.0, "management": None}, items,
-        "correct", 7, NAME,
+        "pulmonary-tb-miner",
+        "1.0.0",
+        "respiratory",
+        "core",
+        datetime(2026, 11, 30, 14, 37, 12),
+        percent,
+        capped,
+        {"history": 50.0, "investigations": 0.0, "management": None},
+        items,
+        "correct",
+        7,
+        NAME,
     )
 
 
-INFO = AttemptInfo("sync-id:7", "exam", datetime(2026, 11, 30, 14, 2, 5),
-                   datetime(2026, 11, 30, 14, 37, 12), 95.0, "gemma-3-270m-q4_k_m")
+INFO = AttemptInfo(
+    "sync-id:7",
+    "exam",
+    datetime(2026, 11, 30, 14, 2, 5),
+    datetime(2026, 11, 30, 14, 37, 12),
+    95.0,
+    "gemma-3-270m-q4_k_m",
+)
 
 
 def test_an_attempt_is_three_valid_statements_with_its_score_rubric_and_context():
@@ -47,9 +62,13 @@ def test_an_attempt_is_three_valid_statements_with_its_score_rubric_and_context(
         assert statement["result"]["score"] == {"scaled": 0.81, "raw": 81.0, "min": 0, "max": 100}
         ext = statement["result"]["extensions"]
         assert ext["https://simdesk.org/xapi/ext/rubric"] == {
-            "duration-of-cough": "met", "hiv-test": "missed"}
+            "duration-of-cough": "met",
+            "hiv-test": "missed",
+        }
         assert ext["https://simdesk.org/xapi/ext/domains"] == {
-            "history": 50.0, "investigations": 0.0}
+            "history": 50.0,
+            "investigations": 0.0,
+        }
         assert statement["object"]["id"].endswith("/pulmonary-tb-miner/1.0.0")
         assert statement["context"]["extensions"]["https://simdesk.org/xapi/ext/mode"] == "exam"
         assert statement["result"]["duration"] == "PT0H35M7S"
@@ -64,8 +83,10 @@ def test_nothing_names_the_learner_or_carries_their_words_and_ids_are_stable():
     text = json.dumps(statements)
     for secret in (NAME, "Amina", "zebra-canary", "teaching", "Offer HIV"):
         assert secret not in text
-    assert statements[0]["actor"] == {"objectType": "Agent",
-                                      "account": {"homePage": "https://hub", "name": "sd-abc"}}
+    assert statements[0]["actor"] == {
+        "objectType": "Agent",
+        "account": {"homePage": "https://hub", "name": "sd-abc"},
+    }
     again = attempt_statements(_result(), INFO, "sd-abc", "https://hub")
     assert [s["id"] for s in again] == [s["id"] for s in statements]
     other = attempt_statements(_result(), INFO, "sd-xyz", "https://hub")

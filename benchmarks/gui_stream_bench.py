@@ -1,0 +1,229 @@
+"""Streaming in the real window, against the backend alone, on the real default model.
+
+    python benchmarks/gui_stream_bench.py            # 20 questions on the TB case
+    python benchmarks/gui_stream_bench.py --questions 5
+
+The real main window runs offscreen on a fresh encrypted profile. Each question is asked twice
+in turn: first to a second backend with no window (the same guarded stream, fed on a plain
+thread: the raw baseline), then in the window. Both cancel the model once nothing more can be
+shown. Measured per question, from asking:
+
+- the first released word: in the window when the transcript shows it; for the backend alone
+  when the token that ends the first clause arrives (the guard needs that token to release);
+- the reply complete: in the window when the page reports it; alone when ``ReplyDone`` arrives;
+- the GUI thread's CPU time (``time.thread_time`` on that thread) over the reply's wall time.
+
+Then the encounter is submitted and the debrief narrative timed (model text, or the template
+once 10 s have passed). A screenshot of the window while a reply streams is saved in
+``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+QUESTIONS = [
+    "so what's brought u in today?", "Are you coughing anything up?", "any blood when u cough",
+    "Do you get sweaty at night, like soaking the sheets?", "have you been losing wieght?",
+    "Have you had any fevers or chills?", "Do you get short of breath?",
+    "Have you ever been treated for TB before?", "Any drug allergies?",
+    "Who do you share a room with at the hostel?", "What do you do for a living?",
+    "do you know your status? HIV i mean", "How many cigarettes a day do you smoke?",
+    "Are you married? Any kids?", "hows ur appetite been", "What are you most worried about?",
+    "How long have you had the cough?", "Do you drink alcohol?", "Any medicines so far?",
+    "How is your breathing now?",
+]  # fmt: skip
+CASE = "pulmonary-tb-miner"
+PASSPHRASE = "a quiet river at dawn"
+
+
+def spin(app, until, timeout: float) -> None:
+    """Process events until ``until()`` (set-up only: never while measuring)."""
+    end = time.monotonic() + timeout
+    while not until():
+        if time.monotonic() > end:
+            raise TimeoutError("the window did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def headless_turn(consultation, backend, events: queue.Queue, question: str, tokens: int):
+    """One question to the backend alone: (first release s, complete s, reply)."""
+    from simdesk.core.llm.backend import ReplyDone, ReplyFailed, ReplyToken
+
+    started = time.perf_counter()
+    pending = consultation.ask(question)
+    if pending.prompt is None:
+        return None, time.perf_counter() - started, consultation.finish(pending).text
+    rid = backend.submit(pending.prompt, stop=pending.stop, max_tokens=tokens)
+    first = None
+    while True:
+        event = events.get(timeout=300)
+        if getattr(event, "request_id", None) != rid:
+            continue
+        if isinstance(event, ReplyToken) and not pending.stream.done:
+            if pending.stream.feed(event.text) and first is None:
+                first = time.perf_counter() - started
+            if pending.stream.done:
+                backend.cancel(rid)
+        elif isinstance(event, ReplyDone | ReplyFailed):
+            break
+    done = time.perf_counter() - started
+    result = consultation.finish(pending)
+    if first is None and result.model_text_used:
+        first = done  # released only when the stream ended
+    return first, done, result.text
+
+
+def gui_turn(app, page, question: str):
+    """One question in the window: (first release s, complete s, GUI CPU s, reply)."""
+    from PySide6.QtCore import QEventLoop
+
+    marks: dict[str, float] = {}
+    append = page._append_reply
+
+    def timed_append(text: str) -> None:
+        append(text)
+        if text and "first" not in marks:
+            marks["first"] = time.perf_counter()
+
+    loop = QEventLoop()
+    reply: list[str] = []
+
+    def finished(text: str) -> None:
+        marks["done"] = time.perf_counter()
+        marks["cpu_done"] = time.thread_time()
+        reply.append(text)
+        loop.quit()
+
+    page._append_reply = timed_append
+    page.reply_finished.connect(finished)
+    started, cpu = time.perf_counter(), time.thread_time()
+    page.ask(question)
+    if not reply:
+        loop.exec()
+    page.reply_finished.disconnect(finished)
+    page._append_reply = append
+    first = marks["first"] - started if "first" in marks else None
+    return first, marks["done"] - started, marks["cpu_done"] - cpu, reply[0]
+
+
+def sign_in(app, win) -> None:
+    win.ask_for_profile()
+    spin(app, lambda: win.profile_dialog is not None, 60)
+    dialog = win.profile_dialog
+    dialog.name_edit.setText("Bench")
+    dialog.passphrase_edit.setText(PASSPHRASE)
+    dialog.confirm_edit.setText(PASSPHRASE)
+    dialog.buttons.accepted.emit()
+    spin(app, lambda: win.overview is not None, 120)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=int, default=len(QUESTIONS))
+    args = parser.parse_args()
+    home = tempfile.mkdtemp(prefix="simdesk-gui-bench-")
+    os.environ["SIMDESK_HOME"] = home
+
+    from PySide6.QtWidgets import QApplication
+
+    from simdesk.core.consultation import Consultation
+    from simdesk.core.llm.backend import ModelBackend, ModelReady
+    from simdesk.core.llm.registry import resolve_active_model
+    from simdesk.ui.encounter import REPLY_TOKENS
+    from simdesk.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(["simdesk-bench"])
+    win = MainWindow()
+    win.resize(1366, 768)
+    win.show()
+    sign_in(app, win)
+    spin(app, lambda: win.backend.ready.is_set(), 600)
+    entry = next(e for e in win.entries if e.ok and e.case.meta.id == CASE)
+    win.start_case(entry)
+    spin(app, lambda: win.encounter.running, 60)
+    page = win.encounter
+
+    events: queue.Queue = queue.Queue()
+    alone = ModelBackend(
+        lambda: resolve_active_model(win.locations), events.put, n_ctx=win.backend.n_ctx,
+        n_threads=win.backend.n_threads,
+    )  # fmt: skip
+    alone.start()
+    while not isinstance(events.get(timeout=600), ModelReady):
+        pass
+    consultation = Consultation(entry.case, seed=0, prompt_format=alone.prompt_format,
+                                context_tokens=alone.n_ctx)  # fmt: skip
+    rows = []
+    shot = ROOT / "artifacts" / "gui-bench-streaming.png"
+    for n, question in enumerate(QUESTIONS[: args.questions]):
+        b_first, b_done, b_reply = headless_turn(consultation, alone, events, question,
+                                                 REPLY_TOKENS)  # fmt: skip
+        if n == 1:  # look at what the learner sees while a reply streams
+            original = page._append_reply
+
+            def grab(text: str, original=original) -> None:
+                original(text)
+                if text and not shot.exists():
+                    shot.parent.mkdir(exist_ok=True)
+                    win.grab().save(str(shot))
+
+            page._append_reply = grab
+        g_first, g_done, g_cpu, g_reply = gui_turn(app, page, question)
+        if n == 1:
+            page._append_reply = original
+        rows.append((question, b_first, b_done, g_first, g_done, g_cpu, b_reply, g_reply))
+        print(f"{n + 1:2}. {question[:40]:<40} alone {b_done:5.2f} s  window {g_done:5.2f} s"
+              f"  gui cpu {g_cpu * 1000:6.1f} ms  {g_reply[:50]!r}", flush=True)  # fmt: skip
+
+    # The debrief narrative: model text within 10 s, or the template.
+    started = time.perf_counter()
+    page.submit([], "")
+    spin(app, lambda: win.debrief.narrative_done, 120)
+    narrative_s = time.perf_counter() - started
+    by_model = "model" in win.debrief.narrative.text().lower().split("<br>")[-1]
+    alone.shutdown()
+    win.close()
+    app.processEvents()
+
+    wall = sum(r[4] for r in rows)
+    cpu = sum(r[5] for r in rows)
+    busy = cpu / wall
+    ratio = sum(r[4] for r in rows) / sum(r[2] for r in rows)
+    lags = [(r[3] - r[1]) * 1000 for r in rows if r[1] is not None and r[3] is not None]
+    same = sum(r[6] == r[7] for r in rows)
+    print(f"\nStreaming in the window vs the backend alone ({len(rows)} questions, {CASE})")
+    print("-" * 78)
+    print(f"  {'measure':<44} {'value':>10} {'target':>10}  result")
+
+    def line(name, value, target, ok):
+        print(f"  {name:<44} {value:>10} {target:>10}  {'PASS' if ok else 'FAIL'}")
+
+    line("GUI thread busy while streaming", f"{busy:.1%}", "< 15 %", busy < 0.15)
+    line("reply complete: window / alone (totals)", f"{ratio:.3f}", "<= 1.15", ratio <= 1.15)
+    if lags:
+        worst = max(lags)
+        line("first word: window - alone's first clause", f"{statistics.median(lags):.1f} ms",
+             "<= 50 ms", statistics.median(lags) <= 50)  # fmt: skip
+        line("  same, worst question", f"{worst:.1f} ms", "", worst <= 50)
+    line("debrief narrative ready (s)", f"{narrative_s:.1f}", "<= 10", narrative_s <= 10.5)
+    print(f"  narrative by the model: {by_model}; replies identical in both: {same}/{len(rows)}"
+          f"; window total {wall:.1f} s, alone {sum(r[2] for r in rows):.1f} s; "
+          f"screenshot {shot.relative_to(ROOT)}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
