@@ -8,8 +8,8 @@ on the real model is driven by ``benchmarks/gui_stream_bench.py`` and ``test_mai
 from __future__ import annotations
 
 import re
-import time
 import threading
+import time
 
 import pytest
 from PySide6.QtCore import Qt
