@@ -11,7 +11,7 @@ import os
 
 import pytest
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtWidgets import QLabel, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from simdesk.core.errors import SimdeskError
 from simdesk.core.store.profiles import ProfileManager
@@ -200,7 +200,9 @@ def test_settings_persist_display_and_cancel_an_import(qtbot, win, screenshot, t
     assert settings.models.item(0, 2).text() == "Q4_K_M"
     screenshot(win, "19-settings-model")
     settings.tabs.setCurrentIndex(2)
-    assert "not available yet" in settings.findChild(QLabel, "syncPlaceholder").text()
+    sync = settings.sync_page
+    qtbot.waitUntil(lambda: "Not enrolled" in sync.status.text(), timeout=10_000)
+    assert sync.share.isEnabled() and sync.share.isChecked()  # a learner is signed in
     screenshot(win, "20-settings-sync")
     settings.tabs.setCurrentIndex(1)
     settings.font_size.setValue(14)

@@ -19,6 +19,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -190,10 +191,43 @@ def normalise(statement: dict) -> dict:
     return out
 
 
-def digest(statement: dict) -> str:
-    """What must agree for two statements with one id to be the same statement."""
-    core = {k: v for k, v in statement.items() if k not in ("stored", "authority", "version")}
-    return hashlib.sha256(json.dumps(core, sort_keys=True).encode()).hexdigest()
+INSERT_BATCH = sa.text(
+    """
+    INSERT INTO statements (id, body, digest, stored, verb, voided, ref, registration, agents,
+                            related_agents, activities, related_activities, device)
+    SELECT r.id, r.body, r.digest, :stored, r.verb, false, r.ref, r.registration, r.agents,
+           r.related_agents, r.activities, r.related_activities, :device
+    FROM ROWS FROM (jsonb_to_recordset(CAST(:rows AS jsonb)) AS (
+        id text, body jsonb, digest text, verb text, ref text, registration text, agents text[],
+        related_agents text[], activities text[], related_activities text[]))
+      WITH ORDINALITY AS r(id, body, digest, verb, ref, registration, agents, related_agents,
+                           activities, related_activities, ord)
+    ORDER BY r.ord
+    ON CONFLICT (id) DO NOTHING"""
+)
+ROW_FIELDS = ("id", "digest", "verb", "ref", "registration", "agents", "related_agents",
+              "activities", "related_activities")  # fmt: skip
+
+
+def loads(data: bytes | str):
+    """JSON in: orjson (fast), or the standard library for what orjson refuses (huge ints)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
+def dumps(value) -> str:
+    """Compact JSON out, UTF-8 kept: orjson, or the standard library for huge ints."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _row_json(row: dict) -> str:
+    small = dumps({k: row[k] for k in ROW_FIELDS})
+    return small[:-1] + ',"body":' + row["body"] + "}"
 
 
 # -- multipart and signatures --------------------------------------------------------------------
@@ -294,7 +328,7 @@ class Statements:
         if req.content_type != "application/json":
             raise XError(400, "statements must be sent as application/json or multipart/mixed")
         try:
-            return json.loads(req.body), {}
+            return loads(req.body), {}
         except (ValueError, UnicodeDecodeError) as exc:
             raise XError(400, f"the body is not valid JSON ({exc})") from exc
 
@@ -331,22 +365,24 @@ class Statements:
                         f"statement {n}: attachment {att['sha2'][:12]}... has "
                         "neither a part in the request nor a fileUrl",
                     )
-            statement = normalise(statement)
-            full = {
-                **statement,
+            statement = normalise({**statement, "id": sid})
+            added = {
                 "stored": iso(stored_at),
                 "timestamp": statement.get("timestamp") or iso(stored_at),
                 "authority": req.authority,
                 "version": statement.get("version", "1.0.0"),
             }
-            full["id"] = sid
+            full = {**statement, **added}
+            # One serialisation per statement: its hash for idempotence, and (with the LRS's
+            # properties appended; a repeated key in JSONB keeps the last, equal, value) the body.
+            text = dumps(statement)
+            body = text[:-1] + "," + dumps(added)[1:]
             rows.append(
                 {
                     "id": sid,
-                    "body": full,
-                    "digest": digest(statement),
-                    "stored": stored_at,
-                    "device": req.device,
+                    "body": body,
+                    "digest": hashlib.sha256(text.encode()).hexdigest(),
+                    "_full": full,
                     **index(full),
                 }
             )
@@ -357,9 +393,9 @@ class Statements:
             existing = {
                 r.id: r
                 for r in conn.execute(
-                    sa.select(
-                        db.statements.c.id, db.statements.c.digest, db.statements.c.verb
-                    ).where(db.statements.c.id.in_(ids))
+                    sa.select(db.statements.c.id, db.statements.c.digest).where(
+                        db.statements.c.id.in_(ids)
+                    )
                 )
             }
             fresh = []
@@ -367,7 +403,7 @@ class Statements:
                 old = existing.get(row["id"])
                 if old is None:
                     fresh.append(row)
-                elif old.digest != row["digest"]:
+                elif old.digest != row["digest"] and not self._same(conn, row["_full"]):
                     raise XError(409, f"statement {row['id']} exists with other content")
             targets = [r["ref"] for r in fresh if r["verb"] == VOIDED]
             if targets:
@@ -379,9 +415,11 @@ class Statements:
                 if voiding is not None:
                     raise XError(400, "a voiding statement cannot void another voiding statement")
             if fresh:
+                # The whole batch as one JSON parameter (bodies serialised once, above);
                 # ON CONFLICT: a concurrent request with the same ids stores them once.
+                payload = "[" + ",".join(_row_json(r) for r in fresh) + "]"
                 conn.execute(
-                    pg_insert(db.statements).on_conflict_do_nothing(index_elements=["id"]), fresh
+                    INSERT_BATCH, {"rows": payload, "stored": stored_at, "device": req.device}
                 )
             if targets:
                 conn.execute(
@@ -395,8 +433,19 @@ class Statements:
                     pg_insert(db.attachments).on_conflict_do_nothing(),
                     {"sha2": sha, "content_type": files[sha][0], "content": files[sha][1]},
                 )
-            self._activities(conn, [r["body"] for r in fresh])
+            self._activities(conn, [r["_full"] for r in fresh])
         return ids
+
+    @staticmethod
+    def _same(conn, full: dict) -> bool:
+        """Whether the stored statement with this id is this one (other key order, say)."""
+        old = conn.scalar(sa.select(db.statements.c.body).where(db.statements.c.id == full["id"]))
+        ignore = {"stored", "authority", "version"}
+        if "timestamp" not in full or full["timestamp"] == full["stored"]:
+            ignore.add("timestamp")
+        a = {k: v for k, v in (old or {}).items() if k not in ignore}
+        b = {k: v for k, v in full.items() if k not in ignore}
+        return a == b
 
     @staticmethod
     def _activities(conn, bodies: list[dict]) -> None:
@@ -420,10 +469,8 @@ class Statements:
                 sa.select(db.activities).where(db.activities.c.id.in_(ids)).with_for_update()
             )
         }
-        changed = set()
         for aid, definition in found:
             merged = defs.setdefault(aid, {})
-            before = json.dumps(merged, sort_keys=True)
             for key, value in definition.items():
                 if key in ("name", "description", "extensions") and isinstance(
                     merged.get(key), dict
@@ -431,9 +478,7 @@ class Statements:
                     merged[key] = {**merged[key], **value}
                 else:
                     merged[key] = value
-            if json.dumps(merged, sort_keys=True) != before or aid not in changed:
-                changed.add(aid)
-        for aid in sorted(changed):
+        for aid in ids:
             stmt = pg_insert(db.activities).values(id=aid, definition=defs[aid])
             conn.execute(
                 stmt.on_conflict_do_update(

@@ -66,11 +66,12 @@ def _fail(path: str, why: str) -> None:
 def _obj(value: Any, path: str, allowed: set[str], required: tuple[str, ...] = ()) -> dict:
     if not isinstance(value, dict):
         _fail(path, "must be a JSON object")
-    for key, item in value.items():
-        if key not in allowed:
-            _fail(f"{path}.{key}", "is not an xAPI property here")
-        if item is None:
-            _fail(f"{path}.{key}", "must not be null")
+    extra = value.keys() - allowed
+    if extra:
+        _fail(f"{path}.{sorted(extra)[0]}", "is not an xAPI property here")
+    if None in value.values():
+        key = next(k for k, v in value.items() if v is None)
+        _fail(f"{path}.{key}", "must not be null")
     for key in required:
         if key not in value:
             _fail(f"{path}.{key}", "is required")

@@ -90,6 +90,29 @@ class MessageBar(QWidget):
         self.adjustSize()
 
 
+def queue_for_sync(profiles, where, store, attempt_id, result, mode, voiced) -> None:
+    """Queue a submitted attempt's anonymised statements (database thread). A failure here is
+    noted for the Sync page and never loses the attempt, which is already saved."""
+    from simdesk.core.errors import SimdeskError
+    from simdesk.core.store.profiles import profile_slug
+    from simdesk.core.sync.outbox import queue_finished_attempt
+
+    model_id = "none"
+    if voiced:
+        try:
+            from simdesk.core.llm.registry import resolve_active_model
+
+            model_id = resolve_active_model(where).stem
+        except SimdeskError:
+            model_id = "unknown"
+    try:
+        queue_finished_attempt(profiles.device, profile_slug(result.learner or ""), store,
+                               attempt_id, result, mode, model_id)  # fmt: skip
+    except SimdeskError as exc:
+        profiles.device.set_setting("sync.problem", f"An attempt could not be queued: {exc.what}")
+        profiles.device.set_setting("sync.fix", exc.fix)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, *, start_model: bool = True) -> None:
         super().__init__()
@@ -198,6 +221,10 @@ class MainWindow(QMainWindow):
         self.settings.cancel_import.connect(self._cancel_import)
         self.settings.model_settings_changed.connect(self._model_settings_changed)
         self.settings.display_changed.connect(self._display_changed)
+        from simdesk.ui.sync_page import SyncController
+
+        # Starts at the first sign-in, when the device database is open.
+        self.sync = SyncController(self.settings.sync_page, lambda: self.profiles, self)
         for n, key in enumerate(("cases", "progress", "settings"), start=1):
             QShortcut(QKeySequence(f"Ctrl+{n}"), self, activated=lambda k=key: self.navigate(k))
         QShortcut(QKeySequence("Ctrl+F"), self.case_list, activated=self.case_list.search.setFocus)
@@ -453,6 +480,7 @@ class MainWindow(QMainWindow):
         for action in (self.add_learner_action, self.change_passphrase_action):
             action.setEnabled(True)
         self._refresh_learner()
+        self.sync.set_learner(name)
         self._maybe_tour()
 
     def _unlock_failed(self, exc: Exception) -> None:
@@ -483,6 +511,7 @@ class MainWindow(QMainWindow):
         for action in (self.add_learner_action, self.change_passphrase_action):
             action.setEnabled(False)
         self.who.setText("Locked")
+        self.sync.set_learner("")
         self.case_list.set_statuses({})
         self.case_list.set_recommendation(None)
         self.pages.setCurrentWidget(self.case_list)
@@ -727,8 +756,18 @@ class MainWindow(QMainWindow):
         from simdesk.ui.learner_view import save_attempt
 
         store, attempt, name = self.store, self._attempt, self.profile_name
-        self.db.run(lambda: save_attempt(store, attempt.result(), outcome, name),
-                    on_done=lambda _r: self._refresh_learner())  # fmt: skip
+        profiles, where, voiced = self.profiles, self.locations, self.backend.ready.is_set()
+
+        def keep():
+            result = save_attempt(store, attempt.result(), outcome, name)
+            queue_for_sync(profiles, where, store, attempt.result(), result, outcome.mode, voiced)
+            return result
+
+        def kept(_result) -> None:
+            self._refresh_learner()
+            self.sync.send()
+
+        self.db.run(keep, on_done=kept)
         score = outcome.submission.score
         debrief = build_debrief(outcome.case, score, outcome.events)
         self.debrief.show_debrief(debrief, score, age_years=outcome.case.patient.age_years,
@@ -817,6 +856,7 @@ class MainWindow(QMainWindow):
         self.case_list.list.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.sync.stop()
         self.idle_timer.stop()
         QApplication.instance().removeEventFilter(self)
         self._suspend_encounter()

@@ -1,6 +1,7 @@
 """Settings: the model (registry entries with size, quantisation and licence; import a GGUF file
-with progress and Cancel), threads and context size, font size and a high-contrast theme, and a
-placeholder page for sync. Values persist in the device database (see ``MainWindow``)."""
+with progress and Cancel), threads and context size, font size and a high-contrast theme, and the
+Sync page (:mod:`simdesk.ui.sync_page`). Values persist in the device database (see
+``MainWindow``)."""
 
 from __future__ import annotations
 
@@ -170,19 +171,10 @@ class SettingsPage(QWidget):
         form.addRow("Theme:", self.high_contrast)
         self.tabs.addTab(display_page, "Display")
 
-        sync_page = QWidget()
-        column = QVBoxLayout(sync_page)
-        sync_note = QLabel(
-            "<h3>Sync is not available yet</h3><p>In a later version simdesk will send your "
-            "progress (never your passphrase) to your training site's hub when a connection is "
-            "available, so your instructor can follow it. Until then everything stays on this "
-            "computer, encrypted in your profile.</p>"
-        )
-        sync_note.setWordWrap(True)
-        sync_note.setObjectName("syncPlaceholder")
-        column.addWidget(sync_note)
-        column.addStretch(1)
-        self.tabs.addTab(sync_page, "Sync")
+        from simdesk.ui.sync_page import SyncPage
+
+        self.sync_page = SyncPage()
+        self.tabs.addTab(self.sync_page, "Sync")
         self.file_dialog: QFileDialog | None = None
         self._loading = False
 
