@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -266,7 +267,7 @@ class TreatPanel(QWidget):
         self.catalog_search.chosen.connect(self._order)
         self.catalog_search.free_text = True  # the reader answers what it cannot read
         left.addWidget(self.catalog_search, 1)
-        fields = QHBoxLayout()
+        fields = QGridLayout()  # two rows: they fit a narrow Treat tab at large text sizes
         self.action = QComboBox()
         self.action.addItems(self.ACTIONS)
         self.action.setAccessibleName("Action")
@@ -280,14 +281,15 @@ class TreatPanel(QWidget):
         self.frequency = QComboBox()
         self.frequency.addItems(self.FREQUENCIES)
         self.frequency.setAccessibleName("Frequency")
-        for label, widget, stretch in (
-            ("Action", self.action, 0),
-            ("Dose", self.dose, 1),
-            ("Route", self.route, 0),
-            ("How often", self.frequency, 0),
-        ):
-            fields.addWidget(QLabel(label))
-            fields.addWidget(widget, stretch)
+        self.dose.setMinimumWidth(self.dose.fontMetrics().horizontalAdvance("20 ml/kg/h over") + 16)
+        pairs = ((("Action", self.action), ("Dose", self.dose)),
+                 (("Route", self.route), ("How often", self.frequency)))  # fmt: skip
+        for row, cells in enumerate(pairs):
+            for column, (label, widget) in enumerate(cells):
+                fields.addWidget(QLabel(label), row, 2 * column)
+                fields.addWidget(widget, row, 2 * column + 1)
+        fields.setColumnStretch(1, 1)
+        fields.setColumnStretch(3, 1)
         left.addLayout(fields)
         layout.addLayout(left, 3)
         column = QVBoxLayout()
