@@ -179,3 +179,15 @@ def test_relevance_holdout_triples(row, request):
 
 def test_clean_reply_keeps_one_line_and_two_sentences():
     assert clean_reply(" Patient: One. Two! Three?\nDoctor: x") == "One. Two!"
+
+
+def test_a_word_derived_from_a_fact_word_keeps_its_meaning():
+    from simdesk.core.cases.schema import Fact
+
+    fact = Fact(
+        id="pain", category="history_of_presenting_illness", cues=["pain"],
+        content="Abdominal pain, worse on moving.", patient_says="It hurts when I move.",
+    )  # fmt: skip
+    guard = ReplyGuard((fact,), persona_words=[], forbidden_terms=[])
+    assert guard.check_word("painful").ok and guard.check_word("movement").ok
+    assert not guard.check_word("painless").ok  # the opposite is not derived

@@ -31,7 +31,7 @@ def test_a_database_of_the_previous_schema_is_upgraded_with_all_its_data(tmp_pat
             text(
                 "INSERT INTO attempt_events (attempt_id, seq, kind, sim_minute, at, text, data) "
                 "VALUES (1, 1, 'question', 2.5, :at, 'Do you smoke?', "
-                "'{\"fact_ids\": [\"smoking\"], \"scores\": [0.8], \"sources\": []}')"
+                '\'{"fact_ids": ["smoking"], "scores": [0.8], "sources": []}\')'
             ),
             {"at": datetime(2026, 1, 2, 3, 5, 0)},
         )

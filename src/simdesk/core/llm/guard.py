@@ -77,6 +77,8 @@ _YES_NO_QUESTION = re.compile(
     r"^(?:(?:and|so|ok|okay|now|also|tell me|please)[ ,]+)*(do|does|did|are|is|was|were|have|"
     r"has|had|can|could|will|would|any|anyone|anything|ever|been)\b"
 )
+# Suffixes that make a new word of the same meaning; "-less" (painless) is not one of them.
+_DERIVED = re.compile(r"(ful|fully|ment|ments|ness|y|ily|al|ally|ation|ations)$")
 _TOPIC_SPLIT = re.compile(r"[;,.!?()]+|\b(?:with|but|and)\b")
 _CLAUSE_END = re.compile(r"[,;:.!?\u2026]+(?=\s)")
 _SENTENCE_END = re.compile(r"[.!?\u2026]+(?=\s|$)")
@@ -206,6 +208,13 @@ class ReplyGuard:
             return GuardVerdict(True, "")
         if word in EVERYDAY or word in self._allowed or stem(word) in self._allowed:
             return GuardVerdict(True, "")
+        base = _DERIVED.sub("", word)
+        if (
+            len(base) >= 4
+            and base != word
+            and (base in self._allowed or stem(base) in self._allowed)
+        ):
+            return GuardVerdict(True, "")  # painful: pain; movement: move (never painless)
         return GuardVerdict(False, f"word '{word}' is not in the fact")
 
     def check(self, text: str) -> GuardVerdict:
