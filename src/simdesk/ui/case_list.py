@@ -8,7 +8,7 @@ import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -127,7 +127,7 @@ class CaseListPage(QWidget):
         header = self.list.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         self.list.itemActivated.connect(lambda _item: self._start("practice"))
         self.list.currentCellChanged.connect(lambda *_: self._show_details())
         split.addWidget(self.list)
@@ -154,10 +154,37 @@ class CaseListPage(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([760, 440])
+        split.splitterMoved.connect(lambda *_: self.fit_columns())
         layout.addWidget(split, 1)
         self.count_label = QLabel()
         layout.addWidget(self.count_label)
         self.list.setFocus()
+
+    # -- column widths: the case column keeps at least half the table at any text size -------
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            QTimer.singleShot(0, self, self.fit_columns)  # after the layouts have followed
+
+    def fit_columns(self) -> None:
+        """Size the other columns to their contents, together at most half the table; a cut
+        value keeps its tooltip. Recomputed on resize and on a text size change, both ways."""
+        available = self.list.viewport().width()
+        wanted = {c: max(self.list.sizeHintForColumn(c),
+                         self.list.horizontalHeader().sectionSizeHint(c))
+                  for c in range(1, len(COLUMNS))}  # fmt: skip
+        # Status and time stay whole; specialty, setting and difficulty share what is left.
+        whole = {c: wanted.pop(c) for c in (COLUMNS.index("Time"), COLUMNS.index("Status"))}
+        budget = 0.55 * available - sum(whole.values())
+        total = sum(wanted.values())
+        share = max(0.2, min(1.0, budget / total)) if total else 1.0
+        for column, width in {**whole, **{c: int(w * share) for c, w in wanted.items()}}.items():
+            self.list.setColumnWidth(column, width)
 
     # -- content ------------------------------------------------------------------------------
 
@@ -232,6 +259,7 @@ class CaseListPage(QWidget):
         if selected is not None and not self._select(lambda e: e is selected) or selected is None:
             self._select_first_visible()
         self._show_details()  # the preview shows the status the table shows
+        self.fit_columns()
 
     def _matches(self, entry: CaseEntry) -> bool:
         wanted = {name: box.currentText() for name, box in self.filters.items()}

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -84,7 +85,13 @@ class DebriefPage(QWidget):
         self.narrative.setWordWrap(True)
         self.narrative.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.narrative.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        column.addWidget(self.narrative)
+        # Scrolls when the text is long or large: never cut off at the bottom.
+        scroll = QScrollArea()
+        scroll.setObjectName("narrativeScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.narrative)
+        column.addWidget(scroll, 1)
         progress_row = QHBoxLayout()
         self.narrative_progress = QProgressBar()
         self.narrative_progress.setRange(0, 0)
@@ -95,7 +102,6 @@ class DebriefPage(QWidget):
         self.narrative_cancel.clicked.connect(self.cancel_narrative)
         progress_row.addWidget(self.narrative_cancel)
         column.addLayout(progress_row)
-        column.addStretch(1)
         split.addWidget(left)
 
         self.items = QTextBrowser()

@@ -25,12 +25,12 @@ class DiagnosisDialog(QDialog):
         self.setModal(True)
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel(
-                "Your differential diagnosis, <b>most likely first</b>. Type a diagnosis and "
-                "press Enter to add it; Alt+Up/Alt+Down move the selected one."
-            )
+        intro = QLabel(
+            "Your differential diagnosis, <b>most likely first</b>. Type a diagnosis and "
+            "press Enter to add it; Alt+Up/Alt+Down move the selected one."
         )
+        intro.setWordWrap(True)  # whole at any text size
+        layout.addWidget(intro)
         row = QHBoxLayout()
         self.entry = QLineEdit()
         self.entry.setPlaceholderText("A diagnosis, as you would write it in the notes")

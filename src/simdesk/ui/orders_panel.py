@@ -156,20 +156,24 @@ class OrdersPanel(QWidget):
         self.pending.setObjectName("pendingResults")
         self.pending.setMaximumHeight(70)
         column.addWidget(self.pending)
-        waits = QHBoxLayout()
+        waits = QGridLayout()  # two by two: narrow enough to leave the test list its room
         self.wait_next = QPushButton("Wait for next result")
         self.wait_next.clicked.connect(self._wait_for_next)
-        waits.addWidget(self.wait_next)
-        for minutes in (5, 15, 30):
+        waits.addWidget(self.wait_next, 0, 0)
+        for n, minutes in enumerate((5, 15, 30), start=1):
             button = QPushButton(f"Wait {minutes} min")
             button.clicked.connect(lambda _=False, m=minutes: self.wait_requested.emit(float(m)))
-            waits.addWidget(button)
+            waits.addWidget(button, n // 2, n % 2)
         column.addLayout(waits)
         column.addWidget(QLabel("Results (H high, L low):"))
         self.results = QTextBrowser()
         self.results.setObjectName("results")
         column.addWidget(self.results, 1)
         split.addWidget(right)
+        self.catalog_search.setMinimumWidth(300)
+        split.setChildrenCollapsible(False)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         split.setSizes([460, 300])
         layout.addWidget(split)
         self._pending: list[TestResult] = []
