@@ -22,15 +22,12 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.eval import unseen  # noqa: E402
 from tests.eval.harness import (  # noqa: E402
-    AGENTCLINIC_DIR,
-    AGENTCLINIC_HOLDOUT_DIR,
-    AGENTCLINIC_SETS,
     BUNDLED_SETS,
     EVAL_DIR,
     HOLDOUT_DIR,
     evaluate,
-    imported_cases,
     load_eval_files,
     playable_cases,
 )
@@ -61,15 +58,73 @@ def table(title: str, rows: list[tuple[str, str, str]]) -> None:
         print(f"  {name:<{width}}  {value:>12}  {target}")
 
 
+def _discloser(understand: str):
+    def build(case):
+        matcher = FactMatcher(case.facts, understand=understand)
+        return lambda question: matcher.match(question).facts
+
+    return build
+
+
+def unseen_section() -> None:
+    """The 107 AgentClinic records split by case: hold-out first, tuning beside."""
+    rows = []
+    for part in ("holdout", "tuning"):
+        history = unseen.history_eval(part)
+        mts = unseen.history_eval(part, mts=True)
+        exams, orders = unseen.exam_eval(part), unseen.order_eval(part)
+        dx = unseen.diagnosis_eval(part)
+        rows.append(
+            [
+                f"{history.recall:.3f} @ {history.precision:.3f}",
+                f"{mts.recall:.3f} @ {mts.precision:.3f}",
+                f"{history.off_case_disclosed}/{history.off_case}"
+                f" + {mts.off_case_disclosed}/{mts.off_case}",
+                f"{exams['vitals'].rate:.3f}",
+                f"{exams['regions'].rate:.3f}",
+                f"{orders['common names'].rate:.3f}",
+                f"{orders['record names'].rate:.3f}",
+                f"{dx['synonyms accepted'].rate:.3f}",
+                f"{dx['near misses rejected'].total - dx['near misses rejected'].right}"
+                f"/{dx['near misses rejected'].total}",
+                f"{dx['exact'].right}/{dx['exact'].total}",
+            ]
+        )
+    names = [
+        "history recall @ precision (own phrasings)", "history recall @ precision (MTS-Dialog)",
+        "off-case disclosures (own + MTS)", "vital signs asked as an exam", "exam regions",
+        "orders: common names", "orders: the records' own test names",
+        "diagnosis synonyms accepted", "near misses accepted", "exact diagnosis accepted",
+    ]  # fmt: skip
+    targets = [">= 0.90 @ 0.95", ">= 0.90 @ 0.95", "0", ">= 0.95", ">= 0.95", ">= 0.95",
+               ">= 0.95", ">= 0.95", "0", "all"]  # fmt: skip
+    split = unseen.split()
+    title = (
+        f"Unseen AgentClinic cases, split by case (hold-out {len(split['holdout'])}, "
+        f"tuning {len(split['tuning'])} records)"
+    )
+    print(f"\n{title}\n" + "-" * len(title))
+    width = max(map(len, names))
+    print(f"  {'measure':<{width}}  {'HOLD-OUT':>16}  {'tuning':>16}  target")
+    for name, hold, tune, target in zip(names, *rows, targets, strict=True):
+        print(f"  {name:<{width}}  {hold:>16}  {tune:>16}  {target}")
+    print("\n  method ablation, history recall @ precision on the hold-out (own / MTS):")
+    for understand in ("lexical", "topics", "topics+classifier"):
+        own = unseen.history_eval("holdout", _discloser(understand))
+        mts = unseen.history_eval("holdout", _discloser(understand), mts=True)
+        print(
+            f"    {understand:<18} {own.recall:.3f} @ {own.precision:.3f}"
+            f" (off-case {own.off_case_disclosed})   {mts.recall:.3f} @ {mts.precision:.3f}"
+            f" (off-case {mts.off_case_disclosed})"
+        )
+
+
 def disclosure_section() -> None:
-    """Each eval split as a row: the tuning set, the hold-out never tuned on, and the whole set."""
+    """The bundled cases' eval (split by question, tuned on): tuning, held-out, whole set."""
     splits = [
-        ("bundled: tuning", playable_cases(), (EVAL_DIR,)),
         ("bundled: held-out", playable_cases(), (HOLDOUT_DIR,)),
+        ("bundled: tuning", playable_cases(), (EVAL_DIR,)),
         ("bundled: whole set", playable_cases(), BUNDLED_SETS),
-        ("agentclinic: tuning", imported_cases(), (AGENTCLINIC_DIR,)),
-        ("agentclinic: held-out", imported_cases(), (AGENTCLINIC_HOLDOUT_DIR,)),
-        ("agentclinic: whole set", imported_cases(), AGENTCLINIC_SETS),
     ]
     header = ("set", "cases/qs", "precision", "recall", "off-case", "exams", "orders", "treats")
     rows = []
@@ -88,13 +143,12 @@ def disclosure_section() -> None:
         )
         for skipped in report.skipped:
             print(f"  skipped ({name}): {skipped}")
-    title = "Disclosure and matching (lexical) by eval set"
+    title = "Bundled cases (authored cues; split by question, so this measures fitting)"
     print(f"\n{title}\n" + "-" * len(title))
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     for row in (header, *rows):
         print("  " + "  ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in
                               enumerate(zip(row, widths, strict=True))))  # fmt: skip
-    print("  targets (whole sets): precision >= 0.95, recall >= 0.90, off-case 0")
 
 
 def synthetic_case(base: Case, n_facts: int = 300) -> Case:
@@ -108,25 +162,47 @@ def synthetic_case(base: Case, n_facts: int = 300) -> Case:
 
 
 def speed_section(base: Case) -> None:
+    """Cost per question on a 300-fact case: the raw lexical scorer (today's matcher without
+    topics or classifier) beside the full understanding, both with the guard; and the memory
+    the classifier adds (tracemalloc peak while it is trained and held)."""
     case = synthetic_case(base)
-    questions = [c for f in base.facts for c in f.cues] * 3
+    book = unseen.phrasings("holdout")["history"]
+    questions = (
+        [c for f in base.facts for c in f.cues] + [q for qs in book.values() for q in qs]
+    ) * 3
     key = case.answer_key.diagnosis
     forbidden = [key.primary, *key.aliases]
-
-    def engine(question: str) -> None:
-        disclosure = matcher.match(question)
-        guard = ReplyGuard(disclosure.facts, persona_words=[], forbidden_terms=forbidden)
-        guard.check(" ".join(f.patient_says for f in disclosure.facts) or "I am not sure.")
-
     fact_sets = [set(words(f.content)) | set(words(" ".join(f.cues))) for f in case.facts]
 
     def raw(question: str) -> None:
         asked = set(words(question))
         max(range(len(fact_sets)), key=lambda i: len(asked & fact_sets[i]))
 
-    matcher = FactMatcher(case.facts)
+    def engine(matcher):
+        def run(question: str) -> None:
+            disclosure = matcher.match(question)
+            guard = ReplyGuard(disclosure.facts, persona_words=[], forbidden_terms=forbidden)
+            guard.check(" ".join(f.patient_says for f in disclosure.facts) or "I am not sure.")
+
+        return run
+
+    import tracemalloc
+
+    from simdesk.core.sim import understanding
+
+    understanding.bundled_classifier.cache_clear()
+    tracemalloc.start()
+    started = time.perf_counter()
+    understanding.bundled_classifier()
+    train = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    lexical = FactMatcher(case.facts, understand="lexical")
+    full = FactMatcher(case.facts)
     timings = {}
-    for name, fn in (("raw word overlap", raw), ("disclosure + guard", engine)):
+    for name, fn in (("raw word overlap", raw), ("lexical scorer + guard", engine(lexical)),
+                     ("understanding + guard", engine(full))):  # fmt: skip
         started = time.perf_counter()
         for question in questions:
             fn(question)
@@ -134,14 +210,25 @@ def speed_section(base: Case) -> None:
     started = time.perf_counter()
     FactMatcher(case.facts)
     build = 1000 * (time.perf_counter() - started)
-    ratio = timings["disclosure + guard"] / timings["raw word overlap"]
+    ratio = timings["understanding + guard"] / timings["lexical scorer + guard"]
     table(
-        f"Speed on a synthetic {len(case.facts)}-fact case ({len(questions)} questions)",
+        f"Cost on a synthetic {len(case.facts)}-fact case ({len(questions)} questions)",
         [
             ("raw word overlap", f"{timings['raw word overlap']:.2f} ms", "baseline"),
-            ("disclosure + guard", f"{timings['disclosure + guard']:.2f} ms", "target < 20 ms"),
-            ("ratio to baseline", f"{ratio:.1f}x", ""),
+            ("lexical scorer + guard", f"{timings['lexical scorer + guard']:.2f} ms", "raw scorer"),
+            (
+                "understanding + guard",
+                f"{timings['understanding + guard']:.2f} ms",
+                "target <= 20 ms",
+            ),
+            ("ratio to the lexical scorer", f"{ratio:.2f}x", ""),
             ("matcher build (once per case)", f"{build:.1f} ms", ""),
+            ("classifier training (once per process)", f"{train * 1000:.0f} ms", ""),
+            (
+                "classifier memory held / peak",
+                f"{held / 2**20:.1f} / {peak / 2**20:.1f} MB",
+                "target <= 150 MB",
+            ),
         ],
     )
 
@@ -312,6 +399,7 @@ def main() -> int:
         finally:
             voice.close()
         return 0
+    unseen_section()
     disclosure_section()
     speed_section(playable_cases()["pulmonary-tb-miner"])
     leak_section(None)

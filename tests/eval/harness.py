@@ -1,22 +1,20 @@
 """The disclosure eval: learner phrasings scored against the engine's matchers.
 
 ``disclosure/`` holds the phrasings the matchers were tuned on; ``disclosure_holdout/`` a seeded
-20% of the same files, moved out before tuning and never tuned on. ``agentclinic/`` (and its
-hold-out) phrase questions for the cases imported from the AgentClinic sample. Targets apply to
-a whole set (tuning plus hold-out). Used by the pytest targets and ``benchmarks/case_quality.py``.
+20% of the same files, moved out before tuning (split by question, so it measures fitting more
+than understanding). Imported AgentClinic cases are measured by case in ``unseen.py``.
+Used by the pytest targets and ``benchmarks/case_quality.py``.
 """
 
 from __future__ import annotations
 
 import functools
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from simdesk.core.cases.agentclinic import import_agentclinic
 from simdesk.core.cases.catalog import Catalog, load_catalog
 from simdesk.core.cases.library import load_library
 from simdesk.core.cases.schema import Case
@@ -30,10 +28,6 @@ HERE = Path(__file__).parent
 EVAL_DIR = HERE / "disclosure"
 HOLDOUT_DIR = HERE / "disclosure_holdout"
 BUNDLED_SETS = (EVAL_DIR, HOLDOUT_DIR)
-AGENTCLINIC_DIR = HERE / "agentclinic"
-AGENTCLINIC_HOLDOUT_DIR = HERE / "agentclinic_holdout"
-AGENTCLINIC_SETS = (AGENTCLINIC_DIR, AGENTCLINIC_HOLDOUT_DIR)
-AGENTCLINIC_SAMPLE = HERE.parent / "fixtures" / "agentclinic" / "agentclinic_medqa_sample.jsonl"
 
 
 @dataclass
@@ -91,15 +85,6 @@ def load_eval_files(*folders: Path) -> list[tuple[Path, dict]]:
 def playable_cases() -> dict[str, Case]:
     """Every bundled case that loads, by id (read once per run)."""
     return {e.case.meta.id: e.case for e in load_library(bundled_cases_dir()) if e.ok}
-
-
-@functools.cache
-def imported_cases() -> dict[str, Case]:
-    """The AgentClinic sample imported into a temporary folder, by id (once per run)."""
-    catalog_file = bundled_cases_dir() / "catalog" / "investigations.yaml"
-    with tempfile.TemporaryDirectory(prefix="simdesk-agentclinic-") as out:
-        import_agentclinic(AGENTCLINIC_SAMPLE, Path(out), catalog_file)
-        return {e.case.meta.id: e.case for e in load_library(Path(out)) if e.ok}
 
 
 FactMatcherFactory = Callable[[Case], Callable[[str], list[str]]]

@@ -60,7 +60,7 @@ def validate_command(args: argparse.Namespace) -> int:
 
 def import_agentclinic_command(args: argparse.Namespace) -> int:
     """Convert every record; report what was written, skipped and left unmapped."""
-    from simdesk.core.cases.agentclinic import import_agentclinic
+    from simdesk.importers.agentclinic import import_agentclinic
 
     out = args.out or locations().user_cases
     report = import_agentclinic(

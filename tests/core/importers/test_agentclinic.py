@@ -11,14 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simdesk.core.cases import load_case
-from simdesk.core.cases.agentclinic import (
+from simdesk.core.cases.schema import Case
+from simdesk.core.paths import bundled_cases_dir
+from simdesk.importers.agentclinic import (
     CatalogIndex,
     ImportReport,
     import_agentclinic,
     record_to_case,
 )
-from simdesk.core.cases.schema import Case
-from simdesk.core.paths import bundled_cases_dir
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "agentclinic"  # MIT, see LICENSE.txt
 SAMPLE_FILE = SAMPLE / "agentclinic_medqa_sample.jsonl"
@@ -52,8 +52,18 @@ def test_sources_and_mappings_on_a_known_record(tmp_path):
     assert (case.vitals.systolic_bp, case.vitals.heart_rate, case.vitals.temperature_c) == (
         125, 72, 36.6,
     )  # fmt: skip
-    social = [f for f in case.facts if f.source == "Patient_Actor/Social_History"]
-    assert any("do you smoke" in f.cues for f in social)
+    # "Non-smoker, drinks wine occasionally. Works as a graphic designer." -> three facts.
+    social = {f.source: f for f in case.facts if f.category == "social"}
+    assert set(social) == {
+        "Patient_Actor/Social_History/smoking", "Patient_Actor/Social_History/alcohol",
+        "Patient_Actor/Social_History/occupation",
+    }  # fmt: skip
+    assert social["Patient_Actor/Social_History/smoking"].patient_says == "I'm a non-smoker."
+    assert social["Patient_Actor/Social_History/alcohol"].patient_says == (
+        "I drink wine occasionally."
+    )
+    assert social["Patient_Actor/Social_History/smoking"].topics == ["smoking"]
+    assert all(not f.cues for f in case.facts)  # reached by category and topic, not cue lists
     cranial = next(f for f in case.examination.findings if "Cranial" in (f.name or ""))
     assert cranial.region == "neurological"
     assert cranial.source == "Physical_Examination_Findings/Neurological_Examination/Cranial_Nerves"
@@ -164,7 +174,7 @@ def test_cli_imports_the_sample_and_the_cases_play(tmp_path, capsys):
     [case_file] = out.glob("agentclinic-001-*.yaml")
     assert main(["run-script", str(case_file), str(script), "--json", "--no-model"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["steps"][0]["sources"] == ["Patient_Actor/Social_History"]
+    assert report["steps"][0]["sources"] == ["Patient_Actor/Social_History/smoking"]
     assert report["steps"][2]["sources"] == [
         "Test_Results/Blood_Tests/Acetylcholine_Receptor_Antibodies"
     ]
@@ -179,58 +189,51 @@ def _facts_for(history: str, **actor: object) -> list:
     return list(case.facts)
 
 
-def _cues_of(facts: list, words: str) -> list[str]:
-    return next(f.cues for f in facts if words in f.content)
+def _answers(facts: list, question: str) -> list[str]:
+    from simdesk.core.sim.disclosure import FactMatcher
+
+    return [f.content for f in FactMatcher(facts).match(question).facts]
 
 
-def test_sentence_structure_gives_the_everyday_questions_it_answers():
+def test_history_is_split_into_atomic_first_person_facts():
     facts = _facts_for(
-        "The patient was found on the floor immediately after micturating. "
-        "He regained consciousness after about 30 seconds. "
-        "He reports a metallic taste before the onset of these episodes. "
-        "She delivered an 11 pound boy at 40 weeks. "
-        "Has no recollection of the events."
+        "The patient reports a 3-week history of cough. She denies fever or night sweats.",
+        Social_History="Smokes 10 cigarettes a day, drinks two beers on weekends and works as "
+        "a miner. Lives with her husband.",
+        Past_Medical_History="Hypertension, managed with amlodipine. Appendicectomy at 12.",
     )
-    assert "what were you doing before it happened" in _cues_of(facts, "micturating")
-    assert "how long were you unconscious" in _cues_of(facts, "30 seconds")
-    assert "any warning beforehand" in _cues_of(facts, "metallic taste")
-    assert "how big was the baby" in _cues_of(facts, "11 pound")
-    assert "do you remember it afterwards" in _cues_of(facts, "recollection")
+    says = {f.content: f.patient_says for f in facts}
+    assert says["Smokes 10 cigarettes a day."] == "I smoke 10 cigarettes a day."
+    assert says["She denies fever or night sweats."] == "I haven't had fever or night sweats."
+    assert says["Lives with her husband."] == "I live with my husband."
+    sources = {f.content: f.source for f in facts}
+    assert sources["Works as a miner."] == "Patient_Actor/Social_History/occupation"
+    assert sources["Hypertension, managed with amlodipine."] == (
+        "Patient_Actor/Past_Medical_History"
+    )
 
 
-def test_an_everyday_question_goes_to_the_fact_that_answers_it_best():
+def test_everyday_questions_reach_the_facts_without_cues():
     facts = _facts_for(
-        "She was treated with amoxicillin for 12 days and developed a rash. "
-        "She has been on a stable regimen of lisinopril and omeprazole."
+        "The patient reports a 3-week history of cough. She denies fever or night sweats.",
+        Social_History="Smokes 10 cigarettes a day, drinks two beers on weekends and works as "
+        "a miner.",
+        Past_Medical_History="Hypertension, managed with amlodipine. Appendicectomy at 12.",
     )
-    treated, regimen = _cues_of(facts, "amoxicillin"), _cues_of(facts, "lisinopril")
-    assert "what medicines do you take" in regimen
-    assert "what medicines do you take" not in treated
-    assert "which antibiotic were you given" in treated  # amoxicillin names an antibiotic
-    # Each everyday question is given once: the duration goes to the first timed sentence.
-    assert "how long have you had it" in treated and "how long have you had it" not in regimen
+    assert _answers(facts, "Are you a smoker?") == ["Smokes 10 cigarettes a day."]
+    assert _answers(facts, "What do you do for a living?") == ["Works as a miner."]
+    assert "Appendicectomy at 12." in _answers(facts, "Any operations in the past?")
+    assert "Appendicectomy at 12." not in _answers(facts, "Do you take any medicines?")
+    assert _answers(facts, "How long have you had it?")[0].endswith("3-week history of cough.")
+    assert _answers(facts, "Any fevers or night sweats?") == ["She denies fever or night sweats."]
+    # Precision first: nothing on the record about travel or the family -> nothing disclosed.
+    assert _answers(facts, "Have you travelled anywhere recently?") == []
+    assert _answers(facts, "Does anything run in the family?") == []
+    assert _answers(facts, "What football team do you support?") == []
 
 
-def test_pain_at_an_abdominal_organ_is_also_asked_for_as_tummy_pain():
-    facts = _facts_for("Uterine tenderness since delivery. Sharp pain in the knee.")
-    assert "any tummy pain" in _cues_of(facts, "Uterine")
-    assert "any tummy pain" not in _cues_of(facts, "knee")
-
-
-def test_a_long_clause_is_also_asked_for_by_its_parts():
+def test_record_sentences_that_say_nothing_about_the_patient_are_left_out():
     facts = _facts_for(
-        "The mother reports having had no prenatal care, and immunization records for the "
-        "newborn are not available."
+        "The patient reports knee pain.", Review_of_Systems="No additional information provided."
     )
-    cues = _cues_of(facts, "immunization")
-    assert "any prenatal care" in cues and "any immunization records" in cues
-    assert "any newborn" not in cues  # who it is about names nothing to ask about
-
-
-def test_a_timed_sentence_is_asked_for_as_how_long_each_thing_has_lasted():
-    facts = _facts_for(
-        "He reports worsening abdominal pain for the past 4 weeks. He works as a teacher."
-    )
-    assert "how long worsening abdominal pain" in _cues_of(facts, "abdominal pain")
-    assert "when did worsening abdominal pain start" in _cues_of(facts, "abdominal pain")
-    assert not [c for c in _cues_of(facts, "teacher") if c.startswith("how long ")]
+    assert not [f for f in facts if f.category == "review_of_systems"]

@@ -121,9 +121,11 @@ class Fact(StrictModel):
     category: FactCategory
     content: str
     patient_says: str
-    cues: list[str] = Field(min_length=1)
+    cues: list[str] = []
     critical: bool = False
     source: str | None = None
+    # History topics it answers (cases/catalog/history_topics.yaml), beyond those its text gives.
+    topics: list[str] = []
 
 
 class Vitals(StrictModel):

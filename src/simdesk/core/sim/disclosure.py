@@ -11,12 +11,15 @@ Facts are retrieved by IDF-weighted overlap with their cues and content.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 from simdesk.core.cases.schema import Fact
+from simdesk.core.cases.topics import bundled_topics, fact_topics, question_topics
+from simdesk.core.sim.understanding import bundled_classifier
 from simdesk.core.text import stem, words
 
 STOPWORDS = frozenset(
@@ -352,6 +355,19 @@ _SENTENCE = re.compile(r"[?;.!]")
 _CLAUSE = re.compile(r"[?;,.!]|\b(?:or|and|also|plus)\b")
 
 
+def _topics_of(fact: Fact) -> frozenset[str]:
+    """A fact's topics: its own and its text's, and those its cues ask about."""
+    asked = [question_topics(cue) for cue in fact.cues]
+    return fact_topics(fact).union(*asked) | fact_topics_said(fact)
+
+
+def fact_topics_said(fact: Fact) -> frozenset[str]:
+    """Topics the patient's line gives (the content may be terse: "Non-smoker")."""
+    from simdesk.core.cases.topics import text_topics
+
+    return frozenset(text_topics(fact.patient_says, fact.category, bundled_topics()))
+
+
 class FactMatcher:
     """Lexical retrieval over each fact's cues and content, weighted by IDF.
 
@@ -378,7 +394,15 @@ class FactMatcher:
         near_ratio: float = 0.9,
         beta: float = 0.5,
         gamma: float = 0.2,
+        understand: str = "topics+classifier",
+        confidence: float = 0.99,
+        route_limit: int = 3,
+        keep_off_topic: bool = True,
     ) -> None:
+        self.keep_off_topic = keep_off_topic
+        self.understand = understand
+        self.confidence = confidence
+        self.route_limit = route_limit
         self.beta = beta
         self.gamma = gamma
         self.facts = tuple(facts)
@@ -409,6 +433,8 @@ class FactMatcher:
         self._unknown_clinical = clinical_weight * mean
         self._intent = intent_weight * mean
         self.speller = Speller(self._idf)
+        self._topics = [_topics_of(f) for f in self.facts]
+        self._case_topics = frozenset().union(*self._topics)
 
     def _missing(self, term: str) -> float:
         """What a query term costs a cue that lacks it."""
@@ -449,8 +475,10 @@ class FactMatcher:
                 continue  # brings up symptoms the fact never names
             content, *cues = docs
             best, doc = max(
-                (self.content_weight * self._score(query, content, content=True), content),
-                *((self._score(query, cue), cue) for cue in cues),
+                [
+                    (self.content_weight * self._score(query, content, content=True), content),
+                    *((self._score(query, cue), cue) for cue in cues),
+                ],
                 key=lambda pair: pair[0],
             )
             if best >= self.threshold:
@@ -467,7 +495,57 @@ class FactMatcher:
             covered |= answers
         return kept
 
+    def asked_topics(self, question: str) -> frozenset[str]:
+        """The history topics a question asks about: by the topic patterns, else (when
+        confident) by the classifier learned from real clinicians' questions."""
+        if self.understand == "lexical":
+            return frozenset()
+        asked = question_topics(question)
+        if not asked and self.understand == "topics+classifier":
+            reading = bundled_classifier().read(question)
+            if reading.topic and reading.probability >= self.confidence:
+                asked = frozenset([reading.topic])
+        return asked
+
     def match(self, question: str) -> Disclosure:
+        lexical = self._lexical(question)
+        asked = self.asked_topics(question)
+        if not asked:
+            return lexical
+        if not asked & self._case_topics:
+            # About a topic this patient has nothing on: only an authored cue may still say
+            # that a fact answers it; a fact reached by its words alone does not.
+            return self._authored(lexical)
+        on_topic = [
+            (f, s) for f, s in zip(lexical.facts, lexical.scores, strict=True)
+            if self._topics[self._index[f.id]] & asked
+        ]  # fmt: skip
+        if on_topic:
+            return Disclosure(tuple(f for f, _ in on_topic), tuple(s for _, s in on_topic))
+        # Facts without authored cues are reached by their topics; authored cues say better
+        # than a topic which questions a fact answers.
+        query = self._query(question)
+        routed = sorted(
+            (-max(self._score(query, doc) for doc in self._docs[i]), i)
+            for i, topics in enumerate(self._topics)
+            if topics & asked and not self.facts[i].cues
+        )[: self.route_limit]
+        if routed:
+            return Disclosure(
+                tuple(self.facts[i] for _, i in routed), tuple(round(-s, 3) for s, _ in routed)
+            )
+        return self._authored(lexical) if self.keep_off_topic else Disclosure((), ())
+
+    @staticmethod
+    def _authored(found: Disclosure) -> Disclosure:
+        kept = [(f, s) for f, s in zip(found.facts, found.scores, strict=True) if f.cues]
+        return Disclosure(tuple(f for f, _ in kept), tuple(s for _, s in kept))
+
+    @functools.cached_property
+    def _index(self) -> dict[str, int]:
+        return {f.id: i for i, f in enumerate(self.facts)}
+
+    def _lexical(self, question: str) -> Disclosure:
         found = {fact.id: (score, fact) for score, fact in self._ranked(question)}
         for clause in self._clauses(question):
             for score, fact in self._ranked(clause)[:1]:

@@ -22,7 +22,9 @@ from pydantic import ValidationError
 from simdesk.core.cases.schema import Case
 from simdesk.core.errors import CaseError
 from simdesk.core.files import atomic_write
+from simdesk.core.paths import bundled_cases_dir
 from simdesk.core.text import words
+from simdesk.importers.agentclinic.history import Voice, build_facts
 
 SOURCE_REFERENCE = {
     "title": "AgentClinic: a multimodal agent benchmark to evaluate AI in simulated clinical "
@@ -200,157 +202,8 @@ ANALYTE_ALIASES: dict[str, tuple[str, str]] = {
 # Whole-panel names that the catalog's synonyms do not spell out.
 PANEL_ALIASES = {"electrolytes": "UE", "serum electrolytes": "UE", "renal panel": "UE"}
 
-GENERIC_CUES = {
-    "presenting_complaint": [
-        "what brings you in today",
-        "what is the main problem",
-        "what is worrying you",
-    ],
-    "history_of_presenting_illness": ["tell me more about it", "when did it start"],
-    "past_history": ["any medical problems", "past medical history", "any previous illness"],
-    "medications": ["do you take any medicines", "what medications are you on"],
-    "social": ["tell me about your life at home", "social history"],
-    "review_of_systems": ["any other symptoms", "anything else you have noticed"],
-    "family": ["any illness in the family", "family history"],
-}
-
-SOCIAL_CUES: tuple[tuple[tuple[str, ...], list[str]], ...] = (
-    (("smok", "tobacco", "cigarette", "pack"), ["do you smoke", "any tobacco"]),
-    (("alcohol", "drink", "wine", "beer"), ["do you drink alcohol", "how much alcohol"]),
-    (("drug", "illicit", "substance"), ["do you use any drugs", "any recreational drugs"]),
-    (
-        ("work", "job", "teacher", "employ", "retired", "occupation", "student", "grade"),
-        ["what do you do for work", "what is your job"],
-    ),
-    (
-        ("lives", "live", "partner", "married", "husband", "wife", "parents", "children"),
-        ["who do you live with", "who is at home"],
-    ),
-    (("travel", "contact"), ["any recent travel", "any sick contacts"]),
-    (("sexual", "sex"), ["are you sexually active"]),
-)
-
-# Everyday questions a record's sentence answers, found from its structure and usual medical
-# words: (patterns, best first; questions). Each question goes to the first fact that the best
-# pattern any fact matches finds ("what medicines do you take" goes to "on a regimen of
-# lisinopril", not to "treated with amoxicillin for 12 days").
-_NUMBER = r"(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|few|several|a)"
-_DURATION = _NUMBER + r"[- –]*(?:to[- ]\d+[- ])?(second|minute|hour|day|week|month|year)s?\b"
-CONTENT_CUES: tuple[tuple[tuple[str, ...], list[str]], ...] = (
-    (
-        (_DURATION + r"|\bsince\b|\bago\b|\bstart|\bbegan\b|\bonset\b",),
-        [
-            "how long have you had it",
-            "when did it start",
-            "when did you first notice it",
-            "how long has this been going on",
-        ],
-    ),
-    (
-        (
-            r"regimen|medicat|medicine|\btaking\b|\btablet|\bpill|prescri"
-            r"|\b(been|currently|is|was) on\b|contracepti",
-            r"treated with|therapy|antibiotic",
-        ),
-        ["what medicines do you take", "are you on any treatment", "any regular medicines"],
-    ),
-    (
-        (
-            r"birth|deliver|gestation|pregnan|prenatal|antenatal|\blabou?r\b|gravida|newborn"
-            r"|\bterm\b",
-        ),
-        ["tell me about the pregnancy and birth", "any problems at birth"],
-    ),
-    (
-        (r"weight|\bkg\b|\blbs?\b|\bpounds?\b|\d-?g\b",),
-        ["any change in weight", "how much does it weigh"],
-    ),
-    (
-        (
-            r"(birth|deliver|newborn|baby|born)\b.*(\bkg\b|\blbs?\b|\bpounds?\b|\d-?g\b)"
-            r"|(\bkg\b|\blbs?\b|\bpounds?\b|\d-?g\b).*(birth|deliver|newborn|baby|born|boy|girl)",
-        ),
-        ["how big was the baby", "what was the birth weight"],
-    ),
-    ((r"\bfound\b|witness|\bsaw\b",), ["did anyone see it happen", "who found you"]),
-    ((r"wors|improv|better|reliev|\brest\b",), ["what makes it better or worse"]),
-    ((r"injur|trauma|\bfell\b|\bfall\b",), ["any injury"]),
-    ((r"similar|previous|\bprior\b|\bbefore\b",), ["has this happened before"]),
-    # How long an episode lasted; what came just before it; what is remembered of it.
-    (
-        (r"(lasting|lasted|after about|for about)\s+" + _DURATION,),
-        ["how long did it last", "how long were you unconscious"],
-    ),
-    (
-        (r"before (the )?onset|\bprecede|\bprior to (the )?(onset|episode)|\baura\b",),
-        ["any warning beforehand", "any warning signs before it"],
-    ),
-    (
-        (r"(immediately|just|right|shortly) (after|before)\b|\bwhile\b",),
-        ["what were you doing before it happened", "what were you doing at the time"],
-    ),
-    (
-        (r"recollect|\brecall|remember|amnesia",),
-        ["do you remember it afterwards", "do you remember what happened"],
-    ),
-    ((r"bite marks?|tongue",), ["did you bite your tongue"]),
-    (
-        (r"prenatal|antenatal",),
-        ["did you go to antenatal clinic", "any antenatal care in the pregnancy"],
-    ),
-    (
-        (r"primigravida|primiparous|first (child|baby|pregnancy)",),
-        ["is this your first baby", "how many children do you have"],
-    ),
-    (
-        (_NUMBER + r" (\w+ ){0,2}(deliveries|births|pregnancies|children|pregnancy)",),
-        ["how many children have you had", "how many pregnancies"],
-    ),
-    (
-        (r"volleyball|football|soccer|basketball|tennis|running|\bgym\b|sport|athlet",),
-        ["do you play any sport", "what sport do you play"],
-    ),
-    (
-        (r"cillin|mycin|\bcef|\bceph|floxacin|cycline|sulfa|trimethoprim|metronidazole",),
-        ["which antibiotic were you given", "what treatment were you given"],
-    ),
-)
-
-# Organs a learner asks about as the abdomen ("is your tummy sore" for uterine tenderness).
-_ABDOMINAL_ORGAN = re.compile(
-    r"\b(uter\w*|ovar\w*|bladder|bowel\w*|liver|spleen|kidney\w*|pelvi\w*|flank|epigastr\w*"
-    r"|periumbilical|suprapubic|(right|left) (upper|lower) quadrant)\b"
-)
-_PAIN = re.compile(r"\b(pain\w*|tender\w*|ache|aching|cramp\w*|sore)\b")
-
 FEMALE_NAMES = ["Amina", "Grace", "Fatima", "Esther", "Priya", "Wanjiru", "Ngozi", "Thandiwe"]
 MALE_NAMES = ["Joseph", "Kofi", "Samuel", "Ravi", "Daniel", "Tendai", "Musa", "Emmanuel"]
-
-_VERB_FIXES = {
-    "reports": "report",
-    "notes": "notice",
-    "states": "say",
-    "says": "say",
-    "describes": "describe",
-    "mentions": "mention",
-    "admits": "admit",
-    "denies": "deny",
-    "has": "have",
-    "is": "am",
-    "works": "work",
-    "drinks": "drink",
-    "smokes": "smoke",
-    "lives": "live",
-    "takes": "take",
-    "experiences": "experience",
-    "complains": "complain",
-    "feels": "feel",
-    "recalls": "recall",
-    "explains": "explain",
-    "was": "was",
-    "had": "had",
-    "does": "do",
-}
 
 
 class _PlainDumper(yaml.SafeDumper):
@@ -380,26 +233,6 @@ def human(key: str) -> str:
 
 def _provided(value: Any) -> bool:
     return not (isinstance(value, str) and (not value.strip() or NOT_PROVIDED.match(value)))
-
-
-def sentences(text: str) -> list[str]:
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
-    return [p.strip() for p in parts if p.strip()]
-
-
-def first_person(text: str, *, carer: bool) -> str:
-    """Turn a third-person record sentence into a patient's (or carer's) line, by rule."""
-    if carer:
-        out = re.sub(r"\bThe (patient|child|baby|infant)\b", "My child", text)
-        return re.sub(r"\bthe (patient|child|baby|infant)\b", "my child", out)
-    out = re.sub(r"\b(The patient|She|He)\b", "I", text)
-    out = re.sub(r"\b(the patient|she|he)\b", "I", out)
-    out = re.sub(r"\b(Her|His)\b", "My", out)
-    out = re.sub(r"\b(her|his)\b", "my", out)
-    out = re.sub(r"\bhim\b", "me", out)
-    out = re.sub(r"\bherself|himself\b", "myself", out)
-    out = re.sub(r"\bI (\w+)\b", lambda m: "I " + _VERB_FIXES.get(m.group(1), m.group(1)), out)
-    return out
 
 
 @dataclass(frozen=True)
@@ -639,6 +472,8 @@ def _import_tests(results: dict, index: CatalogIndex, report: ImportReport, wher
         walk(value, [key], None)
     out = []
     for test in drafts.values():
+        if not test.results and not test.lines and test.name:
+            continue  # an empty record key ("Special_Tests": {}) names no result
         item: dict[str, Any] = {"code": test.code}
         if test.name:
             item["name"] = test.name
@@ -653,82 +488,6 @@ def _import_tests(results: dict, index: CatalogIndex, report: ImportReport, wher
     return out
 
 
-def _give_content_cues(facts: list[dict]) -> None:
-    """Give each everyday question of ``CONTENT_CUES`` to the fact that answers it best."""
-    for patterns, cues in CONTENT_CUES:
-        for pattern in patterns:
-            fact = next((f for f in facts if re.search(pattern, f["content"].lower())), None)
-            if fact is not None:
-                fact["cues"] = list(dict.fromkeys([*fact["cues"], *cues]))
-                break
-
-
-def _body_cues(content: str) -> list[str]:
-    """Pain at an abdominal organ is also asked for as tummy pain."""
-    lowered = content.lower()
-    return ["any tummy pain"] if _ABDOMINAL_ORGAN.search(lowered) and _PAIN.search(lowered) else []
-
-
-# Words that open a record's clause without naming what it is about ("Denies", "No history of").
-_CLAUSE_OPENER = re.compile(
-    r"^(?:(?:the patient|patient|he|she|they|also|but|then)\s+)*"
-    r"(?:(?:denies|reports|mentions|complains of|notes|has|had|have|is|was|experienced|"
-    r"does not|did not|do not|about|"
-    r"experiences|presents with|no history of|history of|no|not|any|without|never|nor|"
-    r"negative for|a|an|the|some|minor|mild)\s+)*"
-)
-_CLAUSE_SPLIT = re.compile(r"[,;.:()]|\b(?:or|and|but|without|with|during|after|before|despite)\b")
-# Finer: also at the small words that join a thing to what is said about it ("immunization
-# records for the newborn are not available" -> "immunization records").
-_PART_SPLIT = re.compile(
-    r"\b(?:for|in|to|due|at|from|since|over|which|who|that|when|while|are|is|were|was|been|"
-    r"being|having|had|has|have|including|because|involving|regarding|following|upon|on|"
-    r"under|of the|into|than|does|did|not|as)\b"
-)
-
-
-# Words that name nothing a learner would ask about on their own ("any other complaints").
-_VAGUE_WORDS = frozenset(
-    "other complaints complaint symptoms symptom present presents problems issues history "
-    "significant notable unremarkable remarkable recent known reported that this these those "
-    "his her their mother father parents patient child baby newborn infant boy girl man woman "
-    "brother sister wife husband partner peers additional initially then also very "
-    "approximately about".split()
-)
-
-
-def _phrase_cues(content: str) -> list[str]:
-    """Short "any ..." questions for each thing a record's text names: "Denies nausea,
-    vomiting, or dysuria" -> "any nausea", "any vomiting", "any dysuria"; a long clause also
-    gives its parts ("immunization records for the newborn" -> "any immunization records")."""
-    cues = []
-    for clause in _CLAUSE_SPLIT.split(content.lower()):
-        for part in [clause, *_PART_SPLIT.split(clause)]:
-            phrase = _CLAUSE_OPENER.sub("", part.strip()).strip()
-            named = set(phrase.split()) - _VAGUE_WORDS
-            if named and len(phrase.split()) <= 4 and not phrase[0].isdigit():
-                cues.append(f"any {phrase}")
-    return list(dict.fromkeys(cues))
-
-
-_WHEN = re.compile(_DURATION + r"|\bsince\b|\bago\b|\byesterday\b|\bstarted\b|\bbegan\b")
-
-
-def _duration_cues(content: str) -> list[str]:
-    """A sentence that says how long or since when is asked for as "how long have you had X"
-    and "when did X start" for each thing it names."""
-    if not _WHEN.search(content.lower()):
-        return []
-    things = [cue.removeprefix("any ") for cue in _phrase_cues(content)]
-    return [q for thing in things for q in (f"how long {thing}", f"when did {thing} start")]
-
-
-def _social_cues(sentence: str) -> list[str]:
-    lowered = sentence.lower()
-    cues = [c for keys, found in SOCIAL_CUES if any(k in lowered for k in keys) for c in found]
-    return cues or GENERIC_CUES["social"]
-
-
 def record_to_case(record: dict, number: int, index: CatalogIndex, report: ImportReport) -> dict:
     """Build the case data (a dict ready for YAML) from one AgentClinic record."""
     osce = record["OSCE_Examination"]
@@ -740,85 +499,8 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
     diagnosis = str(osce["Correct_Diagnosis"]).strip()
     names = FEMALE_NAMES if demo.sex == "female" else MALE_NAMES
     child = "daughter" if demo.sex == "female" else "son"
-    facts: list[dict] = []
-
-    def add_fact(category: str, content: str, source: str, cues: list[str], says: str = "") -> None:
-        if not _provided(content):
-            return
-        facts.append(
-            {
-                "id": f"{slug(category, 20)}-{len(facts) + 1}",
-                "category": category,
-                "content": content.strip(),
-                "patient_says": says or first_person(content.strip(), carer=demo.carer),
-                "cues": list(dict.fromkeys([*cues, *_phrase_cues(content), *_body_cues(content)]))
-                + _duration_cues(content),
-                "source": source,
-            }
-        )
-
+    facts = build_facts(actor, primary, Voice(demo.carer, demo.sex), report, where)
     who = f"My {child}" if demo.carer else "I"
-    add_fact(
-        "presenting_complaint",
-        primary,
-        "Patient_Actor/Symptoms/Primary_Symptom",
-        GENERIC_CUES["presenting_complaint"] + [primary.lower()],
-        says=f"{who} {'has' if demo.carer else 'have'} {primary[0].lower() + primary[1:]}.",
-    )
-    for i, symptom in enumerate(symptoms.get("Secondary_Symptoms") or []):
-        symptom = str(symptom).strip().rstrip(".")
-        add_fact(
-            "history_of_presenting_illness",
-            symptom,
-            f"Patient_Actor/Symptoms/Secondary_Symptoms/{i}",
-            [f"any {symptom.lower()}"],
-            says=f"There is also this: {symptom[0].lower() + symptom[1:]}.",
-        )
-    for i, sentence in enumerate(sentences(str(actor.get("History", "")))):
-        cues = GENERIC_CUES["history_of_presenting_illness"] if i == 0 else [sentence.lower()]
-        add_fact("history_of_presenting_illness", sentence, "Patient_Actor/History", cues)
-    add_fact(
-        "past_history",
-        str(actor.get("Past_Medical_History", "")),
-        "Patient_Actor/Past_Medical_History",
-        GENERIC_CUES["past_history"],
-    )
-    if "Current_Medications" in actor:
-        meds = actor["Current_Medications"]
-        meds = "; ".join(map(str, meds)) if isinstance(meds, list) else str(meds)
-        add_fact(
-            "medications", meds, "Patient_Actor/Current_Medications", GENERIC_CUES["medications"]
-        )
-    for sentence in sentences(str(actor.get("Social_History", ""))):
-        add_fact("social", sentence, "Patient_Actor/Social_History", _social_cues(sentence))
-    for sentence in sentences(str(actor.get("Review_of_Systems", ""))):
-        add_fact(
-            "review_of_systems",
-            sentence,
-            "Patient_Actor/Review_of_Systems",
-            GENERIC_CUES["review_of_systems"],
-        )
-    extra_keys = set(actor) - {
-        "Demographics",
-        "History",
-        "Symptoms",
-        "Past_Medical_History",
-        "Social_History",
-        "Review_of_Systems",
-        "Current_Medications",
-    }
-    for key in sorted(extra_keys):
-        category = "family" if "family" in key.lower() else "history_of_presenting_illness"
-        for path, value in _leaves(actor[key], [key]):
-            add_fact(
-                category,
-                value,
-                "Patient_Actor/" + "/".join(path),
-                GENERIC_CUES[category] + [human(path[-1]).lower()],
-            )
-            report.unmapped.append(f"{where}: patient key {'/'.join(path)} kept as {category}")
-
-    _give_content_cues(facts)
     exam_raw = osce.get("Physical_Examination_Findings") or {}
     vitals = parse_vitals(exam_raw.get("Vital_Signs") or {}, demo.age_years, report.defaults, where)
     findings = []
@@ -930,13 +612,15 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
     }
 
 
-def import_agentclinic(jsonl: Path, out_dir: Path, catalog_file: Path) -> ImportReport:
+def import_agentclinic(
+    jsonl: Path, out_dir: Path, catalog_file: Path | None = None
+) -> ImportReport:
     """Convert every record of ``jsonl`` into a case file in ``out_dir``.
 
     A bad record is reported and skipped; it never stops the others. Each file is validated
     before it is written, and written atomically; existing files are not overwritten.
     """
-    index = CatalogIndex(catalog_file)
+    index = CatalogIndex(catalog_file or bundled_cases_dir() / "catalog" / "investigations.yaml")
     report = ImportReport()
     try:
         lines = jsonl.read_text(encoding="utf-8").splitlines()

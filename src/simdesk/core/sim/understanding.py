@@ -1,0 +1,115 @@
+"""What kind of history a question asks for, learned from real clinicians' questions.
+
+A multinomial naive Bayes classifier over word unigrams and bigrams and character 3-5-grams,
+trained on the doctors' questions of MTS-Dialog's TrainingSet (``cases/catalog/
+mts_dialog_questions.tsv``, CC BY 4.0), each labelled with the note section of its conversation.
+It is trained in memory on first use (about a second on 2 cores; nothing is downloaded or
+written). Labels are weak (a greeting in a family-history conversation is labelled family
+history), so it is used only where it is confident and only for categories a question can ask
+for as a whole: the complaint, past history, medicines, allergies and the review of systems.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from simdesk.core.paths import bundled_cases_dir
+
+# MTS-Dialog section -> the class it trains.
+SECTION_CLASS = {
+    "CC": "complaint", "GENHX": "present_illness", "PASTMEDICALHX": "past_history",
+    "PASTSURGICAL": "past_history", "MEDICATIONS": "medications", "ALLERGY": "allergies",
+    "FAM/SOCHX": "family_social", "ROS": "review_of_systems", "EXAM": "other",
+    "ASSESSMENT": "other", "DIAGNOSIS": "other", "PLAN": "other", "DISPOSITION": "other",
+    "EDCOURSE": "other", "IMAGING": "other", "LABS": "other", "PROCEDURES": "other",
+}  # fmt: skip
+# Classes a question may ask for as a whole -> the history topic that answers it.
+CLASS_TOPIC = {
+    "complaint": "complaint", "past_history": "past_history", "medications": "medications",
+    "allergies": "allergies", "review_of_systems": "review_of_systems",
+}  # fmt: skip
+
+_WORD = re.compile(r"[a-z]+")
+
+
+def features(text: str) -> list[str]:
+    """Word unigrams and bigrams, and character 3-5-grams of each word (with boundaries)."""
+    tokens = _WORD.findall(text.lower())
+    out = [f"w:{t}" for t in tokens]
+    out += [f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    for token in tokens:
+        padded = f"<{token}>"
+        out += [f"c:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+    return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The classifier's view of a question: its most likely class and that class's probability."""
+
+    label: str
+    probability: float
+
+    @property
+    def topic(self) -> str | None:
+        return CLASS_TOPIC.get(self.label)
+
+
+class QuestionClassifier:
+    """Multinomial naive Bayes with add-``alpha`` smoothing."""
+
+    def __init__(self, examples: list[tuple[str, str]], alpha: float = 0.3) -> None:
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        docs: Counter[str] = Counter()
+        for label, text in examples:
+            counts[label].update(features(text))
+            docs[label] += 1
+        vocabulary = set().union(*counts.values())
+        self.vocabulary = frozenset(vocabulary)
+        total = sum(docs.values())
+        self._prior = {label: math.log(n / total) for label, n in docs.items()}
+        self._log = {}
+        self._unseen = {}
+        for label, counter in counts.items():
+            denominator = sum(counter.values()) + alpha * len(vocabulary)
+            self._log[label] = {f: math.log((c + alpha) / denominator) for f, c in counter.items()}
+            self._unseen[label] = math.log(alpha / denominator)
+
+    def probabilities(self, question: str) -> dict[str, float]:
+        feats = [f for f in features(question) if f in self.vocabulary]
+        scores = {
+            label: prior + sum(self._log[label].get(f, self._unseen[label]) for f in feats)
+            for label, prior in self._prior.items()
+        }
+        top = max(scores.values())
+        exp = {label: math.exp(s - top) for label, s in scores.items()}
+        total = sum(exp.values())
+        return {label: v / total for label, v in exp.items()}
+
+    def read(self, question: str) -> Reading:
+        probabilities = self.probabilities(question)
+        label = max(probabilities, key=probabilities.__getitem__)
+        return Reading(label, probabilities[label])
+
+
+def load_examples(path: Path | None = None) -> list[tuple[str, str]]:
+    """``(class, question)`` pairs from the extracted MTS-Dialog questions."""
+    path = path or bundled_cases_dir() / "catalog" / "mts_dialog_questions.tsv"
+    examples = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or "\t" not in line:
+            continue
+        section, question = line.split("\t", 1)
+        if section in SECTION_CLASS:
+            examples.append((SECTION_CLASS[section], question))
+    return examples
+
+
+@functools.cache
+def bundled_classifier() -> QuestionClassifier:
+    return QuestionClassifier(load_examples())

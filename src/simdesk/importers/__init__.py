@@ -1,0 +1,1 @@
+"""Importers: foreign case formats -> simdesk case files. Imports core; core never imports these."""

@@ -1,0 +1,51 @@
+"""Issue 17's targets on cases nobody here tuned on: AgentClinic records split by case.
+
+The hold-out records, phrasings, diagnosis variants and MTS-Dialog questions were frozen before the
+first run (tests/eval/unseen/). Figures measured on the frozen hold-out are pinned here so a
+regression fails the suite; unmet targets are strict xfails carrying the measured figure.
+"""
+
+import pytest
+
+from tests.eval import unseen
+
+
+@pytest.fixture(scope="module")
+def own():
+    return unseen.history_eval("holdout")
+
+
+@pytest.fixture(scope="module")
+def mts():
+    return unseen.history_eval("holdout", mts=True)
+
+
+def test_the_split_is_by_case_and_frozen():
+    split = unseen.split()
+    assert len(split["holdout"]) == 38 and len(split["tuning"]) == 69
+    assert not set(split["holdout"]) & set(split["tuning"])
+    assert min(split["holdout"]) > 12  # the fixture sample the project tuned on is never held out
+    assert set(unseen.imported()) == set(unseen.records())  # every record imports and loads
+
+
+# Hold-out, measured 2026-12-06: own phrasings recall 0.994 at precision 0.996 (1881 asked
+# where the record mentions the topic); MTS-Dialog questions 0.961 at 0.995.
+def test_history_recall_and_precision_on_the_holdout_phrasings(own):
+    assert own.asked >= 900
+    assert own.recall >= 0.95 and own.precision >= 0.97, own.misses[:20] + own.wrong[:20]
+
+
+def test_history_recall_and_precision_on_real_clinicians_questions(mts):
+    assert mts.asked >= 1200
+    assert mts.recall >= 0.93 and mts.precision >= 0.97, mts.misses[:20] + mts.wrong[:20]
+
+
+def test_off_case_disclosures_stay_rare(own, mts):
+    # Measured: 32 of 1881 off-case questions (own), 15 of 2407 (MTS). Most are records whose
+    # text mentions a topic in words the eval's record rules do not (see unseen.TOPICS).
+    assert own.off_case_disclosed <= 40 and mts.off_case_disclosed <= 20, own.wrong[:20]
+
+
+@pytest.mark.xfail(strict=True, reason="target 0 off-case disclosures; measured 32 + 15")
+def test_no_off_case_disclosures(own, mts):
+    assert own.off_case_disclosed == 0 and mts.off_case_disclosed == 0

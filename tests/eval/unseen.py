@@ -1,0 +1,319 @@
+"""The unseen-case eval (issue 17): 107 AgentClinic records split by case, never by question.
+
+Every record is imported with the real importer and asked questions through the engine's own
+matchers. A history question about a topic is asked on a record only where the record mentions the
+topic; elsewhere it is off-case and must disclose nothing. What counts as a right answer is read
+from the record (the key a fact came from and what its text says), never from the importer's cues.
+Hold-out records, phrasings, diagnosis variants and the labelled MTS-Dialog questions are in
+``unseen/`` and were frozen before the first run. Used by ``tests/eval/test_unseen.py`` and
+``benchmarks/case_quality.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from simdesk.core.assess.diagnosis import judge_differential
+from simdesk.core.cases.catalog import load_catalog
+from simdesk.core.cases.library import load_library
+from simdesk.core.cases.schema import Case, Diagnosis, Fact
+from simdesk.core.sim.disclosure import FactMatcher
+from simdesk.core.sim.matching import ExamMatcher, TestMatcher
+
+HERE = Path(__file__).parent / "unseen"
+RECORDS = Path(__file__).parent.parent / "fixtures" / "agentclinic" / "agentclinic_medqa.jsonl"
+
+NOT_GIVEN = re.compile(
+    r"^\s*(information\s+)?(not\s+(provided|specified|available|applicable|mentioned)|none|n/?a"
+    r"|no (additional|relevant|pertinent|other)\b.*)\.?\s*$",
+    re.IGNORECASE,
+)
+
+DURATION = (
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|few|several|a|an)[- ]"
+    r"(hour|day|week|month|year)s?\b|\bsince\b|\bago\b|\bonset\b|\bstarted\b|\bbegan\b"
+    r"|\b(past|last|this) (few )?(hour|day|week|month|year|night|morning)s?\b|\brecent(ly)?\b"
+    r"|\byesterday\b"
+)
+MEDICATION_KEYS = ("Current_Medications", "Medications", "Drug_History")
+# Topic -> (record keys that may hold it, None: any key of the patient actor; text pattern).
+TOPICS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
+    "complaint": (("Symptoms", "History"), None),
+    "onset": (("History", "Symptoms"), DURATION),
+    "past_history": (("Past_Medical_History",), None),
+    "surgery": (None, r"surg|operat|ectomy|otomy|ostomy|plasty|resection|transplant|repair"),
+    "medications": (None, r"medicat|\btak(es|ing)\b|treated with|managed with|therapy|prescri"
+                    r"|supplement|contracepti|insulin|inhaler|vitamin|\bon (a |an )?[a-z]+"
+                    r"(in|ol|ide|ate|one|pril|sartan|mab|ine|am)\b"),
+    "allergies": (None, r"allerg"),
+    "family": (None, r"family history|in the family|familial|hereditar"
+               r"|(mother|father|brother|sister|sibling|uncle|aunt"
+               r"|cousin|grand\w+)('s)? (had|has|have|with|died|suffer|diagnos|committ)"),
+    "smoking": (None, r"smok|tobacco|cigar|pack-?year|nicotine"),
+    "alcohol": (None, r"alcohol|\bdrinks?\b|drinking|\bbeers?\b|\bwine\b|spirits|liquor"),
+    "drugs": (None, r"illicit|recreational|substance|cocaine|heroin|cannabis|marijuana|ecstasy"
+              r"|drug use|methamphetamine|intravenous drug"),
+    "occupation": (("Social_History",), r"\bwork|employ|occupation|\bjob\b|retired|student"
+                   r"|school|kindergarten|college|university|profession|teacher|engineer"
+                   r"|farmer|nurse|driver|clerk|manager|accountant|designer|mechanic|athlete"
+                   r"|soldier|military|\bgrade\b"),
+    "living": (("Social_History",), r"\blives?\b|living with|married|husband|wife|divorced"
+               r"|widow|\balone\b|children|roommate|household|foster"),
+    "travel": (None, r"travel|\btrip\b|camping|abroad|overseas|returned from|vacation|holiday"
+               r"|hiking"),
+    "sexual": (None, r"sexual|condom|intercourse"),
+    "review_of_systems": (("Review_of_Systems",), None),
+    "ros_constitutional": (("History", "Symptoms", "Review_of_Systems"),
+                           r"fever|febrile|weight|night sweat|chills|fatigue|tired|appetite"),
+    "ros_respiratory": (("History", "Symptoms", "Review_of_Systems"),
+                        r"cough|breath|dyspn|wheez|sputum|respirat|hemoptysis|haemoptysis"),
+    "ros_cardiac": (("History", "Symptoms", "Review_of_Systems"),
+                    r"chest pain|palpitat|edema|oedema"
+                    r"|swelling (of|in) (the |his |her )?(legs|ankles)"),
+    "ros_gi": (("History", "Symptoms", "Review_of_Systems"),
+               r"nausea|vomit|diarrh|constipat|bowel|abdominal|stool|bloat|melena|dysphagia"
+               r"|swallow|heartburn"),
+    "ros_urinary": (("History", "Symptoms", "Review_of_Systems"),
+                    r"urin|dysuria|hematuria|haematuria|micturition|bladder"),
+    "ros_neuro": (("History", "Symptoms", "Review_of_Systems"),
+                  r"headache|dizz|vertigo|numb|tingl|weak|seizure|vision|visual|paresthes"),
+    "ros_skin": (("History", "Symptoms", "Review_of_Systems"), r"rash|itch|lesion|skin|prurit"),
+    "ros_joints": (("History", "Symptoms", "Review_of_Systems"),
+                   r"joint|muscle|myalgia|arthralg|back pain|stiff"),
+}  # fmt: skip
+
+
+def _texts(node, path: str) -> list[tuple[str, str]]:
+    """``(key path, text)`` of every leaf under ``node``."""
+    if isinstance(node, dict):
+        return [pair for k, v in node.items() for pair in _texts(v, f"{path}/{k}")]
+    if isinstance(node, list):
+        return [(path, "; ".join(map(str, node)))] if node else []
+    return [(path, str(node))]
+
+
+def _in_keys(source: str | None, keys: tuple[str, ...] | None) -> bool:
+    if keys is None:
+        return True
+    return any((source or "").startswith(f"Patient_Actor/{k}") for k in keys)
+
+
+def topic_present(record: dict, topic: str) -> bool:
+    """Whether the record mentions the topic (in a key that may hold it)."""
+    keys, pattern = TOPICS[topic]
+    actor = record["OSCE_Examination"]["Patient_Actor"]
+    if topic == "medications" and any(actor.get(k) for k in MEDICATION_KEYS):
+        return True
+    for path, text in _texts(actor, "Patient_Actor"):
+        if path.startswith("Patient_Actor/Demographics") or NOT_GIVEN.match(text):
+            continue
+        if _in_keys(path, keys) and (pattern is None or re.search(pattern, text, re.I)):
+            return True
+    return False
+
+
+def topic_answers(fact: Fact, topic: str) -> bool:
+    """Whether a disclosed fact is a right answer to a question about the topic."""
+    keys, pattern = TOPICS[topic]
+    if topic == "medications" and _in_keys(fact.source, MEDICATION_KEYS):
+        return True
+    return _in_keys(fact.source, keys) and (
+        pattern is None or re.search(pattern, fact.content, re.I) is not None
+    )
+
+
+@functools.cache
+def records() -> dict[int, dict]:
+    lines = RECORDS.read_text(encoding="utf-8").splitlines()
+    return {n: json.loads(line) for n, line in enumerate(lines, 1) if line.strip()}
+
+
+@functools.cache
+def split() -> dict[str, tuple[int, ...]]:
+    holdout = tuple(yaml.safe_load((HERE / "split.yaml").read_text())["holdout"])
+    return {"holdout": holdout, "tuning": tuple(n for n in records() if n not in holdout)}
+
+
+@functools.cache
+def imported() -> dict[int, Case]:
+    """Every record imported with the real importer, by record number (once per run)."""
+    from simdesk.importers.agentclinic import import_agentclinic
+
+    with tempfile.TemporaryDirectory(prefix="simdesk-unseen-") as out:
+        import_agentclinic(RECORDS, Path(out))
+        cases = [e.case for e in load_library(Path(out)) if e.ok]
+    return {int(c.meta.id.split("-")[1]): c for c in cases}
+
+
+@functools.cache
+def phrasings(part: str) -> dict:
+    return yaml.safe_load((HERE / f"phrasings_{part}.yaml").read_text(encoding="utf-8"))
+
+
+@functools.cache
+def mts_questions() -> list[tuple[str, tuple[str, ...]]]:
+    rows = yaml.safe_load((HERE / "mts_holdout.yaml").read_text(encoding="utf-8"))
+    return [(text, tuple(topics)) for _, text, topics in rows]
+
+
+@dataclass
+class History:
+    asked: int = 0
+    answered: int = 0  # on-case questions that disclosed at least one right fact
+    disclosed: int = 0
+    right: int = 0
+    off_case: int = 0
+    off_case_disclosed: int = 0
+    by_topic: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    misses: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.answered / self.asked if self.asked else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.disclosed if self.disclosed else 1.0
+
+
+@dataclass
+class Tally:
+    right: int = 0
+    total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.right / self.total if self.total else 1.0
+
+    def add(self, ok: bool, miss: str) -> None:
+        self.total += 1
+        self.right += ok
+        if not ok:
+            self.misses.append(miss)
+
+
+Discloser = Callable[[Case], Callable[[str], tuple[Fact, ...]]]
+
+
+def engine_discloser(case: Case) -> Callable[[str], tuple[Fact, ...]]:
+    """What the engine discloses (the same matcher ``Encounter.ask`` uses)."""
+    matcher = FactMatcher(case.facts)
+    return lambda question: matcher.match(question).facts
+
+
+def _ask(history: History, disclose, number: int, question: str, topics, present) -> None:
+    facts = disclose(question)
+    live = [t for t in topics if t in present]
+    if not live:
+        history.off_case += 1
+        if facts:
+            history.off_case_disclosed += 1
+            history.wrong.append(f"#{number} off-case {question!r} -> {[f.id for f in facts]}")
+        return
+    right = [f for f in facts if any(topic_answers(f, t) for t in live)]
+    history.asked += 1
+    history.answered += bool(right)
+    history.disclosed += len(facts)
+    history.right += len(right)
+    for topic in live:
+        history.by_topic[topic][0] += bool(right)
+        history.by_topic[topic][1] += 1
+    if not right:
+        history.misses.append(
+            f"#{number} {'/'.join(live)}: {question!r} -> {[f.id for f in facts]}"
+        )
+    for fact in facts:
+        if fact not in right:
+            history.wrong.append(f"#{number} {question!r} -> {fact.id}: {fact.content[:60]!r}")
+
+
+def history_eval(part: str, discloser: Discloser = engine_discloser, mts: bool = False) -> History:
+    """History questions on the ``part`` records: the part's own phrasings, or the MTS questions."""
+    history = History()
+    cases = imported()
+    if mts:
+        questions = list(mts_questions())
+    else:
+        book = phrasings(part)
+        questions = [(q, (t,)) for t, qs in book["history"].items() for q in qs]
+        questions += [(q, ("off_topic",)) for q in book["off_topic"]]
+    for number in split()[part]:
+        case = cases[number]
+        present = {t for t in TOPICS if topic_present(records()[number], t)}
+        disclose = discloser(case)
+        for question, topics in questions:
+            _ask(history, disclose, number, question, topics, present)
+    return history
+
+
+def exam_eval(part: str) -> dict[str, Tally]:
+    """Exam requests by region on every record of the part; ``vitals`` kept apart."""
+    catalog = load_catalog()
+    tallies = {"vitals": Tally(), "regions": Tally()}
+    for number in split()[part]:
+        matcher = ExamMatcher(imported()[number], catalog)
+        for regions, requests in phrasings(part)["exams"].items():
+            for request in requests:
+                got = matcher.match(request)
+                if regions == "vitals":
+                    ok = got is not None and getattr(got, "vitals", False)
+                    tallies["vitals"].add(ok, f"#{number} {request!r} -> {got}")
+                    continue
+                ok = got is not None and got.region in regions.split("|")
+                where = got.region if got else None
+                tallies["regions"].add(ok, f"#{number} {request!r} -> {where}, want {regions}")
+    return tallies
+
+
+def order_eval(part: str) -> dict[str, Tally]:
+    """Common test names on every record, and each record's own test names."""
+    catalog = load_catalog()
+    tallies = {"common names": Tally(), "record names": Tally()}
+    for number in split()[part]:
+        case = imported()[number]
+        matcher = TestMatcher(catalog, case)
+        for code, requests in phrasings(part)["orders"].items():
+            for request in requests:
+                got = matcher.match(request)
+                tallies["common names"].add(
+                    got is not None and got.code == code, f"#{number} {request!r} -> {got}"
+                )
+        for result in case.investigations:
+            source = (result.source or "").removeprefix("Test_Results/")
+            for key in filter(None, source.split("/")[-1:]):
+                name = key.replace("_", " ")
+                got = matcher.match(name)
+                tallies["record names"].add(
+                    got is not None and got.code == result.code,
+                    f"#{number} {name!r} -> {got.code if got else None}, want {result.code}",
+                )
+    return tallies
+
+
+def diagnosis_eval(part: str) -> dict[str, Tally]:
+    """Synonyms accepted, near misses rejected, exact names accepted."""
+    table = yaml.safe_load((HERE / f"diagnoses_{part}.yaml").read_text(encoding="utf-8"))
+    tallies = {"synonyms accepted": Tally(), "near misses rejected": Tally(), "exact": Tally()}
+    for number, entry in table.items():
+        case = imported().get(number)
+        key = case.answer_key.diagnosis if case else Diagnosis(primary=entry["dx"])
+        for variant in entry["accept"]:
+            ok = judge_differential([variant], key).outcome == "correct"
+            tallies["synonyms accepted"].add(ok, f"#{number} {variant!r} for {entry['dx']!r}")
+        for variant in entry["reject"]:
+            ok = judge_differential([variant], key).outcome != "correct"
+            tallies["near misses rejected"].add(ok, f"#{number} {variant!r} for {entry['dx']!r}")
+        exact = judge_differential([entry["dx"]], key).outcome == "correct"
+        tallies["exact"].add(exact, f"#{number} {entry['dx']!r}")
+    return tallies
