@@ -285,6 +285,18 @@ def _pool(sets: tuple[Path, ...], cases: dict[str, Case]) -> list[tuple[Case, st
     ]  # fmt: skip
 
 
+def _unseen_pool(part: str) -> list[tuple[Case, str]]:
+    """Imported AgentClinic records of ``part`` with that part's phrasings, on-topic only."""
+    book = unseen.phrasings(part)["history"]
+    pool = []
+    for number in unseen.split()[part]:
+        record = unseen.records()[number]
+        for topic, questions in book.items():
+            if unseen.topic_present(record, topic):
+                pool += [(unseen.imported()[number], q) for q in questions]
+    return pool
+
+
 def voice_run(voice, pool, n_questions: int, rules: list[dict], dump) -> dict:
     """Voice ``n_questions`` of ``pool`` (cycled) and check everything the learner saw.
 
@@ -340,13 +352,12 @@ def model_section(voice, n_questions: int, dump_path: Path | None = None) -> Non
     first, then the tuning ones, on the bundled cases and on the imported AgentClinic cases.
     ``n_questions`` is shared out by the size of each set."""
     rules = yaml.safe_load(CONTRADICTIONS.read_text(encoding="utf-8"))
-    sets = [
-        ("bundled: held-out", (HOLDOUT_DIR,), playable_cases()),
-        ("agentclinic: held-out", (AGENTCLINIC_HOLDOUT_DIR,), imported_cases()),
-        ("bundled: tuning", (EVAL_DIR,), playable_cases()),
-        ("agentclinic: tuning", (AGENTCLINIC_DIR,), imported_cases()),
+    pools = [
+        ("bundled: held-out", _pool((HOLDOUT_DIR,), playable_cases())),
+        ("agentclinic: held-out", _unseen_pool("holdout")),
+        ("bundled: tuning", _pool((EVAL_DIR,), playable_cases())),
+        ("agentclinic: tuning", _unseen_pool("tuning")),
     ]
-    pools = [(name, _pool(folders, cases)) for name, folders, cases in sets]
     total = sum(len(pool) for _, pool in pools)
     dump = dump_path.open("w", encoding="utf-8") if dump_path else None
     rows = []
