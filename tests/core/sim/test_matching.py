@@ -38,3 +38,30 @@ def test_a_case_local_test_is_ordered_by_its_body_parts_usual_names(catalog, tb_
 def test_another_modality_of_the_same_part_is_not_the_local_test(catalog, tb_case):
     got = _matcher(catalog, tb_case, "MRI Brain").match("CT head")
     assert got is None or got.code != "MRI_BRAIN"
+
+
+@pytest.mark.parametrize(
+    "request_", ["obs please", "check her vitals", "BP and pulse", "take his observations", "sats"]
+)
+def test_vital_signs_are_an_examination_request_on_every_case(catalog, tb_case, request_):
+    got = matching.ExamMatcher(tb_case, catalog).match(request_)
+    assert got is not None and got.vitals, request_
+
+
+def test_an_examination_of_the_vital_signs_shows_the_current_vitals(tb_case):
+    from simdesk.core.sim.session import Encounter
+
+    encounter = Encounter(tb_case)
+    result = encounter.examine("obs")
+    vitals = encounter.vitals
+    assert f"heart rate {vitals['heart_rate']:.0f}/min" in result.text
+    assert f"SpO2 {vitals['spo2']:.0f}%" in result.text
+
+
+@pytest.mark.parametrize(
+    ("request_", "region"),
+    [("MSK exam", "musculoskeletal"), ("CNS exam", "neurological"), ("PV exam", "genitourinary"),
+     ("fundoscopy", "eyes"), ("pelvic exam", "genitourinary"), ("CVS exam", "cardiovascular")],
+)  # fmt: skip
+def test_region_abbreviations(catalog, tb_case, request_, region):
+    assert matching.ExamMatcher(tb_case, catalog).match(request_).region == region

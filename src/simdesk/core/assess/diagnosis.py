@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from simdesk.core.assess import lexicon as lx
+from simdesk.core.assess import terminology
 from simdesk.core.assess.errors import AssessError
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.cases.schema import Diagnosis
@@ -40,6 +41,7 @@ CREDIT = {"correct": 1.0, "partially_correct": 0.5, "incorrect": 0.0, "not_submi
 # ---- normalisation -------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
 def _respell(word: str) -> str:
     for british, american in lx.SPELLINGS:
         word = re.sub(british, american, word)
@@ -49,6 +51,7 @@ def _respell(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=65536)
 def _singular(word: str) -> str:
     if len(word) <= 3 or word in lx.KEEP_FINAL_S or word.endswith(("ss", "us", "is")):
         return word
@@ -95,15 +98,22 @@ def _longest_abbreviation() -> int:
 
 
 def _expand(tokens: list[str]) -> list[list[str]]:
-    """Every reading of the tokens with abbreviations and synonyms expanded (longest first)."""
+    """Every reading of the tokens with abbreviations and synonyms expanded (longest first).
+
+    A one-word entry that is an ordinary word rather than an acronym ("ectopic") is expanded only
+    when it is the whole name: inside a longer name it keeps its own meaning. The written form
+    stays a reading too."""
     table = _abbreviations()
     pieces: list[tuple[tuple[str, ...], ...]] = []
     i = 0
     while i < len(tokens):
         for size in range(min(_longest_abbreviation(), len(tokens) - i), 0, -1):
-            found = table.get(tuple(tokens[i : i + size]))
+            key = tuple(tokens[i : i + size])
+            found = table.get(key)
+            if found and size == 1 and len(key[0]) > 5 and len(tokens) > 1:
+                found = None  # an ordinary word inside a longer name
             if found:
-                pieces.append(found)
+                pieces.append((*found, key))
                 i += size
                 break
         else:
@@ -131,10 +141,39 @@ def _content(tokens: list[str]) -> frozenset[str]:
     return frozenset(kept)
 
 
+_PARENTHESES = re.compile(r"\s*\(([^()]*)\)")
+
+
 @functools.lru_cache(maxsize=4096)
 def canonical_forms(text: str) -> frozenset[frozenset[str]]:
-    """The canonical word sets of a diagnosis: one per reading of its abbreviations."""
-    return frozenset(_content(reading) for reading in _expand(_surface(text)))
+    """The canonical word sets of a diagnosis: one per reading of its abbreviations; a name
+    with a parenthesis is also read without it ("Benign paroxysmal positional vertigo (BPPV)")."""
+    texts = {text, _PARENTHESES.sub(" ", text)} if _PARENTHESES.search(text) else {text}
+    return frozenset(_content(reading) for t in texts for reading in _expand(_surface(t)))
+
+
+def word_key(text: str) -> frozenset[str]:
+    """The canonical words of a name as written, without expanding abbreviations (fast: used to
+    index a terminology)."""
+    return _content(_surface(_PARENTHESES.sub(" ", text)))
+
+
+def _initials(text: str) -> str:
+    """The initials of a name's words ("Stevens-Johnson syndrome" -> "sjs")."""
+    text = _PARENTHESES.sub(" ", text)
+    tokens = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).lower())
+    return "".join(t[0] for t in tokens if t not in lx.STOP_WORDS)
+
+
+def _is_acronym_of(submitted: str, expected: str) -> bool:
+    """An acronym the learner wrote ("SJS", "ASD") that spells the expected name's initials, and
+    that the lexicon does not know as something else."""
+    token = submitted.strip().replace(".", "").lower()
+    if not re.fullmatch(r"[a-z]{2,6}", token) or len(expected.split()) < 2:
+        return False
+    if (token,) in _abbreviations():
+        return False  # a known abbreviation: its expansions decide
+    return _initials(expected) == token
 
 
 @functools.cache
@@ -229,6 +268,8 @@ def _compare_forms(s: frozenset[str], e: frozenset[str]) -> tuple[Verdict, str]:
 @functools.lru_cache(maxsize=8192)
 def compare(submitted: str, expected: str) -> Comparison:
     """Compare one submitted diagnosis with one answer-key entry (the best reading wins)."""
+    if _is_acronym_of(submitted, expected):
+        return Comparison(submitted, expected, "same", "its initials")
     verdicts = [
         _compare_forms(s, e)
         for s in sorted(canonical_forms(submitted), key=sorted)
@@ -353,7 +394,8 @@ def judge_differential(
 ) -> DiagnosisResult:
     """Judge a ranked differential; ``generate`` (the local model) is asked only when unsure."""
     items = clean_differential(differential)
-    primaries = [key.primary, *key.aliases]
+    named = [key.primary, *key.aliases]
+    primaries = list(dict.fromkeys([*named, *(s for n in named for s in terminology.synonyms(n))]))
     mnm = tuple(
         MustNotMiss(name, rank is not None, rank)
         for name in key.must_not_miss

@@ -23,12 +23,13 @@ SPELLINGS: tuple[tuple[str, str], ...] = (
     ("foet", "fet"),
     ("faec", "fec"),
     ("amoeb", "ameb"),
-    ("rrhoea", "rrhea"),
+    ("rrhoe", "rrhe"),  # diarrhoea, seborrhoeic
     ("noea", "nea"),
     ("leuc", "leuk"),
     ("tumour", "tumor"),
     ("sulph", "sulf"),
     ("caesar", "cesar"),
+    ("caec", "cec"),
     ("aetiol", "etiol"),
     ("isation", "ization"),
 )
@@ -120,7 +121,6 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "vte": ("venous thromboembolism",),
     "tb": ("tuberculosis",),
     "ptb": ("pulmonary tuberculosis",),
-    "consumption": ("tuberculosis",),
     "uti": ("urinary tract infection",),
     "cap": ("community acquired pneumonia",),
     "hap": ("hospital acquired pneumonia",),

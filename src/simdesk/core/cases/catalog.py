@@ -106,6 +106,8 @@ class RegionEntry(StrictModel):
 class ExamCatalog(StrictModel):
     schema_version: Literal[1]
     regions: dict[ExamRegion, RegionEntry]
+    # How learners ask for the vital signs as an examination ("obs", "BP and pulse").
+    vital_signs: list[str] = []
 
 
 @dataclass(frozen=True)

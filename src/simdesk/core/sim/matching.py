@@ -30,6 +30,11 @@ EXAM_WORDS = frozenset(
     for any signs sign""".split()
 )
 
+# Words around a request for the vital signs that name nothing else ("take his obs").
+VITALS_FILLER = EXAM_WORDS | frozenset(
+    terms("take measure record check please can get what are current set full")
+)
+
 # A number, or a word that says how to examine, names an entry far less than other words do
 # ("30 ml/kg" vs "enoxaparin 30 mg"; "look" vs "eyes" in "look in her eyes").
 LIGHT_WEIGHT = 0.25
@@ -158,6 +163,7 @@ class ExamRequest:
     region: str
     manoeuvre: str | None
     finding: ExamFinding | None = None  # a named finding the request asked for
+    vitals: bool = False  # the vital signs, asked for as an examination
 
 
 class ExamMatcher:
@@ -175,12 +181,22 @@ class ExamMatcher:
             named.append((f"finding:{finding.id}", phrases))
         self._matcher = PhraseMatcher(named, EXAM_WORDS, HOW_TERMS)
         self._findings = {f.id: f for f in case.examination.findings}
+        self._vital_terms = frozenset(
+            t for phrase in catalog.examination.vital_signs for t in terms(phrase)
+        )
+
+    def asks_for_vitals(self, text: str) -> bool:
+        """Whether a request is made only of vital-sign words ("obs", "BP and pulse")."""
+        asked = {t for t in terms(text) if t not in VITALS_FILLER}
+        return bool(asked) and asked <= self._vital_terms
 
     def manoeuvre(self, text: str) -> str | None:
         found = {_MANOEUVRE_OF[t] for t in self._matcher.query(text) if t in _MANOEUVRE_OF}
         return found.pop() if len(found) == 1 else None
 
     def match(self, text: str) -> ExamRequest | None:
+        if self.asks_for_vitals(text):
+            return ExamRequest("general", "inspection", vitals=True)
         ranked = self._matcher.ranked(text)
         if not ranked:
             return None

@@ -58,6 +58,16 @@ class ExamLine:
     finding: ExamFinding | None = None  # None: the normal finding
 
 
+def vitals_line(vitals: dict[str, float]) -> str:
+    """The vital signs as a nurse reads them out."""
+    return (
+        f"Vital signs: heart rate {vitals['heart_rate']:.0f}/min, blood pressure "
+        f"{vitals['systolic_bp']:.0f}/{vitals['diastolic_bp']:.0f} mmHg, respiratory rate "
+        f"{vitals['resp_rate']:.0f}/min, SpO2 {vitals['spo2']:.0f}%, temperature "
+        f"{vitals['temperature_c']:.1f} °C."
+    )
+
+
 @dataclass(frozen=True)
 class ExamResult:
     request: str
@@ -251,6 +261,8 @@ class Encounter:
         return result
 
     def _exam_lines(self, where: ExamRequest) -> tuple[ExamLine, ...]:
+        if where.vitals:
+            return (ExamLine("inspection", vitals_line(self.vitals)),)
         if where.finding is not None:
             return (ExamLine(where.finding.manoeuvre, where.finding.finding, where.finding),)
         here = [f for f in self.case.examination.findings if f.region == where.region]

@@ -10,6 +10,7 @@ whatever maps nowhere stays playable under its own name. Every fact, finding and
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -384,7 +385,20 @@ class CatalogIndex:
         return " ".join(words(name.replace("_", " ").replace("-", " ")))
 
     def test_code(self, key: str) -> str | None:
-        return self.by_name.get(self.norm(key))
+        """The catalog code a record key names: by exact name, else as the engine would read
+        the key typed as an order ("Blood_Glucose_Level", "Arterial_Blood_Gases")."""
+        exact = self.by_name.get(self.norm(key))
+        if exact is not None or _is_container(key):
+            return exact
+        found = self._orders.match(human(key))
+        return getattr(found, "code", None)
+
+    @functools.cached_property
+    def _orders(self):
+        from simdesk.core.cases.catalog import load_catalog
+        from simdesk.core.sim.matching import TestMatcher
+
+        return TestMatcher(load_catalog())
 
     def analyte(self, key: str) -> tuple[str, str] | None:
         return ANALYTE_ALIASES.get(self.norm(key))
