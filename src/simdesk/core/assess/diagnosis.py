@@ -395,7 +395,9 @@ def judge_differential(
     """Judge a ranked differential; ``generate`` (the local model) is asked only when unsure."""
     items = clean_differential(differential)
     named = [key.primary, *key.aliases]
-    primaries = list(dict.fromkeys([*named, *(s for n in named for s in terminology.synonyms(n))]))
+    primaries = list(
+        dict.fromkeys([*named, *(s for n in named for s in terminology.synonyms(n, word_key))])
+    )
     mnm = tuple(
         MustNotMiss(name, rank is not None, rank)
         for name in key.must_not_miss

@@ -20,12 +20,15 @@ import json
 import os
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
+from simdesk.core.assess import lexicon
 from simdesk.core.files import atomic_write
 from simdesk.core.paths import locations
 
+WordKey = Callable[[str], frozenset[str]]
 _FORMAT = 1  # bump when the way groups are read changes
 
 _BRACKET = re.compile(r"\s*\[([^\]]+)\]")
@@ -85,17 +88,14 @@ def build_groups(tabular: Path) -> list[list[str]]:
 
 
 @functools.cache
-def groups() -> list[list[tuple[str, list[str]]]]:
+def groups(word_key: WordKey) -> list[list[tuple[str, list[str]]]]:
     """The synonym groups as ``(name, its word key)``, built once per machine and kept in the
     user cache folder (keyed by the tabular list and the diagnosis lexicon)."""
-    from simdesk.core.assess import lexicon
-    from simdesk.core.assess.diagnosis import word_key
-
     tabular = _tabular()
     if tabular is None:
         return []
     stat = tabular.stat()
-    rules = hashlib.sha256(Path(lexicon.__file__).read_bytes()).hexdigest()[:12]
+    rules = hashlib.sha256(Path(lexicon.PATH).read_bytes()).hexdigest()[:12]
     key = f"{tabular.name}-{stat.st_size}-{rules}-v{_FORMAT}"
     folder = os.environ.get("SIMDESK_TERMINOLOGY_CACHE") or locations().cache / "terminology"
     cache = Path(folder) / f"icd10cm-groups-{key}.json"
@@ -113,22 +113,23 @@ def groups() -> list[list[tuple[str, list[str]]]]:
 
 
 @functools.cache
-def _index() -> dict[frozenset[str], list[int]]:
+def _index(word_key: WordKey) -> dict[frozenset[str], list[int]]:
     """Word key of every name -> the groups it is in."""
     index: dict[frozenset[str], list[int]] = defaultdict(list)
-    for number, names in enumerate(groups()):
+    for number, names in enumerate(groups(word_key)):
         for _name, words in names:
             index[frozenset(words)].append(number)
     return dict(index)
 
 
-def synonyms(diagnosis: str) -> tuple[str, ...]:
-    """ICD-10-CM names of the same disease (empty when the terminology does not know it)."""
-    from simdesk.core.assess.diagnosis import word_key
-
+def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
+    """ICD-10-CM names of the same disease (empty when the terminology does not know it), by
+    ``word_key``: the canonical words of a name as the diagnosis matcher reads it."""
     key = word_key(diagnosis)
     found: dict[str, None] = {}
-    for number in _index().get(key, []):
+    for number in _index(word_key).get(key, []):
         # A less specific name ("Keratosis" beside "Actinic keratosis") is not a synonym.
-        found.update(dict.fromkeys(n for n, w in groups()[number] if not frozenset(w) <= key))
+        found.update(
+            dict.fromkeys(n for n, w in groups(word_key)[number] if not frozenset(w) <= key)
+        )
     return tuple(found)

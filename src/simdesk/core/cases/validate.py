@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simdesk.core.cases.schema import VITAL_LIMITS, Case
+from simdesk.core.cases.topics import text_topics
 from simdesk.core.errors import CaseError
 
 Loc = tuple[int | str, ...]
@@ -217,7 +218,8 @@ def check_case_file(path: Path | str, catalog=None) -> tuple[Case | None, list[P
 
 
 def _warnings(data: dict, catalog) -> Iterator[tuple[Loc, str]]:
-    """Rubric items that ask for a test the case's site cannot do."""
+    """Facts no question can reach; rubric items that ask for a test the site cannot do."""
+    yield from _unreachable_facts(data)
     setting = data.get("meta", {}).get("setting") if isinstance(data.get("meta"), dict) else None
     for loc, item in _items(data, "answer_key", "rubric"):
         for n, code in enumerate(_strings(item.get("tests"))):
@@ -230,6 +232,21 @@ def _warnings(data: dict, catalog) -> Iterator[tuple[Loc, str]]:
                         "catalog, so ordering it will be refused"
                     ),
                 )
+
+
+def _unreachable_facts(data: dict) -> Iterator[tuple[Loc, str]]:
+    """A fact without cues whose category and words give it no history topic: only a question
+    repeating its own words reaches it."""
+    for loc, fact in _items(data, "facts"):
+        if fact.get("cues") or fact.get("topics"):
+            continue
+        text = f"{fact.get('content', '')} {fact.get('patient_says', '')}"
+        if not text_topics(text, str(fact.get("category", ""))):
+            yield (
+                loc,
+                "no question category reaches this fact (its category and words give it no "
+                "history topic); add `topics` or a few `cues`",
+            )
 
 
 # --- cross-reference checks on the raw data ------------------------------------------------

@@ -18,241 +18,25 @@ from collections import Counter
 from dataclasses import dataclass
 
 from simdesk.core.cases.schema import Fact
-from simdesk.core.cases.topics import bundled_topics, fact_topics, question_topics
+from simdesk.core.cases.topics import bundled_topics, fact_topics, question_topics, text_topics
+from simdesk.core.cases.wordtables import bundled_word_tables
+from simdesk.core.sim.tuning import DISCLOSURE
 from simdesk.core.sim.understanding import bundled_classifier
 from simdesk.core.text import stem, words
 
-STOPWORDS = frozenset(
-    """a about am an and any anything are as at be been being but by can could did do does
-    doing for from had has have having he her here him his how i if in into is it its me my
-    of on or our please she so some tell than that the their them then there these they this
-    those to us was we were what which whom why will with would you your
-    yours ever recently today now just also very really currently still okay ok
-    well right sir madam mr mrs u ur ya ye yr uve youve you've you're ive i've pls plz
-    like mean kind sort thing things lot lots bit else other get exactly describe happen
-    happened happening yourself himself herself themselves same all few notice noticed
-    noticing chance possible possibly maybe perhaps usual usually normally put up something
-    hello hi good morning afternoon evening go suffer suffering during""".split()
-)
-
+# The word tables live in cases/catalog/disclosure_words.yaml (checked when loaded).
+_WORDS = bundled_word_tables("disclosure_words")
+STOPWORDS = _WORDS.sets["stopwords"]
 # Words that say what kind of answer is wanted ("where is the pain", "what did you take for
 # it"). They count when a cue shares them and cost little when it does not.
-INTENT_WORDS = frozenset("where when who long many much".split())
-
+INTENT_WORDS = _WORDS.sets["intent"]
 # Specific symptoms: a question that brings one up ("any pain when you pass urine?") is never
 # answered by a fact whose words (content, patient line and cues, folded) name none of those it
 # brings up. One it points back to ("what is causing this pain?") brings nothing up.
-SYMPTOM_WORDS = """pain burning bleeding itching swelling discharge rash cough fever vomiting
-    diarrhoea headache numbness tingling cramps wheeze dizziness blood lump stiffness"""
-
-# Chat spellings normalised before phrases are folded.
-SLANG = {
-    "u": "you", "ur": "your", "hv": "have", "abt": "about", "cap": "capillary", "r": "are",
-    "whats": "what's", "hows": "how's", "wat": "what", "wot": "what", "thx": "thanks",
-    "bc": "because", "cuz": "because",
-}  # fmt: skip
-
-# Multi-word expressions folded to one term before words are split.
-PHRASES = {
-    "short of breath": "breath", "shortness of breath": "breath", "out of breath": "breath",
-    "coughing up": "cough sputum", "cough up": "cough sputum", "bring up": "sputum",
-    "brings up": "sputum", "night sweats": "night sweat", "passing urine": "urine",
-    "pass urine": "urine", "pass water": "urine", "waterworks": "urine",
-    "sugar diabetes": "diabetes", "high blood pressure": "bp",
-    "blood pressure": "bp", "for a living": "work",
-    "living with": "live", "stay with": "live", "lose weight": "weight",
-    "losing weight": "weight", "lost weight": "weight", "feel hot": "fever",
-    "skin rash": "rash", "throwing up": "vomit", "being sick": "vomit",
-    "the runs": "diarrhoea", "loose stool": "diarrhoea", "loose stools": "diarrhoea",
-    "water infection": "urine infection", "last menstrual period": "period",
-    "last period": "period", "waters broke": "membranes rupture",
-    "waters break": "membranes rupture",
-    "baby moving": "fetal movement", "baby kicking": "fetal movement",
-    "close to you": "contact", "around you": "contact", "near you": "contact",
-    "what brings you": "complaint", "brought you": "complaint", "been going on": "complaint",
-    "brought him": "complaint", "brought her": "complaint", "what's the problem": "complaint",
-    "what is the problem": "complaint",
-    "how can i help": "complaint", "what can i do for you": "complaint", "so far": "",
-    "head ache": "headache", "pass out": "faint", "passed out": "faint", "black out": "faint",
-    "blacked out": "faint", "light headed": "dizzy", "pain killers": "pain medicine",
-    "share a room": "live room", "share a house": "live", "coming here": "",
-    "what's wrong": "complaint", "what is wrong": "complaint", "what's the matter": "complaint",
-    "what is the matter": "complaint", "bothering you": "complaint", "what happened": "complaint",
-    "what has happened": "complaint", "what's happened": "complaint",
-    "what seems to be": "complaint", "what brings": "complaint",
-    "loss of consciousness": "faint conscious", "lost consciousness": "faint conscious",
-    "double vision": "diplopia", "seeing double": "diplopia", "upper limb": "arm",
-    "upper limbs": "arm", "upper extremity": "arm", "upper extremities": "arm",
-    "lower limb": "leg", "lower limbs": "leg", "lower extremity": "leg",
-    "lower extremities": "leg", "c section": "caesarean", "n v": "nausea vomit",
-    "pelvic inflammatory disease": "pelvic infection", "bladder infection": "urine infection",
-    "wet yourself": "incontinence", "wet himself": "incontinence", "wet herself": "incontinence",
-    "look after": "care", "looks after": "care", "looking after": "care", "take care": "care",
-    "takes care": "care", "care for": "care", "long term": "chronic", "set off": "trigger",
-    "sets off": "trigger", "bring on": "trigger", "brings on": "trigger",
-    "hit your head": "head injury", "bang your head": "head injury",
-    "physical activity": "exercise", "due date": "due", "coughed up": "cough sputum",
-    "what time": "when", "good morning": "", "good afternoon": "", "good evening": "",
-    "what do you think": "idea", "do you think": "idea", "think is going on": "",
-    "what's going on": "complaint", "what is going on": "complaint",
-    "been happening": "complaint", "blood sugar": "sugar", "blood glucose": "sugar",
-    "runny nose": "cold", "c sections": "caesarean", "since when": "when", "what age": "when",
-    "at the moment": "", "per vaginal": "vagina", "sinus infection": "sinusitis",
-    "open your bowels": "stool", "opening your bowels": "stool", "open his bowels": "stool",
-    "open her bowels": "stool", "bowel movement": "stool", "bowel movements": "stool",
-    "hurt yourself": "injury", "hurt himself": "injury", "hurt herself": "injury",
-    "go away": "better", "gone away": "better", "went away": "better", "cleared up": "better",
-    "were you out": "conscious", "was he out": "conscious", "was she out": "conscious",
-    "knocked out": "faint conscious", "out of the country": "travel",
-    "high cholesterol": "cholesterol", "acid reflux": "reflux",
-}  # fmt: skip
-
-# Word -> term: everyday and clinical words, abbreviations and common misspellings.
-SYNONYMS = {
-    # respiratory
-    "phlegm": "sputum", "mucus": "sputum", "spit": "sputum", "productive": "sputum",
-    "haemoptysis": "blood", "hemoptysis": "blood", "bloody": "blood",
-    "breathless": "breath", "breathlessness": "breath", "sob": "breath", "dyspnoea": "breath",
-    "dyspnea": "breath", "breathing": "breath", "breathe": "breath", "puffed": "breath",
-    "wheezy": "wheeze", "wheezing": "wheeze", "tb": "tuberculosis", "ptb": "tuberculosis",
-    "coughing": "cough", "coughed": "cough",
-    # constitutional
-    "temperature": "fever", "feverish": "fever", "fevers": "fever", "hot": "fever",
-    "pyrexia": "fever", "febrile": "fever", "chills": "fever", "rigors": "fever",
-    "sweats": "sweat", "sweating": "sweat", "sweaty": "sweat", "soaking": "sweat",
-    "drenched": "sweat", "kg": "weight", "kilos": "weight", "thinner": "weight",
-    "wieght": "weight", "weigth": "weight", "loose": "looser",
-    "eating": "eat", "hungry": "appetite", "tired": "fatigue", "tiredness": "fatigue",
-    "lethargy": "fatigue", "lethargic": "fatigue",
-    # medicines and history
-    "meds": "medicine", "medication": "medicine", "medications": "medicine",
-    "tablet": "medicine", "tablets": "medicine", "pill": "medicine", "pills": "medicine",
-    "drug": "medicine", "drugs": "medicine", "treatment": "medicine", "remedy": "medicine",
-    "abx": "antibiotic", "antibiotics": "antibiotic",
-    "hx": "history", "pmh": "past medical history", "pmhx": "past medical history",
-    "fhx": "family history", "shx": "social history", "dhx": "drug history",
-    "previous": "before", "previously": "before", "past": "before",
-    "illnesses": "illness", "conditions": "illness", "condition": "illness",
-    "problems": "illness", "dm": "diabetes", "diabetic": "diabetes", "sugar": "diabetes",
-    "allergic": "allerg", "allergy": "allerg", "allergies": "allerg", "nkda": "allerg",
-    # social
-    "smoke": "smok", "smoker": "smok", "smoking": "smok", "cigarette": "smok",
-    "cigarettes": "smok", "cigs": "smok", "tobacco": "smok", "fags": "smok",
-    "alcohol": "drink", "beer": "drink", "beers": "drink", "booze": "drink", "etoh": "drink",
-    "drinking": "drink", "drinker": "drink",
-    "job": "work", "occupation": "work", "employed": "work", "working": "work",
-    "kids": "children", "child": "children", "kid": "children", "wife": "married",
-    "husband": "married", "spouse": "married", "partner": "married",
-    "roommate": "room", "roommates": "room", "hostel": "room", "flatmate": "room",
-    "stay": "live", "living": "live", "lives": "live", "household": "live",
-    "retroviral": "hiv", "rvd": "hiv",
-    "worried": "worry", "worries": "worry", "concern": "worry", "concerns": "worry",
-    "concerned": "worry", "afraid": "worry", "scared": "worry", "anxious": "worry",
-    "fear": "worry", "fears": "worry",
-    # general clinical
-    "painful": "pain", "ache": "pain", "aching": "pain", "sore": "pain",
-    "hurt": "pain", "hurts": "pain", "hurting": "pain", "vomiting": "vomit", "vomited": "vomit",
-    "diarrhea": "diarrhoea", "stools": "stool", "poo": "stool", "urinate": "urine",
-    "urination": "urine", "pee": "urine", "peeing": "urine", "fits": "seizure",
-    "fit": "seizure", "convulsion": "seizure", "convulsions": "seizure", "seizures": "seizure",
-    "unconscious": "conscious", "drowsy": "conscious", "sleepy": "conscious",
-    "lmp": "period", "menses": "period", "menstrual": "period", "periods": "period",
-    "preggers": "pregnant", "pregnancy": "pregnant", "foetal": "fetal",
-    "baby's": "baby", "immunisation": "vaccine", "immunization": "vaccine",
-    "immunisations": "vaccine", "vaccines": "vaccine", "vaccinated": "vaccine",
-    "jabs": "vaccine", "injections": "injection",
-    "travelled": "travel", "traveled": "travel", "trip": "travel",
-    "lightheaded": "dizzy", "dizziness": "dizzy", "fainted": "faint", "collapsed": "faint",
-    "collapse": "faint", "painkillers": "pain medicine", "painkiller": "pain medicine",
-    "analgesia": "pain medicine", "dysuria": "urine pain burn", "oedema": "swelling",
-    "edema": "swelling", "swollen": "swelling", "blurry": "blurred", "blurring": "blurred",
-    "hospitalised": "admitted", "hospitalized": "admitted", "admissions": "admitted",
-    "admission": "admitted", "confused": "confusion", "vaccination": "vaccine",
-    "shaking": "seizure", "shake": "seizure", "jerking": "seizure", "jerk": "seizure",
-    "fitting": "seizure", "fitted": "seizure", "epilepsy": "seizure",
-    "anybody": "someone", "anyone": "someone", "somebody": "someone", "people": "someone",
-    # irregular verbs
-    "brought": "bring", "given": "give", "gave": "give", "took": "take", "taken": "take",
-    "went": "go", "gone": "go", "felt": "feel", "ate": "eat", "lost": "lose", "losing": "lose",
-    "began": "begin", "begun": "begin", "came": "come", "got": "get", "gotten": "get",
-    "saw": "see", "seen": "see", "drank": "drink", "spat": "spit", "slept": "sleep",
-    "fell": "fall", "fallen": "fall", "swallowed": "swallow",
-    "antimalarial": "malaria medicine", "antimalarials": "malaria medicine",
-    "antiretrovirals": "hiv medicine", "arvs": "hiv medicine", "art": "hiv medicine",
-    "taking": "take", "giving": "give", "weigh": "weight", "weighed": "weight",
-    "weighs": "weight", "thirsty": "thirst",
-    # body, signs and course
-    "tummy": "abdomen", "belly": "abdomen", "abdominal": "abdomen", "abdo": "abdomen",
-    "stomach": "abdomen", "distended": "swelling size", "distension": "swelling size",
-    "distention": "swelling size", "bloated": "swelling", "bloating": "swelling",
-    "arms": "arm", "legs": "leg", "strength": "weak", "weakness": "weak",
-    "better": "better", "improve": "better", "improved": "better", "improves": "better",
-    "improvement": "better", "improving": "better", "relieve": "better", "relieved": "better",
-    "resolved": "better", "resolution": "better", "settled": "better", "worse": "worse",
-    "worsen": "worse", "worsens": "worse", "worsening": "worse", "aggravate": "worse",
-    "lumps": "swelling", "lump": "swelling", "mass": "swelling", "masses": "swelling",
-    "bigger": "size", "larger": "size",
-    "enlarging": "size", "growing": "size", "grown": "size", "wee": "urine", "weeing": "urine",
-    "micturition": "urine", "micturating": "urine", "urinating": "urine", "urinary": "urine",
-    "sting": "pain", "stings": "pain", "stinging": "pain", "syncope": "faint",
-    "unconsciousness": "conscious", "consciousness": "conscious", "diagnosis": "diagnos",
-    "diagnose": "diagnos", "born": "birth", "deliver": "birth", "delivered": "birth",
-    "delivery": "birth", "prenatal": "antenatal", "anc": "antenatal", "premature": "early birth",
-    "preterm": "early birth", "prem": "early birth", "pads": "pad", "cloths": "cloth",
-    "para": "pregnant", "parity": "pregnant", "gravida": "pregnant", "caesarean": "caesarean",
-    "cesarean": "caesarean", "pid": "pelvic infection", "sti": "sti", "stis": "sti",
-    "std": "sti", "stds": "sti", "uti": "urine infection", "utis": "urine infection",
-    "dorm": "dormitory", "dorms": "dormitory", "fussy": "irritable", "irritability": "irritable",
-    "crying": "irritable", "mum": "mother", "mom": "mother", "mama": "mother",
-    "mummy": "mother", "dad": "father", "daddy": "father", "papa": "father",
-    "hoping": "want", "hope": "want", "expect": "want", "expecting": "want",
-    "expectations": "want", "latrine": "toilet", "toilets": "toilet", "chemist": "pharmacy",
-    "pharmacist": "pharmacy", "everyday": "regular", "daily": "regular",
-    "regularly": "regular", "exertion": "exert", "exerting": "exert", "exercise": "exert",
-    "exercising": "exert", "sport": "exert", "sports": "exert", "severity": "severe",
-    "scale": "severe", "begin": "start", "onset": "start", "rib": "indrawing", "ribs": "indrawing",
-    "recession": "indrawing", "retractions": "indrawing", "bled": "bleed", "injuries": "injury",
-    "injured": "injury", "trauma": "injury", "spots": "rash", "spot": "rash", "macules": "rash",
-    "macule": "rash", "lesions": "rash", "hear": "hearing", "deaf": "hearing",
-    "auditory": "hearing", "vision": "vision", "sight": "vision", "eyesight": "vision",
-    "visual": "vision", "diplopia": "diplopia", "gait": "walk", "unsteady": "ataxia",
-    "wobbly": "ataxia", "clumsy": "ataxia", "ataxic": "ataxia", "coordination": "ataxia",
-    "incontinent": "incontinence", "disoriented": "confusion", "disorientated": "confusion",
-    "recall": "remember", "recollection": "remember", "memory": "remember",
-    "amnesia": "remember", "responsive": "respond", "unresponsive": "respond",
-    "nonresponsive": "respond", "nonresponsiveness": "respond", "responding": "respond",
-    "attack": "episode", "attacks": "episode", "spell": "episode", "spells": "episode",
-    "episodes": "episode", "triggers": "trigger", "witnessed": "see", "witness": "see",
-    "grade": "school", "class": "school", "siblings": "sibling", "brother": "sibling",
-    "sister": "sibling", "brothers": "sibling", "sisters": "sibling",
-    "loss": "lose", "often": "frequent", "frequency": "frequent", "frequently": "frequent",
-    "tender": "pain", "tenderness": "pain", "sinus": "sinusitis", "sinuses": "sinusitis",
-    "primigravida": "first pregnant", "primip": "first pregnant", "newborn": "baby",
-    "neonate": "baby", "infant": "baby",
-    "eeg": "electroencephalogram", "emg": "electromyography", "ldh": "lactate dehydrogenase",
-    "echo": "echocardiogram", "mammogram": "mammography", "mammograms": "mammography",
-    "pv": "vagina", "vaginal": "vagina", "vaginally": "vagina",
-    "liquor": "fluid", "coryza": "cold", "flu": "cold", "monitor": "check",
-    "thorax": "chest", "thoracic": "chest", "quick": "fast", "quickly": "fast",
-    "rapid": "fast", "rapidly": "fast", "feet": "foot", "resp": "respiratory",
-    "motion": "movement", "palpate": "palpation", "auscultate": "auscultation",
-    "percuss": "percussion", "inspect": "inspection", "labor": "labour", "color": "colour",
-    "colored": "colour", "anemia": "anaemia", "anemic": "anaemia", "anaemic": "anaemia",
-    "trouble": "difficulty", "difficulties": "difficulty", "struggling": "difficulty",
-    "pound": "weight", "pounds": "weight", "lb": "weight", "lbs": "weight",
-    "toxins": "poison", "defecation": "stool", "defecate": "stool", "defaecation": "stool",
-    "fullness": "full",
-    "toxin": "poison", "poisons": "poison", "chemicals": "poison", "more": "",
-    "ill": "illness", "sick": "illness", "unwell": "illness", "sickness": "illness",
-    "abroad": "travel", "overseas": "travel", "hyperlipidemia": "cholesterol",
-    "hyperlipidaemia": "cholesterol", "dyslipidemia": "cholesterol", "lipids": "cholesterol",
-    "dyslipidaemia": "cholesterol", "heartburn": "reflux", "gerd": "reflux", "gord": "reflux",
-    "indigestion": "reflux", "drunken": "drunk", "complications": "illness",
-    "complication": "illness", "complicated": "illness", "uncomplicated": "illness",
-    "attempt": "try", "attempts": "try", "attempting": "try", "tried": "try", "trying": "try",
-    "hypertension": "bp", "hypertensive": "bp", "htn": "bp",
-    "answer": "respond", "answers": "respond", "answering": "respond",
-}  # fmt: skip
+SYMPTOM_WORDS = " ".join(sorted(_WORDS.sets["symptoms"]))
+SLANG = _WORDS.maps["slang"]  # chat spellings, normalised before phrases are folded
+PHRASES = _WORDS.maps["phrases"]  # multi-word expressions folded to one term first
+SYNONYMS = _WORDS.maps["synonyms"]  # word -> term: everyday, clinical, abbreviated, misspelt
 
 
 def _term(word: str) -> str:
@@ -363,8 +147,6 @@ def _topics_of(fact: Fact) -> frozenset[str]:
 
 def fact_topics_said(fact: Fact) -> frozenset[str]:
     """Topics the patient's line gives (the content may be terse: "Non-smoker")."""
-    from simdesk.core.cases.topics import text_topics
-
     return frozenset(text_topics(fact.patient_says, fact.category, bundled_topics()))
 
 
@@ -385,19 +167,19 @@ class FactMatcher:
     def __init__(
         self,
         facts: list[Fact] | tuple[Fact, ...],
-        threshold: float = 0.45,
-        unknown_weight: float = 0.7,
-        clinical_weight: float = 1.2,
-        intent_weight: float = 0.25,
-        content_weight: float = 0.85,
-        keep_ratio: float = 0.8,
-        near_ratio: float = 0.9,
-        beta: float = 0.5,
-        gamma: float = 0.2,
-        understand: str = "topics+classifier",
-        confidence: float = 0.99,
-        route_limit: int = 3,
-        keep_off_topic: bool = True,
+        threshold: float = DISCLOSURE.threshold,
+        unknown_weight: float = DISCLOSURE.unknown_weight,
+        clinical_weight: float = DISCLOSURE.clinical_weight,
+        intent_weight: float = DISCLOSURE.intent_weight,
+        content_weight: float = DISCLOSURE.content_weight,
+        keep_ratio: float = DISCLOSURE.keep_ratio,
+        near_ratio: float = DISCLOSURE.near_ratio,
+        beta: float = DISCLOSURE.beta,
+        gamma: float = DISCLOSURE.gamma,
+        understand: str = DISCLOSURE.understand,
+        confidence: float = DISCLOSURE.confidence,
+        route_limit: int = DISCLOSURE.route_limit,
+        keep_off_topic: bool = DISCLOSURE.keep_off_topic,
     ) -> None:
         self.keep_off_topic = keep_off_topic
         self.understand = understand

@@ -20,10 +20,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from simdesk.core.cases.catalog import load_catalog
 from simdesk.core.cases.schema import Case
 from simdesk.core.errors import CaseError
 from simdesk.core.files import atomic_write
 from simdesk.core.paths import bundled_cases_dir
+from simdesk.core.sim.matching import TestMatcher
 from simdesk.core.text import words
 from simdesk.importers.agentclinic.history import Voice, build_facts
 
@@ -394,10 +396,7 @@ class CatalogIndex:
         return getattr(found, "code", None)
 
     @functools.cached_property
-    def _orders(self):
-        from simdesk.core.cases.catalog import load_catalog
-        from simdesk.core.sim.matching import TestMatcher
-
+    def _orders(self) -> TestMatcher:
         return TestMatcher(load_catalog())
 
     def analyte(self, key: str) -> tuple[str, str] | None:

@@ -1,0 +1,72 @@
+"""Word tables and history topics as data: checked with file and line (issue 11, item 6)."""
+
+import pytest
+
+from simdesk.core.cases.topics import load_topics, question_topics
+from simdesk.core.cases.wordtables import bundled_word_tables, load_word_tables
+from simdesk.core.errors import CaseError
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "words.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_self_map_is_an_error_with_file_and_line(tmp_path):
+    path = _write(tmp_path, "maps:\n  synonyms:\n    cough: cough\n")
+    with pytest.raises(
+        CaseError, match=r"words.yaml:3: maps.synonyms.cough: maps a word to itself"
+    ):
+        load_word_tables(path)
+
+
+def test_a_word_given_twice_is_an_error_naming_both_lines(tmp_path):
+    path = _write(tmp_path, "maps:\n  synonyms:\n    sob: breath\n    tb: x\n    sob: cough\n")
+    with pytest.raises(CaseError, match=r"words.yaml:5: .*given twice \(also line 3"):
+        load_word_tables(path)
+
+
+def test_chains_are_reported(tmp_path):
+    path = _write(tmp_path, "maps:\n  synonyms:\n    began: begin\n    begin: start\n")
+    tables = load_word_tables(path)
+    assert tables.maps["synonyms"] == {"began": "begin", "begin": "start"}
+    assert any("words.yaml:3" in w and "chain" in w for w in tables.warnings)
+
+
+def test_the_bundled_tables_load_without_self_maps():
+    tables = bundled_word_tables("disclosure_words")
+    assert len(tables.maps["synonyms"]) > 400 and "and" in tables.sets["stopwords"]
+    assert all(k != v for table in tables.maps.values() for k, v in table.items())
+
+
+def test_a_bad_topic_pattern_is_reported_with_its_line(tmp_path):
+    path = tmp_path / "topics.yaml"
+    path.write_text(
+        "schema_version: 1\ntopics:\n  smoking:\n    category: social\n"
+        "    asked:\n      - 'smok('\n    said: [smok]\n"
+    )
+    with pytest.raises(CaseError, match=r"topics.yaml:6: topics.smoking.asked: bad pattern"):
+        load_topics(path)
+
+
+def test_an_unknown_category_is_reported(tmp_path):
+    path = tmp_path / "topics.yaml"
+    path.write_text(
+        "schema_version: 1\ntopics:\n  pets:\n    category: hobbies\n    asked: [pet]\n"
+    )
+    with pytest.raises(CaseError, match=r"topics.yaml:3: topics.pets.category"):
+        load_topics(path)
+
+
+@pytest.mark.parametrize(
+    ("question", "topics"),
+    [
+        ("Are you allergic to any medicines?", {"allergies"}),  # allergies narrows medicines
+        ("Any past surgeries?", {"surgery"}),
+        ("Do you smoke or drink?", {"smoking", "alcohol"}),
+        ("What football team do you support?", set()),
+    ],
+)
+def test_questions_are_read_as_topics(question, topics):
+    assert question_topics(question) == topics
