@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from pydantic import ValidationError
 
 from simdesk.core.cases.catalog import load_catalog
 from simdesk.core.cases.schema import Case
+from simdesk.core.cases.validate import check_case_file
 from simdesk.core.errors import CaseError
 from simdesk.core.files import atomic_write
 from simdesk.core.paths import bundled_cases_dir
@@ -630,10 +632,12 @@ def import_agentclinic(
 ) -> ImportReport:
     """Convert every record of ``jsonl`` into a case file in ``out_dir``.
 
-    A bad record is reported and skipped; it never stops the others. Each file is validated
-    before it is written, and written atomically; existing files are not overwritten.
+    A bad record is reported and skipped; it never stops the others. Each file passes the same
+    full checks as ``simdesk cases validate`` before it is written, and is written atomically;
+    existing files are not overwritten.
     """
     index = CatalogIndex(catalog_file or bundled_cases_dir() / "catalog" / "investigations.yaml")
+    catalog = load_catalog()
     report = ImportReport()
     try:
         lines = jsonl.read_text(encoding="utf-8").splitlines()
@@ -663,6 +667,20 @@ def import_agentclinic(
             report.skipped.append(f"line {number}: {target} exists; not overwritten")
             continue
         text = yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
+        errors = _case_check_errors(text, target.name, catalog)
+        if errors:
+            report.skipped.append(f"line {number}: fails the case checks: {errors[0]}")
+            continue
         atomic_write(target, text.encode("utf-8"), mode=0o644)
         report.written.append(target)
     return report
+
+
+def _case_check_errors(text: str, name: str, catalog) -> list[str]:
+    """Every error the library's full case checks find in a case file's text (schema, catalog
+    cross-references), so that nothing imported shows as broken in the library."""
+    with tempfile.TemporaryDirectory(prefix="simdesk-import-") as folder:
+        path = Path(folder) / name
+        path.write_text(text, encoding="utf-8")
+        _case, problems = check_case_file(path, catalog)
+    return [str(p).replace(str(path), name) for p in problems if not p.warning]
