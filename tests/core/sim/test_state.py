@@ -80,3 +80,30 @@ def test_an_informant_speaks_of_the_patient_in_the_third_person():
     consultation.encounter.wait(60)
     pending = consultation.ask("How is he now?")
     assert pending.turn.authored_reply == "He seems a little better now, doctor."
+
+
+@pytest.mark.model
+def test_the_real_model_voices_the_state_and_never_streams_what_the_guard_refuses(
+    tmp_path, capsys, default_model
+):
+    import json
+
+    from simdesk.cli import main
+
+    script = tmp_path / "script.yaml"
+    script.write_text(
+        "steps:\n  - ask: How is your breathing now?\n  - treat: oxygen\n"
+        "  - treat: salbutamol nebuliser\n  - wait: 30\n  - ask: How is your breathing now?\n"
+        "  - ask: Do you smoke?\n  - ask: Are you coughing anything up?\n"
+    )
+    assert main(["run-script", "acute-severe-asthma-adult", str(script), "--json"]) == 0
+    asked = [s for s in json.loads(capsys.readouterr().out)["steps"] if s["action"] == "ask"]
+    case = _case("acute-severe-asthma-adult")
+    unsure = set(case.patient.unsure_lines)
+    assert asked[1]["facts"] == ["state-breathing"] and asked[1]["reply"] not in unsure
+    if not asked[1]["model_text_used"]:
+        assert asked[1]["reply"] == "Breathing... bit easier now. Thank you, sir."
+    for step in asked:
+        assert step["reply"].startswith(step["released"])  # nothing shown was taken back
+        if step["model_text_used"]:
+            assert not any(w in step["reply"].lower() for w in ("worse", "not sure", "never"))
