@@ -144,7 +144,7 @@ class ModelVoice:
             ) from None
 
     def voice(self, pending: PendingReply, show: Callable[[str], None]) -> None:
-        """Generate the reply, releasing each guarded word to ``show`` as it streams."""
+        """Generate the reply, handing each checked clause to ``show`` as it is released."""
         from simdesk.core.llm.backend import ModelCrash, ReplyDone, ReplyFailed, ReplyToken
 
         rid = self.backend.submit(pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS)
