@@ -10,6 +10,7 @@ minutes, after each submitted attempt, and on "Send now".
 from __future__ import annotations
 
 import json
+import time
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,6 +27,8 @@ from PySide6.QtWidgets import (
 from simdesk.ui.workers import Task, describe_error
 
 INTERVAL_MS = 5 * 60 * 1000
+REQUEST_TIMEOUT_S = 10.0  # per request in the app, so that closing the window waits little
+STOP_WAIT_S = 2 * REQUEST_TIMEOUT_S + 5
 
 
 class SyncPage(QWidget):
@@ -161,6 +164,8 @@ class SyncController(QObject):
         self._profiles = profiles  # a callable returning the ProfileManager
         self.learner = ""  # the signed-in profile's name, "" when locked
         self.task: Task | None = None
+        self._queue: list = []
+        self.stopped = False
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.send)
@@ -170,9 +175,14 @@ class SyncController(QObject):
         page.preview_requested.connect(self.preview)
 
     def stop(self) -> None:
+        """Stop the timer and let a sync in flight finish its request (the window is closing and
+        the device database is about to close): it stops between batches, bounded."""
         self.timer.stop()
+        self.stopped = True
+        self._queue.clear()
         if self.task is not None:
             self.task.cancel()
+            self.task.wait(STOP_WAIT_S)
 
     def set_learner(self, name: str) -> None:
         self.learner = name
@@ -186,19 +196,30 @@ class SyncController(QObject):
         return Outbox(self._profiles().device)
 
     def _run(self, work, on_done, busy: str = "") -> None:
-        if self.task is not None and self.task.running:
+        """Run ``work(cancelled)`` on a worker thread, one job at a time, in order."""
+        self._queue.append((work, on_done, busy))
+        if self.task is None:
+            self._next()
+
+    def _next(self) -> None:
+        if self.task is not None or not self._queue or self.stopped:
             return
+        work, on_done, busy = self._queue.pop(0)
         self.page.set_busy(True, busy)
 
         def done(result) -> None:
+            self.task = None
             self.page.set_busy(False)
             on_done(result)
+            self._next()
 
         def failed(exc: Exception) -> None:
+            self.task = None
             self.page.set_busy(False)
             self.page.show_error(describe_error(exc))
+            self._next()
 
-        self.task = Task(lambda _report, _cancelled: work(), done, failed).start()
+        self.task = Task(lambda _report, cancelled: work(cancelled), done, failed).start()
 
     def _state(self):
         from simdesk.core.store.profiles import profile_slug
@@ -211,15 +232,23 @@ class SyncController(QObject):
 
     def refresh(self) -> None:
         learner = self.learner
-        self._run(self._state, lambda state: self.page.show_status(state[0], learner, state[1]))
+        self._run(
+            lambda _cancelled: self._state(),
+            lambda state: self.page.show_status(state[0], learner, state[1]),
+        )
 
     def send(self) -> None:
         learner = self.learner
 
-        def work():
+        def work(cancelled):
             outbox = self._outbox()
             if outbox.endpoint() is not None and outbox.counts().get("pending", 0):
-                outbox.sync(tries=2)
+                outbox.sync(
+                    tries=2,
+                    timeout=REQUEST_TIMEOUT_S,
+                    cancelled=cancelled,
+                    sleep=lambda s: None if cancelled() else time.sleep(min(s, 5)),
+                )
             return self._state()
 
         self._run(work, lambda state: self.page.show_status(state[0], learner, state[1]),
@@ -228,8 +257,8 @@ class SyncController(QObject):
     def enrol(self, token: str) -> None:
         learner = self.learner
 
-        def work():
-            self._outbox().enrol(token)
+        def work(_cancelled):
+            self._outbox().enrol(token, timeout=REQUEST_TIMEOUT_S)
             return self._state()
 
         def enrolled(state) -> None:
@@ -246,7 +275,7 @@ class SyncController(QObject):
         if not learner:
             return
 
-        def work():
+        def work(_cancelled):
             self._outbox().set_opt_out(profile_slug(learner), not on)
             return self._state()
 
@@ -255,7 +284,7 @@ class SyncController(QObject):
     def preview(self) -> None:
         learner = self.learner
 
-        def work():
+        def work(_cancelled):
             return [json.loads(r.body) for r in self._outbox().pending_batch(30)], self._state()
 
         def show(result) -> None:

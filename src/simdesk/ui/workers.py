@@ -206,6 +206,11 @@ class Task(QObject):
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    def wait(self, timeout: float) -> bool:
+        """Block until the work has returned (at most ``timeout`` s); whether it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def _run(self) -> None:
         try:
             result = self._work(self._progress.emit, self._cancel.is_set)
