@@ -3,8 +3,8 @@
 The engine decides *what* a question discloses; the transcript turns that into a prompt; the
 model (run by whoever owns the backend) decides *how* the patient says it; the guard checks
 the text released so far, a clause at a time, and falls back to the authored line. The GUI and
-the terminal front ends both drive this class; examination, orders, treatment, waiting and diagnosis go straight to
-``consultation.encounter`` (they need no model).
+the terminal front ends both drive this class; examination, orders, treatment, waiting and
+diagnosis go straight to ``consultation.encounter`` (they need no model).
 """
 
 from __future__ import annotations
