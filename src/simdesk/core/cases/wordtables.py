@@ -1,7 +1,8 @@
 """Word tables as data: validated YAML files under ``cases/catalog/``.
 
-A word-table file holds named ``maps`` (word or phrase -> what it stands for) and named ``sets``
-(lists of words). Loading checks what a Python literal could not: a map entry that maps a word to
+A word-table file holds named ``maps`` (word or phrase -> what it stands for), named ``lookups``
+(keyword -> a category, where a word may name its own category) and named ``sets`` (lists of
+words). Loading checks what a Python literal could not: a map entry that maps a word to
 itself, the same key given twice (YAML would silently keep the last) and a key of a set listed
 twice are errors naming the file and line; a chain (a maps to b, and b is itself a key of the same
 map) is reported as a warning: write the final term instead.
@@ -22,7 +23,7 @@ from simdesk.core.paths import bundled_cases_dir
 @dataclass(frozen=True)
 class WordTables:
     path: Path
-    maps: dict[str, dict[str, str]]
+    maps: dict[str, dict[str, str]]  # maps and lookups
     sets: dict[str, frozenset[str]]
     warnings: tuple[str, ...] = field(default=())
 
@@ -52,7 +53,9 @@ def load_word_tables(path: Path) -> WordTables:
     maps: dict[str, dict[str, str]] = {}
     sets: dict[str, frozenset[str]] = {}
     warnings: list[str] = []
-    for name_node, body in getattr(top.get("maps"), "value", []):
+    sections = [(n, b, True) for n, b in getattr(top.get("maps"), "value", [])]
+    sections += [(n, b, False) for n, b in getattr(top.get("lookups"), "value", [])]
+    for name_node, body, synonyms in sections:
         name = name_node.value
         table: dict[str, str] = {}
         lines: dict[str, int] = {}
@@ -65,11 +68,11 @@ def load_word_tables(path: Path) -> WordTables:
                 raise _error(path, line, f"{where}.{key}",
                              f"given twice (also line {lines[key]}: {table[key]!r})",
                              "Keep one entry per word.")  # fmt: skip
-            if key == value:
+            if key == value and synonyms:
                 raise _error(path, line, f"{where}.{key}", "maps a word to itself",
                              "Remove the entry: a word already stands for itself.")  # fmt: skip
             table[key], lines[key] = value, line
-        for key, value in table.items():
+        for key, value in table.items() if synonyms else ():
             chained = [w for w in value.split() if w in table and w != key]
             if chained:
                 warnings.append(

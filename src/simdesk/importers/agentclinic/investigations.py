@@ -1,0 +1,164 @@
+"""The investigations builder: a record's free-form test results -> catalog tests (by name,
+synonym, analyte, or as the engine reads an order) or case-local tests under their own name."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simdesk.core.cases.catalog import load_catalog
+from simdesk.core.cases.wordtables import bundled_word_tables
+from simdesk.core.sim.matching import TestMatcher
+from simdesk.core.text import words
+from simdesk.importers.agentclinic.common import ImportReport, _leaves, human, slug
+
+_TABLES = bundled_word_tables("agentclinic_import")  # cases/catalog/agentclinic_import.yaml
+# Keys that only group other results ("Blood_Tests", "Imaging") rather than name one test.
+CONTAINER_WORDS = _TABLES.sets["container_words"]
+
+# Result keys that name an analyte of a catalog test: (catalog code, analyte key).
+ANALYTE_ALIASES: dict[str, tuple[str, str]] = {
+    name: tuple(value.split(" ", 1))  # type: ignore[misc]
+    for name, value in _TABLES.maps["analyte_aliases"].items()
+}
+
+# Whole-panel names that the catalog's synonyms do not spell out.
+PANEL_ALIASES = _TABLES.maps["panel_aliases"]
+
+
+class CatalogIndex:
+    """Test-name lookups over the validated catalog (names, codes and synonyms).
+
+    ``catalog_file``: the investigations file of the catalog folder to use (default: bundled)."""
+
+    def __init__(self, catalog_file: Path | None = None) -> None:
+        self.catalog = load_catalog(catalog_file.parent if catalog_file else None)
+        self.by_name: dict[str, str] = {}
+        self.analytes: dict[str, dict[str, str]] = {}
+        for test in self.catalog.investigations.tests:
+            for name in (test.code, test.name, *test.synonyms):
+                self.by_name.setdefault(self.norm(name), test.code)
+            self.analytes[test.code] = {a.key: a.unit for a in test.analytes}
+        for name, code in PANEL_ALIASES.items():
+            self.by_name.setdefault(self.norm(name), code)
+
+    @staticmethod
+    def norm(name: str) -> str:
+        return " ".join(words(name.replace("_", " ").replace("-", " ")))
+
+    def test_code(self, key: str) -> str | None:
+        """The catalog code a record key names: by exact name, else as the engine would read
+        the key typed as an order ("Blood_Glucose_Level", "Arterial_Blood_Gases")."""
+        exact = self.by_name.get(self.norm(key))
+        if exact is not None or _is_container(key):
+            return exact
+        found = self._orders.match(human(key))
+        return getattr(found, "code", None)
+
+    @functools.cached_property
+    def _orders(self) -> TestMatcher:
+        return TestMatcher(self.catalog)
+
+    def analyte(self, key: str) -> tuple[str, str] | None:
+        return ANALYTE_ALIASES.get(self.norm(key))
+
+
+def _common_path(a: str, b: str) -> str:
+    common = []
+    for x, y in zip(a.split("/"), b.split("/"), strict=False):
+        if x != y:
+            break
+        common.append(x)
+    return "/".join(common)
+
+
+def _is_container(key: str) -> bool:
+    return all(w in CONTAINER_WORDS for w in CatalogIndex.norm(key).split())
+
+
+@dataclass
+class _TestDraft:
+    code: str
+    name: str | None
+    source: str
+    results: list[dict] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+def _import_tests(results: dict, index: CatalogIndex, report: ImportReport, where: str) -> list:
+    drafts: dict[str, _TestDraft] = {}
+
+    def draft(code: str, name: str | None, source: str) -> _TestDraft:
+        """The draft for ``code``; results found under several keys share their common path."""
+        test = drafts.setdefault(code, _TestDraft(code, name, source))
+        test.source = _common_path(test.source, source)
+        return test
+
+    def add_leaf(test: _TestDraft, path: list[str], value: str, analyte: str | None) -> None:
+        number = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(\S.*)?", value)
+        expected_unit = index.analytes.get(test.code, {}).get(analyte or "")
+        if analyte and number and (number.group(2) or "").strip() == expected_unit:
+            test.results.append(
+                {"analyte": analyte, "value": float(number.group(1)), "unit": expected_unit}
+            )
+        else:
+            label = human(path[-1]) if path[-1].lower() not in ("findings", "result") else ""
+            test.lines.append(f"{label}: {value}" if label else value)
+
+    def walk(node: Any, path: list[str], current: _TestDraft | None) -> None:
+        key = path[-1]
+        hit = index.analyte(key)
+        if current is None and hit is not None and not isinstance(node, dict):
+            # A lone analyte ("Blood_Tests/Creatinine") joins the catalog test it belongs to.
+            test = draft(hit[0], None, "/".join(["Test_Results", *path]))
+            add_leaf(test, path, str(node), hit[1])
+            return
+        code = index.test_code(key)
+        if code is not None:
+            current = draft(code, None, "/".join(["Test_Results", *path]))
+        elif current is None and not _is_container(key):
+            local = slug(key).upper().replace("-", "_")
+            current = draft(local, human(key), "/".join(["Test_Results", *path]))
+            report.unmapped.append(f"{where}: test {'/'.join(path)} kept as {local!r}")
+        if isinstance(node, dict):
+            for child_key, child in node.items():
+                if current is None:
+                    walk(child, [*path, child_key], None)
+                else:
+                    nested = index.test_code(child_key)
+                    if nested and nested != current.code and isinstance(child, dict):
+                        walk(child, [*path, child_key], None)
+                    else:
+                        for leaf_path, value in _leaves(child, [*path, child_key]):
+                            hit = index.analyte(leaf_path[-1])
+                            analyte = hit[1] if hit and hit[0] == current.code else None
+                            add_leaf(current, leaf_path, value, analyte)
+        elif current is not None:
+            add_leaf(
+                current,
+                path,
+                "; ".join(map(str, node)) if isinstance(node, list) else str(node),
+                None,
+            )
+
+    for key, value in results.items():
+        walk(value, [key], None)
+    out = []
+    for test in drafts.values():
+        if not test.results and not test.lines and test.name:
+            continue  # an empty record key ("Special_Tests": {}) names no result
+        item: dict[str, Any] = {"code": test.code}
+        if test.name:
+            item["name"] = test.name
+        if test.results:
+            item["results"] = test.results
+        if test.lines:
+            item["report"] = " ".join(
+                line if line.endswith(".") else line + "." for line in test.lines
+            )
+        item["source"] = test.source
+        out.append(item)
+    return out
