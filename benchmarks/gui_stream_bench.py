@@ -88,7 +88,7 @@ def headless_turn(consultation, backend, events: queue.Queue, question: str, tok
 
 def gui_turn(app, page, question: str):
     """One question in the window: (first release s, complete s, GUI CPU s, reply)."""
-    from PySide6.QtCore import QEventLoop
+    from PySide6.QtCore import QEventLoop, QTimer
 
     marks: dict[str, float] = {}
     append = page._append_reply
@@ -112,7 +112,10 @@ def gui_turn(app, page, question: str):
     started, cpu = time.perf_counter(), time.thread_time()
     page.ask(question)
     if not reply:
+        QTimer.singleShot(600_000, loop.quit)  # never hang the benchmark
         loop.exec()
+    if not reply:
+        raise TimeoutError(f"no reply to {question!r} in the window")
     page.reply_finished.disconnect(finished)
     page._append_reply = append
     first = marks["first"] - started if "first" in marks else None
@@ -150,6 +153,7 @@ def main() -> int:
     win.resize(1366, 768)
     win.show()
     sign_in(app, win)
+    win.idle_timer.stop()  # nothing is typed here: the idle lock would end the encounter
     spin(app, lambda: win.backend.ready.is_set(), 600)
     entry = next(e for e in win.entries if e.ok and e.case.meta.id == CASE)
     win.start_case(entry)
