@@ -240,3 +240,34 @@ def test_the_commands_as_the_readme_shows_them_and_the_canary(hub, tmp_path):
         stdin=PASS + "\n",
     )
     assert json.loads(again.stdout)["recorded"]["queued_for_sync"] == 0
+
+
+def test_a_hub_given_its_own_certificate_is_pinned_by_that_certificate(tmp_path, device):
+    """A certificate made on the fly (trustme) instead of the hub's self-signed one."""
+    import hashlib
+    import shutil
+
+    import trustme
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from tests.hub.conftest import Hub, hub_folder, stop_postgres
+
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1", "localhost")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    issued.cert_chain_pems[0].write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    leaf = x509.load_pem_x509_certificate(cert.read_bytes()).public_bytes(Encoding.DER)
+    folder = hub_folder()
+    own = Hub(folder / "data", extra=["--cert", str(cert), "--key", str(key)]).start()
+    try:
+        assert own.fingerprint == hashlib.sha256(leaf).hexdigest()
+        assert not (own.data / "tls").exists()  # no self-signed certificate was made
+        outbox = Outbox(device)
+        outbox.enrol(own.enrol_token(site="Own certificate"))
+        assert fill(outbox, 2, key="trustme") == 6 and outbox.sync().sent == 6
+    finally:
+        own.stop()
+        stop_postgres(own.data)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -61,6 +61,7 @@ class Connection:
     def __init__(self, endpoint: Endpoint, timeout: float = TIMEOUT) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
+        self.gzip_refused = False  # the LRS failed on a gzip body and took it plain
 
     def request(
         self,
@@ -131,17 +132,22 @@ class Connection:
         """POST a batch; the ids the hub acknowledged and the bytes sent."""
         raw = json.dumps(statements, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"}
-        body = raw
-        if self.endpoint.compress:
+        url = self.endpoint.xapi_root + "/statements"
+        if self.endpoint.compress and not self.gzip_refused:
             body = gzip.compress(raw, compresslevel=9, mtime=0)
-            headers["Content-Encoding"] = "gzip"
-        status, reply = self.request("POST", self.endpoint.xapi_root + "/statements", body, headers)
-        if status in (400, 415) and self.endpoint.compress and b"gzip" in reply.lower():
-            headers.pop("Content-Encoding")
-            status, reply = self.request(
-                "POST", self.endpoint.xapi_root + "/statements", raw, headers
-            )
-            body = raw
+            status, reply = self.request("POST", url, body, {**headers, "Content-Encoding": "gzip"})
+            if status not in (400, 415, 500):
+                return self._acknowledged(status, reply, statements, len(body))
+            # Some LRSs refuse (or fail on) compressed bodies: once plain works, stay plain.
+            status, reply = self.request("POST", url, raw, headers)
+            if 200 <= status < 300:
+                self.gzip_refused = True
+            return self._acknowledged(status, reply, statements, len(raw))
+        status, reply = self.request("POST", url, raw, headers)
+        return self._acknowledged(status, reply, statements, len(raw))
+
+    def _acknowledged(self, status: int, reply: bytes, statements: list[dict],
+                      size: int) -> tuple[list[str], int]:  # fmt: skip
         if status == 409:
             raise Conflict(
                 "The hub already holds a statement with one of these ids and other content.",
@@ -152,7 +158,7 @@ class Connection:
             ids = json.loads(reply) if reply else [s["id"] for s in statements]
         except ValueError as exc:
             raise Unreachable("The hub's reply was not understood.", "Try again later.") from exc
-        return [str(i) for i in ids], len(body)
+        return [str(i) for i in ids], size
 
     def get_statement(self, statement_id: str) -> dict | None:
         status, reply = self.request(

@@ -303,6 +303,8 @@ class Outbox:
             except (Refused, SyncError) as exc:
                 report.problem, report.fix = exc.what, exc.fix
                 break
+        if conn.gzip_refused:
+            self.device.set_setting("sync.compress", "0")
         counts = self.counts()
         report.pending, report.quarantined = counts.get(PENDING, 0), counts.get(QUARANTINED, 0)
         self._note(report.problem, report.fix, sent=report.sent > 0)
