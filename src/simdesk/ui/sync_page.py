@@ -258,6 +258,14 @@ class SyncController(QObject):
         learner = self.learner
 
         def work(_cancelled):
+            from simdesk.core.store.profiles import INSTRUCTOR
+            from simdesk.core.sync.client import SyncError
+
+            if not learner or self._profiles().get(learner).role != INSTRUCTOR:
+                raise SyncError(
+                    "Only the instructor enrols this computer with a programme.",
+                    "Ask your instructor to sign in and enrol it here.",
+                )
             self._outbox().enrol(token, timeout=REQUEST_TIMEOUT_S)
             return self._state()
 
