@@ -190,7 +190,7 @@ def speed_section(base: Case) -> None:
 
     from simdesk.core.sim import understanding
 
-    understanding.bundled_classifier.cache_clear()
+    understanding.forget()
     tracemalloc.start()
     started = time.perf_counter()
     understanding.bundled_classifier()

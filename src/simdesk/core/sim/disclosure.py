@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from simdesk.core.cases.schema import Fact
 from simdesk.core.cases.topics import bundled_topics, fact_topics, question_topics, text_topics
 from simdesk.core.cases.wordtables import bundled_word_tables
+from simdesk.core.sim import understanding
 from simdesk.core.sim.tuning import DISCLOSURE
-from simdesk.core.sim.understanding import bundled_classifier
 from simdesk.core.text import stem, words
 
 # The word tables live in cases/catalog/disclosure_words.yaml (checked when loaded).
@@ -183,6 +183,8 @@ class FactMatcher:
     ) -> None:
         self.keep_off_topic = keep_off_topic
         self.understand = understand
+        if understand == "topics+classifier":
+            understanding.warm_up()
         self.confidence = confidence
         self.route_limit = route_limit
         self.beta = beta
@@ -284,7 +286,7 @@ class FactMatcher:
             return frozenset()
         asked = question_topics(question)
         if not asked and self.understand == "topics+classifier":
-            reading = bundled_classifier().read(question)
+            reading = understanding.bundled_classifier().read(question)
             if reading.topic and reading.probability >= self.confidence:
                 asked = frozenset([reading.topic])
         return asked
