@@ -70,3 +70,21 @@ def test_an_unknown_category_is_reported(tmp_path):
 )
 def test_questions_are_read_as_topics(question, topics):
     assert question_topics(question) == topics
+
+
+def test_validate_warns_about_a_fact_no_question_category_can_reach(tmp_path):
+    import yaml
+
+    from simdesk.core.cases.validate import check_case_file
+    from simdesk.core.paths import bundled_cases_dir
+
+    data = yaml.safe_load((bundled_cases_dir() / "pulmonary-tb-miner.yaml").read_text())
+    data["facts"].append(
+        {"id": "cars", "category": "history_of_presenting_illness",
+         "content": "Likes blue cars.", "patient_says": "I like blue cars."}
+    )  # fmt: skip
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    case, problems = check_case_file(path)
+    assert case is not None  # a warning, not an error
+    assert [p for p in problems if p.warning and "no question category reaches" in p.reason]
