@@ -69,7 +69,7 @@ def test_locking_mid_exam_pauses_the_clock_and_the_exam_resumes_as_it_was(qtbot,
     # The case says so, and it cannot be restarted fresh: both buttons lead back to it.
     assert win.case_list.statuses[TB].label == "Exam in progress"
     assert win.case_list.select_case(TB)
-    assert win.case_list.exam_button.text() == "Resume exam"
+    assert win.case_list.exam_button.text() == "Resume e&xam"
     assert not win.case_list.start_button.isEnabled()
     assert "unfinished" in win.case_list.details.toPlainText()
     screenshot(win, "40-exam-paused-in-library")
@@ -99,7 +99,7 @@ def test_quitting_mid_practice_keeps_it_for_the_next_start(qtbot, win, simdesk_h
     again = open_signed_in(qtbot, name="Amina K.", start_model=False, existing=True)
     assert again.case_list.statuses[TB].label == "In progress"
     assert again.case_list.select_case(TB)
-    assert again.case_list.start_button.text() == "Resume practice"
+    assert again.case_list.start_button.text() == "Resume &practice"
     page = _start(qtbot, again, TB)
     assert "Do you sweat at night?" in page.transcript.toPlainText()
     assert "Oxygen" in page.treat_panel.given.item(0).text()

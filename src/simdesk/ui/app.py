@@ -73,6 +73,17 @@ def debian_package(soname: str) -> str:
     return f"{stem}{'-' if stem[-1].isdigit() else ''}{version}"
 
 
+def show_fitted(window) -> None:
+    """Show the window whole: maximised when its usual size and the window manager's frame
+    would not fit the screen (a 1366x768 laptop), else at its usual size."""
+    screen = window.screen().availableGeometry()
+    frame = 60  # a title bar and borders, at most
+    if window.width() > screen.width() - frame or window.height() > screen.height() - frame:
+        window.showMaximized()
+    else:
+        window.show()
+
+
 def run_gui(argv: list[str] | None = None) -> int:
     problem = None if QApplication.instance() else missing_display_library()
     if problem:
@@ -88,7 +99,7 @@ def run_gui(argv: list[str] | None = None) -> int:
         window.show()
         window.windowHandle().installEventFilter(probe)
     else:
-        window.show()
+        show_fitted(window)
         QTimer.singleShot(0, window.ask_for_profile)
     code = app.exec()
     window.close()

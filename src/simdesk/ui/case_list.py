@@ -99,7 +99,7 @@ class CaseListPage(QWidget):
 
         filters = QHBoxLayout()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search cases: title, patient, complaint, tag… (Ctrl+F)")
+        self.search.setPlaceholderText("Search cases: title, patient, complaint… (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._apply_filters)
         filters.addWidget(self.search, 2)
@@ -139,11 +139,11 @@ class CaseListPage(QWidget):
         self.details.setObjectName("caseDetails")
         side_layout.addWidget(self.details, 1)
         buttons = QHBoxLayout()
-        self.start_button = QPushButton("Start practice")
+        self.start_button = QPushButton("Start &practice")
         self.start_button.setToolTip("Hints on request; nudges when something is missed (Enter)")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(lambda: self._start("practice"))
-        self.exam_button = QPushButton("Start exam")
+        self.exam_button = QPushButton("Start e&xam")
         self.exam_button.setToolTip("Timed, no hints; the debrief comes after you submit")
         self.exam_button.clicked.connect(self._confirm_exam)
         self.confirm: QMessageBox | None = None
@@ -347,8 +347,9 @@ class CaseListPage(QWidget):
         meta, patient = case.meta, case.patient
         status = self.status_of(entry)
         paused = status.paused
-        self.start_button.setText("Resume practice" if paused == "practice" else "Start practice")
-        self.exam_button.setText("Resume exam" if paused == "exam" else "Start exam")
+        self.start_button.setText("Resume &practice" if paused == "practice"
+                                  else "Start &practice")  # fmt: skip
+        self.exam_button.setText("Resume e&xam" if paused == "exam" else "Start e&xam")
         self.start_button.setEnabled(paused != "exam")
         self.start_button.setToolTip(
             "Finish your exam on this case first (Resume exam)" if paused == "exam"
@@ -394,7 +395,7 @@ class CaseListPage(QWidget):
             "debrief comes after you submit.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self,
         )  # fmt: skip
-        self.confirm.button(QMessageBox.StandardButton.Yes).setText("Start exam")
+        self.confirm.button(QMessageBox.StandardButton.Yes).setText("&Start exam")
         self.confirm.setDefaultButton(QMessageBox.StandardButton.Cancel)
         self.confirm.accepted.connect(lambda: self._start("exam"))
         self.confirm.open()

@@ -56,8 +56,10 @@ class DiagnosisDialog(QDialog):
         moves.addWidget(remove)
         moves.addStretch(1)
         layout.addLayout(moves)
-        layout.addWidget(QLabel("Plan (management, follow-up, safety-netting):"))
+        plan_label = QLabel("&Plan (management, follow-up, safety-netting):")
+        layout.addWidget(plan_label)
         self.plan = QPlainTextEdit()
+        plan_label.setBuddy(self.plan)  # Alt+P
         self.plan.setTabChangesFocus(True)
         self.plan.setPlaceholderText(
             "Investigations, treatment, referral, follow-up, safety-netting…"
@@ -73,7 +75,7 @@ class DiagnosisDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Submit")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Submit")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setAutoDefault(False)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setDefault(False)
         self.buttons.accepted.connect(self._submit)

@@ -110,5 +110,9 @@ class TourDialog(QDialog):
             self.go(self.index + 1)
 
     def skip(self) -> None:
-        self.finished_tour.emit(False)
         self.reject()
+
+    def reject(self) -> None:
+        """Skip, Esc or the window's close button: the tour is over, and not offered again."""
+        self.finished_tour.emit(False)
+        super().reject()
