@@ -446,3 +446,8 @@ def judge_differential(
         reason=f"not accepted as {key.primary}: {unsure.reason}",
         unsure=unsure, model_judgement=judgement, **result,
     )  # fmt: skip
+
+
+def warm_up() -> None:
+    """Load the terminology's synonyms in the background (see ``terminology.warm_up``)."""
+    terminology.warm_up(word_key)

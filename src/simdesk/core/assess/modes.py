@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from simdesk.core.assess.debrief import Debrief, build_debrief
+from simdesk.core.assess.diagnosis import warm_up as warm_up_diagnosis
 from simdesk.core.assess.errors import AssessError
 from simdesk.core.assess.events import is_given, read_log
 from simdesk.core.assess.model_text import Generate
@@ -146,6 +147,7 @@ class AssessedSession:
     submission: Submission | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        warm_up_diagnosis()  # the terminology loads while the learner works, not at the end
         if self.mode not in ("practice", "exam"):
             raise AssessError(f"Unknown mode {self.mode!r}.", "Choose 'practice' or 'exam'.")
         if self.mode == "practice" and self.time_limit_s is not None:

@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -87,6 +88,17 @@ def build_groups(tabular: Path) -> list[list[str]]:
     return groups
 
 
+_lock = threading.Lock()
+
+
+def warm_up(word_key: WordKey) -> None:
+    """Build or load the groups on a background thread (an encounter starts it, so that judging
+    the diagnosis at the end never waits for the first build)."""
+    threading.Thread(
+        target=_index, args=(word_key,), name="simdesk-terminology", daemon=True
+    ).start()
+
+
 @functools.cache
 def groups(word_key: WordKey) -> list[list[tuple[str, list[str]]]]:
     """The synonym groups as ``(name, its word key)``, built once per machine and kept in the
@@ -112,9 +124,14 @@ def groups(word_key: WordKey) -> list[list[tuple[str, list[str]]]]:
     return built
 
 
-@functools.cache
 def _index(word_key: WordKey) -> dict[frozenset[str], list[int]]:
-    """Word key of every name -> the groups it is in."""
+    """Word key of every name -> the groups it is in (built once; callers wait for it)."""
+    with _lock:
+        return _built_index(word_key)
+
+
+@functools.cache
+def _built_index(word_key: WordKey) -> dict[frozenset[str], list[int]]:
     index: dict[frozenset[str], list[int]] = defaultdict(list)
     for number, names in enumerate(groups(word_key)):
         for _name, words in names:
