@@ -11,6 +11,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
 
@@ -401,16 +403,19 @@ def _statement_body(value: dict, path: str, *, sub: bool) -> None:
         _fail(f"{p}objectType", "is not a property of a Statement")
     if "id" in value:
         uuid(value["id"], f"{p}id")
-    actor(value["actor"], f"{p}actor")
-    verb(value["verb"], f"{p}verb")
-    _object(value["object"], f"{p}object", sub=sub)
+    _checked(actor, value["actor"], f"{p}actor")
+    _checked(verb, value["verb"], f"{p}verb")
+    if sub:
+        _object(value["object"], f"{p}object", sub=sub)
+    else:
+        _checked(lambda v, q: _object(v, q, sub=False), value["object"], f"{p}object")
     kind = value["object"].get("objectType", "Activity")
     if value["verb"]["id"] == VOIDED and kind != "StatementRef":
         _fail(f"{p}object", "a voiding statement's object must be a StatementRef")
     if "result" in value:
         result(value["result"], f"{p}result")
     if "context" in value:
-        context(value["context"], f"{p}context", kind)
+        _checked(lambda v, q: context(v, q, kind), value["context"], f"{p}context", kind)
     if "timestamp" in value:
         timestamp(value["timestamp"], f"{p}timestamp")
     if "stored" in value:
@@ -437,6 +442,26 @@ def _statement_body(value: dict, path: str, *, sub: bool) -> None:
             _fail(f"{p}attachments", "must be a list")
         for n, item in enumerate(value["attachments"]):
             attachment(item, f"{p}attachments[{n}]")
+
+
+_VALID: dict[tuple, None] = {}  # parts already found valid (a batch repeats its actors, etc.)
+_VALID_MAX = 4096
+
+
+def _checked(check, value: Any, path: str, extra: str = "") -> None:
+    """Run ``check(value, path)`` unless an identical part (same JSON) passed it before."""
+    try:
+        key = (check.__name__ if check.__name__ != "<lambda>" else path, extra,
+               orjson.dumps(value))  # fmt: skip
+    except TypeError:  # not plain JSON (huge ints): just check it
+        check(value, path)
+        return
+    if key in _VALID:
+        return
+    check(value, path)
+    if len(_VALID) >= _VALID_MAX:
+        _VALID.clear()
+    _VALID[key] = None
 
 
 def check_statement(value: Any) -> None:
