@@ -228,3 +228,25 @@ def test_the_preview_agrees_with_the_table(qtbot, win):
     row = win.case_list.list.currentRow()
     assert win.case_list.list.item(row, 5).text() == label
     assert win.case_list.list.item(row, 0).toolTip() == win.case_list.list.item(row, 0).text()
+
+
+def test_progress_explains_mastery_and_gives_uncertainty_a_unit(qtbot, win):
+    page = _start(qtbot, win, TB)
+    page.submit(["pulmonary tuberculosis"], "")
+    qtbot.waitUntil(lambda: win.overview.progress.attempts == 1, timeout=20_000)
+    diagnosis = [p for d, p in win.overview.progress.domain_mastery if d == "diagnosis"]
+    assert win.debrief.chart.bars and diagnosis and diagnosis[0] < 100  # the estimate lags
+    win.navigate("progress")
+    progress = win.progress
+    assert progress.mastery_note.isVisible() and "not one debrief's score" in (
+        progress.mastery_note.text()
+    )
+    assert "points" in progress.competencies.horizontalHeaderItem(3).text()
+    assert progress.competencies.item(0, 3).text().endswith("points")
+
+
+def test_long_test_names_have_their_full_name_as_a_tooltip(qtbot, win):
+    page = _start(qtbot, win, TB)
+    table = page.orders_panel.catalog_search.table
+    names = [table.item(r, 0) for r in range(table.rowCount())]
+    assert all(item.toolTip() == item.text() for item in names)

@@ -3,13 +3,15 @@ passphrase, adding a learner without locking, and the instructor's screens (issu
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from simdesk.core.paths import locations
 from simdesk.core.store.profiles import ProfileManager
-from tests.ui.conftest import PASSPHRASE, open_signed_in
+from tests.ui.conftest import PASSPHRASE, SCREENSHOTS, open_signed_in
 
 TB = "pulmonary-tb-miner"
 LEARNER_PASS = "green mangoes in july"
@@ -185,3 +187,4 @@ def test_a_past_debrief_reopens_from_progress_and_exports_to_pdf(qtbot, win, scr
     assert data.count(b"/Subtype /Image") >= 2  # the domain chart and the vitals chart
     assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") >= 1
     assert not list(tmp_path.glob(".*.partial"))
+    shutil.copy(target, SCREENSHOTS / "54-debrief.pdf")  # for people to look at

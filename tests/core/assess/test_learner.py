@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -137,3 +138,17 @@ def test_a_kept_deck_updated_attempt_by_attempt_equals_a_full_replay(history):
         update_deck(deck, [result])
     kept = sorted((r.key, r.due, r.lapses) for r in deck.values())
     assert kept == sorted((r.key, r.due, r.lapses) for r in schedule(history))
+
+
+def test_a_recommendation_quotes_only_what_the_learner_saw_in_a_debrief(malaria_case, cases):
+    """Never an item of a case not yet played: that would show its answer key."""
+    missed = [_result(malaria_case, GOOD_STEPS[:1], T0 + timedelta(days=d), d) for d in range(2)]
+    seen = {i.description.rstrip(".").lower() for r in missed for i in r.items
+            if i.status != "met"}  # fmt: skip
+    quoted = 0
+    for pick in recommend(missed, cases, T0 + timedelta(days=3), top=len(cases)):
+        if "; this case practises it" in pick.reason:
+            quote = re.search(r"missed '(.*)' (?:once|twice|\d+ times)", pick.reason)[1].lower()
+            assert quote in seen, (pick.case_id, quote)
+            quoted += 1
+    assert quoted >= 1
