@@ -24,7 +24,9 @@ def window(qtbot, default_model):
 
 def _open_dialog(qtbot, win):
     win.ask_for_profile()  # the profile list is read on the db thread
-    qtbot.waitUntil(lambda: win.profile_dialog is not None and win.profile_dialog.isVisible())
+    qtbot.waitUntil(
+        lambda: win.profile_dialog is not None and win.profile_dialog.isVisible(), timeout=20_000
+    )
     return win.profile_dialog
 
 
@@ -141,7 +143,7 @@ def test_damaged_model_leaves_the_app_usable(qtbot, screenshot, simdesk_home):
     message = win.message_bar.label.text()
     assert str(damaged) in message and "Delete" in message
     assert "unavailable" in win.model_status.text()
-    qtbot.waitUntil(lambda: win.case_list.list.rowCount() >= 1)
+    qtbot.waitUntil(lambda: win.case_list.list.rowCount() >= 1, timeout=20_000)
     assert damaged.read_bytes() == b"GGUF" + bytes(4096)  # reported, not overwritten
     screenshot(win, "04-model-damaged")
     win.close()
