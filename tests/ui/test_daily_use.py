@@ -241,7 +241,7 @@ def test_progress_explains_mastery_and_gives_uncertainty_a_unit(qtbot, win):
     assert progress.mastery_note.isVisible() and "not one debrief's score" in (
         progress.mastery_note.text()
     )
-    assert "points" in progress.competencies.horizontalHeaderItem(3).text()
+    assert "percentage points" in progress.competencies.horizontalHeaderItem(3).toolTip()
     assert progress.competencies.item(0, 3).text().endswith("points")
 
 

@@ -50,7 +50,11 @@ class BarChart(QWidget):
             max((metrics.horizontalAdvance(label) for label, _ in self.bars), default=0) + 12,
             self.width() // 2,
         )
-        plot_w = max(self.width() - label_w - 56, 10)
+        # Room for the widest value caption at this text size ("100%", "not scored").
+        value_w = max(metrics.horizontalAdvance("100%"),
+                      metrics.horizontalAdvance("not scored")
+                      if any(v is None for _, v in self.bars) else 0) + 12  # fmt: skip
+        plot_w = max(self.width() - label_w - value_w, 10)
         for row, (label, value) in enumerate(self.bars):
             top = self.GAP + row * (self.BAR + self.GAP)
             painter.setPen(text)
@@ -72,7 +76,7 @@ class BarChart(QWidget):
                 caption = f"{value:.0f}%"
             painter.setPen(text)
             painter.drawText(
-                QRectF(label_w + plot_w + 6, top, 50, self.BAR),
+                QRectF(label_w + plot_w + 6, top, value_w, self.BAR),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                 caption,
             )

@@ -104,7 +104,7 @@ class ProgressPage(QWidget):
         self.competencies = QTableWidget(0, 5)
         self.competencies.setObjectName("competencies")
         self.competencies.setHorizontalHeaderLabels(
-            ["Specialty", "Domain", "Mastery", "± uncertainty (points)", "Attempts"]
+            ["Specialty", "Domain", "Mastery", "Uncertainty", "Attempts"]
         )
         self.competencies.horizontalHeaderItem(3).setToolTip(
             "How sure the estimate is, in percentage points: fewer attempts, wider margin"

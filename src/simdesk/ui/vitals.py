@@ -40,12 +40,23 @@ def _fitting_font(base: QFont, text: str, width: float) -> QFont:
     big = QFont(base)
     big.setBold(True)
     size = base.pointSizeF() + 7
-    while size > base.pointSizeF():
+    while size > 6:  # below the base size too: a narrow tile at large text never cuts a value
         big.setPointSizeF(size)
         if QFontMetricsF(big).horizontalAdvance(text) <= width:
             break
         size -= 1
     return big
+
+
+def _caption_font(base: QFont, text: str, width: float) -> QFont:
+    """A point smaller than ``base``, smaller still if ``text`` would not fit ``width``."""
+    small = QFont(base)
+    size = max(base.pointSizeF() - 1, 7)
+    small.setPointSizeF(size)
+    while size > 6 and QFontMetricsF(small).horizontalAdvance(text) > width:
+        size -= 0.5
+        small.setPointSizeF(size)
+    return small
 
 
 class VitalsMonitor(QWidget):
@@ -115,10 +126,8 @@ class VitalsMonitor(QWidget):
             level = levels[channel.key]
             painter.fillRect(tile, LEVEL_COLOURS[level])
             painter.setPen(QColor("#ffffff"))
-            small = QFont(base)
-            small.setPointSizeF(max(base.pointSizeF() - 1, 7))
-            painter.setFont(small)
             caption = f"{channel.label} {channel.unit}" + ("  ALARM" if level == ALARM else "")
+            painter.setFont(_caption_font(base, caption, tile.width() - 10))
             painter.drawText(tile.adjusted(6, 2, -4, 0), Qt.AlignmentFlag.AlignTop, caption)
             value_box = QRectF(tile.left() + 6, tile.top() + 16, tile.width() - 10, 30)
             text = self.value_text(channel.key)
