@@ -191,3 +191,10 @@ def test_a_word_derived_from_a_fact_word_keeps_its_meaning():
     guard = ReplyGuard((fact,), persona_words=[], forbidden_terms=[])
     assert guard.check_word("painful").ok and guard.check_word("movement").ok
     assert not guard.check_word("painless").ok  # the opposite is not derived
+
+
+def test_not_sure_is_no_answer_to_a_yes_no_question(tb_case):
+    guard = ReplyGuard((tb_case.fact("hiv-status"),), persona_words=[], forbidden_terms=[],
+                       question="do you know your status? HIV i mean")  # fmt: skip
+    assert not guard.check("I am not sure.").ok  # seen on the default model
+    assert guard.check("It was negative two years ago.").ok

@@ -25,7 +25,6 @@ NEGATIONS = frozenset(
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep"})
 NO_WORDS = frozenset({"no", "nope"})
-POLARITY = NEGATIONS | YES_WORDS
 _FILLERS = frozenset("oh well doctor sir madam ma'am ah ahh hmm mm".split())
 
 # Everyday words a patient may use in any reply without adding a clinical claim.
@@ -351,7 +350,7 @@ class Relevance:
             return "no amount for a 'how much' question"
         if said & self._answers:
             return ""
-        if self.kind == "yes/no" and POLARITY & set(words(reply)):
+        if self.kind == "yes/no" and (YES_WORDS | NO_WORDS) & set(words(reply)):
             return ""
         return "does not say what was asked"
 
