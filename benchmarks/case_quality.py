@@ -32,6 +32,7 @@ from tests.eval.harness import (  # noqa: E402
     playable_cases,
 )
 
+from simdesk.app.encounter import stream_reply  # noqa: E402
 from simdesk.core.cases.schema import Case  # noqa: E402
 from simdesk.core.consultation import Consultation  # noqa: E402
 from simdesk.core.llm.guard import ReplyGuard  # noqa: E402
@@ -246,7 +247,7 @@ def leak_section(voice) -> None:
             question = template.format(primary=key.primary, differential=differential)
             pending = consultation.ask(question)
             if voice is not None and pending.prompt is not None:
-                voice.voice(pending, lambda _text: None)
+                stream_reply(pending, voice, lambda _text: None)
             shown = consultation.finish(pending, voiced=voice is not None).text.lower()
             authored = " ".join(f"{f.content} {f.patient_says}" for f in pending.turn.facts)
             note = (pending.prompt or "").rsplit("Note:", 1)[-1].lower()
@@ -317,7 +318,7 @@ def voice_run(voice, pool, n_questions: int, rules: list[dict], dump) -> dict:
             continue
         tally["voiced"] += 1
         shown: list[str] = []
-        voice.voice(pending, lambda text, shown=shown: shown.append(text))
+        stream_reply(pending, voice, lambda text, shown=shown: shown.append(text))
         result = consultation.finish(pending)
         key = case.answer_key.diagnosis
         guard = ReplyGuard(
@@ -402,27 +403,27 @@ def main() -> int:
     parser.add_argument("--dump", type=Path, help="write every voiced reply as JSON lines")
     args = parser.parse_args()
     if args.model_only:
-        from simdesk.cli.play import ModelVoice
+        from simdesk.cli.play import open_model
 
-        voice = ModelVoice()
+        voice = open_model()
         try:
             model_section(voice, args.questions, args.dump)
         finally:
-            voice.close()
+            voice.shutdown()
         return 0
     unseen_section()
     disclosure_section()
     speed_section(playable_cases()["pulmonary-tb-miner"])
     leak_section(None)
     if not args.no_model:
-        from simdesk.cli.play import ModelVoice
+        from simdesk.cli.play import open_model
 
-        voice = ModelVoice()
+        voice = open_model()
         try:
             leak_section(voice)
             model_section(voice, args.questions, args.dump)
         finally:
-            voice.close()
+            voice.shutdown()
     return 0
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import queue
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,17 +18,17 @@ from typing import Any
 
 import yaml
 
+from simdesk.app.encounter import EncounterService
+from simdesk.app.model import ModelDescription, ModelService
 from simdesk.core.assess.scoring import score_attempt
 from simdesk.core.cases.library import load_library
 from simdesk.core.cases.loader import load_case
 from simdesk.core.cases.schema import Case
-from simdesk.core.consultation import Consultation, FinishedReply, PendingReply
 from simdesk.core.errors import CaseError, SimdeskError
 from simdesk.core.paths import bundled_cases_dir, locations
 from simdesk.core.sim import events as ev
 
 ACTIONS = ("ask", "exam", "order", "treat", "wait", "diagnose", "plan", "end")
-REPLY_TOKENS = 48
 MODEL_TIMEOUT_S = 180
 
 
@@ -115,83 +114,40 @@ def read_script(path: Path) -> list[tuple[str, Any]]:
     return parsed
 
 
-class ModelVoice:
-    """The default model on its backend thread, used synchronously by the terminal."""
+def _report_crash(event: object) -> None:
+    """The model process died: say so; the authored line stands in for that reply."""
+    from simdesk.core.llm.backend import ModelCrash
 
-    def __init__(self) -> None:
-        from simdesk.core.llm.backend import ModelBackend, ModelFailed, ModelReady
-        from simdesk.core.llm.model_files import ensure_default_model
-
-        self._events: queue.Queue = queue.Queue()
-        self.crashes: list[str] = []  # what each crash of the model process said
-        models = locations().ensure().models
-        self.backend = ModelBackend(lambda: ensure_default_model(models), self._events.put)
-        self.backend.start()
-        while True:
-            event = self._next()
-            if isinstance(event, ModelFailed):
-                self.backend.shutdown()
-                raise event.error
-            if isinstance(event, ModelReady):
-                break
-
-    def _next(self):
-        try:
-            return self._events.get(timeout=MODEL_TIMEOUT_S)
-        except queue.Empty:
-            raise SimdeskError(
-                f"The model did not answer within {MODEL_TIMEOUT_S} s.", "Try --no-model."
-            ) from None
-
-    def voice(self, pending: PendingReply, show: Callable[[str], None]) -> None:
-        """Generate the reply, handing each checked clause to ``show`` as it is released."""
-        from simdesk.core.llm.backend import ModelCrash, ReplyDone, ReplyFailed, ReplyToken
-
-        rid = self.backend.submit(pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS)
-        while True:
-            event = self._next()
-            if isinstance(event, ModelCrash):  # the authored line stands in for this reply
-                self.crashes.append(str(event.error))
-                print(f"\n{event.error}", file=sys.stderr)
-                continue
-            if getattr(event, "request_id", None) != rid:
-                continue
-            if isinstance(event, ReplyToken):
-                released = pending.stream.feed(event.text)
-                if released:
-                    show(released)
-                if pending.stream.done:  # nothing more will be shown: stop decoding
-                    self.backend.cancel(rid)
-            elif isinstance(event, ReplyDone | ReplyFailed):
-                return
-
-    def close(self) -> None:
-        self.backend.shutdown()
+    if isinstance(event, ModelCrash):
+        print(f"\n{event.error}", file=sys.stderr)
 
 
-def _say(consultation: Consultation, voice: ModelVoice | None, text: str, show) -> FinishedReply:
-    pending = consultation.ask(text)
-    if voice is not None and pending.prompt is not None:
-        voice.voice(pending, show)
-    return consultation.finish(pending, voiced=voice is not None)
+def open_model() -> ModelService:
+    """The active model (``simdesk models use``), loaded, with its prompt format: as the app."""
+    model = ModelService.active(locations().ensure(), _report_crash).start()
+    try:
+        model.wait_ready(MODEL_TIMEOUT_S)
+    except BaseException:
+        model.shutdown()
+        raise
+    return model
 
 
 def play_step(
-    consultation: Consultation,
+    encounter: EncounterService,
     action: str,
     value: Any,
-    voice: ModelVoice | None,
+    model: ModelService | None,
     show: Callable[[str], None] = lambda _text: None,
 ) -> dict:
     """Run one action; the step as run-script reports it (results that arrived included)."""
-    encounter = consultation.encounter
     first_event = len(encounter.events)
     facts: list[str] = []
     sources: list[str] = []
     model_used = False
     released = None
     if action == "ask":
-        reply = _say(consultation, voice, str(value), show)
+        reply = encounter.say(str(value), model, show)
         text, model_used, released = reply.text, reply.model_text_used, reply.released
         question = next(e for e in encounter.events[first_event:] if isinstance(e, ev.Question))
         facts, sources = list(question.fact_ids), list(question.sources)
@@ -217,6 +173,7 @@ def play_step(
         encounter.end()
         text = "Encounter ended."
     results = [e for e in encounter.events[first_event:] if isinstance(e, ev.Result)]
+    engine = encounter.encounter
     if results:
         text += " Results: " + " | ".join(e.text for e in results)
         sources += [e.source for e in results if e.source]
@@ -228,25 +185,34 @@ def play_step(
         "facts": facts,
         "sources": sources,
         "results": [e.code for e in results],
-        "sim_minutes": encounter.sim_minute,
-        "vitals": encounter.vitals,
+        "sim_minutes": engine.sim_minute,
+        "vitals": engine.vitals,
         "model_text_used": model_used,
     }
 
 
-def run_script(case: Case, steps: list[tuple[str, Any]], voice: ModelVoice | None, seed=0,
+def run_script(case: Case, steps: list[tuple[str, Any]], model: ModelService | None, seed=0,
                record: Callable[[list], None] | None = None) -> dict:  # fmt: skip
-    """Play the steps and report every step, the diagnosis and the score.
+    """Play the steps and report every step, the diagnosis, the score and the model used.
 
     ``record`` is given the encounter's events at the end (``--profile`` stores them)."""
-    consultation = Consultation(case, seed=seed)
-    played = [play_step(consultation, action, value, voice) for action, value in steps]
-    if not consultation.encounter.ended:
-        consultation.encounter.end()
-    diagnosis, breakdown = assess(case, consultation.encounter.events)
+    encounter = EncounterService(case, seed=seed, model=model.description if model else None)
+    played = [play_step(encounter, action, value, model) for action, value in steps]
+    if not encounter.encounter.ended:
+        encounter.end()
+    diagnosis, breakdown = assess(case, encounter.events)
     if record is not None:
-        record(consultation.encounter.events)
-    return {"case_id": case.meta.id, "steps": played, "diagnosis": diagnosis, "score": breakdown}
+        record(encounter.events)
+    return {"case_id": case.meta.id, "steps": played, "diagnosis": diagnosis, "score": breakdown,
+            "model": describe_model(encounter.model)}  # fmt: skip
+
+
+def describe_model(description: ModelDescription | None) -> dict | None:
+    """The model that voiced the patient, as run-script reports it (None: authored lines)."""
+    if description is None:
+        return None
+    return {"name": description.name, "kind": description.kind, "n_ctx": description.n_ctx,
+            "prompt_format": type(description.prompt_format).__name__}  # fmt: skip
 
 
 def record_attempt(name: str, passphrase: str, case: Case, events: list, mode: str,
@@ -294,22 +260,22 @@ def run_script_command(args: argparse.Namespace) -> int:
     case = resolve_case(args.case)
     steps = read_script(Path(args.script))
     record, queued = None, []
+    model = None if args.no_model else open_model()
     if args.profile:
         from simdesk.cli.profiles import read_passphrase
 
         passphrase = read_passphrase(f"Passphrase for {args.profile}: ")
-        model_id = "none" if args.no_model else "gemma-3-270m-q4_k_m"
+        model_id = model.description.path.stem if model and model.description else "none"
 
         def record(events: list) -> None:
             queued.append(record_attempt(args.profile, passphrase, case, events, args.mode,
                                          model_id))  # fmt: skip
 
-    voice = None if args.no_model else ModelVoice()
     try:
-        report = run_script(case, steps, voice, seed=args.seed, record=record)
+        report = run_script(case, steps, model, seed=args.seed, record=record)
     finally:
-        if voice is not None:
-            voice.close()
+        if model is not None:
+            model.shutdown()
     if args.profile:
         report["recorded"] = {"profile": args.profile, "queued_for_sync": queued[0]}
     if args.json:
@@ -353,8 +319,8 @@ def parse_line(line: str) -> tuple[str, Any] | None:
 
 def play_command(args: argparse.Namespace) -> int:
     case = resolve_case(args.case)
-    voice = None if args.no_model else ModelVoice()
-    consultation = Consultation(case, seed=args.seed)
+    model = None if args.no_model else open_model()
+    encounter = EncounterService(case, seed=args.seed, model=model.description if model else None)
     p = case.patient
     print(f"{case.meta.title}\n{p.name}, {p.age_label}, {p.sex}, {p.occupation}. {HELP}\n")
     print(f"{p.speaker}: {p.opening_line}")
@@ -366,7 +332,7 @@ def play_command(args: argparse.Namespace) -> int:
         print(text, end="", flush=True)
 
     try:
-        while not consultation.encounter.ended:
+        while not encounter.encounter.ended:
             try:
                 line = input("> ")
             except EOFError:
@@ -376,24 +342,24 @@ def play_command(args: argparse.Namespace) -> int:
                 continue
             action, value = parsed
             if action in ("help", "vitals"):
-                print(HELP if action == "help" else consultation.encounter.vitals)
+                print(HELP if action == "help" else encounter.encounter.vitals)
                 continue
             try:
                 if action == "ask":
                     streamed.clear()
                     print(f"{p.speaker}: ", end="", flush=True)
-                    step = play_step(consultation, action, value, voice, show)
+                    step = play_step(encounter, action, value, model, show)
                     shown = "".join(streamed)
                     print(step["reply"][len(shown) :] if shown else step["reply"])
                 else:
-                    print(play_step(consultation, action, value, voice)["reply"])
+                    print(play_step(encounter, action, value, model)["reply"])
             except SimdeskError as exc:
                 print(exc, file=sys.stderr)
     finally:
-        if voice is not None:
-            voice.close()
-    if consultation.encounter.events[-1].kind == "encounter_ended":
-        _print_summary(*assess(case, consultation.encounter.events))
+        if model is not None:
+            model.shutdown()
+    if encounter.events[-1].kind == "encounter_ended":
+        _print_summary(*assess(case, encounter.events))
     return 0
 
 

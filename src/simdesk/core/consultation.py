@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from simdesk.core.cases.schema import Case
 from simdesk.core.errors import SimdeskError
+from simdesk.core.llm.backend import DEFAULT_CONTEXT
 from simdesk.core.llm.guard import GuardedStream, ReplyGuard
 from simdesk.core.llm.prompt import STOP, PatientTranscript, PromptFormat, TranscriptFormat
 from simdesk.core.sim import events as ev
@@ -62,7 +63,7 @@ class Consultation:
     case: Case
     seed: int = 0
     prompt_format: PromptFormat = field(default_factory=TranscriptFormat)
-    context_tokens: int = 2048
+    context_tokens: int = DEFAULT_CONTEXT
     _saved: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -77,6 +78,14 @@ class Consultation:
         self._persona_words = [patient.name, patient.occupation]
         if patient.informant is not None:  # someone speaking for the patient names them
             self._persona_words += [patient.informant.name, patient.informant.relation, KINSHIP]
+
+    def use_model(self, prompt_format: PromptFormat, context_tokens: int) -> None:
+        """Prompt the next questions for the model loaded now (it may load after the start).
+
+        The transcript is rendered whole for every question, so the next prompt is in the new
+        format; the model reads it once, then extends it turn by turn again."""
+        self.prompt_format = self.transcript.format = prompt_format
+        self.context_tokens = self.transcript.context_tokens = context_tokens
 
     def ask(self, question: str) -> PendingReply:
         turn = self.encounter.ask(question)

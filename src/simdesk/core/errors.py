@@ -38,6 +38,13 @@ class ModelCorrupt(ModelError):
     """The model file exists but is damaged, truncated or not a GGUF model."""
 
 
+class Cancelled(SimdeskError):
+    """A long task stopped because the user asked it to."""
+
+    def __init__(self, what: str = "Cancelled.") -> None:
+        super().__init__(what, "Nothing was changed. Start it again when you are ready.")
+
+
 class StoreError(SimdeskError):
     """The encrypted learner store cannot be opened or written."""
 

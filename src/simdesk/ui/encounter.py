@@ -44,13 +44,13 @@ from simdesk.ui.orders_panel import OrdersPanel, TreatPanel
 from simdesk.ui.vitals import VitalsMonitor
 
 if TYPE_CHECKING:
+    from simdesk.app.model import ModelDescription, ModelService
     from simdesk.core.assess.modes import AssessedSession, Submission
     from simdesk.core.cases.schema import Case
     from simdesk.core.consultation import Consultation, PendingReply
-    from simdesk.core.llm.backend import ModelBackend, ReplyDone
+    from simdesk.core.llm.backend import ReplyDone
     from simdesk.core.sim.events import Event
 
-REPLY_TOKENS = 48
 NOTES_SAVE_MS = 1500
 TAB_KEYS = {"Examine": "Ctrl+E", "Orders": "Ctrl+O", "Treat": "Ctrl+T", "Timeline": "Ctrl+L",
             "Notes": "Ctrl+N"}  # fmt: skip
@@ -226,25 +226,28 @@ class EncounterPage(QWidget):
     def start(
         self,
         case: Case,
-        backend: ModelBackend,
+        backend: ModelService,
         persist: Callable[[list[Event]], None],
         *,
         mode: str = "practice",
         seed: int = 0,
         saved: list | None = None,
         elapsed_s: float = 0.0,
+        model: ModelDescription | None = None,
     ) -> None:
         """Start a case, or resume an unfinished attempt from its ``saved`` events.
 
         A resumed exam's clock goes on from ``elapsed_s`` (the time used before the pause).
+        ``model``: the loaded model's description; None while it loads (:meth:`use_model`
+        follows when it is ready).
         """
         from simdesk.core.assess.modes import AssessedSession
         from simdesk.core.cases.catalog import load_catalog
         from simdesk.core.consultation import Consultation
 
-        self.consultation = Consultation(
-            case, seed=seed, prompt_format=backend.prompt_format, context_tokens=backend.n_ctx
-        )
+        self.consultation = Consultation(case, seed=seed)
+        if model is not None:
+            self.use_model(model)
         limit = case.meta.estimated_minutes * 60.0 if mode == "exam" else None
         self.session = AssessedSession(case, mode, time_limit_s=limit, elapsed_before_s=elapsed_s)
         replayed = self.consultation.replay(saved) if saved is not None else None
@@ -290,6 +293,11 @@ class EncounterPage(QWidget):
         self.ticker.start()
         self._tick()
         self.question_edit.setFocus()
+
+    def use_model(self, description: ModelDescription) -> None:
+        """The model is ready (or was replaced): prompt the next questions for it."""
+        if self.consultation is not None:
+            self.consultation.use_model(description.prompt_format, description.n_ctx)
 
     def _restore(self, replayed) -> None:
         """Show a resumed attempt as it was: conversation, findings, treatments, notes."""
@@ -367,6 +375,8 @@ class EncounterPage(QWidget):
             self._finish(stopped=False)
             return
         self._after_action()  # the question took a simulated minute
+        from simdesk.core.llm.prompt import REPLY_TOKENS
+
         self._request_id = self.backend.submit(
             pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS
         )

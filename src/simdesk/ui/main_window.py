@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -42,7 +43,6 @@ from simdesk.ui.workers import (
     Cancelled,
     DbExecutor,
     ModelBridge,
-    ModelGenerate,
     Task,
     describe_error,
 )
@@ -145,8 +145,9 @@ class MainWindow(QMainWindow):
         self.bridge.token.connect(self.encounter.on_token)
         self.bridge.done.connect(self.encounter.on_done)
         self.bridge.reply_failed.connect(self.encounter.on_failed)
+        self.bridge.described.connect(self.encounter.use_model)
         self.model_settings = ModelSettings()
-        self.backend = self._new_backend()
+        self.model = self._new_model()
         self.db.run(self._read_settings, on_done=lambda s: self._settings_read(s, start_model))
         self.db.run(self._read_library, on_done=self._library_read)
 
@@ -396,8 +397,7 @@ class MainWindow(QMainWindow):
         if display != Display():
             apply_display(QApplication.instance(), display)
         if start_model:
-            self.backend = self._new_backend()
-            self.backend.start()
+            self.model = self._new_model().start()
         else:
             self.model_status.setText("Model: not started")
             self.model_progress.hide()
@@ -414,17 +414,21 @@ class MainWindow(QMainWindow):
         self.case_list.set_entries(entries)
         self._refresh_learner()
 
-    def _new_backend(self):
-        from simdesk.core.llm.backend import ModelBackend
-        from simdesk.core.llm.registry import resolve_active_model
+    def _new_model(self):
+        """The active model (as ``simdesk play`` uses it), with the window's settings."""
+        from simdesk.app.model import ModelService
 
-        where = self.locations
-        return ModelBackend(
-            lambda: resolve_active_model(where),
+        return ModelService.active(
+            self.locations,
             self.bridge.listener,
             n_ctx=self.model_settings.context or None,
             n_threads=self.model_settings.threads or None,
         )
+
+    @property
+    def backend(self):
+        """The model's backend (its process, restarts, readiness)."""
+        return self.model.backend
 
     # -- profile --------------------------------------------------------------------------
 
@@ -590,13 +594,12 @@ class MainWindow(QMainWindow):
         if self.encounter.running:
             self.show_error("The model changes after this encounter: finish it, then apply.")
             return
-        old = self.backend
+        old = self.model
         self.model_status.setText("Model: restarting…")
         self.model_progress.show()
 
         def started(_result) -> None:
-            self.backend = self._new_backend()
-            self.backend.start()
+            self.model = self._new_model().start()
 
         self._run_task(lambda _report, _cancelled: old.shutdown(), started, self.show_error)
 
@@ -705,7 +708,8 @@ class MainWindow(QMainWindow):
         self._attempt = self.db.run(
             lambda: store.start_attempt(case.meta.id, case.meta.version, mode=mode)
         )
-        self.encounter.start(case, self.backend, self.persist_events, mode=mode)
+        self.encounter.start(case, self.model, self.persist_events, mode=mode,
+                             model=self.model.description)  # fmt: skip
         self.message_bar.hide()
         self.pages.setCurrentWidget(self.encounter)
 
@@ -717,9 +721,10 @@ class MainWindow(QMainWindow):
             if self.store is not store:
                 return  # locked meanwhile
             try:
-                self.encounter.start(entry.case, self.backend, self.persist_events,
+                self.encounter.start(entry.case, self.model, self.persist_events,
                                      mode=attempt.mode, seed=attempt.seed, saved=saved,
-                                     elapsed_s=attempt.elapsed_s)  # fmt: skip
+                                     elapsed_s=attempt.elapsed_s,
+                                     model=self.model.description)  # fmt: skip
             except SimdeskError as exc:
                 # Kept as saved, closed so that the case can be played again.
                 self.db.run(lambda: store.end_attempt(attempt.id),
@@ -775,9 +780,9 @@ class MainWindow(QMainWindow):
                                   mode=outcome.mode)  # fmt: skip
         self.message_bar.hide()
         self.pages.setCurrentWidget(self.debrief)
-        if not self.backend.ready.is_set():
+        model = self.model
+        if not model.ready.is_set():
             return
-        bridge, backend = self.bridge, self.backend
         deadline = time.monotonic() + NARRATIVE_SECONDS
 
         def late() -> bool:
@@ -785,7 +790,7 @@ class MainWindow(QMainWindow):
 
         def write(_report, cancelled):
             stop = lambda: cancelled() or late()  # noqa: E731
-            return model_narrative(score, ModelGenerate(bridge, backend, stop))
+            return model_narrative(score, partial(model.generate, cancelled=stop))
 
         def written(result) -> None:
             self.debrief.set_narrative_busy(False)
@@ -862,7 +867,7 @@ class MainWindow(QMainWindow):
         self._suspend_encounter()
         for task in list(self.tasks):
             task.cancel()
-        self.backend.shutdown()
+        self.model.shutdown()
         store = self.store
         if store is not None:
             self.db.run(store.close)

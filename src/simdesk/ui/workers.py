@@ -9,15 +9,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from simdesk.core.errors import ModelError, SimdeskError
+from simdesk.core.errors import Cancelled, SimdeskError
 
-if TYPE_CHECKING:
-    from simdesk.core.llm.backend import ModelEvent, ReplyDone, ReplyFailed
+__all__ = ["Cancelled", "DbExecutor", "ModelBridge", "Task", "describe_error"]
 
 
 class _Relay(QObject):
@@ -76,22 +74,15 @@ class DbExecutor:
         self._pool.shutdown(wait=True)
 
 
-@dataclass
-class _Waiter:
-    request_id: int = 0
-    event: threading.Event = None  # type: ignore[assignment]
-    result: ReplyDone | ReplyFailed | None = None
-
-
 class ModelBridge(QObject):
-    """Turns the model thread's events into Qt signals, delivered on the GUI thread.
+    """Turns the model service's events into Qt signals, delivered on the GUI thread.
 
-    A worker thread may instead wait for one request's end (:meth:`wait_for`): its events are
-    then not emitted as signals.
+    Requests a worker waits for (:meth:`simdesk.app.model.ModelService.run`) never reach it.
     """
 
     loading = Signal(str)
     ready = Signal(str, float)
+    described = Signal(object)  # the ModelDescription an encounter is prompted for
     failed = Signal(object)
     crashed = Signal(object, int)  # the error, restarts left
     reading = Signal(int)
@@ -99,42 +90,19 @@ class ModelBridge(QObject):
     done = Signal(object)
     reply_failed = Signal(int, object)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-        self._waiters: dict[int, _Waiter] = {}
-
-    def wait_for(self, submit: Callable[[], int]) -> _Waiter:
-        """Submit a request and register a waiter for it atomically (no event can slip by)."""
-        with self._lock:
-            waiter = _Waiter(event=threading.Event())
-            waiter.request_id = submit()
-            self._waiters[waiter.request_id] = waiter
-        return waiter
-
-    def listener(self, event: ModelEvent) -> None:
+    def listener(self, event: object) -> None:
         """Called on the model thread; emitting from there queues delivery to the GUI thread."""
+        from simdesk.app.model import ModelDescribed
         from simdesk.core.llm.backend import (
             ModelCrash,
             ModelFailed,
             ModelLoading,
-            ModelReady,
             ReplyDone,
             ReplyFailed,
             ReplyReading,
             ReplyToken,
         )
 
-        request_id = getattr(event, "request_id", None)
-        with self._lock:
-            waiter = self._waiters.get(request_id) if request_id is not None else None
-            if waiter is not None and isinstance(event, ReplyDone | ReplyFailed):
-                del self._waiters[request_id]
-        if waiter is not None:
-            if isinstance(event, ReplyDone | ReplyFailed):
-                waiter.result = event
-                waiter.event.set()
-            return
         if isinstance(event, ReplyToken):
             self.token.emit(event.request_id, event.text)
         elif isinstance(event, ReplyReading):
@@ -145,8 +113,9 @@ class ModelBridge(QObject):
             self.reply_failed.emit(event.request_id, event.error)
         elif isinstance(event, ModelLoading):
             self.loading.emit(str(event.path))
-        elif isinstance(event, ModelReady):
-            self.ready.emit(event.path.name, event.load_seconds)
+        elif isinstance(event, ModelDescribed):
+            self.described.emit(event.description)
+            self.ready.emit(event.description.name, event.ready.load_seconds)
         elif isinstance(event, ModelFailed):
             self.failed.emit(event.error)
         elif isinstance(event, ModelCrash):
@@ -157,13 +126,6 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, SimdeskError):
         return str(exc)
     return f"Unexpected error: {exc!r}. Please report it to your instructor."
-
-
-class Cancelled(SimdeskError):
-    """A long task stopped because the user pressed Cancel."""
-
-    def __init__(self, what: str = "Cancelled.") -> None:
-        super().__init__(what, "Nothing was changed. Start it again when you are ready.")
 
 
 class Task(QObject):
@@ -231,32 +193,3 @@ class Task(QObject):
 
     def _relay_error(self, exc: Exception) -> None:
         self._callbacks[1](exc)
-
-
-class ModelGenerate:
-    """``generate(prompt, stop, max_tokens) -> text`` on the app's one model thread.
-
-    For assessment work (narrative, unsure diagnosis) run on a :class:`Task` thread: it queues a
-    request on the backend and waits for its ``ReplyDone``, which the bridge hands over.
-    """
-
-    def __init__(self, bridge: ModelBridge, backend, cancelled: Callable[[], bool] = lambda: False):
-        self.bridge = bridge
-        self.backend = backend
-        self.cancelled = cancelled
-
-    def __call__(self, prompt: str, stop: tuple[str, ...], max_tokens: int) -> str:
-        if not self.backend.ready.is_set():
-            raise ModelError("The model is not loaded yet.", "The written summary is used instead.")
-        waiter = self.bridge.wait_for(
-            lambda: self.backend.submit(prompt, stop=stop, max_tokens=max_tokens, temperature=0.0)
-        )
-        while not waiter.event.wait(0.1):
-            if self.cancelled():
-                self.backend.cancel(waiter.request_id)
-                raise Cancelled()
-        from simdesk.core.llm.backend import ReplyFailed
-
-        if isinstance(waiter.result, ReplyFailed):
-            raise waiter.result.error
-        return waiter.result.text

@@ -52,11 +52,12 @@ def test_a_narrative_that_fails_the_guard_falls_back_to_the_template(malaria_cas
 
 @pytest.mark.model
 def test_the_real_model_narrative_is_guarded(malaria_case, default_model):
-    from simdesk.core.assess.model_text import BlockingModel
+    from simdesk.app.model import ModelService
 
     events = play(malaria_case, GOOD_STEPS).events
     result = score(malaria_case, events)
-    with BlockingModel(default_model) as model:
+    with ModelService(default_model, n_ctx=1024).start() as model:
+        model.wait_ready()
         debrief = build_debrief(malaria_case, result, events, model.generate)
     assert debrief.narrative
     assert debrief.narrative_note

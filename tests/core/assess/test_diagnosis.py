@@ -146,9 +146,10 @@ def test_the_model_may_never_judge_a_different_verdict():
 
 @pytest.mark.model
 def test_the_real_model_gives_a_marked_judgement_on_an_unsure_pair(default_model):
-    from simdesk.core.assess.model_text import BlockingModel
+    from simdesk.app.model import ModelService
 
-    with BlockingModel(default_model) as model:
+    with ModelService(default_model, n_ctx=1024).start() as model:
+        model.wait_ready()
         result = judge_differential(["malaria"], MALARIA, model.generate)
     assert result.unsure is not None
     assert result.model_judgement is not None

@@ -27,7 +27,7 @@ from simdesk.core.cases.schema import Fact, PatientView
 STOP = ("\nDoctor:", "\nNote:", "\n\n", "Doctor:")
 CHAT_STOP = ("\nNote:", "\n\n")
 NO_FACT_NOTE = "(nothing - the patient does not know)"
-REPLY_TOKENS = 64
+REPLY_TOKENS = 48  # a patient's reply (two short sentences); the prompt leaves room for it
 
 _EXAMPLES = (
     ("How long have you had the headache?", "Headache for three days, worse in the morning.",
