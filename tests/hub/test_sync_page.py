@@ -36,14 +36,14 @@ def test_the_sync_page_enrols_sends_previews_and_opts_out(qtbot, hub, simdesk_ho
     qtbot.waitUntil(lambda: "Enrolled" in page.status.text(), timeout=20_000)
     assert "Window clinic" in page.status.text() and not page.token.text()
 
-    store, profiles, where = win.store, win.profiles, win.locations
+    store, profiles = win.store, win.profiles
 
     def submitted_attempt():  # what the window's submit does, on its database thread
         attempt = store.start_attempt("pulmonary-tb-miner", "1.0.0")
         result = sample_result(1, finished=datetime(2026, 11, 30, 10, 5))
         result = type(result)(**{**result.__dict__, "attempt_id": attempt, "learner": NAME})
         store.end_attempt(attempt)
-        queue_for_sync(profiles, where, store, attempt, result, "exam", voiced=False)
+        queue_for_sync(profiles, store, attempt, result, "exam", model_id="none")
 
     win.db.run(submitted_attempt)
     qtbot.waitUntil(win.db.idle, timeout=20_000)

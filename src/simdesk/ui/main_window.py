@@ -90,21 +90,15 @@ class MessageBar(QWidget):
         self.adjustSize()
 
 
-def queue_for_sync(profiles, where, store, attempt_id, result, mode, voiced) -> None:
+def queue_for_sync(profiles, store, attempt_id, result, mode, model_id: str) -> None:
     """Queue a submitted attempt's anonymised statements (database thread). A failure here is
-    noted for the Sync page and never loses the attempt, which is already saved."""
+    noted for the Sync page and never loses the attempt, which is already saved.
+
+    ``model_id``: the file of the model that voiced the patient ("none" if none was loaded)."""
     from simdesk.core.errors import SimdeskError
     from simdesk.core.store.profiles import profile_slug
     from simdesk.core.sync.outbox import queue_finished_attempt
 
-    model_id = "none"
-    if voiced:
-        try:
-            from simdesk.core.llm.registry import resolve_active_model
-
-            model_id = resolve_active_model(where).stem
-        except SimdeskError:
-            model_id = "unknown"
     try:
         queue_finished_attempt(profiles.device, profile_slug(result.learner or ""), store,
                                attempt_id, result, mode, model_id)  # fmt: skip
@@ -761,11 +755,12 @@ class MainWindow(QMainWindow):
         from simdesk.ui.learner_view import save_attempt
 
         store, attempt, name = self.store, self._attempt, self.profile_name
-        profiles, where, voiced = self.profiles, self.locations, self.backend.ready.is_set()
+        described = self.model.description  # the model that voiced this attempt, if loaded
+        profiles, model_id = self.profiles, described.path.stem if described else "none"
 
         def keep():
             result = save_attempt(store, attempt.result(), outcome, name)
-            queue_for_sync(profiles, where, store, attempt.result(), result, outcome.mode, voiced)
+            queue_for_sync(profiles, store, attempt.result(), result, outcome.mode, model_id)
             return result
 
         def kept(_result) -> None:
