@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
+from simdesk.app.model import ModelService
 from simdesk.core.llm.backend import ReplyDone
 from simdesk.core.llm.prompt import TranscriptFormat
 from tests.ui.conftest import open_signed_in
@@ -142,7 +144,9 @@ def test_the_debrief_narrative_is_offered_only_if_ready_in_time(page, monkeypatc
 
     monkeypatch.setattr(main_window, "NARRATIVE_SECONDS", 0.5)
     win = page.window_
-    win.backend = page.backend  # a model that never answers
+    model = ModelService(Path("never-loaded.gguf"))  # the window's model service, not started,
+    model.backend, model.ready = page.backend, page.backend.ready  # over a model that never answers
+    win.model = model
     started = time.monotonic()
     page.submit([], "")
     assert win.debrief.narrative_progress.isVisible()

@@ -37,6 +37,7 @@ from simdesk.core.llm.registry import ResolvedModel, resolve_active_model, resol
 from simdesk.core.paths import Locations
 
 POLL_S = 0.1
+CANCEL_GRACE_S = 5.0  # how long a cancelled request may take to end before it is left behind
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,8 @@ class ModelService:
         """Generate and wait for the end, calling ``on_token`` on this thread as text streams.
 
         ``cancelled()`` is polled; once true the request is cancelled and its ``ReplyDone``
-        (``cancelled=True``) returned. A failed request raises its error; no end within
+        (``cancelled=True``) returned, or :class:`Cancelled` raised if it does not end within
+        ``CANCEL_GRACE_S`` (a hung model). A failed request raises its error; no end within
         ``timeout_s`` cancels it and raises :class:`ModelError`.
         """
         events: queue.Queue = queue.Queue()
@@ -177,20 +179,22 @@ class ModelService:
                                              temperature=temperature)  # fmt: skip
             self._waiters[request_id] = events
         deadline = time.monotonic() + timeout_s
-        stopping = False
+        stopped_at: float | None = None
         try:
             while True:
                 try:
                     event = events.get(timeout=POLL_S)
                 except queue.Empty:
-                    if not stopping and (cancelled() or time.monotonic() > deadline):
-                        stopping = True
+                    if stopped_at is None and (cancelled() or time.monotonic() > deadline):
+                        stopped_at = time.monotonic()
                         self.backend.cancel(request_id)
                         if not cancelled():
                             raise ModelError(
                                 f"The model did not answer within {timeout_s:.0f} s.",
                                 "The machine may be busy; the written text is used instead.",
                             ) from None
+                    elif stopped_at is not None and time.monotonic() - stopped_at > CANCEL_GRACE_S:
+                        raise Cancelled() from None
                     continue
                 if isinstance(event, ReplyToken) and on_token is not None:
                     on_token(event.text)
