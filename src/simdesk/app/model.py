@@ -165,13 +165,14 @@ class ModelService:
         on_token: Callable[[str], None] | None = None,
         cancelled: Callable[[], bool] = lambda: False,
         timeout_s: float = 180.0,
+        cancel_grace_s: float = CANCEL_GRACE_S,
     ) -> ReplyDone:
         """Generate and wait for the end, calling ``on_token`` on this thread as text streams.
 
         ``cancelled()`` is polled; once true the request is cancelled and its ``ReplyDone``
         (``cancelled=True``) returned, or :class:`Cancelled` raised if it does not end within
-        ``CANCEL_GRACE_S`` (a hung model). A failed request raises its error; no end within
-        ``timeout_s`` cancels it and raises :class:`ModelError`.
+        ``cancel_grace_s`` (a hung model; 0: do not wait for it). A failed request raises its
+        error; no end within ``timeout_s`` cancels it and raises :class:`ModelError`.
         """
         events: queue.Queue = queue.Queue()
         with self._lock:  # no event of the request can arrive before its waiter is in place
@@ -193,7 +194,7 @@ class ModelService:
                                 f"The model did not answer within {timeout_s:.0f} s.",
                                 "The machine may be busy; the written text is used instead.",
                             ) from None
-                    elif stopped_at is not None and time.monotonic() - stopped_at > CANCEL_GRACE_S:
+                    elif stopped_at is not None and time.monotonic() - stopped_at >= cancel_grace_s:
                         raise Cancelled() from None
                     continue
                 if isinstance(event, ReplyToken) and on_token is not None:
@@ -216,7 +217,7 @@ class ModelService:
         if not self.ready.is_set():
             raise ModelError("The model is not loaded yet.", "The written text is used instead.")
         done = self.run(prompt, stop=stop, max_tokens=max_tokens, temperature=0.0,
-                        cancelled=cancelled)  # fmt: skip
+                        cancelled=cancelled, cancel_grace_s=0.0)  # fmt: skip
         if done.cancelled and cancelled():
             raise Cancelled()
         return done.text
