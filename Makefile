@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 LLAMA_STAMP := $(VENV)/.installed-llama
 HUB_STAMP  := $(VENV)/.installed-hub
 
-.PHONY: run test lint bench clean-venv hub
+.PHONY: run test lint bench bundle clean-venv hub
 
 run: $(RUN_STAMP)
 	$(VENV)/bin/simdesk
@@ -49,5 +49,24 @@ $(HUB_STAMP): pyproject.toml $(LLAMA_STAMP) | $(PY)
 	$(PY) -m pip install -e '.[hub]'
 	touch $@ $(RUN_STAMP)
 
+# The desktop bundle (packaging/README.md): its own venv with the portable llama.cpp and a numpy
+# without BLAS from the project's wheelhouse, then PyInstaller -> dist/simdesk (one folder).
+BUNDLE_VENV  := .venv-bundle
+BUNDLE_PY    := $(BUNDLE_VENV)/bin/python
+BUNDLE_STAMP := $(BUNDLE_VENV)/.installed
+
+$(BUNDLE_STAMP): pyproject.toml packaging/build_llama.py packaging/install_cpu_variants.cmake packaging/build_numpy.py
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "simdesk needs Python 3.10 or newer; set PYTHON=python3.x")'
+	$(PYTHON) -m venv $(BUNDLE_VENV)
+	$(BUNDLE_PY) -m pip install --quiet --upgrade pip
+	$(BUNDLE_PY) packaging/build_llama.py
+	$(BUNDLE_PY) packaging/build_numpy.py
+	$(BUNDLE_PY) -m pip install '.[bundle]'
+	touch $@
+
+bundle: $(BUNDLE_STAMP)
+	$(BUNDLE_PY) -m PyInstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/simdesk.spec
+
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(BUNDLE_VENV)

@@ -28,6 +28,10 @@ COMMAND_MODULES = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simdesk", description="Offline clinical case simulator.")
     parser.add_argument("--version", action="version", version=f"simdesk {__version__}")
+    parser.add_argument(
+        "--self-test", action="store_true",
+        help="check this install end to end in a temporary profile (model, cases, scoring)",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     gui = sub.add_parser("gui", help="start the desktop app (the default)")
     gui.set_defaults(handler=_run_gui)
@@ -53,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         return _run_gui(argparse.Namespace())
     args = build_parser().parse_args(argv)
     handler = getattr(args, "handler", _run_gui)
+    if args.self_test:
+        from simdesk.cli.selftest import run_self_test
+
+        handler = lambda _args: run_self_test()  # noqa: E731
     try:
         return handler(args)
     except SimdeskError as exc:

@@ -8,6 +8,7 @@ Locations come from platformdirs. ``SIMDESK_HOME`` overrides all of them with on
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,17 @@ def locations() -> Locations:
     )
 
 
+def bundle_root() -> Path | None:
+    """The data folder of a frozen app bundle (PyInstaller), None when running from Python.
+
+    The bundle (see ``packaging/``) carries ``cases/`` and ``models/`` (the registry and the
+    default model, assembled and verified when the bundle was built) in this folder.
+    """
+    if getattr(sys, "frozen", False) and hasattr(sys, "_MEIPASS"):
+        return Path(sys._MEIPASS)
+    return None
+
+
 def project_root() -> Path | None:
     """The source checkout this package runs from, if any (editable installs and bundles)."""
     here = Path(__file__).resolve()
@@ -76,6 +88,9 @@ def bundled_cases_dir() -> Path:
     override = os.environ.get("SIMDESK_CASES")
     if override:
         return Path(override).expanduser().resolve()
+    bundle = bundle_root()
+    if bundle is not None:
+        return bundle / "cases"
     root = project_root()
     if root is not None:
         return root / "cases"

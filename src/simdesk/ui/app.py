@@ -1,7 +1,9 @@
 """Start the desktop app: the window first, everything slow after it is on screen.
 
 ``SIMDESK_STARTUP_PROBE=1`` makes the app print ``simdesk-window-shown`` once the main window
-is exposed and then quit: how ``benchmarks/startup_bench.py`` times a real launch.
+is exposed and then quit: how ``benchmarks/startup_bench.py`` times a real launch. With
+``SIMDESK_SCREENSHOT=FILE.png`` as well, it first waits ``SIMDESK_SCREENSHOT_DELAY`` seconds
+(default 3) for the window to settle and saves a picture of it (how CI checks the bundle).
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ QT_X11_PACKAGES = (
 
 
 class _ShownProbe(QObject):
-    """Prints the probe line when the window is first exposed, then quits."""
+    """Prints the probe line when the window is first exposed, then quits (after a screenshot
+    if ``SIMDESK_SCREENSHOT`` names a file)."""
+
+    def __init__(self, parent, window) -> None:
+        super().__init__(parent)
+        self.window = window
 
     def eventFilter(self, watched, event) -> bool:
         from PySide6.QtCore import QEvent
@@ -31,8 +38,18 @@ class _ShownProbe(QObject):
         if event.type() == QEvent.Type.Expose and watched.isExposed():
             watched.removeEventFilter(self)
             print(PROBE_LINE, flush=True)
-            QTimer.singleShot(0, QApplication.instance().quit)
+            if os.environ.get("SIMDESK_SCREENSHOT"):
+                delay = float(os.environ.get("SIMDESK_SCREENSHOT_DELAY", "3"))
+                QTimer.singleShot(int(delay * 1000), self._screenshot)
+            else:
+                QTimer.singleShot(0, QApplication.instance().quit)
         return False
+
+    def _screenshot(self) -> None:
+        target = os.environ["SIMDESK_SCREENSHOT"]
+        if not self.window.grab().save(target):
+            print(f"simdesk: could not save the screenshot {target}", file=sys.stderr)
+        QApplication.instance().quit()
 
 
 def missing_display_library() -> str | None:
@@ -95,7 +112,7 @@ def run_gui(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     if os.environ.get("SIMDESK_STARTUP_PROBE"):
-        probe = _ShownProbe(app)
+        probe = _ShownProbe(app, window)
         window.show()
         window.windowHandle().installEventFilter(probe)
     else:

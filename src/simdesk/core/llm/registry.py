@@ -26,7 +26,7 @@ from simdesk.core.llm.model_files import (
     verify_file,
     write_verified_stamp,
 )
-from simdesk.core.paths import Locations, project_root
+from simdesk.core.paths import Locations, bundle_root, project_root
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -96,6 +96,9 @@ class Registry:
 
 
 def bundled_registry_path() -> Path:
+    bundle = bundle_root()
+    if bundle is not None:
+        return bundle / "models" / REGISTRY_FILE
     root = project_root()
     base = root if root is not None else Path(__file__).resolve().parents[3]
     return base / "models" / REGISTRY_FILE
