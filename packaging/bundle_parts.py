@@ -138,7 +138,8 @@ def hidden_imports() -> list[str]:
     return [
         # sub-commands are imported by name; the hub stays out (see EXCLUDES)
         *collect_submodules("simdesk", filter=lambda name: not name.startswith("simdesk.hub")),
-        *collect_submodules("alembic"),  # the migrations import alembic.op, alembic.ddl...
+        # the migrations import alembic.op, alembic.ddl...
+        *collect_submodules("alembic", filter=lambda name: not name.startswith("alembic.testing")),
         "sqlalchemy.dialects.sqlite.pysqlcipher",  # chosen from the database URL
         "sqlcipher3",
         "sqlcipher3.dbapi2",

@@ -51,5 +51,5 @@ Description: Offline desktop clinical case simulator
 EOF
 deb="$out/simdesk_${version}_${arch}.deb"
 mkdir -p "$out"
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zgzip -z6 --build "$root" "$deb" >/dev/null
 echo "$deb ($(du -m "$deb" | cut -f1) MB)"
