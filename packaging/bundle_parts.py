@@ -269,22 +269,40 @@ def _texts(dist: metadata.Distribution, licence: str) -> list[tuple[str, str]]:
     return texts
 
 
+def _debian_package(source: str) -> str:
+    """The Debian package that installed a library file ('' if none: not Debian, or built here)."""
+    candidates = [source, os.path.realpath(source)]
+    candidates += ["/usr" + c for c in candidates if c.startswith("/lib")]  # merged /usr
+    for candidate in candidates:
+        try:
+            found = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
+        except OSError:
+            return ""
+        if found.returncode == 0:
+            return found.stdout.split(":")[0]
+    return ""
+
+
 def _system_libraries(analysis) -> list[tuple[str, str, str]]:
     """Libraries PyInstaller copied from the build machine's system: (file, package, copyright)."""
     found = []
     for dest, source, _kind in analysis.binaries:
-        if not source.startswith(("/usr/lib", "/lib")):
+        if not source.startswith(_SYSTEM_DIRS) or "/" in dest.replace(os.sep, "/"):
             continue
-        try:
-            owner = subprocess.run(["dpkg", "-S", source], capture_output=True, text=True,
-                                   check=True).stdout.split(":")[0]  # fmt: skip
-        except (OSError, subprocess.CalledProcessError):
-            owner = ""
+        owner = _debian_package(source)
         copyright_file = Path("/usr/share/doc") / owner / "copyright"
         has_text = owner and copyright_file.is_file()
         text = copyright_file.read_text(errors="replace") if has_text else ""
         found.append((Path(dest).name, owner, text))
     return found
+
+
+def _home_page(meta) -> str:
+    urls = [u.split(",", 1) for u in meta.get_all("Project-URL") or [] if "," in u]
+    preferred = [url for label, url in urls
+                 if re.search(r"home|source|repo|code", label, re.I)]  # fmt: skip
+    return (meta.get("Home-page") or next(iter(preferred), "")
+            or next((url for _, url in urls), "")).strip()  # fmt: skip
 
 
 def third_party_licenses(analysis) -> str:
@@ -318,9 +336,7 @@ def third_party_licenses(analysis) -> str:
     for dist in bundled_distributions(analysis):
         meta = dist.metadata
         licence = _license_of(dist)
-        home = meta.get("Home-page") or next(
-            (u.split(",", 1)[1].strip() for u in meta.get_all("Project-URL") or []), ""
-        )
+        home = _home_page(meta)
         section(
             f"{meta['Name']} {meta['Version']}" + (f" - {home}" if home else ""),
             licence,

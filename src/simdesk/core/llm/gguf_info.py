@@ -13,20 +13,30 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gguf import GGML_QUANT_SIZES, GGUF_DEFAULT_ALIGNMENT, GGMLQuantizationType, GGUFValueType
-
 from simdesk.core.errors import ModelCorrupt, ModelMissing
 
 GGUF_MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)
 CHAT_TEMPLATE_KEY = "tokenizer.chat_template"
 
-_SCALARS = {
-    GGUFValueType.UINT8: "<B", GGUFValueType.INT8: "<b", GGUFValueType.UINT16: "<H",
-    GGUFValueType.INT16: "<h", GGUFValueType.UINT32: "<I", GGUFValueType.INT32: "<i",
-    GGUFValueType.FLOAT32: "<f", GGUFValueType.BOOL: "<?", GGUFValueType.UINT64: "<Q",
-    GGUFValueType.INT64: "<q", GGUFValueType.FLOAT64: "<d",
-}  # fmt: skip
+_SCALARS: dict = {}
+
+
+def _load_tables() -> None:
+    """Import the ``gguf`` package's type tables on first use, not with this module: ``gguf``
+    imports numpy (half a second or more), and the app imports this module before its window
+    is on screen."""
+    global GGML_QUANT_SIZES, GGUF_DEFAULT_ALIGNMENT, GGMLQuantizationType, GGUFValueType
+    if _SCALARS:
+        return
+    from gguf import GGML_QUANT_SIZES, GGUF_DEFAULT_ALIGNMENT, GGMLQuantizationType, GGUFValueType
+
+    _SCALARS.update({
+        GGUFValueType.UINT8: "<B", GGUFValueType.INT8: "<b", GGUFValueType.UINT16: "<H",
+        GGUFValueType.INT16: "<h", GGUFValueType.UINT32: "<I", GGUFValueType.INT32: "<i",
+        GGUFValueType.FLOAT32: "<f", GGUFValueType.BOOL: "<?", GGUFValueType.UINT64: "<Q",
+        GGUFValueType.INT64: "<q", GGUFValueType.FLOAT64: "<d",
+    })  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,7 @@ def read_gguf_info(path: Path, *, read_vocabulary: bool = False) -> GgufInfo:
 
 
 def _parse(path: Path, buffer: mmap.mmap, size: int, read_vocabulary: bool) -> GgufInfo:
+    _load_tables()
     cursor = _Cursor(buffer)
     cursor.offset = 4
     version = cursor.unpack("<I")

@@ -18,11 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from jinja2 import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-from simdesk.core.cases.schema import Fact, PatientView
+if TYPE_CHECKING:  # annotations only: the app imports this module before its window shows
+    from simdesk.core.cases.schema import Fact, PatientView
 
 STOP = ("\nDoctor:", "\nNote:", "\n\n", "Doctor:")
 CHAT_STOP = ("\nNote:", "\n\n")
@@ -103,6 +102,8 @@ class TranscriptFormat:
 
 
 def _raise_exception(message: str) -> None:
+    from jinja2 import TemplateError
+
     raise TemplateError(message)
 
 
@@ -113,6 +114,8 @@ class ChatTemplateFormat:
     stop = CHAT_STOP
 
     def __init__(self, template: str, *, bos_token: str = "", eos_token: str = "") -> None:
+        from jinja2.sandbox import ImmutableSandboxedEnvironment  # only instruct models need it
+
         env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
         env.globals["raise_exception"] = _raise_exception
         env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
@@ -121,6 +124,8 @@ class ChatTemplateFormat:
         self.stop = CHAT_STOP + ((eos_token,) if eos_token else ())
 
     def render(self, header: str, exchanges: list[Exchange], speaker: str = "Patient") -> str:
+        from jinja2 import TemplateError
+
         messages: list[dict[str, str]] = [{"role": "system", "content": header.strip()}]
         for exchange in exchanges:
             note = "" if exchange.note is None else f"\nNote: {exchange.note}"
