@@ -124,11 +124,21 @@ def package_data(src: Path) -> list[tuple[str, str]]:
     migrations (Alembic loads them as files, not as imported modules)."""
     found = []
     for path in sorted((src / "simdesk").rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts:
+        if not path.is_file() or "__pycache__" in path.parts or "hub" in path.parts:
             continue
         if path.suffix != ".py" or "migrations" in path.parts:
             found.append((str(path), str(path.parent.relative_to(src))))
     return found
+
+
+def icd10_tabular() -> list[tuple[str, str]]:
+    """The ICD-10-CM tabular list of ``simple-icd-10-cm`` (diagnosis synonyms read it once per
+    machine; simdesk finds it without importing the package, so PyInstaller cannot see it)."""
+    data = _package_dir("simple_icd_10_cm") / "data"
+    found = sorted(data.glob("*tabular*.xml"))
+    if not found:
+        raise SystemExit(f"bundle: no ICD-10-CM tabular list in {data}.")
+    return [(str(found[-1]), "simple_icd_10_cm/data")]
 
 
 def hidden_imports() -> list[str]:
@@ -143,6 +153,7 @@ def hidden_imports() -> list[str]:
         "sqlalchemy.dialects.sqlite.pysqlcipher",  # chosen from the database URL
         "sqlcipher3",
         "sqlcipher3.dbapi2",
+        "simple_icd_10_cm",  # found by name for its data (core.assess.terminology)
     ]
 
 

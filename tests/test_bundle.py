@@ -139,7 +139,9 @@ def test_the_spec_collects_the_migrations_as_files():
     wanted = {f"simdesk/core/store/migrations/versions/{p.name}" for p in versions.glob("*.py")}
     assert wanted <= found
     assert "simdesk/core/store/migrations/env.py" in found
+    assert "simdesk/ui/help/tour.md" in found
     assert not any(p.startswith("simdesk/cli/") for p in found)  # code goes in the archive
+    assert not any(p.startswith("simdesk/hub/") for p in found)  # the hub is not bundled
 
 
 def test_the_strip_check_refuses_a_library_that_would_not_load(tmp_path):
