@@ -23,7 +23,6 @@ from pathlib import Path
 
 from simdesk.core.errors import Cancelled, ModelError, SimdeskError
 from simdesk.core.llm.backend import (
-    DEFAULT_CONTEXT,
     ModelBackend,
     ModelEvent,
     ModelFailed,
@@ -33,7 +32,12 @@ from simdesk.core.llm.backend import (
     ReplyToken,
 )
 from simdesk.core.llm.prompt import PromptFormat, prompt_format_for
-from simdesk.core.llm.registry import ResolvedModel, resolve_active_model, resolve_file
+from simdesk.core.llm.registry import (
+    DEFAULT_CONTEXT,
+    ResolvedModel,
+    resolve_active_model,
+    resolve_file,
+)
 from simdesk.core.paths import Locations
 
 POLL_S = 0.1

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from simdesk.core.errors import StoreError
@@ -136,17 +135,20 @@ def report_command(args: argparse.Namespace) -> int:
               f"{attempt.events} events")  # fmt: skip
     print(f"{len(attempts)} attempts by {args.name}")
     if args.out:
-        from simdesk.core.assess.reports import learner_csv, learner_html
+        from simdesk.app.reports import learner_report
+        from simdesk.core.cases.library import load_library
+        from simdesk.core.paths import bundled_cases_dir
 
+        entries = load_library(bundled_cases_dir(), locations().user_cases)
+        cases = [e.case for e in entries if e.case is not None]
         csv = args.out.suffix.lower() == ".csv"
-        text = learner_csv(history) if csv else learner_html(args.name, history, generated=_now())
-        _write_report(text, args.out)
+        _write_report(learner_report(args.name, history, cases, csv=csv), args.out)
     return 0
 
 
 def cohort_command(args: argparse.Namespace) -> int:
+    from simdesk.app.reports import cohort_report
     from simdesk.core.assess.attempts import load_history
-    from simdesk.core.assess.reports import cohort_csv, cohort_html
 
     manager = _manager()
     instructor = _instructor(manager)
@@ -155,18 +157,9 @@ def cohort_command(args: argparse.Namespace) -> int:
         for p in manager.learners()
     }
     out = Path(args.out)
-    text = (
-        cohort_csv(cohort)
-        if out.suffix.lower() == ".csv"
-        else cohort_html(cohort, generated=_now())
-    )
-    _write_report(text, out)
+    _write_report(cohort_report(cohort, csv=out.suffix.lower() == ".csv"), out)
     print(f"{len(cohort)} learners, {sum(map(len, cohort.values()))} scored attempts")
     return 0
-
-
-def _now() -> datetime:
-    return datetime.now().astimezone()
 
 
 def _write_report(text: str, out: Path) -> None:

@@ -14,9 +14,14 @@ from dataclasses import dataclass, field
 
 from simdesk.core.cases.schema import Case
 from simdesk.core.errors import SimdeskError
-from simdesk.core.llm.backend import DEFAULT_CONTEXT
 from simdesk.core.llm.guard import GuardedStream, ReplyGuard
-from simdesk.core.llm.prompt import STOP, PatientTranscript, PromptFormat, TranscriptFormat
+from simdesk.core.llm.prompt import (
+    DEFAULT_CONTEXT,
+    STOP,
+    PatientTranscript,
+    PromptFormat,
+    TranscriptFormat,
+)
 from simdesk.core.sim import events as ev
 from simdesk.core.sim.events import Event
 from simdesk.core.sim.session import Encounter, Turn

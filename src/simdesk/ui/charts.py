@@ -13,8 +13,10 @@ LINE = QColor("#1f6fb2")
 
 
 def score_colour(percent: float) -> QColor:
-    """Green from 70 %, amber from 50 %, red below: the same bands as the printed reports."""
-    return GOOD if percent >= 70 else FAIR if percent >= 50 else POOR
+    """Green, amber or red by the score bands the printed reports use too."""
+    from simdesk.core.assess.scoring import score_band
+
+    return {"good": GOOD, "fair": FAIR, "poor": POOR}[score_band(percent)]
 
 
 class BarChart(QWidget):

@@ -8,22 +8,16 @@ the plain data classes the pages take.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from simdesk.core.assess.attempts import AttemptResult, load_history, result_of, save_result
 from simdesk.core.assess.learner import mastery, recommend
-from simdesk.core.assess.reports import learner_csv, learner_html
 from simdesk.core.assess.review import due, schedule
 from simdesk.core.assess.scoring import DOMAINS
 from simdesk.core.cases.schema import Case
+from simdesk.core.clock import utc_now
 from simdesk.core.store.repository import AttemptSummary, LearnerStore
 from simdesk.ui.case_list import DONE, IN_PROGRESS, CaseStatus, Suggestion
 from simdesk.ui.progress_page import PastAttempt, ProgressView, ReviewRow
-
-
-def utc_now() -> datetime:
-    """Naive UTC, as the assessment package keeps times."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -97,18 +91,6 @@ def save_attempt(store: LearnerStore, attempt_id: int, outcome, learner: str) ->
     save_result(store, attempt_id, result, after=outcome.events[-1])
     store.end_attempt(attempt_id)
     return result
-
-
-def report_text(name: str, history: list[AttemptResult], cases: list[Case], csv: bool) -> str:
-    """The learner's progress report, as CSV or printable HTML."""
-    if csv:
-        return learner_csv(history)
-    now = utc_now()
-    deck = schedule(history)
-    return learner_html(
-        name, history, generated=now, reviews=due(deck, now),
-        recommendations=recommend(history, cases, now, deck=deck),
-    )  # fmt: skip
 
 
 @dataclass(frozen=True)

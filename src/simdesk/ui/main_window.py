@@ -539,8 +539,8 @@ class MainWindow(QMainWindow):
 
     def export_report(self, path: Path) -> None:
         """Write the progress report where the learner chose (they were warned it is plain)."""
+        from simdesk.app.reports import learner_report
         from simdesk.core.assess.reports import export
-        from simdesk.ui.learner_view import report_text
 
         if self.overview is None:
             return
@@ -548,7 +548,7 @@ class MainWindow(QMainWindow):
         cases = [e.case for e in self.entries if e.case is not None]
         csv = path.suffix.lower() == ".csv"
         self.db.run(
-            lambda: export(report_text(name, history, cases, csv), path),
+            lambda: export(learner_report(name, history, cases, csv=csv), path),
             on_done=lambda p: self.statusBar().showMessage(f"Report saved to {p}", 10_000),
         )
 

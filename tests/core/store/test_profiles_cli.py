@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import random
+import re
 
 import pytest
 
 from simdesk.cli import main
+from simdesk.core.clock import utc_now
 from simdesk.core.paths import locations
 from simdesk.core.store.profiles import ProfileManager
 from tests.conftest import FAST_KDF
@@ -102,6 +104,10 @@ def test_instructor_reports_come_from_the_learners_encrypted_stores(monkeypatch,
     html = page.read_text()
     assert "Progress of Amina" in html and "<svg" in html
     assert all(case.meta.id in html or case.meta.title in html for case in cases)
+    # The same report as the window's export (app.reports): next cases included, UTC time.
+    assert "Recommended next" in html
+    generated = re.search(r"Generated (\d{4}-\d\d-\d\d \d\d:\d\d)", html).group(1)
+    assert abs(datetime.strptime(generated, "%Y-%m-%d %H:%M") - utc_now()) < timedelta(minutes=5)
 
     cohort = tmp_path / "cohort.csv"
     code, out = run(monkeypatch, capsys, ["profiles", "cohort", str(cohort)], TEACHER)

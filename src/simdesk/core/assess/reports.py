@@ -19,9 +19,10 @@ from simdesk.core.assess.attempts import AttemptResult, by_time
 from simdesk.core.assess.errors import AssessError
 from simdesk.core.assess.learner import Recommendation, mastery, progress
 from simdesk.core.assess.review import ReviewItem
-from simdesk.core.assess.scoring import DOMAINS
+from simdesk.core.assess.scoring import DOMAINS, score_band
 from simdesk.core.files import atomic_write
 
+BAND_COLOURS = {"good": "#2e8b57", "fair": "#d89b2b", "poor": "#c0392b"}
 CSS = """body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;width:100%;font-size:.9em}
@@ -72,7 +73,7 @@ def bar_chart(bars: Sequence[tuple[str, float]], *, width: int = 640, bar: int =
              'role="img" aria-label="bar chart">']  # fmt: skip
     for i, (label, value) in enumerate(bars):
         y = gap + i * (bar + gap)
-        colour = "#2e8b57" if value >= 70 else "#d89b2b" if value >= 50 else "#c0392b"
+        colour = BAND_COLOURS[score_band(value)]
         parts.append(f'<text x="{label_w - 6}" y="{y + bar - 5}" font-size="12" '
                      f'text-anchor="end">{escape(label)}</text>'
                      f'<rect x="{label_w}" y="{y}" width="{plot_w * value / 100:.1f}" '

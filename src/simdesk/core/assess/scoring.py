@@ -26,6 +26,12 @@ DOMAINS = (
     "communication",
 )  # fmt: skip
 SAFETY_CAPS = {"contraindicated": 40.0, "harmful": 50.0, "missed_window": 60.0}
+GOOD_FROM, FAIR_FROM = 70.0, 50.0  # score bands: good (green), fair (amber), poor (red) below
+
+
+def score_band(percent: float) -> str:
+    """``good``, ``fair`` or ``poor``: how charts and reports colour a score."""
+    return "good" if percent >= GOOD_FROM else "fair" if percent >= FAIR_FROM else "poor"
 
 Status = Literal["met", "partial", "missed"]
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: the app imports this module before its window shows
     from simdesk.core.cases.schema import Fact, PatientView
 
+DEFAULT_CONTEXT = 2048  # tokens, when neither the registry nor the settings say
 STOP = ("\nDoctor:", "\nNote:", "\n\n", "Doctor:")
 CHAT_STOP = ("\nNote:", "\n\n")
 NO_FACT_NOTE = "(nothing - the patient does not know)"
@@ -163,7 +164,7 @@ class PatientTranscript:
 
     view: PatientView
     format: PromptFormat = field(default_factory=TranscriptFormat)
-    context_tokens: int = 2048
+    context_tokens: int = DEFAULT_CONTEXT
     reply_tokens: int = REPLY_TOKENS
     count_tokens: Callable[[str], int] = estimate_tokens
     keep_recent: int = 4

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import re
 import sys
@@ -17,7 +16,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import tomli_w
+
 from simdesk.core.errors import ModelCorrupt, ModelError, ModelMissing
+from simdesk.core.files import atomic_write
 from simdesk.core.llm.gguf_info import GgufInfo, read_gguf_info
 from simdesk.core.llm.machine import MIB, available_ram_mb
 from simdesk.core.llm.model_files import (
@@ -26,6 +28,7 @@ from simdesk.core.llm.model_files import (
     verify_file,
     write_verified_stamp,
 )
+from simdesk.core.llm.prompt import DEFAULT_CONTEXT
 from simdesk.core.paths import Locations, bundle_root, project_root
 
 if sys.version_info >= (3, 11):
@@ -51,7 +54,7 @@ class ModelEntry:
     file: str
     sha256: str
     kind: str = "auto"
-    context: int = 2048
+    context: int = DEFAULT_CONTEXT
     licence: str = ""
     min_ram_mb: int = 0
     recommended_use: str = ""
@@ -158,25 +161,16 @@ def load_registry(locations: Locations) -> Registry:
     return Registry(tuple(entries), active)
 
 
-def _toml_value(value: object) -> str:
-    # A JSON string with ASCII escapes is a valid TOML basic string.
-    return str(value) if isinstance(value, int) else json.dumps(str(value))
-
-
 def _write_user_registry(locations: Locations, entries: list[ModelEntry], active: str) -> None:
-    path = user_registry_path(locations)
-    lines = ["# Models imported with `simdesk models import`. Edit by hand with care.", ""]
-    if active:
-        lines += [f"active = {_toml_value(active)}", ""]
-    for entry in entries:
-        lines.append("[[model]]")
-        for key, value in asdict(entry).items():
-            if key != "bundled" and value not in ("", 0):
-                lines.append(f"{key} = {_toml_value(value)}")
-        lines.append("")
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text("\n".join(lines), encoding="utf-8")
-    os.replace(partial, path)
+    """Write the user's ``models.toml`` atomically (a crash leaves the old file or the new)."""
+    models = [
+        {k: v for k, v in asdict(entry).items() if k != "bundled" and v not in ("", 0)}
+        for entry in entries
+    ]
+    data = {"active": active, "model": models} if active else {"model": models}
+    text = "# Models imported with `simdesk models import`. Edit by hand with care.\n\n"
+    atomic_write(user_registry_path(locations), (text + tomli_w.dumps(data)).encode(),
+                 mode=0o644)  # fmt: skip
 
 
 def _user_entries(registry: Registry) -> list[ModelEntry]:
@@ -247,7 +241,9 @@ def resolve_model(entry: ModelEntry, locations: Locations) -> ResolvedModel:
     return _inspect(entry, ensure_model_file(entry, locations))
 
 
-def resolve_file(path: Path, *, context: int = 2048, kind: str = "auto") -> ResolvedModel:
+def resolve_file(
+    path: Path, *, context: int = DEFAULT_CONTEXT, kind: str = "auto"
+) -> ResolvedModel:
     """A model file outside the registry (tests, benchmarks): inspected, not hash-checked."""
     entry = ModelEntry(name=path.stem, file=path.name, sha256="", kind=kind, context=context)
     return _inspect(entry, path)
@@ -318,7 +314,7 @@ def import_model(
     write_verified_stamp(target, copied)
     entry = ModelEntry(
         name=name, file=target.name, sha256=copied, kind="auto",
-        context=min(4096, info.context_length or 2048), licence=info.licence,
+        context=min(4096, info.context_length or DEFAULT_CONTEXT), licence=info.licence,
         min_ram_mb=target.stat().st_size // MIB + RUNTIME_OVERHEAD_MB,
         recommended_use=f"Imported from {source.name}",
     )  # fmt: skip

@@ -20,13 +20,14 @@ import hashlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, Float, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from simdesk.core.clock import utc_now
 from simdesk.core.errors import StoreError
 from simdesk.core.files import atomic_write
 from simdesk.core.store.db import open_engine, translate_errors
@@ -34,10 +35,6 @@ from simdesk.core.store.keys import new_data_key
 from simdesk.core.store.migrate import upgrade
 
 GENESIS = "0" * 64
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class DeviceBase(DeclarativeBase):

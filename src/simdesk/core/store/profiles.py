@@ -28,12 +28,13 @@ from typing import TypeVar
 
 from cryptography.exceptions import InvalidTag
 
+from simdesk.core.clock import utc_now
 from simdesk.core.errors import ProfileExists, ProfileNotFound, StoreError, WrongPassphrase
 from simdesk.core.files import atomic_write, fsync_folder
 from simdesk.core.paths import Locations
 from simdesk.core.store import backup
 from simdesk.core.store.db import check_database, export_copy, open_engine, rekey, translate_errors
-from simdesk.core.store.device import AuditEntry, DeviceDb, ProfileRow, utc_now
+from simdesk.core.store.device import AuditEntry, DeviceDb, ProfileRow
 from simdesk.core.store.keys import (
     KdfParams,
     new_data_key,

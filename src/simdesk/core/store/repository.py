@@ -6,21 +6,18 @@ import contextlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from simdesk.core.clock import utc_now
 from simdesk.core.errors import StoreError
 from simdesk.core.sim.events import Event, LogError, dump_event, load_event
 from simdesk.core.store.db import translate_errors
 from simdesk.core.store.migrate import upgrade
 from simdesk.core.store.models import Attempt, AttemptEvent, ProfileIdentity
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ class LearnerStore:
         self, case_id: str, case_version: str, *, mode: str = "practice", seed: int = 0
     ) -> int:
         with self._session("save to") as session:
-            attempt = Attempt(case_id=case_id, case_version=case_version, started_at=_now(),
+            attempt = Attempt(case_id=case_id, case_version=case_version, started_at=utc_now(),
                               mode=mode, seed=seed, elapsed_s=0.0)  # fmt: skip
             session.add(attempt)
             session.flush()
@@ -111,7 +108,7 @@ class LearnerStore:
 
     def end_attempt(self, attempt_id: int) -> None:
         with self._session("save to") as session:
-            session.get_one(Attempt, attempt_id).ended_at = _now()
+            session.get_one(Attempt, attempt_id).ended_at = utc_now()
 
     def save_elapsed(self, attempt_id: int, elapsed_s: float) -> None:
         """Keep how much of the exam clock is used (on lock, quit and while playing)."""

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from simdesk.core.assess.attempts import AttemptResult
-from simdesk.core.store.device import DeviceDb, OutboxRow, PseudonymRow, utc_now
+from simdesk.core.clock import utc_now
+from simdesk.core.store.device import DeviceDb, OutboxRow, PseudonymRow
 from simdesk.core.sync.client import Conflict, Connection, Endpoint, Refused, SyncError, Unreachable
 from simdesk.core.sync.statements import AttemptInfo, attempt_statements, new_pseudonym
 
