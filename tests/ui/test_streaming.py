@@ -112,7 +112,12 @@ def test_a_reply_failing_before_release_shows_the_authored_line(page):
 
 def test_whole_reply_shown_and_typing_mark_gone(page, screenshot):
     page.ask("How long have you had the cough?")
-    _play(page, " About six weeks now, and it brings up yellow phlegm.")
+    page.on_reading(1)
+    assert "reading the conversation" in page.status.text()
+    page.on_token(1, " About")  # the first token: the status says so, the text waits
+    assert "answering… (Esc stops)" in page.status.text()
+    assert page.transcript.toPlainText().endswith("typing…")
+    _play(page, " six weeks now, and it brings up yellow phlegm.")
     text = page.transcript.toPlainText()
     assert "typing" not in text
     assert text.splitlines()[-1].endswith("About six weeks now, and it brings up yellow phlegm.")

@@ -394,10 +394,10 @@ class EncounterPage(QWidget):
         self.tokens_received += 1
         if self._pending.stream.done:
             return  # already cancelled: tokens still in flight show nothing
+        if not self._pending.stream.raw_text:  # the first token: no longer reading
+            self.status.setText(f"{self.lines[-1].speaker} is answering… (Esc stops)")
         released = self._pending.stream.feed(text)
         if released:
-            if self._typing_at is not None:
-                self.status.setText(f"{self.lines[-1].speaker} is answering… (Esc stops)")
             self._append_reply(released)
         if self._pending.stream.done:  # nothing more will be shown: stop decoding
             self.backend.cancel(request_id)
