@@ -190,6 +190,8 @@ class ModelService:
                 try:
                     event = events.get(timeout=POLL_S)
                 except queue.Empty:
+                    event = None
+                if event is None or isinstance(event, ReplyToken):  # checked after every token
                     if stopped_at is None and (cancelled() or time.monotonic() > deadline):
                         stopped_at = time.monotonic()
                         self.backend.cancel(request_id)
@@ -200,8 +202,9 @@ class ModelService:
                             ) from None
                     elif stopped_at is not None and time.monotonic() - stopped_at >= cancel_grace_s:
                         raise Cancelled() from None
+                if event is None:
                     continue
-                if isinstance(event, ReplyToken) and on_token is not None:
+                if isinstance(event, ReplyToken) and on_token is not None and stopped_at is None:
                     on_token(event.text)
                 elif isinstance(event, ReplyDone):
                     return event
