@@ -34,6 +34,9 @@ Terminal=false
 Categories=Education;MedicalSoftware;
 EOF
 size_kb="$(du -sk --exclude=DEBIAN "$root" | cut -f1)"
+# The newest glibc symbol any bundled binary needs: the oldest system the bundle runs on.
+glibc="$(find "$bundle" -type f \( -name '*.so*' -o -name simdesk \) -exec objdump -T {} + 2>/dev/null \
+         | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)"
 cat > "$root/DEBIAN/control" <<EOF
 Package: simdesk
 Version: $version
@@ -42,7 +45,7 @@ Maintainer: simdesk developers <simdesk@localhost>
 Installed-Size: $size_kb
 Section: education
 Priority: optional
-Depends: libc6 (>= 2.31), libgl1, libegl1, libfontconfig1, libfreetype6, libglib2.0-0 | libglib2.0-0t64, libdbus-1-3, libx11-6, libx11-xcb1, libxcb1, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render-util0, libxcb-shape0, libxcb-xfixes0, libxcb-xkb1, libxkbcommon0, libxkbcommon-x11-0, libzstd1
+Depends: libc6 (>= ${glibc:-2.31}), libgl1, libegl1, libfontconfig1, libfreetype6, libglib2.0-0 | libglib2.0-0t64, libdbus-1-3, libx11-6, libx11-xcb1, libxcb1, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render-util0, libxcb-shape0, libxcb-xfixes0, libxcb-xkb1, libxkbcommon0, libxkbcommon-x11-0, libzstd1
 Description: Offline desktop clinical case simulator
  A trainee takes a history from a virtual patient voiced by a small local
  language model, examines, orders tests, treats, commits to a diagnosis and
