@@ -25,7 +25,7 @@ _NOW = re.compile(
 _HISTORY = re.compile(
     r"\b(makes?|made|making|anything|what|when|if|brings?|eases?|relieves?)\b.*"
     r"\b(better|worse|easier)\b|\b(better|worse|easier) (when|if|with|after you|on)\b|"
-    r"\bhow long\b|\bstill (have|get|take|smoke|drink|work|live)"
+    r"\bhow long\b|\bstill (have|get|take|smoke|drink|work|live)|\b(where|which|what kind)\b"
 )
 _HOW_NOW = re.compile(r"^(and |so |ok |okay )?(how (are|is|do|does)|how's)\b(?!.*\blong\b)")
 TOPICS: dict[str, re.Pattern[str]] = {
