@@ -144,8 +144,8 @@ def main() -> int:
 
     from simdesk.core.consultation import Consultation
     from simdesk.core.llm.backend import ModelBackend, ModelReady
-    from simdesk.core.llm.registry import resolve_active_model
     from simdesk.core.llm.prompt import REPLY_TOKENS
+    from simdesk.core.llm.registry import resolve_active_model
     from simdesk.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(["simdesk-bench"])
