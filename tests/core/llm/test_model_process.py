@@ -181,3 +181,17 @@ def test_run_script_survives_its_model_process_killed(tmp_path, default_model):
     replies = [step["reply"] for step in report["steps"]]
     assert len(replies) == len(questions) and all(r.strip() for r in replies)
     assert "SIGKILL" in err and "restarts at your next question" in err
+
+
+def test_a_model_process_whose_app_has_gone_exits_quietly(tmp_path):
+    """The app quit (or was killed) while the model loaded: no traceback, exit 0."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "simdesk.core.llm.model_process", str(tmp_path / "m.gguf"), "512",
+         "1"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    child.stdin.close()
+    child.stdout.close()  # the parent's ends are gone before the child says anything
+    err = child.stderr.read().decode()
+    child.stderr.close()
+    assert child.wait(60) == 0 and "Traceback" not in err, err

@@ -53,6 +53,7 @@ def load_cpu_backend() -> tuple[str, dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the child process: wire the pipes, then :func:`serve`."""
+    import contextlib
     import os
     import sys
     from multiprocessing.connection import Connection
@@ -64,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr
     inbox = Connection(os.dup(0), writable=False)
     outbox = Connection(out_fd, readable=False)
-    serve(inbox, outbox, model_path, n_ctx, n_threads)
+    # If the app quit (or was killed) first, there is nobody to tell: exit quietly.
+    with contextlib.suppress(BrokenPipeError, EOFError):
+        serve(inbox, outbox, model_path, n_ctx, n_threads)
     return 0
 
 
