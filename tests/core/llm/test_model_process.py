@@ -180,7 +180,27 @@ def test_run_script_survives_its_model_process_killed(tmp_path, default_model):
     report = json.loads(out)
     replies = [step["reply"] for step in report["steps"]]
     assert len(replies) == len(questions) and all(r.strip() for r in replies)
-    assert "SIGKILL" in err and "restarts at your next question" in err
+    assert "The language model stopped" in err and "SIGKILL" in err
+
+
+def test_a_child_killed_while_loading_is_started_again(default_model, tmp_path):
+    """A kill from outside (out of memory, the task manager) says nothing about the file."""
+    backend = started(fifo_model(default_model, tmp_path), load_timeout=60)
+    try:
+        deadline = time.monotonic() + 30
+        while not backend.variant and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first = backend.child_pid
+        os.kill(first, signal.SIGKILL)  # while the loader is stuck on the FIFO
+        crash, seen = backend.recorder.until(ModelCrash, timeout=30)
+        assert "while loading" in crash.error.what and "SIGKILL" in crash.error.what
+        assert crash.restarts_left == backend.max_restarts - 1
+        assert not any(isinstance(e, ModelFailed) for e in seen)
+        while backend.child_pid in (None, first) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert backend.child_pid not in (None, first) and backend.restarts == 1  # loading again
+    finally:
+        backend.shutdown()
 
 
 def test_a_model_process_whose_app_has_gone_exits_quietly(tmp_path):

@@ -126,12 +126,14 @@ ModelSource = Path | ResolvedModel
 
 
 class _ChildGone(Exception):
-    """The child process died or stopped answering."""
+    """The child process died (``code``: its exit status) or stopped answering (``None``)."""
 
-    def __init__(self, how: str, sigill: bool = False) -> None:
+    def __init__(self, how: str, code: int | None = None) -> None:
         super().__init__(how)
         self.how = how
-        self.sigill = sigill
+        self.sigill = code == -signal.SIGILL
+        # Killed from outside (out of memory, the task manager): nothing to do with the file.
+        self.killed = code in (-signal.SIGKILL, -signal.SIGTERM)
 
 
 class ModelBackend:
@@ -368,6 +370,15 @@ class ModelBackend:
                 self._failed_variants.add(self.variant)
                 self._stop_child()
                 return self._start_child(first=first)
+            if gone.killed and self.restarts < self.max_restarts:  # start it again, counted
+                self.restarts += 1
+                self._stop_child()
+                crashed = ModelCrashed(
+                    f"The language model stopped while loading: {gone.how}.",
+                    "simdesk started it again; authored lines are shown until it is ready.",
+                )
+                self._emit(ModelCrash(crashed, self.max_restarts - self.restarts))
+                return self._start_child(first=first)
             error = ModelCorrupt(
                 f"llama.cpp {gone.how} while loading the model file {model.path}.",
                 "The file may be damaged or too large for this computer's memory. Copy it "
@@ -399,7 +410,7 @@ class ModelBackend:
         except subprocess.TimeoutExpired:
             process.kill()
             code = process.wait()
-        raise _ChildGone(_describe_exit(code), code == -signal.SIGILL)
+        raise _ChildGone(_describe_exit(code), code)
 
     def _child_alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
