@@ -198,3 +198,16 @@ def test_not_sure_is_no_answer_to_a_yes_no_question(tb_case):
                        question="do you know your status? HIV i mean")  # fmt: skip
     assert not guard.check("I am not sure.").ok  # seen on the default model
     assert guard.check("It was negative two years ago.").ok
+
+
+def test_a_question_about_a_loss_gets_no_inferred_yes_or_no():
+    from simdesk.core.cases.schema import Fact
+
+    fact = Fact(
+        id="appetite", category="review_of_systems", cues=["appetite"],
+        content="No appetite since yesterday evening.", patient_says="I cannot eat.",
+    )  # fmt: skip
+    # Seen on the default model: "Have you lost your appetite?" -> "No." (she has none).
+    guard = ReplyGuard((fact,), persona_words=[], forbidden_terms=[],
+                       question="Have you lost your appetite?")  # fmt: skip
+    assert not guard.check("No.").ok and not guard.check("Yes.").ok

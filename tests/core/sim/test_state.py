@@ -28,6 +28,7 @@ def _case(case_id):
         ("How long have you had the pain?", None),
         ("Do you still smoke?", None),
         ("Where was the pain at first, and where is it now?", None),  # seen in the model run
+        ("Are you working at the moment?", None),  # seen in the model run
     ],
 )
 def test_questions_about_now_are_told_apart_from_history(question, topic):

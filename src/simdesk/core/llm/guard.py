@@ -25,6 +25,10 @@ NEGATIONS = frozenset(
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep"})
 NO_WORDS = frozenset({"no", "nope"})
+_LOSS_WORDS = NEGATIONS | frozenset(
+    "lost lose losing loss without stopped stop less decreased reduced poor longer".split()
+)
+_PARTICLES = NEGATIONS | YES_WORDS | NO_WORDS
 _FILLERS = frozenset("oh well doctor sir madam ma'am ah ahh hmm mm".split())
 
 # Everyday words a patient may use in any reply without adding a clinical claim.
@@ -253,7 +257,7 @@ class ReplyGuard:
             return GuardVerdict(
                 False, f"the reply states '{sorted(flipped)[0]}', which the fact negates"
             )
-        if self._relevance is not None:
+        if self._relevance is not None and not self._relevance.inverted:
             for clause in clauses:
                 said = set(clause) - _FILLERS
                 if (
@@ -297,6 +301,9 @@ class Relevance:
             else "other"
         )  # fmt: skip
         asked = set(terms(question))
+        # "Have you lost your appetite?" asks about a loss: "no appetite" answers yes. A bare yes
+        # or no to a question worded by a loss or a negation is never inferred.
+        self.inverted = bool(_LOSS_WORDS & set(words(question)))
         self._answers: set[str] = set()
         self._times: set[str] = set()
         # The yes or no the facts give to the question's topic ("No" to "do you smoke?" from a
@@ -311,7 +318,7 @@ class Relevance:
                 for clause in topic:
                     said = self._content(clause)
                     self._answers |= said - asked
-                    if best:
+                    if best and not self.inverted:
                         negative = NEGATIONS & set(words(clause))
                         self.particles |= NO_WORDS if negative else YES_WORDS
                 self._times |= self._time_terms(text)
@@ -330,7 +337,7 @@ class Relevance:
             if value is not None:
                 if value not in durations:
                     out.add(f"#{value:g}")
-            elif term not in TIME_WORDS and stem(term) not in TIME_WORDS:
+            elif term not in TIME_WORDS and stem(term) not in TIME_WORDS and term not in _PARTICLES:
                 out.add(term)
         return out
 
@@ -350,7 +357,11 @@ class Relevance:
             return "no amount for a 'how much' question"
         if said & self._answers:
             return ""
-        if self.kind == "yes/no" and (YES_WORDS | NO_WORDS) & set(words(reply)):
+        if (
+            self.kind == "yes/no"
+            and not self.inverted
+            and (YES_WORDS | NO_WORDS) & set(words(reply))
+        ):
             return ""
         return "does not say what was asked"
 

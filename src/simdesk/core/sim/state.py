@@ -35,7 +35,7 @@ TOPICS: dict[str, re.Pattern[str]] = {
     "dizziness": re.compile(r"\b(dizz\w*|faint\w*|light ?headed)\b"),
     "bleeding": re.compile(r"\b(bleed\w*|blood)\b"),
     "general": re.compile(
-        r"\b(feel\w*|you doing|are you|is (he|she)|does (he|she) seem|"
+        r"\b(feel\w*|you doing|how are you|how is (he|she)|does (he|she) seem|"
         r"(he|she)'s doing|better|worse)\b"
     ),  # fmt: skip
 }
