@@ -211,3 +211,10 @@ def test_a_question_about_a_loss_gets_no_inferred_yes_or_no():
     guard = ReplyGuard((fact,), persona_words=[], forbidden_terms=[],
                        question="Have you lost your appetite?")  # fmt: skip
     assert not guard.check("No.").ok and not guard.check("Yes.").ok
+
+
+def test_no_bare_yes_or_no_for_a_fact_of_mixed_polarity(pph_case):
+    # Seen on the default model: "are you still bleeding?" -> "No." for a woman bleeding now.
+    guard = ReplyGuard((pph_case.fact("heavy-bleeding"),), persona_words=[], forbidden_terms=[],
+                       question="Mama, what's wrong? are you still bleeding?")  # fmt: skip
+    assert not guard.check("No.").ok and not guard.check("Yes.").ok

@@ -307,9 +307,13 @@ class Relevance:
         self._answers: set[str] = set()
         self._times: set[str] = set()
         # The yes or no the facts give to the question's topic ("No" to "do you smoke?" from a
-        # smoker flips the fact): a clause on the topic with a negation says no, one without yes.
-        self.particles: set[str] = set()
+        # smoker flips the fact): a denial ("No known allergies") says no; a fact whose clauses
+        # on the topic carry no negation says yes; anything mixed ("bleeding ... has not
+        # stopped") gives neither, so a bare yes or no is never shown for it.
+        votes: list[set[str]] = []
         for fact in facts:
+            first = words(fact.content)[:1]
+            votes.append(set(NO_WORDS) if first and first[0] in NEGATIONS else set())
             for text in (fact.content, fact.patient_says):
                 clauses = [c for c in _TOPIC_SPLIT.split(text) if c.strip()]
                 overlap = [len(asked & set(terms(c))) for c in clauses]
@@ -318,10 +322,15 @@ class Relevance:
                 for clause in topic:
                     said = self._content(clause)
                     self._answers |= said - asked
-                    if best and not self.inverted:
+                    if best and not self.inverted and not votes[-1] & NO_WORDS:
                         negative = NEGATIONS & set(words(clause))
-                        self.particles |= NO_WORDS if negative else YES_WORDS
+                        votes[-1] |= {"negative"} if negative else YES_WORDS
                 self._times |= self._time_terms(text)
+        self.particles: set[str] = set()
+        if not self.inverted:
+            for vote in votes:
+                if vote == set(NO_WORDS) or vote == set(YES_WORDS):
+                    self.particles |= vote
 
     def _content(self, text: str) -> set[str]:
         """Terms of a text that are not times; numbers as ``#value`` unless they count time."""
