@@ -198,9 +198,12 @@ def test_a_child_killed_while_loading_is_started_again(default_model, tmp_path):
         assert not any(isinstance(e, ModelFailed) for e in seen)
         while backend.child_pid in (None, first) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert backend.child_pid not in (None, first) and backend.restarts == 1  # loading again
+        second = backend.child_pid
+        assert second not in (None, first) and backend.restarts == 1  # loading again
     finally:
         backend.shutdown()
+    time.sleep(1)
+    assert backend.child_pid is None and not psutil.pid_exists(second)  # none started after
 
 
 def test_a_model_process_whose_app_has_gone_exits_quietly(tmp_path):

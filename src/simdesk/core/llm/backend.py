@@ -175,6 +175,7 @@ class ModelBackend:
         self._conn: Connection | None = None  # the child's messages
         self._requests: Connection | None = None  # to the child
         self._down: SimdeskError | None = None  # set when no model will answer any more
+        self._closing = False
 
     # ---- the front end's side -------------------------------------------------------------
     def start(self) -> None:
@@ -195,6 +196,7 @@ class ModelBackend:
             self._send(("cancel", request_id))
 
     def shutdown(self, timeout: float = 10.0) -> None:
+        self._closing = True  # no process is started again from here on
         if self._thread.is_alive():
             self._queue.put(_SHUTDOWN)
             self._thread.join(timeout)
@@ -370,7 +372,7 @@ class ModelBackend:
                 self._failed_variants.add(self.variant)
                 self._stop_child()
                 return self._start_child(first=first)
-            if gone.killed and self.restarts < self.max_restarts:  # start it again, counted
+            if gone.killed and self.restarts < self.max_restarts and not self._closing:
                 self.restarts += 1
                 self._stop_child()
                 crashed = ModelCrashed(
