@@ -130,6 +130,18 @@ def _shot(browser, name: str, height: int | None = None) -> Path:
     return path
 
 
+def _after_submit(browser, element_id: str):
+    """The element once the page the form posted to has loaded: a click on a submit button returns
+    before the browser has navigated, so looking at once can still see the old page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, 30).until(
+        expected_conditions.presence_of_element_located((By.ID, element_id))
+    )
+
+
 def test_the_dashboard_shows_the_programme_and_suppresses_small_groups(hub, programme, browser):
     from selenium.webdriver.common.by import By
 
@@ -139,12 +151,12 @@ def test_the_dashboard_shows_the_programme_and_suppresses_small_groups(hub, prog
     browser.find_element(By.ID, "key").send_keys(key)
     browser.find_element(By.ID, "secret").send_keys("wrong")
     browser.find_element(By.ID, "sign-in").click()
-    assert "wrong secret" in browser.find_element(By.ID, "error").text
+    assert "wrong secret" in _after_submit(browser, "error").text  # the first page has none
     browser.find_element(By.ID, "key").clear()
     browser.find_element(By.ID, "key").send_keys(key)
     browser.find_element(By.ID, "secret").send_keys(secret)
     browser.find_element(By.ID, "sign-in").click()
-    summary = browser.find_element(By.ID, "summary").text
+    summary = _after_submit(browser, "summary").text
     learners = sum(n for n, _ in SITES.values())
     assert f"by {learners} learners" in summary
     _shot(browser, "hub-dashboard.png")  # what a 1366x768 screen shows first
