@@ -120,6 +120,24 @@ def unseen_section() -> None:
         )
 
 
+def off_case_section() -> None:
+    """Every off-case question that disclosed something, hold-out first, with what it disclosed
+    (the fact's record key and text), to judge each: a real disclosure of something not asked,
+    or a record that does answer the question although the eval's rule says it does not."""
+    for part in ("holdout", "tuning"):
+        for mts in (False, True):
+            history = unseen.history_eval(part, mts=mts)
+            kind = "MTS-Dialog" if mts else "own phrasings"
+            print(
+                f"\nOff-case disclosures, {part}, {kind}: "
+                f"{history.off_case_disclosed}/{history.off_case}"
+            )
+            for number, question, facts in history.off_case_facts:
+                print(f"  #{number} {question!r}")
+                for fact in facts:
+                    print(f"      {fact.id} [{fact.source}] {fact.content[:100]!r}")
+
+
 def disclosure_section() -> None:
     """The bundled cases' eval (split by question, tuned on): tuning, held-out, whole set."""
     splits = [
@@ -401,7 +419,13 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--model-only", action="store_true", help="only the model reply run")
     parser.add_argument("--dump", type=Path, help="write every voiced reply as JSON lines")
+    parser.add_argument(
+        "--off-case", action="store_true", help="only list off-case questions that disclosed"
+    )
     args = parser.parse_args()
+    if args.off_case:
+        off_case_section()
+        return 0
     if args.model_only:
         from simdesk.cli.play import open_model
 

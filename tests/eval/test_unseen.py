@@ -28,8 +28,8 @@ def test_the_split_is_by_case_and_frozen():
     assert set(unseen.imported()) == set(unseen.records())  # every record imports and loads
 
 
-# Hold-out, measured 2026-12-06: own phrasings recall 0.994 at precision 0.996 (1881 asked
-# where the record mentions the topic); MTS-Dialog questions 0.961 at 0.995.
+# Hold-out, measured 2026-12-06: own phrasings recall 1.000 at precision 0.998 (1881 asked
+# where the record mentions the topic); MTS-Dialog questions 0.964 at 0.995.
 def test_history_recall_and_precision_on_the_holdout_phrasings(own):
     assert own.asked >= 900
     assert own.recall >= 0.95 and own.precision >= 0.97, own.misses[:20] + own.wrong[:20]
@@ -41,12 +41,15 @@ def test_history_recall_and_precision_on_real_clinicians_questions(mts):
 
 
 def test_off_case_disclosures_stay_rare(own, mts):
-    # Measured: 32 of 1881 off-case questions (own), 15 of 2407 (MTS). Most are records whose
-    # text mentions a topic in words the eval's record rules do not (see unseen.TOPICS).
-    assert own.off_case_disclosed <= 40 and mts.off_case_disclosed <= 20, own.wrong[:20]
+    # Measured: 10 of 1881 off-case questions (own), 8 of 2407 (MTS); was 32 + 15. All 18 are two
+    # records that do answer the question while the eval's NOT_GIVEN rule reads them as silent:
+    # #105 "No other significant past medical history aside from the recurrent bronchitis." and
+    # #106 "No other abnormalities noted in the systems review" (benchmarks/case_quality.py
+    # --off-case lists them). The frozen hold-out and its rules are not edited to gain numbers.
+    assert own.off_case_disclosed <= 10 and mts.off_case_disclosed <= 8, own.wrong[:20]
 
 
-@pytest.mark.xfail(strict=True, reason="target 0 off-case disclosures; measured 32 + 15")
+@pytest.mark.xfail(strict=True, reason="target 0 off-case disclosures; measured 10 + 8")
 def test_no_off_case_disclosures(own, mts):
     assert own.off_case_disclosed == 0 and mts.off_case_disclosed == 0
 

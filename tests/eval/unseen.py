@@ -177,6 +177,7 @@ class History:
     by_topic: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     misses: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
+    off_case_facts: list[tuple[int, str, tuple[Fact, ...]]] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
@@ -221,6 +222,7 @@ def _ask(history: History, disclose, number: int, question: str, topics, present
         if facts:
             history.off_case_disclosed += 1
             history.wrong.append(f"#{number} off-case {question!r} -> {[f.id for f in facts]}")
+            history.off_case_facts.append((number, question, tuple(facts)))
         return
     right = [f for f in facts if any(topic_answers(f, t) for t in live)]
     history.asked += 1

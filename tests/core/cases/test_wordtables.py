@@ -66,6 +66,11 @@ def test_an_unknown_category_is_reported(tmp_path):
         ("Any past surgeries?", {"surgery"}),
         ("Do you smoke or drink?", {"smoking", "alcohol"}),
         ("What football team do you support?", set()),
+        # "with family" says who the patient lives with, not what runs in the family
+        ("Who is at home: do you stay with your family?", {"living"}),
+        ("Is there heart disease in your mother or father?", {"family"}),
+        ("Do you use drugs that were never prescribed, recreationally?", {"drugs"}),
+        ("Did you see the football on television?", set()),  # "vision" starts a word
     ],
 )
 def test_questions_are_read_as_topics(question, topics):
