@@ -33,7 +33,7 @@ $(PY):
 # llama.cpp is built portably (every x86-64 level, chosen at run time), once per set of options,
 # into ~/.cache/simdesk/wheelhouse/<key>/: about 10-25 minutes on 2 cores the first time, seconds
 # after. Never from pip's cache, which could hand back a -march=native build.
-$(LLAMA_STAMP): packaging/build_llama.py packaging/install_cpu_variants.cmake | $(PY)
+$(LLAMA_STAMP): packaging/build_llama.py packaging/wheelhouse.py packaging/install_cpu_variants.cmake | $(PY)
 	$(PY) packaging/build_llama.py
 	touch $@
 
@@ -55,7 +55,7 @@ BUNDLE_VENV  := .venv-bundle
 BUNDLE_PY    := $(BUNDLE_VENV)/bin/python
 BUNDLE_STAMP := $(BUNDLE_VENV)/.installed
 
-$(BUNDLE_STAMP): pyproject.toml packaging/build_llama.py packaging/install_cpu_variants.cmake packaging/build_numpy.py
+$(BUNDLE_STAMP): pyproject.toml packaging/build_llama.py packaging/wheelhouse.py packaging/install_cpu_variants.cmake packaging/build_numpy.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "simdesk needs Python 3.10 or newer; set PYTHON=python3.x")'
 	$(PYTHON) -m venv $(BUNDLE_VENV)
 	$(BUNDLE_PY) -m pip install --quiet --upgrade pip

@@ -19,16 +19,13 @@ with pip's index and cache off, so a wheel built with other options is never pic
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import platform
-import shutil
-import subprocess
 import sys
-import sysconfig
-import tempfile
 import zipfile
 from pathlib import Path
+
+import wheelhouse as wh  # packaging/wheelhouse.py, beside this script
 
 VERSION = "0.3.36"
 HERE = Path(__file__).resolve().parent
@@ -68,22 +65,17 @@ def build_key() -> str:
         VERSION,
         *(arg.replace(str(VARIANTS_CMAKE), "<variants.cmake>") for arg in cmake_args()),
         VARIANTS_CMAKE.read_text(encoding="utf-8") if X86 else "",
-        sys.implementation.cache_tag or "",
-        sysconfig.get_platform(),
-        str(sysconfig.get_config_var("SOABI")),
+        *wh.abi_parts(),
     ]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return wh.key(parts)
 
 
 def wheelhouse() -> Path:
-    root = os.environ.get("SIMDESK_WHEELHOUSE")
-    base = Path(root) if root else Path.home() / ".cache" / "simdesk" / "wheelhouse"
-    return base / build_key()
+    return wh.folder(build_key())
 
 
 def find_wheel(folder: Path) -> Path | None:
-    wheels = sorted(folder.glob(f"llama_cpp_python-{VERSION}-*.whl"))
-    return wheels[-1] if wheels else None
+    return wh.find_wheel(folder, "llama_cpp_python", VERSION)
 
 
 def check_wheel(wheel: Path) -> list[str]:
@@ -113,34 +105,14 @@ def build(target: Path) -> Path:
     env.setdefault("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2))
     print(f"Building llama-cpp-python {VERSION} portably (about 10-25 minutes on 2 cores)...")
     print(f"  CMAKE_ARGS={env['CMAKE_ARGS']}")
-    with tempfile.TemporaryDirectory(prefix="simdesk-llama-") as scratch:
-        subprocess.run(
-            [
-                sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir",
-                "--no-binary", "llama-cpp-python", f"llama-cpp-python=={VERSION}",
-                "--wheel-dir", scratch,
-            ],
-            check=True, env=env,
-        )  # fmt: skip
-        built = find_wheel(Path(scratch))
-        if built is None:
-            raise SystemExit("pip reported success but left no llama-cpp-python wheel.")
-        check_wheel(built)
-        target.mkdir(parents=True, exist_ok=True)
-        partial = target / (built.name + ".partial")
-        shutil.copyfile(built, partial)
-        os.replace(partial, target / built.name)  # a half-copied wheel is never found
-    return target / built.name
+    return wh.build(
+        f"llama-cpp-python=={VERSION}", "llama_cpp_python", VERSION, target,
+        env=env, check=check_wheel,
+    )  # fmt: skip
 
 
 def install(wheel: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable, "-m", "pip", "install", "--no-index", "--no-cache-dir", "--no-deps",
-            "--force-reinstall", "--find-links", str(wheel.parent), f"llama-cpp-python=={VERSION}",
-        ],
-        check=True,
-    )  # fmt: skip
+    wh.install(wheel, f"llama-cpp-python=={VERSION}")
 
 
 def main(argv: list[str] | None = None) -> int:

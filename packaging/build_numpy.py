@@ -18,65 +18,36 @@ from there with pip's index and cache off. First build: several minutes on 2 cor
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
-import shutil
 import subprocess
 import sys
-import sysconfig
-import tempfile
 from pathlib import Path
+
+import wheelhouse as wh  # packaging/wheelhouse.py, beside this script
 
 VERSION = "2.4.6"
 SETUP_ARGS = ["-Dblas=none", "-Dlapack=none", "-Dallow-noblas=true", "-Dcpu-dispatch=none"]
 
 
 def build_key() -> str:
-    parts = [VERSION, *SETUP_ARGS, sys.implementation.cache_tag or "", sysconfig.get_platform(),
-             str(sysconfig.get_config_var("SOABI"))]  # fmt: skip
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return wh.key([VERSION, *SETUP_ARGS, *wh.abi_parts()])
 
 
 def wheelhouse() -> Path:
-    root = os.environ.get("SIMDESK_WHEELHOUSE")
-    base = Path(root) if root else Path.home() / ".cache" / "simdesk" / "wheelhouse"
-    return base / f"numpy-{build_key()}"
+    return wh.folder(f"numpy-{build_key()}")
 
 
 def find_wheel(folder: Path) -> Path | None:
-    wheels = sorted(folder.glob(f"numpy-{VERSION}-*.whl"))
-    return wheels[-1] if wheels else None
+    return wh.find_wheel(folder, "numpy", VERSION)
 
 
 def build(target: Path) -> Path:
     print(f"Building numpy {VERSION} without BLAS for the bundle (several minutes)...")
-    with tempfile.TemporaryDirectory(prefix="simdesk-numpy-") as scratch:
-        subprocess.run(
-            [
-                sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir",
-                "--no-binary", "numpy", f"numpy=={VERSION}", "--wheel-dir", scratch,
-                *(f"-Csetup-args={arg}" for arg in SETUP_ARGS),
-            ],
-            check=True,
-        )  # fmt: skip
-        built = find_wheel(Path(scratch))
-        if built is None:
-            raise SystemExit("pip reported success but left no numpy wheel.")
-        target.mkdir(parents=True, exist_ok=True)
-        partial = target / (built.name + ".partial")
-        shutil.copyfile(built, partial)
-        os.replace(partial, target / built.name)  # a half-copied wheel is never found
-    return target / built.name
+    setup_args = [f"-Csetup-args={arg}" for arg in SETUP_ARGS]
+    return wh.build(f"numpy=={VERSION}", "numpy", VERSION, target, pip_args=setup_args)
 
 
 def install(wheel: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable, "-m", "pip", "install", "--no-index", "--no-cache-dir", "--no-deps",
-            "--force-reinstall", "--find-links", str(wheel.parent), f"numpy=={VERSION}",
-        ],
-        check=True,
-    )  # fmt: skip
+    wh.install(wheel, f"numpy=={VERSION}")
     check = "import numpy; c = numpy.show_config(mode='dicts'); print(c['Build Dependencies'])"
     out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
     if "openblas" in out.stdout.lower():
