@@ -220,29 +220,16 @@ def record_attempt(name: str, passphrase: str, case: Case, events: list, mode: s
     """Keep a scripted attempt in the learner's store as the app does; queue its statements.
 
     Returns the number of statements queued for sync (0 when not enrolled or opted out)."""
-    from datetime import datetime, timezone
-
-    from simdesk.core.assess.attempts import result_of, save_result
+    from simdesk.app.session import Session
     from simdesk.core.assess.scoring import score
-    from simdesk.core.store.profiles import ProfileManager, profile_slug
-    from simdesk.core.sync.outbox import queue_finished_attempt
 
-    manager = ProfileManager.for_locations(locations().ensure())
-    try:
-        store = manager.unlock(name, passphrase)
-        try:
-            attempt = store.start_attempt(case.meta.id, case.meta.version)
-            store.append_events(attempt, events)
-            now = datetime.now(timezone.utc).replace(tzinfo=None)
-            result = result_of(case, score(case, events), now, attempt_id=attempt, learner=name)
-            save_result(store, attempt, result, after=events[-1])
-            store.end_attempt(attempt)
-            return queue_finished_attempt(manager.device, profile_slug(name), store, attempt,
-                                          result, mode, model_id)  # fmt: skip
-        finally:
-            store.close()
-    finally:
-        manager.close()
+    with Session(locations().ensure()) as session:
+        store = session.sign_in(name, passphrase)
+        attempt = session.new_attempt(case, mode)
+        attempt.start(store)
+        attempt.record(store, events)
+        result = attempt.finish(store, case, score(case, events), events[-1], learner=name)
+        return session.queue_for_sync(store, attempt, result, model_id)
 
 
 def assess(case: Case, events: list) -> tuple[dict, dict]:
