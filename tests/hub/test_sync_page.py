@@ -15,7 +15,7 @@ NAME = "Ina Otieno"
 
 
 def test_the_sync_page_enrols_sends_previews_and_opts_out(qtbot, hub, simdesk_home):
-    from simdesk.ui.main_window import queue_for_sync
+    from simdesk.app.session import Attempt
 
     win = open_signed_in(qtbot, name=NAME, start_model=False)
     win.navigate("settings")
@@ -36,17 +36,18 @@ def test_the_sync_page_enrols_sends_previews_and_opts_out(qtbot, hub, simdesk_ho
     qtbot.waitUntil(lambda: "Enrolled" in page.status.text(), timeout=20_000)
     assert "Window clinic" in page.status.text() and not page.token.text()
 
-    store, profiles = win.store, win.profiles
+    session, profiles = win.session, win.profiles
 
-    def submitted_attempt():  # what the window's submit does, on its database thread
-        attempt = store.start_attempt("pulmonary-tb-miner", "1.0.0")
+    def submitted_attempt(store):  # what the window's submit does, on its store thread
+        attempt = Attempt("pulmonary-tb-miner", "1.0.0", "exam")
+        attempt.start(store)
         result = sample_result(1, finished=datetime(2026, 11, 30, 10, 5))
-        result = type(result)(**{**result.__dict__, "attempt_id": attempt, "learner": NAME})
-        store.end_attempt(attempt)
-        queue_for_sync(profiles, store, attempt, result, "exam", model_id="none")
+        result = type(result)(**{**result.__dict__, "attempt_id": attempt.id, "learner": NAME})
+        attempt.close(store)
+        session.queue_or_note(store, attempt, result, model_id="none")
 
-    win.db.run(submitted_attempt)
-    qtbot.waitUntil(win.db.idle, timeout=20_000)
+    win.ops.store(submitted_attempt)
+    qtbot.waitUntil(win.ops.idle, timeout=20_000)
     page.send_button.click()
     qtbot.waitUntil(lambda: "Sent: 3" in page.status.text(), timeout=30_000)
     assert (
@@ -54,8 +55,8 @@ def test_the_sync_page_enrols_sends_previews_and_opts_out(qtbot, hub, simdesk_ho
     )
     assert not page.problem.isVisible()
 
-    win.db.run(submitted_attempt)
-    qtbot.waitUntil(win.db.idle, timeout=20_000)
+    win.ops.store(submitted_attempt)
+    qtbot.waitUntil(win.ops.idle, timeout=20_000)
     page.preview_button.click()
     qtbot.waitUntil(page.preview.isVisible, timeout=20_000)
     shared = json.loads(page.preview.toPlainText())
@@ -66,6 +67,6 @@ def test_the_sync_page_enrols_sends_previews_and_opts_out(qtbot, hub, simdesk_ho
     assert win.grab().save(str(SCREENSHOTS / "sync-page.png"))
 
     page.share.setChecked(False)
-    qtbot.waitUntil(win.db.idle, timeout=20_000)
+    qtbot.waitUntil(win.ops.idle, timeout=20_000)
     qtbot.waitUntil(lambda: Outbox(profiles.device).opted_out(profile_slug(NAME)), timeout=20_000)
     win.close()

@@ -50,7 +50,7 @@ def _sign_in_again(qtbot, win, name="Amina K."):
     qtbot.keyClicks(dialog.passphrase_edit, PASSPHRASE)
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: win.store is not None and win.overview is not None, timeout=30_000)
-    qtbot.waitUntil(win.db.idle, timeout=10_000)
+    qtbot.waitUntil(win.ops.idle, timeout=10_000)
 
 
 def test_locking_mid_exam_pauses_the_clock_and_the_exam_resumes_as_it_was(qtbot, win, screenshot):
@@ -63,7 +63,7 @@ def test_locking_mid_exam_pauses_the_clock_and_the_exam_resumes_as_it_was(qtbot,
     minute = page.encounter.sim_minute
     win.lock()  # the reply in flight (no model here) is stopped and kept as it stood
     transcript = page.transcript.toPlainText()
-    qtbot.waitUntil(win.db.idle, timeout=10_000)
+    qtbot.waitUntil(win.ops.idle, timeout=10_000)
     assert not page.running
     _sign_in_again(qtbot, win)
     # The case says so, and it cannot be restarted fresh: both buttons lead back to it.

@@ -12,7 +12,8 @@ from tests.ui.conftest import open_signed_in
 def test_unlock_to_debrief_on_the_real_model(qtbot, default_model, screenshot):
     win = open_signed_in(qtbot, name="Baraka M.", start_model=True)
     qtbot.waitUntil(lambda: win.backend.ready.is_set(), timeout=60_000)
-    assert "loaded in" in win.model_status.text()
+    # The ready event reaches the status line as a queued signal, just after the flag is set.
+    qtbot.waitUntil(lambda: "loaded in" in win.model_status.text(), timeout=5_000)
 
     assert win.case_list.select_case("pulmonary-tb-miner")
     win.case_list.start_button.click()

@@ -179,7 +179,7 @@ def test_every_screen_fits_without_clipped_text(qtbot, simdesk_home, display, si
     check(win.profile_dialog, "15-unlock-wrong-passphrase")
     win.profile_dialog.forgot_button.click()
     check(win.profile_dialog, "16-unlock-forgot")
-    qtbot.waitUntil(win.db.idle, timeout=10_000)
+    qtbot.waitUntil(win.ops.idle, timeout=10_000)
     win.close()
     assert not problems, "\n".join(f"{s}: {p}" for s, ps in problems.items() for p in ps)
 

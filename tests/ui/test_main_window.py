@@ -76,7 +76,7 @@ def test_first_start_play_a_case_and_store_the_attempt(qtbot, window, screenshot
     win.encounter.confirm.button(QMessageBox.StandardButton.Yes).click()
     assert win.pages.currentWidget() is win.debrief
     qtbot.waitUntil(lambda: win.debrief.narrative_done, timeout=60_000)
-    qtbot.waitUntil(win.db.idle, timeout=10_000)
+    qtbot.waitUntil(win.ops.idle, timeout=10_000)
     win.close()
 
     store = ProfileManager.for_locations(win.locations).unlock("Amina K.", PASSPHRASE)

@@ -167,9 +167,9 @@ def test_encounter_exam_orders_results_treatment_notes_and_debrief(qtbot, win, s
 
     qtbot.waitUntil(lambda: win.overview.progress.attempts == 1, timeout=20_000)
     assert win.case_list.statuses[TB].best == debrief.debrief.percent
-    qtbot.waitUntil(win.db.idle, timeout=10_000)
+    qtbot.waitUntil(win.ops.idle, timeout=10_000)
     # Notes and the plan are stored with the attempt, encrypted; never in plaintext on disk.
-    store, attempt = win.store, win._attempt.result()
+    store, attempt = win.store, win.session.attempt.id
     notes = [e for e in store.events(attempt) if e.kind == "note"]
     assert notes[-1].text.startswith("Canary-note 7f3a")
     files = list((win.locations.data).rglob("*"))
@@ -220,7 +220,7 @@ def test_settings_persist_display_and_cancel_an_import(qtbot, win, screenshot, t
     screenshot(win, "21-settings-high-contrast")
     settings.high_contrast.setChecked(False)
     settings.font_size.setValue(11)
-    qtbot.waitUntil(win.db.idle, timeout=10_000)
+    qtbot.waitUntil(win.ops.idle, timeout=10_000)
     manager = ProfileManager.for_locations(win.locations)
     assert manager.device.setting("ui.font_pt") == "11"
     assert manager.device.setting("ui.high_contrast") == "0"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simdesk.core.assess.attempts import AttemptResult, load_history, result_of, save_result
+from simdesk.core.assess.attempts import AttemptResult, load_history
 from simdesk.core.assess.learner import mastery, recommend
 from simdesk.core.assess.review import due, schedule
 from simdesk.core.assess.scoring import DOMAINS
@@ -82,15 +82,6 @@ def overview(store: LearnerStore, cases: list[Case], name: str) -> LearnerOvervi
         past=past,
     )
     return LearnerOverview(statuses, suggestions, view, history, unfinished)
-
-
-def save_attempt(store: LearnerStore, attempt_id: int, outcome, learner: str) -> AttemptResult:
-    """Keep a submitted attempt's result with its events, and close the attempt."""
-    score = outcome.submission.score
-    result = result_of(outcome.case, score, utc_now(), attempt_id=attempt_id, learner=learner)
-    save_result(store, attempt_id, result, after=outcome.events[-1])
-    store.end_attempt(attempt_id)
-    return result
 
 
 @dataclass(frozen=True)

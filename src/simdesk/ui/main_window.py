@@ -1,16 +1,16 @@
 """The main window: profile unlock, the case library, the encounter, the debrief, the progress
 dashboard and settings; one message bar for every error.
 
-Nothing slow runs on the GUI thread: store work and file reads go through the one database
-executor, the model through its one thread, long cancellable jobs through a :class:`Task`.
-Heavy modules (the store, assessment, the model runtime) are imported by those workers, not
-before the window is first shown.
+Nothing slow runs on the GUI thread: store work and file reads run as ops on the one store
+thread, the model on its own thread, long cancellable jobs in the one pool
+(:mod:`simdesk.ui.operations`); who is signed in is the Qt-free
+:class:`~simdesk.app.session.Session`. Heavy modules (the store, assessment, the model
+runtime) are imported by those workers, not before the window is first shown.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future
 from functools import partial
 from pathlib import Path
 
@@ -30,22 +30,26 @@ from PySide6.QtWidgets import (
 )
 
 from simdesk import __version__
+from simdesk.app.session import CREATE as NEW_LEARNER
+from simdesk.app.session import SET_UP, SIGN_IN, Session
 from simdesk.core.errors import SimdeskError
 from simdesk.core.paths import bundled_cases_dir, locations
 from simdesk.ui.case_list import CaseListPage
 from simdesk.ui.debrief import DebriefPage
 from simdesk.ui.encounter import EncounterPage
+from simdesk.ui.operations import (
+    ATTEMPT_CLOSED,
+    ATTEMPT_FINISHED,
+    LOCKED,
+    SIGNED_IN,
+    Operations,
+    Task,
+)
 from simdesk.ui.profile_dialog import CREATE, SETUP, ProfileDialog, ProfileRequest
 from simdesk.ui.progress_page import ProgressPage
 from simdesk.ui.settings_page import ModelSettings, SettingsPage
 from simdesk.ui.theme import Display, apply_display
-from simdesk.ui.workers import (
-    Cancelled,
-    DbExecutor,
-    ModelBridge,
-    Task,
-    describe_error,
-)
+from simdesk.ui.workers import Cancelled, ModelBridge, describe_error
 
 IDLE_CHECK_MS = 15_000
 NARRATIVE_SECONDS = 10  # the model's debrief summary is offered only if ready by then
@@ -90,23 +94,6 @@ class MessageBar(QWidget):
         self.adjustSize()
 
 
-def queue_for_sync(profiles, store, attempt_id, result, mode, model_id: str) -> None:
-    """Queue a submitted attempt's anonymised statements (database thread). A failure here is
-    noted for the Sync page and never loses the attempt, which is already saved.
-
-    ``model_id``: the file of the model that voiced the patient ("none" if none was loaded)."""
-    from simdesk.core.errors import SimdeskError
-    from simdesk.core.store.profiles import profile_slug
-    from simdesk.core.sync.outbox import queue_finished_attempt
-
-    try:
-        queue_finished_attempt(profiles.device, profile_slug(result.learner or ""), store,
-                               attempt_id, result, mode, model_id)  # fmt: skip
-    except SimdeskError as exc:
-        profiles.device.set_setting("sync.problem", f"An attempt could not be queued: {exc.what}")
-        profiles.device.set_setting("sync.fix", exc.fix)
-
-
 class MainWindow(QMainWindow):
     def __init__(self, *, start_model: bool = True) -> None:
         super().__init__()
@@ -114,18 +101,14 @@ class MainWindow(QMainWindow):
         self.resize(1280, 720)
         self.setMinimumSize(1024, 600)
         self.locations = locations().ensure()
-        self.store = None
-        self.profile_name = ""
+        self.session = Session(self.locations)
         self.entries: list = []
         self.overview = None
-        self.db = DbExecutor(on_error=self.show_error)
-        self.tasks: set[Task] = set()
+        self.ops = Operations(self.session, on_error=self.show_error)
+        self.ops.store_changed.connect(self._store_changed)
         self._build()
-        self._profiles = None
         self.profile_dialog: ProfileDialog | None = None
-        self._attempt = None
         self._current = None  # (entry, mode) of the last encounter
-        self.idle = None
         self.idle_timer = QTimer(self)
         self.idle_timer.setInterval(IDLE_CHECK_MS)
         self.idle_timer.timeout.connect(self._check_idle)
@@ -142,17 +125,31 @@ class MainWindow(QMainWindow):
         self.bridge.described.connect(self.encounter.use_model)
         self.model_settings = ModelSettings()
         self.model = self._new_model()
-        self.db.run(self._read_settings, on_done=lambda s: self._settings_read(s, start_model))
-        self.db.run(self._read_library, on_done=self._library_read)
+        self.ops.query(self._read_settings, success=lambda s: self._settings_read(s, start_model))
+        self.ops.query(self._read_library, success=self._library_read)
 
     @property
     def profiles(self):
-        """The profile manager, made on first use (by the database thread, at start-up)."""
-        if self._profiles is None:
-            from simdesk.core.store.profiles import ProfileManager
+        """The profile manager (use it in ops: it opens the device database on first use)."""
+        return self.session.profiles
 
-            self._profiles = ProfileManager.for_locations(self.locations)
-        return self._profiles
+    @property
+    def store(self):
+        """The signed-in learner's store, None when locked (ops use it; the GUI never does)."""
+        return self.session.store
+
+    @property
+    def profile_name(self) -> str:
+        return self.session.name
+
+    @property
+    def idle(self):
+        """The auto-lock clock of the signed-in profile."""
+        return self.session.idle
+
+    @idle.setter
+    def idle(self, value) -> None:
+        self.session.idle = value
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -219,7 +216,7 @@ class MainWindow(QMainWindow):
         from simdesk.ui.sync_page import SyncController
 
         # Starts at the first sign-in, when the device database is open.
-        self.sync = SyncController(self.settings.sync_page, lambda: self.profiles, self)
+        self.sync = SyncController(self.settings.sync_page, lambda: self.profiles, self.ops, self)
         for n, key in enumerate(("cases", "progress", "settings"), start=1):
             QShortcut(QKeySequence(f"Ctrl+{n}"), self, activated=lambda k=key: self.navigate(k))
         QShortcut(QKeySequence("Ctrl+F"), self.case_list, activated=self.case_list.search.setFocus)
@@ -277,15 +274,15 @@ class MainWindow(QMainWindow):
         self.tour = TourDialog(self)
         profiles = self.profiles
         self.tour.finished_tour.connect(
-            lambda _read: self.db.run(lambda: profiles.device.set_setting("ui.tour_done", "1"))
+            lambda _read: self.ops.query(lambda: profiles.device.set_setting("ui.tour_done", "1"))
         )
         self.tour.open()
 
     def _maybe_tour(self) -> None:
         """The first sign-in on this computer offers the tour; Skip ends it for good."""
         profiles = self.profiles
-        self.db.run(lambda: profiles.device.setting("ui.tour_done"),
-                    on_done=lambda done: None if done else self.show_tour())  # fmt: skip
+        self.ops.query(lambda: profiles.device.setting("ui.tour_done"),
+                       success=lambda done: None if done else self.show_tour())  # fmt: skip
 
     def change_passphrase(self) -> None:
         from simdesk.ui.account import NewPassphraseDialog
@@ -303,14 +300,14 @@ class MainWindow(QMainWindow):
             dialog.accept()
             self.statusBar().showMessage("Your passphrase was changed.", 10_000)
 
-        dialog.submitted.connect(lambda old, new: self.db.run(
-            lambda: profiles.change_passphrase(name, old, new), on_done=changed,
-            on_error=lambda exc: dialog.show_error(describe_error(exc))))  # fmt: skip
+        dialog.submitted.connect(lambda old, new: self.ops.query(
+            lambda: profiles.change_passphrase(name, old, new), success=changed,
+            failure=lambda exc: dialog.show_error(describe_error(exc))))  # fmt: skip
         dialog.open()
 
     def add_learner(self) -> None:
         """A new learner profile while someone is signed in: no need to lock first."""
-        profiles = self.profiles
+        session = self.session
 
         def show(entries) -> None:
             dialog = ProfileDialog(entries, self, mode=CREATE)
@@ -319,8 +316,8 @@ class MainWindow(QMainWindow):
 
             def create(request: ProfileRequest) -> None:
                 def work():
-                    instructor = profiles.unlock_instructor(request.instructor_passphrase)
-                    profiles.create(request.name, request.passphrase, instructor).close()
+                    session.add_learner(request.name, request.passphrase,
+                                        request.instructor_passphrase)  # fmt: skip
 
                 def done(_result) -> None:
                     dialog.accept()
@@ -331,12 +328,12 @@ class MainWindow(QMainWindow):
                 def failed(exc: Exception) -> None:
                     dialog.show_error(describe_error(exc))
 
-                self.db.run(work, on_done=done, on_error=failed)
+                self.ops.query(work, success=done, failure=failed)
 
             dialog.submitted.connect(create)
             dialog.open()
 
-        self.db.run(lambda: [(p.name, p.role) for p in profiles.list()], on_done=show)
+        self.ops.query(session.profile_names, success=show)
 
     def open_instructor(self) -> None:
         """The instructor's screens, behind the instructor's passphrase."""
@@ -347,8 +344,8 @@ class MainWindow(QMainWindow):
         def run(work, on_done, on_error=None):
             dialog = self.instructor_dialog
             report = on_error or (lambda message: dialog.status.setText(message))
-            self.db.run(lambda: work(dialog.session, profiles), on_done=on_done,
-                        on_error=lambda exc: report(describe_error(exc)))  # fmt: skip
+            self.ops.query(lambda: work(dialog.session, profiles), success=on_done,
+                           failure=lambda exc: report(describe_error(exc)))  # fmt: skip
 
         self.instructor_dialog = InstructorDialog(run, self)
         self.instructor_dialog.cases = [e.case for e in self.entries if e.case is not None]
@@ -406,7 +403,7 @@ class MainWindow(QMainWindow):
     def _library_read(self, entries) -> None:
         self.entries = entries
         self.case_list.set_entries(entries)
-        self._refresh_learner()
+        self._refresh_learner()  # the library changed (not the store): read the statuses for it
 
     def _new_model(self):
         """The active model (as ``simdesk play`` uses it), with the window's settings."""
@@ -427,12 +424,8 @@ class MainWindow(QMainWindow):
     # -- profile --------------------------------------------------------------------------
 
     def ask_for_profile(self) -> None:
-        """List the profiles on the db thread, then open the sign-in dialog (non-blocking)."""
-        self.db.run(
-            lambda: [(p.name, p.role) for p in self.profiles.list()],
-            on_done=self._show_profile_dialog,
-            on_error=self.show_error,
-        )
+        """List the profiles on the store thread, then open the sign-in dialog (non-blocking)."""
+        self.ops.query(self.session.profile_names, success=self._show_profile_dialog)
 
     def _show_profile_dialog(self, names: list[str]) -> None:
         self.profile_dialog = ProfileDialog(names, self)
@@ -441,33 +434,21 @@ class MainWindow(QMainWindow):
         self.profile_dialog.open()
 
     def _profile_submitted(self, request: ProfileRequest) -> None:
-        profiles = self.profiles
+        session = self.session
+        how = {SETUP: SET_UP, CREATE: NEW_LEARNER}.get(request.mode, SIGN_IN)
+        self.ops.query(
+            lambda: session.sign_in(request.name, request.passphrase, how=how,
+                                    instructor_passphrase=request.instructor_passphrase),
+            success=lambda _store: self._unlocked(),
+            failure=self._unlock_failed,
+            changed=SIGNED_IN,
+        )  # fmt: skip
 
-        def sign_in():
-            if request.mode == SETUP:
-                store = profiles.setup_instructor(request.name, request.passphrase)
-            elif request.mode == CREATE:
-                instructor = profiles.unlock_instructor(request.instructor_passphrase)
-                store = profiles.create(request.name, request.passphrase, instructor)
-            else:
-                store = profiles.unlock(request.name, request.passphrase)
-            return store, profiles.auto_lock_minutes()
-
-        self.db.run(
-            sign_in,
-            on_done=lambda result: self._unlocked(request.name, *result),
-            on_error=self._unlock_failed,
-        )
-
-    def _unlocked(self, name: str, store, auto_lock_minutes: float) -> None:
-        from simdesk.core.store.autolock import IdleLock
-
-        self.store = store
-        self.profile_name = name
+    def _unlocked(self) -> None:
+        name = self.session.name
         self.who.setText(f"Signed in as <b>{name}</b>")
         self.statusBar().showMessage(f"Signed in as {name}", 5000)
         self.lock_button.setEnabled(True)
-        self.idle = IdleLock(auto_lock_minutes)
         QApplication.instance().installEventFilter(self)
         self.idle_timer.start()
         if self.profile_dialog is not None:
@@ -477,7 +458,6 @@ class MainWindow(QMainWindow):
         self.case_list.list.setFocus()
         for action in (self.add_learner_action, self.change_passphrase_action):
             action.setEnabled(True)
-        self._refresh_learner()
         self.sync.set_learner(name)
         self._maybe_tour()
 
@@ -487,12 +467,12 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Any key press, click or scroll counts as activity for the auto-lock."""
-        if event.type() in ACTIVITY_EVENTS and self.idle is not None:
-            self.idle.touch()
+        if event.type() in ACTIVITY_EVENTS:
+            self.session.touch()
         return False
 
     def _check_idle(self) -> None:
-        if self.store is not None and self.idle is not None and self.idle.expired:
+        if self.session.should_lock:
             self.lock()
 
     def lock(self) -> None:
@@ -500,9 +480,9 @@ class MainWindow(QMainWindow):
         if self.store is None:
             return
         self._suspend_encounter()
-        store, self.store, self.profile_name = self.store, None, ""
+        store = self.session.lock()
         self.overview = None  # the next profile's is read at sign-in
-        self.db.run(store.close)
+        self.ops.query(store.close)  # behind the encounter's last saves
         self.idle_timer.stop()
         QApplication.instance().removeEventFilter(self)
         self.lock_button.setEnabled(False)
@@ -510,8 +490,7 @@ class MainWindow(QMainWindow):
             action.setEnabled(False)
         self.who.setText("Locked")
         self.sync.set_learner("")
-        self.case_list.set_statuses({})
-        self.case_list.set_recommendation(None)
+        self.ops.changed(LOCKED)
         self.pages.setCurrentWidget(self.case_list)
         self.nav_buttons["cases"].setChecked(True)
         self.statusBar().showMessage("Locked")
@@ -519,15 +498,23 @@ class MainWindow(QMainWindow):
 
     # -- learner data ---------------------------------------------------------------------
 
+    def _store_changed(self, what: str) -> None:
+        """The learner's pages follow the store: statuses, the recommendation, progress."""
+        if what == LOCKED:
+            self.case_list.set_statuses({})
+            self.case_list.set_recommendation(None)
+            return
+        self._refresh_learner()
+
     def _refresh_learner(self) -> None:
-        """Re-read statuses, recommendations and progress from the store (database thread)."""
-        store, name = self.store, self.profile_name
+        """Re-read statuses, recommendations and progress from the store (store thread)."""
+        name = self.profile_name
         cases = [e.case for e in self.entries if e.case is not None]
-        if store is None or not cases:
+        if self.store is None or not cases:
             return
         from simdesk.ui.learner_view import overview
 
-        self.db.run(lambda: overview(store, cases, name), on_done=self._show_overview)
+        self.ops.store(lambda store: overview(store, cases, name), success=self._show_overview)
 
     def _show_overview(self, result) -> None:
         if self.store is None:
@@ -547,9 +534,9 @@ class MainWindow(QMainWindow):
         history, name = self.overview.history, self.profile_name
         cases = [e.case for e in self.entries if e.case is not None]
         csv = path.suffix.lower() == ".csv"
-        self.db.run(
+        self.ops.query(
             lambda: export(learner_report(name, history, cases, csv=csv), path),
-            on_done=lambda p: self.statusBar().showMessage(f"Report saved to {p}", 10_000),
+            success=lambda p: self.statusBar().showMessage(f"Report saved to {p}", 10_000),
         )
 
     # -- model ----------------------------------------------------------------------------
@@ -595,7 +582,7 @@ class MainWindow(QMainWindow):
         def started(_result) -> None:
             self.model = self._new_model().start()
 
-        self._run_task(lambda _report, _cancelled: old.shutdown(), started, self.show_error)
+        self.ops.background(lambda _report, _cancelled: old.shutdown(), success=started)
 
     def _model_settings_changed(self, settings: ModelSettings) -> None:
         self.model_settings = settings
@@ -615,13 +602,13 @@ class MainWindow(QMainWindow):
             for key, value in values.items():
                 profiles.device.set_setting(SETTING_KEYS[key], value)
 
-        self.db.run(save)
+        self.ops.query(save)
 
     def _refresh_models(self) -> None:
         from simdesk.ui.settings_page import model_rows
 
         where = self.locations
-        self.db.run(lambda: model_rows(where), on_done=self.settings.set_models)
+        self.ops.query(lambda: model_rows(where), success=self.settings.set_models)
 
     def _use_model(self, name: str) -> None:
         from simdesk.core.llm.registry import use_model
@@ -632,7 +619,7 @@ class MainWindow(QMainWindow):
             self._refresh_models()
             self._reload_model()
 
-        self.db.run(lambda: use_model(name, where), on_done=done)
+        self.ops.query(lambda: use_model(name, where), success=done)
 
     def import_model(self, source: Path) -> None:
         """Copy and verify a GGUF file on a task thread, with progress and Cancel."""
@@ -658,25 +645,13 @@ class MainWindow(QMainWindow):
             self.show_error(exc)
 
         self.settings.set_import_busy(True)
-        self._import_task = self._run_task(
-            work, finished, failed, self.settings.set_import_progress
+        self._import_task = self.ops.background(
+            work, success=finished, failure=failed, progress=self.settings.set_import_progress
         )
 
     def _cancel_import(self) -> None:
         if self._import_task is not None:
             self._import_task.cancel()
-
-    def _run_task(self, work, on_done, on_error, on_progress=None) -> Task:
-        def finish(callback):
-            def call(value) -> None:
-                self.tasks.discard(task)
-                callback(value)
-
-            return call
-
-        task = Task(work, finish(on_done), finish(on_error), on_progress)
-        self.tasks.add(task)
-        return task.start()
 
     # -- encounter ------------------------------------------------------------------------
 
@@ -689,7 +664,7 @@ class MainWindow(QMainWindow):
         if self.store is None:
             self.show_error("Unlock your profile before starting a case.")
             return
-        case, store = entry.case, self.store
+        case = entry.case
         unfinished = self.overview.unfinished.get(case.meta.id) if self.overview else None
         if unfinished is not None and (unfinished.mode == "exam" or mode == "practice"):
             if unfinished.mode != mode:
@@ -699,75 +674,71 @@ class MainWindow(QMainWindow):
             self._resume(entry, unfinished)
             return
         self._current = (entry, mode)
-        self._attempt = self.db.run(
-            lambda: store.start_attempt(case.meta.id, case.meta.version, mode=mode)
-        )
+        self.ops.store(self.session.new_attempt(case, mode).start)
         self.encounter.start(case, self.model, self.persist_events, mode=mode,
                              model=self.model.description)  # fmt: skip
         self.message_bar.hide()
         self.pages.setCurrentWidget(self.encounter)
 
     def _resume(self, entry, attempt) -> None:
-        """Read the attempt's saved events (database thread), then replay them on the page."""
+        """Read the attempt's saved events (store thread), then replay them on the page."""
         store = self.store
 
         def replay(saved) -> None:
             if self.store is not store:
                 return  # locked meanwhile
+            # In play from here: whatever the replay saves goes to this attempt.
+            self.session.resumed_attempt(attempt.id, attempt.case_id, entry.case.meta.version,
+                                         attempt.mode, attempt.seed)  # fmt: skip
             try:
                 self.encounter.start(entry.case, self.model, self.persist_events,
                                      mode=attempt.mode, seed=attempt.seed, saved=saved,
                                      elapsed_s=attempt.elapsed_s,
                                      model=self.model.description)  # fmt: skip
             except SimdeskError as exc:
+                self.session.attempt = None
                 # Kept as saved, closed so that the case can be played again.
-                self.db.run(lambda: store.end_attempt(attempt.id),
-                            on_done=lambda _r: self._refresh_learner())  # fmt: skip
+                self.ops.store(lambda store: store.end_attempt(attempt.id),
+                               changed=ATTEMPT_CLOSED)  # fmt: skip
                 self.show_error(exc)
                 return
             self._current = (entry, attempt.mode)
-            self._attempt = Future()
-            self._attempt.set_result(attempt.id)
             self.overview.unfinished.pop(attempt.case_id, None)
             self.message_bar.hide()
             self.pages.setCurrentWidget(self.encounter)
             self.statusBar().showMessage("Resumed where you left off.", 10_000)
 
-        self.db.run(lambda: store.events(attempt.id), on_done=replay)
+        self.ops.store(lambda store: store.events(attempt.id), success=replay)
 
     def persist_events(self, events) -> None:
-        store, attempt, session = self.store, self._attempt, self.encounter.session
-        elapsed = session.elapsed_s() if session is not None and session.mode == "exam" else None
-        self.db.run(lambda: store.append_events(attempt.result(), events, elapsed_s=elapsed))
+        attempt, played = self.session.attempt, self.encounter.session
+        elapsed = played.elapsed_s() if played is not None and played.mode == "exam" else None
+        self.ops.store(lambda store: attempt.record(store, events, elapsed_s=elapsed))
 
     def _suspend_encounter(self) -> None:
         """Lock or quit mid-encounter: save everything, stop the exam clock, keep it open."""
         if not self.encounter.running:
             return
         used = self.encounter.suspend()
-        store, attempt = self.store, self._attempt
-        if store is not None and attempt is not None:
-            self.db.run(lambda: store.save_elapsed(attempt.result(), used))
+        attempt = self.session.attempt
+        if self.store is not None and attempt is not None:
+            self.ops.store(lambda store: attempt.save_elapsed(store, used))
 
     def _submitted(self, outcome) -> None:
         """Show the debrief at once; keep the result; let the model write the narrative."""
         from simdesk.core.assess.debrief import build_debrief, model_narrative
-        from simdesk.ui.learner_view import save_attempt
 
-        store, attempt, name = self.store, self._attempt, self.profile_name
+        session, attempt, name = self.session, self.session.attempt, self.profile_name
         described = self.model.description  # the model that voiced this attempt, if loaded
-        profiles, model_id = self.profiles, described.path.stem if described else "none"
+        model_id = described.path.stem if described else "none"
 
-        def keep():
-            result = save_attempt(store, attempt.result(), outcome, name)
-            queue_for_sync(profiles, store, attempt.result(), result, outcome.mode, model_id)
+        def keep(store):
+            result = attempt.finish(store, outcome.case, outcome.submission.score,
+                                    outcome.events[-1], name)  # fmt: skip
+            session.queue_or_note(store, attempt, result, model_id)
             return result
 
-        def kept(_result) -> None:
-            self._refresh_learner()
-            self.sync.send()
-
-        self.db.run(keep, on_done=kept)
+        self.ops.store(keep, changed=ATTEMPT_FINISHED)
         score = outcome.submission.score
         debrief = build_debrief(outcome.case, score, outcome.events)
         self.debrief.show_debrief(debrief, score, age_years=outcome.case.patient.age_years,
@@ -809,10 +780,10 @@ class MainWindow(QMainWindow):
 
         self.debrief.narrative_done = False
         self.debrief.set_narrative_busy(True)
-        self._narrative_task = self._run_task(write, written, failed)
+        self._narrative_task = self.ops.background(write, success=written, failure=failed)
 
     def open_past_debrief(self, attempt_id: int, case_id: str) -> None:
-        """Reopen a finished attempt's debrief from Progress (read on the database thread)."""
+        """Reopen a finished attempt's debrief from Progress (read on the store thread)."""
         from simdesk.ui.learner_view import past_debrief
 
         entry = next((e for e in self.entries if e.case is not None
@@ -820,7 +791,7 @@ class MainWindow(QMainWindow):
         if entry is None or self.store is None:
             self.show_error(f"The case '{case_id}' of that attempt is no longer in the library.")
             return
-        store, case = self.store, entry.case
+        case = entry.case
 
         def show(past) -> None:
             self._current = (entry, "practice")
@@ -830,7 +801,7 @@ class MainWindow(QMainWindow):
             self.message_bar.hide()
             self.pages.setCurrentWidget(self.debrief)
 
-        self.db.run(lambda: past_debrief(store, attempt_id, case), on_done=show)
+        self.ops.store(lambda store: past_debrief(store, attempt_id, case), success=show)
 
     def _cancel_narrative(self) -> None:
         if self._narrative_task is not None:
@@ -860,12 +831,9 @@ class MainWindow(QMainWindow):
         self.idle_timer.stop()
         QApplication.instance().removeEventFilter(self)
         self._suspend_encounter()
-        for task in list(self.tasks):
+        for task in list(self.ops.tasks):
             task.cancel()
         self.model.shutdown()
-        store = self.store
-        if store is not None:
-            self.db.run(store.close)
-        self.db.run(lambda: self._profiles is not None and self._profiles.close())
-        self.db.shutdown()
+        self.ops.query(self.session.close)  # behind the last saves
+        self.ops.close()
         super().closeEvent(event)

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from simdesk.ui.workers import Task, describe_error
+from simdesk.ui.operations import ATTEMPT_FINISHED, Operations, Task
+from simdesk.ui.workers import describe_error
 
 INTERVAL_MS = 5 * 60 * 1000
 REQUEST_TIMEOUT_S = 10.0  # per request in the app, so that closing the window waits little
@@ -158,10 +159,13 @@ class SyncPage(QWidget):
 class SyncController(QObject):
     """Runs sync off the GUI thread and keeps the page up to date."""
 
-    def __init__(self, page: SyncPage, profiles, parent=None, interval_ms: int = INTERVAL_MS):
+    def __init__(self, page: SyncPage, profiles, ops: Operations, parent=None,
+                 interval_ms: int = INTERVAL_MS):  # fmt: skip
         super().__init__(parent)
         self.page = page
         self._profiles = profiles  # a callable returning the ProfileManager
+        self._ops = ops
+        ops.store_changed.connect(self._store_changed)
         self.learner = ""  # the signed-in profile's name, "" when locked
         self.task: Task | None = None
         self._queue: list = []
@@ -184,6 +188,10 @@ class SyncController(QObject):
             self.task.cancel()
             self.task.wait(STOP_WAIT_S)
 
+    def _store_changed(self, what: str) -> None:
+        if what == ATTEMPT_FINISHED:  # its statements are queued: send them now
+            self.send()
+
     def set_learner(self, name: str) -> None:
         self.learner = name
         if not self.timer.isActive():
@@ -196,7 +204,7 @@ class SyncController(QObject):
         return Outbox(self._profiles().device)
 
     def _run(self, work, on_done, busy: str = "") -> None:
-        """Run ``work(cancelled)`` on a worker thread, one job at a time, in order."""
+        """Run ``work(cancelled)`` in the window's pool, one sync job at a time, in order."""
         self._queue.append((work, on_done, busy))
         if self.task is None:
             self._next()
@@ -219,7 +227,8 @@ class SyncController(QObject):
             self.page.show_error(describe_error(exc))
             self._next()
 
-        self.task = Task(lambda _report, cancelled: work(cancelled), done, failed).start()
+        self.task = self._ops.background(lambda _report, cancelled: work(cancelled),
+                                         success=done, failure=failed)  # fmt: skip
 
     def _state(self):
         from simdesk.core.store.profiles import profile_slug
