@@ -40,7 +40,7 @@ def folder(name: str) -> Path:
 
 
 def find_wheel(where: Path, distribution: str, version: str) -> Path | None:
-    """The wheel for ``distribution==version`` in ``where`` (``distribution`` as wheels spell it)."""
+    """The wheel for ``distribution==version`` in ``where`` (the name as wheels spell it)."""
     wheels = sorted(where.glob(f"{distribution}-{version}-*.whl"))
     return wheels[-1] if wheels else None
 

@@ -18,7 +18,13 @@ from simdesk.core.llm.backend import (
     ReplyDone,
     ReplyFailed,
 )
-from simdesk.core.llm.cpu import amx_granted, choose_variant, cpu_flags, variant_libraries
+from simdesk.core.llm.cpu import (
+    OVERRIDE_ENV,
+    amx_granted,
+    choose_variant,
+    cpu_flags,
+    variant_libraries,
+)
 from simdesk.core.llm.machine import (
     available_ram_mb,
     cpu_name,
@@ -116,6 +122,11 @@ def cpu_variants() -> str:
         f" ('{', '.join(crashed)}' died with an illegal instruction here and is not used)"
         if crashed
         else ""
+    )
+    note += "".join(
+        f" ('{name}': {why}; not used)"
+        for name, why in choice.skipped.items()
+        if why.startswith(OVERRIDE_ENV)
     )
     return f"{len(available)} CPU variants installed; this machine uses '{choice.name}'{note}"
 

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from simdesk.core.llm.cpu import VARIANTS, choose_variant, crashed_variants, variant_libraries
+from simdesk.core.llm.cpu import (
+    VARIANTS,
+    _rank,
+    choose_variant,
+    cpu_flags,
+    crashed_variants,
+    variant_libraries,
+)
 
 ALL = {name: Path(f"/lib/libggml-cpu-{name}.so") for name in VARIANTS}
 HASWELL = frozenset("sse4_2 avx f16c fma avx2 bmi2".split())
@@ -39,7 +46,17 @@ def test_a_variant_that_crashed_here_is_passed_over_even_when_asked_for():
     choice = choose(SPR, amx=True, crashed={"sapphirerapids"})
     assert choice.name == "zen4" and "illegal instruction" in choice.skipped["sapphirerapids"]
     assert choose(SPR, amx=True, crashed={"skylakex"}, override="skylakex").name == "sapphirerapids"
-    assert choose(HASWELL, override="skylakex").name == "skylakex"  # asked for: tried first
+    assert choose(SPR, override="skylakex").name == "skylakex"  # asked for: tried first
+    assert choose(HASWELL, override="sse42").name == "sse42"  # a lower one too
+
+
+def test_an_override_the_cpu_lacks_is_passed_over_and_said():
+    # llama.cpp refuses to load a variant whose instructions the CPU lacks (no SIGILL to catch):
+    # an AVX2 laptop asked for the AMX build gets its own best, and the reason is kept.
+    choice = choose(HASWELL, override="sapphirerapids")
+    assert choice.name == "haswell"
+    assert choice.skipped["sapphirerapids"].startswith("SIMDESK_CPU_VARIANT names it")
+    assert "avx512f" in choice.skipped["sapphirerapids"]
 
 
 def test_an_unknown_override_names_the_installed_variants():
@@ -83,18 +100,40 @@ def test_the_installed_build_is_portable():
 def test_a_variant_that_dies_while_loading_is_recorded_and_a_lower_one_used(
     default_model, monkeypatch
 ):
+    """On a CPU that advertises AMX the OS does not grant, the AMX variant is asked for and dies
+    by itself. A CPU without AVX-512 never tries it (llama.cpp would refuse the library), so
+    there the child is sent a real SIGILL while it loads its first choice, as a faulting
+    instruction would: the same signal, exit status and path through the backend."""
+    import os
+    import signal
+    import time
+
     from simdesk.core.llm.backend import ModelBackend, ModelFailed, ModelReady
     from tests.core.llm.test_backend import Recorder
 
-    monkeypatch.setenv("SIMDESK_CPU_VARIANT", "sapphirerapids")  # tried first
+    cpu_can_try_amx = set(VARIANTS["sapphirerapids"]) - {"amx_tile", "amx_int8"} <= cpu_flags()
+    if cpu_can_try_amx:
+        monkeypatch.setenv("SIMDESK_CPU_VARIANT", "sapphirerapids")  # tried first
     recorder = Recorder()
     backend = ModelBackend(default_model, recorder, n_ctx=512)
     backend.start()
+    killed = None
     try:
+        if not cpu_can_try_amx:
+            deadline = time.monotonic() + 60
+            while not backend.variant and time.monotonic() < deadline:
+                time.sleep(0.001)
+            killed = backend.variant
+            assert killed, "the model process never said which CPU variant it loads"
+            os.kill(backend.child_pid, signal.SIGILL)
         ready, _ = recorder.until((ModelReady, ModelFailed))
     finally:
         backend.shutdown()
     assert isinstance(ready, ModelReady)
-    if ready.variant == "sapphirerapids":
+    if cpu_can_try_amx and ready.variant == "sapphirerapids":
         pytest.skip("AMX really runs on this machine: no variant dies here")
-    assert "sapphirerapids" in crashed_variants() and ready.variant in VARIANTS
+    died = "sapphirerapids" if cpu_can_try_amx else killed
+    if not cpu_can_try_amx and ready.variant == killed:
+        pytest.skip("the model loaded before the signal arrived: nothing died while loading")
+    assert died in crashed_variants() and ready.variant in VARIANTS
+    assert ready.variant != died and _rank(ready.variant) < _rank(died)

@@ -143,20 +143,23 @@ def choose_variant(
     if not available:  # a build with the CPU backend linked in (not the portable one)
         return VariantChoice("built-in", None, {})
     crashed = crashed_variants() if crashed is None else crashed
+    flags = cpu_flags() if flags is None else flags
+    skipped: dict[str, str] = {}
     if override:
         if override not in available:
             raise ValueError(
                 f"{OVERRIDE_ENV}={override} names no installed CPU variant "
                 f"(installed: {', '.join(sorted(available))})."
             )
-        if override not in crashed:  # tried first; once it has crashed here, chosen as usual
+        lacking = [f for f in VARIANTS.get(override, ()) if f not in flags]
+        if lacking:  # llama.cpp would refuse to load it: chosen as usual, and said
+            skipped[override] = f"{OVERRIDE_ENV} names it, but the CPU lacks " + ", ".join(lacking)
+        elif override not in crashed:  # tried first; once it has crashed here, chosen as usual
             return VariantChoice(override, available[override], {})
-    flags = cpu_flags() if flags is None else flags
     amx = amx_granted() if amx is None else amx
-    skipped: dict[str, str] = {}
     best = None
     for name, needs in VARIANTS.items():
-        if name not in available:
+        if name not in available or name in skipped:
             continue
         missing = [f for f in needs if f not in flags]
         if missing:

@@ -31,24 +31,31 @@ def load_cpu_backend() -> tuple[str, dict[str, str]]:
 
     import llama_cpp
 
-    from simdesk.core.llm.cpu import choose_variant, variant_libraries
+    from simdesk.core.llm.cpu import choose_variant, crashed_variants, variant_libraries
 
     lib_dir = Path(llama_cpp.__file__).parent / "lib"
-    choice = choose_variant(variant_libraries(lib_dir))
-    if choice.path is None:
-        return choice.name, choice.skipped
-    # A wheel cannot hold symlinks: libggml.so and libggml.so.0 are two copies, and libllama
-    # links the versioned one. The backend must be registered in the copy libllama uses.
-    ggml_path = next(p for p in (lib_dir / "libggml.so.0", lib_dir / "libggml.so") if p.exists())
-    ggml = ctypes.CDLL(str(ggml_path), mode=ctypes.RTLD_GLOBAL)
-    ggml.ggml_backend_load.restype = ctypes.c_void_p
-    ggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
-    if not ggml.ggml_backend_load(str(choice.path).encode()):
-        raise ModelError(
-            f"llama.cpp could not load its CPU backend {choice.path.name}.",
-            "Reinstall simdesk; if it persists, set SIMDESK_CPU_VARIANT=x64 and report it.",
+    available = variant_libraries(lib_dir)
+    refused: set[str] = set()  # libraries llama.cpp's own CPU check turned down here
+    while True:
+        choice = choose_variant(available, crashed=crashed_variants() | refused)
+        if choice.path is None:
+            return choice.name, choice.skipped
+        # A wheel cannot hold symlinks: libggml.so and libggml.so.0 are two copies, and libllama
+        # links the versioned one. The backend must be registered in the copy libllama uses.
+        ggml_path = next(
+            p for p in (lib_dir / "libggml.so.0", lib_dir / "libggml.so") if p.exists()
         )
-    return choice.name, choice.skipped
+        ggml = ctypes.CDLL(str(ggml_path), mode=ctypes.RTLD_GLOBAL)
+        ggml.ggml_backend_load.restype = ctypes.c_void_p
+        ggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
+        if ggml.ggml_backend_load(str(choice.path).encode()):
+            return choice.name, choice.skipped
+        if choice.name in refused or choice.name == "x64":
+            raise ModelError(
+                f"llama.cpp could not load its CPU backend {choice.path.name}.",
+                "Reinstall simdesk; if it persists, set SIMDESK_CPU_VARIANT=x64 and report it.",
+            )
+        refused.add(choice.name)  # e.g. the OS does not enable AVX-512 state: try the next
 
 
 def main(argv: list[str] | None = None) -> int:
