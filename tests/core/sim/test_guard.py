@@ -218,3 +218,55 @@ def test_no_bare_yes_or_no_for_a_fact_of_mixed_polarity(pph_case):
     guard = ReplyGuard((pph_case.fact("heavy-bleeding"),), persona_words=[], forbidden_terms=[],
                        question="Mama, what's wrong? are you still bleeding?")  # fmt: skip
     assert not guard.check("No.").ok and not guard.check("Yes.").ok
+
+
+# Relation triples: false replies built from the facts' own words (a wrong site, side, direction
+# or region). Hold-out written before the relation rule (3c54d32); first run 12/18, 16/18 after
+# two general fixes (a site "of" a site is one site; a phrase after an article or a possessive
+# stands whole in one stretch of a fact). Misses pinned so that a fix or a regression shows.
+RELATION_MISSES = {
+    # a condition ("when I rest" for pain eased by rest) and a sequence without "from ... to"
+    "For about a month my chest gets tight when I rest.",
+    "The swelling started above my knee and now it is in my foot.",
+    # tuning: an onset site ("started ... in my right lower side" for a pain that began at the
+    # navel) is not told from a later one
+    "It started as a dull ache in my right lower side.",
+}
+
+
+def _relation_verdict(row):
+    case = load_case(bundled_cases_dir() / f"{row['case']}.yaml")
+    guard = ReplyGuard((case.fact(row["fact"]),), persona_words=[case.patient.name],
+                       forbidden_terms=[], question=row["question"])  # fmt: skip
+    return guard.check(row["reply"])
+
+
+def _says_only_the_fact(row):
+    return row[True]  # the files' `true:` key reads as the boolean True in YAML
+
+
+@pytest.mark.parametrize("row", _triples("relations_holdout.yaml") + _triples("relations.yaml"))
+def test_relation_triples(row, request):
+    if row["reply"] in RELATION_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="known miss"))
+    verdict = _relation_verdict(row)
+    if _says_only_the_fact(row):
+        assert verdict.ok or not verdict.final, verdict.reason  # a true reply may wait, not fail
+    else:
+        assert not verdict.ok and verdict.final
+
+
+def test_a_wrong_site_from_the_facts_own_words_is_never_shown():
+    # Seen on the default model (200-question run): "did the pain move from your belly button?"
+    # -> "...moved to my right lower back." for a pain that moved to the right lower abdomen.
+    case = load_case(bundled_cases_dir() / "acute-appendicitis-nurse.yaml")
+    stream = _stream(case, ["pain-migration"], "did the pain move from your belly button?")
+    reply = " Yes, it started around my navel, and this morning it moved to my right lower back."
+    shown = "".join(out for _, out in _feed(stream, reply))
+    assert "back" not in shown
+    text, model_used, reason = stream.finish()
+    assert text == "Yes, it started around my navel." and model_used
+    assert "right lower back" in reason
+    reversed_ = _stream(case, ["pain-migration"], "did the pain move from your belly button?")
+    assert _feed(reversed_, " It moved from my right lower side to my navel.") == []
+    assert reversed_.finish()[1] is False

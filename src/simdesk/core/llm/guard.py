@@ -5,8 +5,9 @@ A small model invents ("I don't smoke" for a smoker, "a kidney infection" from n
 words that pass one by one can flip a fact together ("never ... smoke"). So checks run on the
 whole text released so far: every word is everyday English or comes from the disclosed facts;
 numbers, and numbers with their time unit ("a week ago" for "two days"), match the facts; a
-negation covers only what the facts negate; no answer-key term appears; and the reply carries
-what the question asked for (relevance). The stream releases text a clause at a time, each
+negation covers only what the facts negate; the facts' words keep the relations the facts give
+them (a site with its side and region, a direction); no answer-key term appears; and the reply
+carries what the question asked for (relevance). The stream releases text a clause at a time, each
 clause only once everything released with it passes; released text is never taken back.
 """
 
@@ -143,6 +144,131 @@ def time_amounts(tokens: list[str]) -> set[tuple[object, str]]:
     return found
 
 
+# Closed-class words (articles, pronouns, prepositions, conjunctions, auxiliaries, degree and
+# time adverbs): they end a phrase. Every other word belongs to the phrase it stands in, so a
+# site, a side or a body region is checked with the words it modifies.
+FUNCTION_WORDS = NEGATIONS | frozenset(
+    """a an the my your his her its our their this that these those some any each every all
+    i me you he him she it we us they them myself i'm i've i'd i'll it's he's she's that's
+    am is are was were be been being do does did have has had having can could will would
+    shall should may might must and or but so if because as than then when while where what
+    which who whom how why to of in into at on onto from by with for about around across
+    through towards toward down up over under near behind above below inside along off out
+    just very really quite too also still even only now again already always sometimes often
+    usually ever bit little lot much more most less there here yes yeah no not""".split()
+)
+# Prepositions of place and direction: what follows them is a site ("to my back").
+_PLACE = frozenset(
+    "in into at on onto from around across through towards toward down up over under near "
+    "behind above below inside along".split()
+)
+_GOALS = frozenset("to into towards toward onto".split())
+_DETERMINERS = frozenset("a an the my your his her its our their this that".split())
+_UNIT_SPLIT = re.compile(r"[,;:.!?()\u2026]+|\b(?:and|but|with)\b")
+
+
+def _sentences(text: str) -> list[list[str]]:
+    # An ellipsis is a pause within a statement ("Breathing... bit easier now"), not its end.
+    parts = re.split(r"[;!?]+|(?<!\.)\.(?!\.)", text)
+    return [words(part) for part in parts if words(part)]
+
+
+def _groups(facts: tuple[Fact, ...]) -> list[list[str]]:
+    """Each sentence of each fact, joined with the sentences of the fact's other text it shares a
+    content word with (the authored content and what the patient says tell the same thing in
+    two wordings: "around the umbilicus" / "around my navel"). A comma joins what one statement
+    says; a full stop or a semicolon separates statements ("His mother had asthma; his younger
+    son has eczema")."""
+    out = []
+    for fact in facts:
+        texts = [_sentences(fact.content), _sentences(fact.patient_says)]
+        for mine, other in (texts, texts[::-1]):
+            for sentence in mine:
+                content = {stem(w) for w in sentence if _is_content(w)}
+                group = list(sentence)
+                for theirs in other:
+                    if content & {stem(w) for w in theirs}:
+                        group += theirs
+                out.append(group)
+    return out
+
+
+def _stems(tokens: list[str]) -> set[str]:
+    out = set()
+    for word in tokens:
+        out |= {word, stem(word)}
+        base = _DERIVED.sub("", word)
+        if len(base) >= 4:
+            out |= {base, stem(base)}  # tightness: tight
+    return out
+
+
+def _supported(word: str, stems: set[str]) -> bool:
+    if word in stems or stem(word) in stems:
+        return True
+    base = _DERIVED.sub("", word)
+    return len(base) >= 4 and base != word and (base in stems or stem(base) in stems)
+
+
+def _is_time_or_number(word: str) -> bool:
+    return word in TIME_WORDS or stem(word) in TIME_WORDS or _value(word) is not None
+
+
+def _is_break(word: str) -> bool:
+    return word in FUNCTION_WORDS or _is_time_or_number(word) or word in _FILLERS
+
+
+def _is_content(word: str) -> bool:
+    return word not in EVERYDAY and not _is_break(word)
+
+
+def _phrases(tokens: list[str]) -> list[tuple[int, list[str], str]]:
+    """The phrases of a clause, split at closed-class words, times and numbers: ``(start,
+    words, kind)``, where kind is "place" after a preposition of place ("to my back"), "noun"
+    after an article or a possessive ("my right back"), else "". A phrase with "of" and its
+    own article, after a one-word phrase, is one site: "the back of my right foot"."""
+    out: list[tuple[int, list[str], str]] = []
+    i = 0
+    while i < len(tokens):
+        if _is_break(tokens[i]):
+            i += 1
+            continue
+        start = i
+        while i < len(tokens) and not _is_break(tokens[i]):
+            i += 1
+        j = start - 1
+        while j >= 0 and tokens[j] in _DETERMINERS:
+            j -= 1
+        determined = j + 1 < start
+        if j >= 0 and (tokens[j] in _PLACE or (tokens[j] == "to" and determined)):
+            kind = "place"
+        else:
+            kind = "noun" if determined else ""
+        after_site = bool(out) and out[-1][2] != "" and len(out[-1][1]) == 1
+        if after_site and tokens[j : j + 1] == ["of"] and determined:
+            first, head, kind_before = out.pop()
+            out.append((first, head + tokens[start:i], kind_before))
+            continue
+        out.append((start, tokens[start:i], kind))
+    return out
+
+
+def _in_one_stretch(phrase: list[str], text: list[str]) -> bool:
+    """Whether a text holds all of the phrase's words in one stretch that names nothing else
+    ("the left arm and the jaw" is no "left jaw")."""
+    wanted = _stems(phrase)
+    for i in range(len(text)):
+        got: set[str] = set()
+        for word in text[i:]:
+            if _supported(word, wanted) or any(_supported(w, _stems([word])) for w in phrase):
+                got |= {w for w in phrase if w == word or _supported(w, _stems([word]))}
+                if len(got) == len(set(phrase)):
+                    return True
+            elif _is_content(word):
+                break
+    return False
+
+
 def _allowed_stems(texts: list[str]) -> set[str]:
     allowed = set()
     for text in texts:
@@ -199,6 +325,9 @@ class ReplyGuard:
             if term.strip() and not all(stem(w) in fact_words for w in words(term))
         ]  # fmt: skip
         self._relevance = Relevance(question, facts) if question.strip() else None
+        self._groups = [_stems(g) for g in _groups(facts)]
+        self._texts = [words(t) for t in fact_texts]
+        self._persona = _allowed_stems(persona_words)
 
     def check_word(self, word: str) -> GuardVerdict:
         """Check one complete word of a reply."""
@@ -219,6 +348,53 @@ class ReplyGuard:
         ):
             return GuardVerdict(True, "")  # painful: pain; movement: move (never painless)
         return GuardVerdict(False, f"word '{word}' is not in the fact")
+
+    def _one_group(self, said: list[str]) -> bool:
+        said = [w for w in said if stem(w) not in self._persona]
+        return not said or any(all(_supported(w, g) for w in said) for g in self._groups)
+
+    def _relation(self, text: str) -> str:
+        """Why the reply puts the facts' words together in a way no fact clause does, or "".
+
+        Checked as a whole, not word by word: the content words of each part of a clause must
+        all stand in one fact clause ("my mother has eczema" when the mother had asthma); a
+        phrase with its modifiers, and any site after a preposition of place, must stand whole
+        in one fact clause ("my right lower back" when the pain moved to the right lower side);
+        and where something came from stands before where it went in the fact's own text ("from
+        my right side to my navel" for a pain that moved from the navel).
+        """
+        for clause in _clauses(text):
+            for part in _UNIT_SPLIT.split(" ".join(clause)):
+                unit = words(part)
+                said = [w for w in unit if w not in EVERYDAY and w not in FUNCTION_WORDS
+                        and w not in _FILLERS and not _is_time_or_number(w)]  # fmt: skip
+                if len(said) >= 2 and not self._one_group(said):
+                    return f"no fact says '{' '.join(said)}' together"
+                for _start, phrase, kind in _phrases(unit):
+                    checked = kind == "place" or (
+                        len(phrase) >= 2 and (kind or any(w not in EVERYDAY for w in phrase))
+                    )
+                    if checked and not self._one_group(phrase):
+                        return f"no fact says '{' '.join(phrase)}'"
+                    own = [w for w in phrase if stem(w) not in self._persona]
+                    if (
+                        kind
+                        and len(own) >= 2
+                        and not any(_in_one_stretch(own, t) for t in self._texts)
+                    ):
+                        return f"no fact says '{' '.join(phrase)}' as one"
+            # A direction: where it came from stands before where it went in the fact's text.
+            ends = [(tokens_before, p[-1]) for tokens_before, p in _ends(clause)]
+            sources = [head for before, head in ends if before == "from"]
+            goals = [head for before, head in ends if before in _GOALS]
+            for text_tokens in self._texts:
+                for source in sources:
+                    at = _head_at(text_tokens, source)
+                    for goal in goals:
+                        to = _head_at(text_tokens, goal)
+                        if at is not None and to is not None and at > to:
+                            return f"the fact does not say from '{source}' to '{goal}'"
+        return ""
 
     def check(self, text: str) -> GuardVerdict:
         """Check a whole reply, or everything released of it so far.
@@ -257,6 +433,9 @@ class ReplyGuard:
             return GuardVerdict(
                 False, f"the reply states '{sorted(flipped)[0]}', which the fact negates"
             )
+        wrong = self._relation(text)
+        if wrong:
+            return GuardVerdict(False, wrong)
         if self._relevance is not None and not self._relevance.inverted:
             for clause in clauses:
                 said = set(clause) - _FILLERS
@@ -275,6 +454,26 @@ class ReplyGuard:
             if missing:
                 return GuardVerdict(False, missing, final=False)
         return GuardVerdict(True, "model text passed the guard")
+
+
+def _ends(clause: list[str]) -> list[tuple[str, list[str]]]:
+    """The place phrases of a clause with the preposition that governs each."""
+    out = []
+    for start, phrase, kind in _phrases(clause):
+        if kind == "place":
+            j = start - 1
+            while tokens_at(clause, j) in _DETERMINERS:
+                j -= 1
+            out.append((clause[j], phrase))
+    return out
+
+
+def tokens_at(tokens: list[str], i: int) -> str:
+    return tokens[i] if 0 <= i < len(tokens) else ""
+
+
+def _head_at(text: list[str], head: str) -> int | None:
+    return next((i for i, w in enumerate(text) if w == head or stem(w) == stem(head)), None)
 
 
 class Relevance:
