@@ -145,9 +145,9 @@ def test_an_informant_is_labelled_in_the_transcript(qtbot, simdesk_home, screens
 
 def test_the_debrief_narrative_is_offered_only_if_ready_in_time(page, monkeypatch, qtbot):
     # Issue 12: the narrative showed a spinner for 60-80 s, then fell back to the template.
-    import simdesk.ui.main_window as main_window
+    import simdesk.ui.shell.attempts as attempts
 
-    monkeypatch.setattr(main_window, "NARRATIVE_SECONDS", 0.5)
+    monkeypatch.setattr(attempts, "NARRATIVE_SECONDS", 0.5)
     win = page.window_
     model = ModelService(Path("never-loaded.gguf"))  # the window's model service, not started,
     model.backend, model.ready = page.backend, page.backend.ready  # over a model that never answers
