@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from simdesk.core.cases.contradictions import never_says
 from simdesk.core.cases.schema import Case
 from simdesk.core.errors import SimdeskError
 from simdesk.core.llm.guard import GuardedStream, ReplyGuard
@@ -97,6 +98,7 @@ class Consultation:
         guard = ReplyGuard(
             turn.facts, persona_words=self._persona_words, forbidden_terms=self._forbidden,
             question=turn.question,
+            never_says=never_says(self.case.meta.id, {f.id for f in turn.facts}),
         )  # fmt: skip
         prompt = self.transcript.prompt_for(turn.question, turn.facts) if turn.facts else None
         stream = GuardedStream(guard, turn.authored_reply)

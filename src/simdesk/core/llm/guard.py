@@ -6,9 +6,10 @@ words that pass one by one can flip a fact together ("never ... smoke"). So chec
 whole text released so far: every word is everyday English or comes from the disclosed facts;
 numbers, and numbers with their time unit ("a week ago" for "two days"), match the facts; a
 negation covers only what the facts negate; the facts' words keep the relations the facts give
-them (a site with its side and region, a direction); no answer-key term appears; and the reply
-carries what the question asked for (relevance). The stream releases text a clause at a time, each
-clause only once everything released with it passes; released text is never taken back.
+them (a site with its side and region, a direction); no answer-key term and nothing on the case's
+contradiction list appears; and the reply carries what the question asked for (relevance). The
+stream releases text a clause at a time, each clause only once everything released with it
+passes; released text is never taken back.
 """
 
 from __future__ import annotations
@@ -296,6 +297,7 @@ class ReplyGuard:
         persona_words: list[str],
         forbidden_terms: list[str],
         question: str = "",
+        never_says: list[str] | tuple[str, ...] = (),
     ) -> None:
         fact_texts = [t for f in facts for t in (f.content, f.patient_says)]
         self.facts = facts
@@ -325,6 +327,12 @@ class ReplyGuard:
             if term.strip() and not all(stem(w) in fact_words for w in words(term))
         ]  # fmt: skip
         self._relevance = Relevance(question, facts) if question.strip() else None
+        # The case's contradiction list for these facts, less what the facts' own words say.
+        authored = " ".join(fact_texts)
+        self._never = [
+            re.compile(p, re.IGNORECASE) for p in never_says
+            if not re.search(p, authored, re.IGNORECASE)
+        ]  # fmt: skip
         self._groups = [_stems(g) for g in _groups(facts)]
         self._texts = [words(t) for t in fact_texts]
         self._persona = _allowed_stems(persona_words)
@@ -411,6 +419,9 @@ class ReplyGuard:
         for term in self._forbidden:
             if re.search(rf"\b{re.escape(term)}\b", lowered):
                 return GuardVerdict(False, f"answer-key term '{term}'")
+        for pattern in self._never:
+            if pattern.search(text):
+                return GuardVerdict(False, f"listed contradiction /{pattern.pattern}/")
         for word in tokens:
             verdict = self.check_word(word)
             if not verdict.ok:
