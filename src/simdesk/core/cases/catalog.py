@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
+from simdesk.core.cases.problems import Loc, duplicates, items_at, load_yaml_model, strings
 from simdesk.core.cases.schema import ExamRegion, Manoeuvre, Setting, StrictModel
+from simdesk.core.paths import bundled_cases_dir, project_root
 from simdesk.core.text import words
 
 Sex = Literal["female", "male"]
@@ -204,17 +207,39 @@ def _names_index(entries) -> dict[str, str]:
     return index
 
 
+def _name_problems(key: str):
+    """The checks of a catalog whose entries (under ``key``) have a code, a name and synonyms:
+    duplicate codes, and a name or synonym that points at two different entries."""
+
+    def check(data: dict) -> Iterator[tuple[Loc, str]]:
+        items = list(items_at(data, key))
+        yield from duplicates(items, "code", what="code")
+        owner: dict[str, str] = {}
+        for loc, item in items:
+            code = item.get("code")
+            names = [code, item.get("name"), *strings(item.get("synonyms"))]
+            for n, name in enumerate(names):
+                if not isinstance(name, str) or not isinstance(code, str):
+                    continue
+                norm = normalise(name)
+                if owner.setdefault(norm, code) != code:
+                    where = (*loc, "synonyms", n - 2) if n >= 2 else (*loc, "name")
+                    why = f"'{name}' already names {owner[norm]}; a name must point at one entry"
+                    yield where, why
+
+    return check
+
+
+# field of :class:`Catalog` -> (file name, model, the checks beyond its schema)
 CATALOG_FILES = {
-    "investigations": ("investigations.yaml", InvestigationCatalog),
-    "treatments": ("treatments.yaml", TreatmentCatalog),
-    "examination": ("examination.yaml", ExamCatalog),
+    "investigations": ("investigations.yaml", InvestigationCatalog, _name_problems("tests")),
+    "treatments": ("treatments.yaml", TreatmentCatalog, _name_problems("treatments")),
+    "examination": ("examination.yaml", ExamCatalog, None),
 }
 
 
 def default_catalog_dir() -> Path:
     """``catalog/`` beside the bundled cases, or the source checkout's when that has none."""
-    from simdesk.core.paths import bundled_cases_dir, project_root
-
     folder = bundled_cases_dir() / "catalog"
     root = project_root()
     if not folder.is_dir() and root is not None:
@@ -225,7 +250,7 @@ def default_catalog_dir() -> Path:
 def load_catalog(folder: Path | None = None) -> Catalog:
     """Load and validate the three catalog files (cached per folder and file times)."""
     folder = (folder or default_catalog_dir()).resolve()
-    stamps = tuple(_mtime(folder / name) for name, _ in CATALOG_FILES.values())
+    stamps = tuple(_mtime(folder / name) for name, _, _ in CATALOG_FILES.values())
     return _load_catalog(folder, stamps)
 
 
@@ -238,10 +263,8 @@ def _mtime(path: Path) -> int:
 
 @functools.lru_cache(maxsize=4)
 def _load_catalog(folder: Path, _stamps: tuple[int, ...]) -> Catalog:
-    from simdesk.core.cases.validate import load_yaml_model
-
     parts = {
-        field: load_yaml_model(folder / name, model, kind="catalog file")
-        for field, (name, model) in CATALOG_FILES.items()
+        field: load_yaml_model(folder / name, model, kind="catalog file", checks=checks)
+        for field, (name, model, checks) in CATALOG_FILES.items()
     }
     return Catalog(**parts)

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from simdesk.core.cases.catalog import Catalog, TreatmentEntry
+from simdesk.core.cases.units import MASS_MG, PER_MINUTES, UNITS, parse_unit
 from simdesk.core.sim.disclosure import terms
 from simdesk.core.sim.matching import TREAT_WORDS, PhraseMatcher
 from simdesk.core.text import NUMBER_WORDS, stem, words
@@ -84,16 +85,6 @@ _CONDITION_RE = re.compile(
 _LEADING_CONDITION_RE = re.compile(r"^\s*(?:if|when|should)\b[^,;]*?(?:,|\bthen\b)\s*")
 
 NUMBER = r"(\d+(?:[.,]\d+)*)"
-UNITS = {
-    "g": "g", "gm": "g", "gram": "g", "grams": "g", "mg": "mg", "milligram": "mg",
-    "milligrams": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "microgram": "mcg",
-    "micrograms": "mcg", "u": "unit", "iu": "unit", "unit": "unit", "units": "unit",
-    "ml": "ml", "mls": "ml", "millilitre": "ml", "millilitres": "ml", "milliliter": "ml",
-    "milliliters": "ml", "l": "l", "litre": "l", "litres": "l", "liter": "l", "liters": "l",
-    "mmol": "mmol", "vial": "vial", "vials": "vial", "amp": "ampoule", "amps": "ampoule",
-    "ampoule": "ampoule", "ampoules": "ampoule", "tab": "tablet", "tabs": "tablet",
-    "tablet": "tablet", "tablets": "tablet", "puff": "puff", "puffs": "puff",
-}  # fmt: skip
 UNIT_WORDS = frozenset({"mg", "g", "ml", "kg"})
 _UNIT_ALT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 _PER_KG = r"(?:\s*(?:/|per\s+)\s*kg)?"
@@ -613,22 +604,6 @@ def _fluid_regimen(text: str, named: str | None, intent: str) -> str | None:
     return None
 
 
-_MASS_MG = {"g": 1000.0, "mg": 1.0, "mcg": 0.001}
-_PER_MINUTES = {"h": 60.0, "min": 1.0, "day": 1440.0}
-
-
-def parse_unit(unit: str) -> tuple[str, bool, str | None] | None:
-    """``(amount unit, per kg, per time)`` of a dose unit such as "mg/kg" or "unit/kg/h"."""
-    parts = unit.split("/")
-    base, rest = parts[0], parts[1:]
-    per_kg = "kg" in rest
-    times = [p for p in rest if p != "kg"]
-    known = base in set(UNITS.values()) | {"ml"} and all(t in _PER_MINUTES for t in times)
-    if not known or len(times) > 1:
-        return None
-    return base, per_kg, times[0] if times else None
-
-
 def convert(dose: Dose, unit: str, weight_kg: float | None) -> float | None:
     """The dose in another unit ("2 g" as mg/kg for 13 kg); None when they do not compare."""
     have, want = parse_unit(dose.unit), parse_unit(unit)
@@ -639,13 +614,13 @@ def convert(dose: Dose, unit: str, weight_kg: float | None) -> float | None:
         return None
     value = dose.value
     if base != to_base:
-        if base not in _MASS_MG or to_base not in _MASS_MG:
+        if base not in MASS_MG or to_base not in MASS_MG:
             return None
-        value *= _MASS_MG[base] / _MASS_MG[to_base]
+        value *= MASS_MG[base] / MASS_MG[to_base]
     if per_kg != to_kg:
         if not weight_kg:
             return None
         value = value / weight_kg if to_kg else value * weight_kg
     if per_time and to_time:
-        value *= _PER_MINUTES[to_time] / _PER_MINUTES[per_time]
+        value *= PER_MINUTES[to_time] / PER_MINUTES[per_time]
     return value
