@@ -31,11 +31,12 @@ from simdesk.core.consultation import Consultation
 from simdesk.core.llm.backend import ModelBackend, ModelFailed, ModelReady, ReplyDone, ReplyToken
 from simdesk.core.llm.machine import peak_rss_mb, physical_cores
 from simdesk.core.llm.model_files import ensure_default_model
+from simdesk.core.llm.prompt import DEFAULT_CONTEXT, REPLY_TOKENS
 from simdesk.core.paths import bundled_cases_dir, locations
 
 CASE = "pulmonary-tb-miner.yaml"
-N_CTX = 2048
-SAMPLING = {"max_tokens": 48, "temperature": 0.7, "top_p": 0.9}
+N_CTX = DEFAULT_CONTEXT
+SAMPLING = {"max_tokens": REPLY_TOKENS, "temperature": 0.7, "top_p": 0.9}
 
 
 @dataclass

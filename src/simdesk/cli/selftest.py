@@ -26,7 +26,6 @@ QUESTIONS = ("What brings you in today?", "Do you sweat at night?", "Have you lo
 PASSPHRASE = "self-test passphrase, thrown away"
 MODEL_TIMEOUT_S = 180
 REPLY_TIMEOUT_S = 90
-REPLY_TOKENS = 48
 
 
 class StepFailed(Exception):
@@ -126,6 +125,7 @@ class SelfTest:
 
     def ask(self, number: int, question: str) -> str:
         from simdesk.core.llm.backend import ReplyDone, ReplyFailed, ReplyToken
+        from simdesk.core.llm.prompt import REPLY_TOKENS
 
         pending = self.consultation.ask(question)
         if pending.prompt is None:

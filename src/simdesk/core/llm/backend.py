@@ -36,10 +36,15 @@ from pathlib import Path
 
 from simdesk.core.errors import ModelCorrupt, ModelCrashed, ModelError, SimdeskError
 from simdesk.core.llm.machine import physical_cores
-from simdesk.core.llm.prompt import PromptFormat, TranscriptFormat, prompt_format_for
+from simdesk.core.llm.prompt import (
+    DEFAULT_CONTEXT,
+    REPLY_TOKENS,
+    PromptFormat,
+    TranscriptFormat,
+    prompt_format_for,
+)
 from simdesk.core.llm.registry import ResolvedModel, resolve_file
 
-DEFAULT_CONTEXT = 2048
 MAX_RESTARTS = 3
 
 
@@ -115,7 +120,7 @@ class GenerationRequest:
     request_id: int
     prompt: str
     stop: tuple[str, ...]
-    max_tokens: int = 64
+    max_tokens: int = REPLY_TOKENS
     temperature: float = 0.7
     top_p: float = 0.9
     seed: int = 0
