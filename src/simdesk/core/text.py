@@ -20,6 +20,17 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
+def joined_words(text: str) -> str:
+    """Lower-case words joined by single spaces: how search compares a query with a name."""
+    return " ".join(words(text))
+
+
+def name_key(text: str) -> str:
+    """How catalog names and synonyms are compared: :func:`joined_words`, with '&' read as 'and'
+    ("A&E" and "a and e" name the same entry)."""
+    return joined_words(text.replace("&", " and "))
+
+
 def stem(word: str) -> str:
     """A deliberately small suffix stripper: enough to join cough/coughs/coughing/coughed."""
     word = word.removesuffix("'s")

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from simdesk.core.text import words
+from simdesk.core.text import joined_words
 
 if TYPE_CHECKING:
     from simdesk.core.cases.library import CaseEntry
@@ -60,11 +60,6 @@ class Suggestion:
     case_id: str
     title: str
     reason: str
-
-
-def normalise(text: str) -> str:
-    """Lower-case words joined by single spaces, as search compares them."""
-    return " ".join(words(text))
 
 
 def setting_label(setting: str) -> str:
@@ -267,11 +262,11 @@ class CaseListPage(QWidget):
         state = BROKEN if status is None else status.state
         if wanted["Status"] not in (ANY, "", state):
             return False
-        query = normalise(self.search.text())
+        query = joined_words(self.search.text())
         if entry.case is None:
             others = [wanted[k] for k in ("Specialty", "Setting", "Difficulty")]
             return all(v in (ANY, "") for v in others) and (
-                not query or query in normalise(entry.path.name)
+                not query or query in joined_words(entry.path.name)
             )
         meta, patient = entry.case.meta, entry.case.patient
         checks = {
@@ -281,7 +276,7 @@ class CaseListPage(QWidget):
         }
         if any(wanted[k] not in (ANY, "", v) for k, v in checks.items()):
             return False
-        haystack = normalise(
+        haystack = joined_words(
             " ".join(
                 # Not the tags: they name the diagnosis, which the learner finds out by playing.
                 [meta.title, meta.specialty, patient.name, patient.presenting_complaint]

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from simdesk.ui.case_list import normalise
+from simdesk.core.text import joined_words
 
 if TYPE_CHECKING:
     from simdesk.core.cases.catalog import Catalog
@@ -103,7 +103,7 @@ class CatalogSearch(QWidget):
         self._filter()
 
     def _filter(self) -> None:
-        query = normalise(self.search.text()).split()
+        query = joined_words(self.search.text()).split()
         best = self.best(self.search.text()) if query else None
         first = None
         for n, (code, _cells, words) in enumerate(self.rows):
@@ -186,7 +186,7 @@ class OrdersPanel(QWidget):
             here = "yes" if test.available_at(setting) else "not available"
             cells = [f"{test.name} ({test.code})", f"${test.cost_usd:g}",
                      f"{test.turnaround_minutes} min", here]  # fmt: skip
-            words = normalise(" ".join([test.code, test.name, *test.synonyms, test.category]))
+            words = joined_words(" ".join([test.code, test.name, *test.synonyms, test.category]))
             rows.append((test.code, cells, words))
         from simdesk.core.sim.matching import TestMatcher
 
@@ -312,7 +312,7 @@ class TreatPanel(QWidget):
 
         rows = [
             (t.code, [t.name, t.category],
-             normalise(" ".join([t.code, t.name, *t.synonyms, *t.shared_names])))
+             joined_words(" ".join([t.code, t.name, *t.synonyms, *t.shared_names])))
             for t in catalog.treatments.treatments
         ]  # fmt: skip
         reader = OrderReader(catalog, case_treatment_codes(case) if case else set())

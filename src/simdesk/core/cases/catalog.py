@@ -20,14 +20,9 @@ from pydantic import Field
 from simdesk.core.cases.problems import Loc, duplicates, items_at, load_yaml_model, strings
 from simdesk.core.cases.schema import ExamRegion, Manoeuvre, Setting, StrictModel
 from simdesk.core.paths import bundled_cases_dir, project_root
-from simdesk.core.text import words
+from simdesk.core.text import name_key
 
 Sex = Literal["female", "male"]
-
-
-def normalise(text: str) -> str:
-    """Lower-case words joined by single spaces: how names and synonyms are compared."""
-    return " ".join(words(text.replace("&", " and ")))
 
 
 class ReferenceRange(StrictModel):
@@ -183,11 +178,11 @@ class Catalog:
 
     def test_named(self, text: str) -> TestEntry | None:
         """The test whose code, name or synonym is exactly ``text`` (case and spacing aside)."""
-        code = self._test_names.get(normalise(text))
+        code = self._test_names.get(name_key(text))
         return self.tests_by_code[code] if code else None
 
     def treatment_named(self, text: str) -> TreatmentEntry | None:
-        code = self._treatment_names.get(normalise(text))
+        code = self._treatment_names.get(name_key(text))
         return self.treatments_by_code[code] if code else None
 
     def normal_finding(self, region: str, manoeuvre: str | None = None) -> tuple[str, str]:
@@ -203,7 +198,7 @@ def _names_index(entries) -> dict[str, str]:
     index: dict[str, str] = {}
     for code, names in entries:
         for name in names:
-            index.setdefault(normalise(name), code)
+            index.setdefault(name_key(name), code)
     return index
 
 
@@ -221,7 +216,7 @@ def _name_problems(key: str):
             for n, name in enumerate(names):
                 if not isinstance(name, str) or not isinstance(code, str):
                     continue
-                norm = normalise(name)
+                norm = name_key(name)
                 if owner.setdefault(norm, code) != code:
                     where = (*loc, "synonyms", n - 2) if n >= 2 else (*loc, "name")
                     why = f"'{name}' already names {owner[norm]}; a name must point at one entry"

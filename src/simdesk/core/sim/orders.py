@@ -233,7 +233,7 @@ class OrderReader:
 
     def read(self, text: str) -> ParsedOrder:
         raw = " ".join(text.split())
-        low = _normalise(raw)
+        low = _tidy(raw)
         if not low:
             return ParsedOrder(raw, problem="The order is empty.", suggestions=())
         clauses = [c for c in _clauses(low) if c]
@@ -465,7 +465,9 @@ class Ambiguous:
 _CRYSTALLOID = TreatmentEntry(code="crystalloid", name="IV crystalloid", category="fluids")
 
 
-def _normalise(text: str) -> str:
+def _tidy(text: str) -> str:
+    """An order as the grammar reads it: lower case, typographic apostrophes and ≥ ≤ in ASCII,
+    no thousands separators, single spaces; punctuation stays (it separates clauses and doses)."""
     text = text.lower().replace("\u2019", "'").replace("≥", ">=").replace("≤", "<=")
     text = re.sub(r"(\d),(\d{3})\b", r"\1\2", text)  # 50,000 -> 50000
     return " ".join(text.split())
