@@ -7,7 +7,6 @@ on the model thread (see ``MainWindow``) and replaces the template when it passe
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,9 +31,6 @@ from simdesk.ui.vitals import VitalsMonitor
 if TYPE_CHECKING:
     from simdesk.core.assess.debrief import Debrief
     from simdesk.core.assess.scoring import Score
-
-STATUS_MARKS = {"met": ("✔", "#2e7d4f"), "partial": ("◐", "#b7791f"), "missed": ("✘", "#c0392b")}
-
 
 class DebriefPage(QWidget):
     """Emits ``retry_requested`` / ``next_requested`` / ``library_requested``."""
@@ -122,6 +118,7 @@ class DebriefPage(QWidget):
         self.warning: QMessageBox | None = None
         self.file_dialog: QFileDialog | None = None
         self._plan = self._notes = self._mode = ""
+        self._narrative: tuple[str, bool] = ("", False)
 
     # -- PDF: warn first, then ask where, then write with Qt's PDF writer ----------------------
 
@@ -177,13 +174,13 @@ class DebriefPage(QWidget):
                 picture = widget.grab()
             doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"img:{name}"),
                             picture.toImage())  # fmt: skip
-        doc.setHtml(
-            f"{self.summary.text()}<p>{self.narrative.text()}</p>"
-            "<h3>Scores by domain</h3><p><img src='img:chart' width='480'></p>"
-            "<h3>Vital signs over the encounter</h3><p><img src='img:vitals' width='480'></p>"
-            + self._items_html(self.debrief, self.score, self._plan, self._notes)
-            + self._transcript_html(self.debrief, None)
-        )
+        from simdesk.app.reports import debrief_print_html
+
+        text, by_model = self._narrative
+        doc.setHtml(debrief_print_html(
+            self.debrief, self.score, colour=score_colour(self.debrief.percent).name(),
+            narrative=text, by_model=by_model, plan=self._plan, notes=self._notes, mode=self._mode,
+        ))  # fmt: skip
         partial = path.with_name(f".{path.name}.partial")
         writer = QPdfWriter(str(partial))
         writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
@@ -203,32 +200,24 @@ class DebriefPage(QWidget):
         self.debrief, self.score = debrief, score
         self._plan, self._notes, self._mode = plan, notes, mode
         self.followed: int | None = None
-        cap = f" (capped at {debrief.cap:g}% for safety)" if debrief.cap is not None else ""
+        from simdesk.app import reports  # when a debrief is first shown, not at start-up
+
         colour = score_colour(debrief.percent).name()
-        efficiency = score.efficiency
-        self.summary.setText(
-            f"<h2 style='margin:0'>{html.escape(debrief.title)}: "
-            f"<span style='color:{colour}'>{debrief.percent:g}%</span>{cap}</h2>"
-            f"Diagnosis: {html.escape(debrief.diagnosis)} · {efficiency.sim_minutes:g} simulated "
-            f"min · {efficiency.questions} questions · tests cost ${efficiency.cost_usd:g}"
-            + (" · exam attempt, locked" if mode == "exam" else "")
-        )
+        self.summary.setText(reports.debrief_heading_html(debrief, score, colour=colour, mode=mode))
         self.chart.set_bars([(d.domain, d.percent) for d in score.domains if d.out_of > 0])
         self.monitor.reset(age_years)
         for entry in debrief.timeline:
             self.monitor.record(entry.minute, entry.vitals)
         self.show_narrative(debrief.narrative, by_model=debrief.narrative_by_model)
-        self.items.setHtml(self._items_html(debrief, score, plan, notes))
-        self.transcript.setHtml(self._transcript_html(debrief, None))
+        self.items.setHtml(reports.debrief_items_html(debrief, score, plan=plan, notes=notes))
+        self.transcript.setHtml(reports.transcript_html(debrief))
         self.next_button.setFocus()
 
     def show_narrative(self, text: str, *, by_model: bool, note: str = "") -> None:
-        source = (
-            "written by the local model from your scored items"
-            if by_model
-            else "written from your scored items"
-        )
-        self.narrative.setText(f"{html.escape(text)}<br><small><i>{source}</i></small>")
+        from simdesk.app.reports import debrief_narrative_html
+
+        self._narrative = (text, by_model)
+        self.narrative.setText(debrief_narrative_html(text, by_model=by_model))
         # Why the model's own text was not used is for instructors, not in the learner's way.
         self.narrative.setToolTip(f"The model's text was not used: {note}" if note else "")
 
@@ -236,60 +225,12 @@ class DebriefPage(QWidget):
         self.narrative_progress.setVisible(busy)
         self.narrative_cancel.setVisible(busy)
 
-    # -- html -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _items_html(debrief: Debrief, score: Score, plan: str, notes: str) -> str:
-        parts = ["<h3>Rubric items</h3><p><small>Click a line to see it in the transcript."
-                 "</small></p>"]  # fmt: skip
-        order = {"missed": 0, "partial": 1, "met": 2}
-        for item in sorted(score.items, key=lambda i: (order[i.status], -i.weight)):
-            mark, colour = STATUS_MARKS[item.status]
-            evidence = "".join(
-                f"<li><a href='seq:{e.seq}'>[{e.minute:g} min] {html.escape(e.text)}</a>"
-                + (f" → {html.escape(e.response)}" if e.response else "")
-                + "</li>"
-                for e in item.evidence
-            )
-            parts.append(
-                f"<p><b style='color:{colour}'>{mark} {html.escape(item.description)}</b> "
-                f"<small>({item.domain}, {item.earned:g}/{item.weight:g})</small><br>"
-                f"<i>Why it matters:</i> {html.escape(item.teaching_point)}</p>"
-                + (f"<ul>{evidence}</ul>" if evidence else "")
-            )
-        if debrief.safety:
-            parts.append("<h3 style='color:#c0392b'>Safety</h3><ul>")
-            parts += [f"<li><b>{html.escape(p.text)}</b>: {html.escape(p.why)}</li>"
-                      for p in debrief.safety]  # fmt: skip
-            parts.append("</ul>")
-        unnecessary = score.efficiency.unnecessary_tests
-        if unnecessary:
-            names = ", ".join(html.escape(t.name) for t in unnecessary)
-            parts.append(f"<p><b>Tests not needed here:</b> {names}</p>")
-        parts.append("<h3>Expected approach</h3><ol>")
-        parts += [f"<li>{html.escape(step)}</li>" for step in debrief.expected_approach]
-        parts.append("</ol>")
-        if plan:
-            parts.append(f"<h3>Your plan</h3><p>{html.escape(plan)}</p>")
-        if notes.strip():
-            parts.append(f"<h3>Your notes</h3><p>{html.escape(notes)}</p>")
-        return "".join(parts)
-
-    @staticmethod
-    def _transcript_html(debrief: Debrief, highlight: int | None) -> str:
-        parts = ["<h3>Transcript</h3>"]
-        for entry in debrief.timeline:
-            response = f"<br>→ {html.escape(entry.response)}" if entry.response else ""
-            mark = " style='background:#fff2a8; color:#222'" if entry.seq == highlight else ""
-            parts.append(
-                f"<p{mark}><a name='seq{entry.seq}'></a><small>[{entry.minute:g} min]</small> "
-                f"<b>{entry.kind}</b>: {html.escape(entry.text)}{response}</p>"
-            )
-        return "".join(parts)
-
     def _follow(self, url: QUrl) -> None:
         target = url.toString()
         if target.startswith("seq:") and self.debrief is not None:
+            from simdesk.app.reports import transcript_html
+
             self.followed = int(target.removeprefix("seq:"))
-            self.transcript.setHtml(self._transcript_html(self.debrief, self.followed))
+            self.transcript.setHtml(transcript_html(self.debrief, self.followed))
             self.transcript.scrollToAnchor(f"seq{self.followed}")
+
