@@ -1,15 +1,27 @@
-"""Normal and alarm limits of the vital signs by age.
+"""Normal and alarm limits of the vital signs by age, read from ``cases/catalog/vital_bands.yaml``.
 
-They follow common paediatric and adult early-warning limits (WHO ETAT / NEWS2 style); the
-monitor colours by them and the patient's answer to "how are you now" reads its trend from them.
-They play no part in scoring.
+The monitor colours by them and the patient's answer to "how are you now" reads its trend from
+them. They play no part in scoring. The file is checked on load like every catalog file: a row
+whose alarm limits sit inside its normal ones, ages out of order or a missing open-ended last row
+is an error naming the file and line.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from simdesk.core.cases.catalog import default_catalog_dir
+from simdesk.core.cases.problems import Loc, load_yaml_model
+from simdesk.core.cases.schema import StrictModel
 
 NORMAL, WARNING, ALARM = "normal", "warning", "alarm"
+VITALS = ("heart_rate", "systolic_bp", "resp_rate", "spo2", "temperature_c")
 
 
 @dataclass(frozen=True)
@@ -29,20 +41,70 @@ class Band:
         return NORMAL
 
 
+class BandRow(StrictModel):
+    below_age_years: float | None = Field(default=None, gt=0)  # None: every older patient
+    normal: tuple[float, float]
+    alarm: tuple[float, float]
+
+    @model_validator(mode="after")
+    def _nested(self) -> BandRow:
+        (low, high), (alarm_low, alarm_high) = self.normal, self.alarm
+        if not (alarm_low <= low < high <= alarm_high):
+            raise ValueError(
+                f"normal {low:g}-{high:g} must lie inside alarm {alarm_low:g}-{alarm_high:g}"
+            )
+        return self
+
+    @property
+    def band(self) -> Band:
+        return Band(*self.normal, *self.alarm)
+
+
+class VitalBands(StrictModel):
+    schema_version: Literal[1]
+    source: str = Field(min_length=1)  # the guideline the limits follow
+    heart_rate: list[BandRow] = Field(min_length=1)
+    systolic_bp: list[BandRow] = Field(min_length=1)
+    resp_rate: list[BandRow] = Field(min_length=1)
+    spo2: list[BandRow] = Field(min_length=1)
+    temperature_c: list[BandRow] = Field(min_length=1)
+
+    def for_age(self, age_years: float) -> dict[str, Band]:
+        """Each vital's first row whose age limit is above ``age_years`` (or the open last)."""
+        found = {}
+        for vital in VITALS:
+            rows: list[BandRow] = getattr(self, vital)
+            row = next(r for r in rows if age_years < (r.below_age_years or float("inf")))
+            found[vital] = row.band
+        return found
+
+
+def _age_order(data: dict) -> Iterator[tuple[Loc, str]]:
+    """Ages rising within each vital; only the last row open-ended (it catches every age)."""
+    for vital in VITALS:
+        rows = data.get(vital)
+        if not isinstance(rows, list):
+            continue
+        ages = [r.get("below_age_years") if isinstance(r, dict) else None for r in rows]
+        for n, age in enumerate(ages[:-1]):
+            if age is None:
+                yield (vital, n), "only the last row may leave out below_age_years"
+            elif isinstance(ages[n + 1], int | float) and ages[n + 1] <= age:
+                yield (vital, n + 1, "below_age_years"), f"ages must rise (after {age:g})"
+        if ages and ages[-1] is not None:
+            yield (vital, len(ages) - 1), "the last row must leave out below_age_years"
+
+
+def load_vital_bands(path: Path) -> VitalBands:
+    """Read and check a vital-bands file; :class:`CaseInvalid` names every problem's line."""
+    return load_yaml_model(path, VitalBands, kind="vital bands file", checks=_age_order)
+
+
+@functools.cache
+def _bundled() -> VitalBands:
+    return load_vital_bands(default_catalog_dir() / "vital_bands.yaml")
+
+
 def bands_for(age_years: float) -> dict[str, Band]:
     """Normal and alarm limits for a patient's age."""
-    if age_years < 1:
-        hr, rr, sbp = Band(100, 160, 90, 180), Band(30, 50, 20, 60), Band(70, 100, 60, 120)
-    elif age_years < 5:
-        hr, rr, sbp = Band(90, 140, 80, 160), Band(24, 40, 16, 50), Band(80, 110, 70, 130)
-    elif age_years < 12:
-        hr, rr, sbp = Band(70, 120, 60, 140), Band(18, 30, 12, 40), Band(90, 120, 80, 140)
-    else:
-        hr, rr, sbp = Band(60, 100, 45, 130), Band(12, 20, 8, 28), Band(100, 140, 90, 180)
-    return {
-        "heart_rate": hr,
-        "systolic_bp": sbp,
-        "resp_rate": rr,
-        "spo2": Band(95, 100, 90, 101),
-        "temperature_c": Band(36.0, 37.9, 35.0, 39.4),
-    }
+    return _bundled().for_age(age_years)
