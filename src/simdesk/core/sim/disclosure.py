@@ -21,7 +21,7 @@ from simdesk.core.cases.schema import Fact
 from simdesk.core.cases.topics import bundled_topics, fact_topics, question_topics, text_topics
 from simdesk.core.cases.wordtables import bundled_word_tables
 from simdesk.core.sim import understanding
-from simdesk.core.sim.tuning import DISCLOSURE
+from simdesk.core.sim.tuning import TUNING
 from simdesk.core.text import stem, words
 
 # The word tables live in cases/catalog/disclosure_words.yaml (checked when loaded).
@@ -111,11 +111,12 @@ class Speller:
 
     def correct(self, term: str) -> str:
         """The closest known term with the same first letter; lexicon words stay as they are."""
-        if term in self._known or term in LEXICON_TERMS or len(term) < 5 or term.isdigit():
+        short = len(term) < TUNING.spelling_min_length
+        if term in self._known or term in LEXICON_TERMS or short or term.isdigit():
             return term
         if term not in self._cache:
             same_start = [v for v in self.vocabulary if v[0] == term[0]]
-            close = difflib.get_close_matches(term, same_start, n=1, cutoff=0.84)
+            close = difflib.get_close_matches(term, same_start, n=1, cutoff=TUNING.spelling_cutoff)
             self._cache[term] = close[0] if close else term
         return self._cache[term]
 
@@ -167,19 +168,19 @@ class FactMatcher:
     def __init__(
         self,
         facts: list[Fact] | tuple[Fact, ...],
-        threshold: float = DISCLOSURE.threshold,
-        unknown_weight: float = DISCLOSURE.unknown_weight,
-        clinical_weight: float = DISCLOSURE.clinical_weight,
-        intent_weight: float = DISCLOSURE.intent_weight,
-        content_weight: float = DISCLOSURE.content_weight,
-        keep_ratio: float = DISCLOSURE.keep_ratio,
-        near_ratio: float = DISCLOSURE.near_ratio,
-        beta: float = DISCLOSURE.beta,
-        gamma: float = DISCLOSURE.gamma,
-        understand: str = DISCLOSURE.understand,
-        confidence: float = DISCLOSURE.confidence,
-        route_limit: int = DISCLOSURE.route_limit,
-        keep_off_topic: bool = DISCLOSURE.keep_off_topic,
+        threshold: float = TUNING.threshold,
+        unknown_weight: float = TUNING.unknown_weight,
+        clinical_weight: float = TUNING.clinical_weight,
+        intent_weight: float = TUNING.intent_weight,
+        content_weight: float = TUNING.content_weight,
+        keep_ratio: float = TUNING.keep_ratio,
+        near_ratio: float = TUNING.near_ratio,
+        beta: float = TUNING.beta,
+        gamma: float = TUNING.gamma,
+        understand: str = TUNING.understand,
+        confidence: float = TUNING.confidence,
+        route_limit: int = TUNING.route_limit,
+        keep_off_topic: bool = TUNING.keep_off_topic,
     ) -> None:
         self.keep_off_topic = keep_off_topic
         self.understand = understand

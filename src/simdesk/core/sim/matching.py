@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from simdesk.core.cases.catalog import Catalog, TestEntry
 from simdesk.core.cases.schema import Case, ExamFinding
 from simdesk.core.sim.disclosure import Speller, terms
+from simdesk.core.sim.tuning import TUNING
 
 ORDER_WORDS = frozenset(
     """order send request check do run test tests get want need lab labs level levels sample
@@ -34,10 +35,6 @@ EXAM_WORDS = frozenset(
 VITALS_FILLER = EXAM_WORDS | frozenset(
     terms("take measure record check please can get what are current set full")
 )
-
-# A number, or a word that says how to examine, names an entry far less than other words do
-# ("30 ml/kg" vs "enoxaparin 30 mg"; "look" vs "eyes" in "look in her eyes").
-LIGHT_WEIGHT = 0.25
 
 # Words that say how to examine.
 MANOEUVRE_WORDS = {
@@ -96,7 +93,7 @@ class PhraseMatcher:
         return sorted(((w, k) for k, w in best.items()), reverse=True)
 
     def _lightness(self, term: str) -> float:
-        return LIGHT_WEIGHT if term.isdigit() or term in self.light else 1.0
+        return TUNING.light_weight if term.isdigit() or term in self.light else 1.0
 
     def best(self, text: str) -> str | None:
         ranked = self.ranked(text)

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class DisclosureTuning:
-    """Constants of :class:`simdesk.core.sim.disclosure.FactMatcher`."""
+class MatcherTuning:
+    """Constants of the matchers: :class:`simdesk.core.sim.disclosure.FactMatcher` (which facts a
+    question discloses), its speller and question classifier, and the catalog
+    :class:`simdesk.core.sim.matching.PhraseMatcher` (tests, treatments, exam regions)."""
 
     threshold: float = 0.45  # lowest score a fact discloses at
     unknown_weight: float = 0.7  # cost of a word the case never uses, times the mean IDF
@@ -26,6 +28,15 @@ class DisclosureTuning:
     confidence: float = 0.99  # classifier probability needed to read a question's category
     route_limit: int = 3  # most facts disclosed for a topic
     keep_off_topic: bool = True  # authored cues may still answer when no fact has the topic
+    classifier_alpha: float = 0.3  # add-alpha smoothing of the question classifier
+    # The speller (a misspelt question word -> the closest word the case knows):
+    spelling_cutoff: float = 0.84  # difflib similarity a correction needs
+    spelling_min_length: int = 5  # shorter words are never corrected
+    # PhraseMatcher: a number, or a word saying how to examine, names an entry this much less
+    # than other words ("30 ml/kg" vs "enoxaparin 30 mg"; "look" vs "eyes" in "look in her eyes");
+    # set in 4e7c878 on the catalog matching evals (tests/eval: treatments 65/66, AgentClinic
+    # exams 25/25).
+    light_weight: float = 0.25
     # The lexical constants were tuned on the bundled eval (split by question) before issue 17;
     # understanding on the tuning records of tests/eval/unseen. Justifying run:
     eval_run: str = (
@@ -36,4 +47,4 @@ class DisclosureTuning:
     )
 
 
-DISCLOSURE = DisclosureTuning()
+TUNING = MatcherTuning()

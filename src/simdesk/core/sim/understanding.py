@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simdesk.core.paths import bundled_cases_dir
+from simdesk.core.sim.tuning import TUNING
 
 # MTS-Dialog section -> the class it trains.
 SECTION_CLASS = {
@@ -64,7 +65,9 @@ class Reading:
 class QuestionClassifier:
     """Multinomial naive Bayes with add-``alpha`` smoothing."""
 
-    def __init__(self, examples: list[tuple[str, str]], alpha: float = 0.3) -> None:
+    def __init__(
+        self, examples: list[tuple[str, str]], alpha: float = TUNING.classifier_alpha
+    ) -> None:
         counts: dict[str, Counter[str]] = defaultdict(Counter)
         docs: Counter[str] = Counter()
         for label, text in examples:
