@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from simdesk.core.assess.debrief import Debrief
     from simdesk.core.assess.scoring import Score
 
+
 class DebriefPage(QWidget):
     """Emits ``retry_requested`` / ``next_requested`` / ``library_requested``."""
 
@@ -233,4 +234,3 @@ class DebriefPage(QWidget):
             self.followed = int(target.removeprefix("seq:"))
             self.transcript.setHtml(transcript_html(self.debrief, self.followed))
             self.transcript.scrollToAnchor(f"seq{self.followed}")
-

@@ -15,8 +15,14 @@ from simdesk.core.paths import locations
 
 def test_the_user_registry_round_trips_awkward_values_and_leaves_no_partial_file():
     where = locations().ensure()
-    odd = ModelEntry(name='clinic "big" model', file="big \\ model.gguf", sha256="ab" * 32,
-                     kind="instruct", context=4096, recommended_use="Line one.\nLine two: ü")
+    odd = ModelEntry(
+        name='clinic "big" model',
+        file="big \\ model.gguf",
+        sha256="ab" * 32,
+        kind="instruct",
+        context=4096,
+        recommended_use="Line one.\nLine two: ü",
+    )
     _write_user_registry(where, [odd], odd.name)
     path = user_registry_path(where)
     data = tomllib.loads(path.read_text(encoding="utf-8"))

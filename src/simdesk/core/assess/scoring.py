@@ -33,6 +33,7 @@ def score_band(percent: float) -> str:
     """``good``, ``fair`` or ``poor``: how charts and reports colour a score."""
     return "good" if percent >= GOOD_FROM else "fair" if percent >= FAIR_FROM else "poor"
 
+
 Status = Literal["met", "partial", "missed"]
 
 
