@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from simdesk.core.cases.catalog import load_catalog
-from simdesk.core.sim.orders import OrderReader
+from simdesk.core.cases.wordtables import bundled_word_tables
+from simdesk.core.sim.orders import INTENTS, OrderReader
 from tests.eval.orders.evaluate import HERE, evaluate
 
 
@@ -103,3 +104,14 @@ def test_the_holdout_keeps_its_first_run_figure():
     """Written before the reader existed; 61/67 (0.910) at its first run. Never edited."""
     report = evaluate(HERE / "holdout.yaml")
     assert report.accuracy >= 0.9, "\n".join(report.misses)
+
+
+def test_the_readers_words_are_checked_data():
+    """Verbs, routes, units and modifiers come from cases/catalog/order_words.yaml."""
+    tables = bundled_word_tables("order_words")
+    assert not tables.warnings
+    assert set(tables.maps["verbs"].values()) | set(tables.maps["phrasal_verbs"].values()) <= set(
+        INTENTS
+    )
+    assert tables.maps["units"]["µg"] == "mcg" and tables.maps["routes"]["by mouth"] == "oral"
+    assert "stat" in tables.sets["modifiers"] and "procedure" in tables.sets["undosed"]

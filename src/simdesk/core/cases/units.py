@@ -6,17 +6,10 @@ checks the units a dose rule names, so they live below both.
 
 from __future__ import annotations
 
-# a unit as written or said -> the unit it is
-UNITS = {
-    "g": "g", "gm": "g", "gram": "g", "grams": "g", "mg": "mg", "milligram": "mg",
-    "milligrams": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "microgram": "mcg",
-    "micrograms": "mcg", "u": "unit", "iu": "unit", "unit": "unit", "units": "unit",
-    "ml": "ml", "mls": "ml", "millilitre": "ml", "millilitres": "ml", "milliliter": "ml",
-    "milliliters": "ml", "l": "l", "litre": "l", "litres": "l", "liter": "l", "liters": "l",
-    "mmol": "mmol", "vial": "vial", "vials": "vial", "amp": "ampoule", "amps": "ampoule",
-    "ampoule": "ampoule", "ampoules": "ampoule", "tab": "tablet", "tabs": "tablet",
-    "tablet": "tablet", "tablets": "tablet", "puff": "puff", "puffs": "puff",
-}  # fmt: skip
+from simdesk.core.cases.wordtables import bundled_word_tables
+
+# a unit as written or said -> the unit it is (cases/catalog/order_words.yaml, checked when loaded)
+UNITS = bundled_word_tables("order_words").maps["units"]
 
 MASS_MG = {"g": 1000.0, "mg": 1.0, "mcg": 0.001}
 PER_MINUTES = {"h": 60.0, "min": 1.0, "day": 1440.0}

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 
 from simdesk.core.cases.catalog import Catalog, TreatmentEntry
 from simdesk.core.cases.units import MASS_MG, PER_MINUTES, UNITS, parse_unit
+from simdesk.core.cases.wordtables import bundled_word_tables
+from simdesk.core.errors import CaseError
 from simdesk.core.sim.disclosure import terms
 from simdesk.core.sim.matching import TREAT_WORDS, PhraseMatcher
 from simdesk.core.text import NUMBER_WORDS, stem, words
@@ -37,45 +39,28 @@ INTENTS = ("give", "stop", "hold", "remove", "reduce", "continue", "avoid")
 # Intents that put a treatment into the patient now (when not a plan).
 GIVING = frozenset({"give", "continue"})
 
-# The verbs of an order, by intent (compared by stem). Multi-word verbs are matched first.
-VERBS = {
-    "give": """give start commence administer prescribe begin initiate apply put place insert do
-        arrange repeat add load infuse run transfuse use book send nurse position splint
-        immobilise immobilize inject provide offer organise organize request call consult perform
-        undertake set site establish get obtain secure bolus push rehydrate resuscitate
-        catheterise catheterize cannulate refer transfer admit discharge trace screen counsel
-        educate explain advise tell inform reassure review increase titrate up escalate move
-        keep deliver induce operate take notify alert contact involve teach show demonstrate
-        instruct""",
-    "stop": "stop discontinue cease end",
-    "hold": "hold withhold omit suspend pause",
-    "remove": "remove untie loosen release cut",
-    "reduce": "reduce decrease wean taper halve slow lower",
-    "continue": "continue maintain",
-}
-PHRASAL_VERBS = {
-    "take off": "remove", "take out": "remove", "cut off": "remove", "cut down": "reduce",
-    "switch off": "stop", "turn off": "stop", "turn down": "reduce", "hold off": "hold",
-    "wean off": "reduce", "keep on": "continue", "carry on": "continue", "put on": "give",
-}  # fmt: skip
-_VERB_OF = {stem(w): intent for intent, text in VERBS.items() for w in text.split()}
+# The reader's words live in cases/catalog/order_words.yaml (checked when loaded).
+_WORDS = bundled_word_tables("order_words")
+# The verbs of an order -> their intent (compared by stem); two-word verbs are matched first.
+VERBS = _WORDS.maps["verbs"]
+PHRASAL_VERBS = _WORDS.maps["phrasal_verbs"]
+for _verb, _intent in [*VERBS.items(), *PHRASAL_VERBS.items()]:
+    if _intent not in INTENTS:
+        raise CaseError(
+            f"{_WORDS.path}: {_verb}: {_intent!r} is not an intent of an order",
+            f"Use one of: {', '.join(INTENTS)}.", path=_WORDS.path,
+        )  # fmt: skip
+_VERB_OF = {stem(w): intent for w, intent in VERBS.items()}
 _PHRASAL_RE = re.compile(r"\b(" + "|".join(map(re.escape, PHRASAL_VERBS)) + r")\b")
 _NEGATION_RE = re.compile(
     r"^\s*(?:please\s+)?(?:no|not|don'?t|do\s+not|never|avoid|nil|without|must\s+not|"
     r"should\s+not|shouldn'?t)\b"
 )
 # Words that may lead an order without being its verb.
-MODIFIERS = frozenset(
-    """a an the her his him their patient pt please pls plz kindly now also then and urgent
-    urgently immediate immediately stat start same further more another second first single
-    high low large small bore early adequate prompt rapid slow iv im po sc io sl pr oral
-    intravenous intramuscular rectal sublingual subcutaneous nebulised nebulized inhaled
-    weight based adjusted fixed rate dose loading maintenance i we let's lets will would like to
-    need needs should must can could for of with via by in on at x""".split()
-)
+MODIFIERS = _WORDS.sets["modifiers"]
 
 # Catalog categories that take no dose, route or frequency.
-UNDOSED = frozenset({"disposition", "communication", "public-health", "procedure"})
+UNDOSED = _WORDS.sets["undosed"]
 
 # A condition or "as needed" makes the order a plan. Condition words run to the clause's end.
 _CONDITION_RE = re.compile(
@@ -99,17 +84,7 @@ DURATION_RE = re.compile(
 _TIME_UNITS = {"h": "h", "hr": "h", "hrs": "h", "hour": "h", "min": "min", "mins": "min",
                "minute": "min", "day": "day", "d": "day"}  # fmt: skip
 
-ROUTES = {
-    "iv": "iv", "ivi": "iv", "i.v.": "iv", "intravenous": "iv", "intravenously": "iv",
-    "im": "im", "intramuscular": "im", "intramuscularly": "im", "sc": "sc", "sq": "sc",
-    "subcut": "sc", "subcutaneous": "sc", "subcutaneously": "sc", "po": "oral", "oral": "oral",
-    "orally": "oral", "by mouth": "oral", "chewed": "oral", "pr": "rectal", "rectal": "rectal",
-    "rectally": "rectal", "suppository": "rectal", "sl": "sublingual",
-    "sublingual": "sublingual", "neb": "inhaled", "nebs": "inhaled", "nebulised": "inhaled",
-    "nebulized": "inhaled", "nebuliser": "inhaled", "nebulizer": "inhaled", "inhaled": "inhaled",
-    "inhaler": "inhaled", "spacer": "inhaled", "mdi": "inhaled", "io": "io",
-    "intraosseous": "io", "ng": "ng", "nasogastric": "ng",
-}  # fmt: skip
+ROUTES = _WORDS.maps["routes"]  # a route as written -> the route
 _ROUTE_RE = re.compile(
     r"(?<![\w.])(" + "|".join(sorted(map(re.escape, ROUTES), key=len, reverse=True)) + r")(?![\w])"
 )
