@@ -4,6 +4,7 @@ import pytest
 
 from simdesk.core.cases.catalog import load_catalog
 from simdesk.core.cases.schema import InvestigationResult
+from simdesk.core.cases.wordtables import bundled_word_tables
 from simdesk.core.sim import matching
 
 
@@ -65,3 +66,13 @@ def test_an_examination_of_the_vital_signs_shows_the_current_vitals(tb_case):
 )  # fmt: skip
 def test_region_abbreviations(catalog, tb_case, request_, region):
     assert matching.ExamMatcher(tb_case, catalog).match(request_).region == region
+
+
+def test_the_matchers_words_are_checked_data():
+    """Words around a request and how-to-examine words come from matching_words.yaml."""
+    tables = bundled_word_tables("matching_words")
+    assert not tables.warnings
+    assert set(tables.maps["manoeuvres"].values()) == {
+        "auscultation", "palpation", "percussion", "inspection", "special",
+    }  # fmt: skip
+    assert tables.sets["how"] <= set(tables.maps["manoeuvres"])

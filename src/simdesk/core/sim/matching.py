@@ -15,44 +15,26 @@ from dataclasses import dataclass
 
 from simdesk.core.cases.catalog import Catalog, TestEntry
 from simdesk.core.cases.schema import Case, ExamFinding
+from simdesk.core.cases.wordtables import bundled_word_tables
 from simdesk.core.sim.disclosure import Speller, terms
 from simdesk.core.sim.tuning import TUNING
 
-ORDER_WORDS = frozenset(
-    """order send request check do run test tests get want need lab labs level levels sample
-    pl pls plz please stat urgent x2 x3 also repeat""".split()
-)
-TREAT_WORDS = frozenset(
-    """give start commence administer prescribe stat mg g ml kg per dose dos od bd tds qds
-    daily now immediately him her patient pls please x1 once""".split()
-)
-EXAM_WORDS = frozenset(
-    """examine examination exam check assess his her patient him do perform please pls
-    for any signs sign""".split()
-)
+# The matchers' words live in cases/catalog/matching_words.yaml (checked when loaded).
+_WORDS = bundled_word_tables("matching_words")
+# Words around a request that name no entry.
+ORDER_WORDS = _WORDS.sets["order_words"]
+TREAT_WORDS = _WORDS.sets["treat_words"]
+EXAM_WORDS = _WORDS.sets["exam_words"]
 
 # Words around a request for the vital signs that name nothing else ("take his obs").
-VITALS_FILLER = EXAM_WORDS | frozenset(
-    terms("take measure record check please can get what are current set full")
-)
+VITALS_FILLER = EXAM_WORDS | {t for w in _WORDS.sets["vitals_filler"] for t in terms(w)}
 
-# Words that say how to examine.
-MANOEUVRE_WORDS = {
-    "auscultation": "listen auscultate auscultation stethoscope sounds murmur crackles wheeze",
-    "palpation": "feel palpate palpation press tenderness nodes glands lump pulse pulses pinch "
-    "refill fontanelle fundal",
-    "percussion": "percuss percussion tap",
-    "inspection": "look inspect inspection observe appearance see gcs avpu",
-    "special": "reflexes kernig brudzinski fundoscopy pupils speculum bimanual",
-}
+# Words that say how to examine -> the manoeuvre.
 _MANOEUVRE_OF = {
-    term: manoeuvre for manoeuvre, text in MANOEUVRE_WORDS.items() for term in terms(text)
+    term: manoeuvre for word, manoeuvre in _WORDS.maps["manoeuvres"].items() for term in terms(word)
 }
 # Words that only say how to examine, not where ("look", "feel", "listen").
-HOW_TERMS = frozenset(
-    terms("look inspect inspection observe see feel palpate palpation press listen auscultate "
-          "auscultation stethoscope percuss percussion tap")
-)  # fmt: skip
+HOW_TERMS = frozenset(t for w in _WORDS.sets["how"] for t in terms(w))
 
 
 class PhraseMatcher:
