@@ -93,8 +93,8 @@ def test_a_learners_markup_is_text_in_the_report(cohort, cases):
 def test_a_learners_markup_is_text_in_the_debrief(cases):
     """Questions, plan and notes the learner typed are escaped in every debrief fragment."""
     case = next(c for c in cases if c.meta.id == "pulmonary-tb-miner")
-    steps = [("ask", f"{SCRIPT} how long have you had the cough"), ("plan", f"{SCRIPT} rest"),
-             ("diagnose", [f"{SCRIPT} pulmonary tuberculosis"])]  # fmt: skip
+    steps = [("ask", f"{SCRIPT} how long have you had the cough"), ("ask", "any night sweats?"),
+             ("plan", f"{SCRIPT} rest"), ("diagnose", [f"{SCRIPT} pulmonary tuberculosis"])]  # fmt: skip
     events = play_script(case, steps).events
     result = score(case, events)
     debrief = build_debrief(case, result, events)
@@ -111,4 +111,5 @@ def test_a_learners_markup_is_text_in_the_debrief(cases):
     assert "&lt;script&gt;" in fragments["items"] and "&lt;script&gt;" in fragments["transcript"]
     assert "Your plan" in fragments["items"] and "Your notes" in fragments["items"]
     assert "background:#fff2a8" in fragments["transcript"]  # the followed line is marked
-    assert f"<a href='seq:{debrief.timeline[0].seq}'>" in fragments["items"]
+    sweats = next(e.seq for e in debrief.timeline if e.text == "any night sweats?")
+    assert f"<a href='seq:{sweats}'>" in fragments["items"]  # evidence links to the transcript
