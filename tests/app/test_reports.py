@@ -93,8 +93,12 @@ def test_a_learners_markup_is_text_in_the_report(cohort, cases):
 def test_a_learners_markup_is_text_in_the_debrief(cases):
     """Questions, plan and notes the learner typed are escaped in every debrief fragment."""
     case = next(c for c in cases if c.meta.id == "pulmonary-tb-miner")
-    steps = [("ask", f"{SCRIPT} how long have you had the cough"), ("ask", "any night sweats?"),
-             ("plan", f"{SCRIPT} rest"), ("diagnose", [f"{SCRIPT} pulmonary tuberculosis"])]  # fmt: skip
+    steps = [
+        ("ask", f"{SCRIPT} how long have you had the cough"),
+        ("ask", "any night sweats?"),
+        ("plan", f"{SCRIPT} rest"),
+        ("diagnose", [f"{SCRIPT} pulmonary tuberculosis"]),
+    ]
     events = play_script(case, steps).events
     result = score(case, events)
     debrief = build_debrief(case, result, events)
