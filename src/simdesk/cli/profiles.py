@@ -11,6 +11,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from simdesk.app.session import Session
 from simdesk.core.errors import StoreError
 from simdesk.core.paths import locations
 from simdesk.core.store.profiles import InstructorSession, ProfileManager
@@ -51,7 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _manager() -> ProfileManager:
-    return ProfileManager.for_locations(locations().ensure())
+    """This computer's profiles, opened as the window opens them (through its session)."""
+    return Session(locations().ensure()).profiles
 
 
 def read_passphrase(prompt: str, *, confirm: bool = False) -> str:

@@ -33,10 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _outbox():
-    from simdesk.core.store.profiles import ProfileManager
+    from simdesk.app.session import Session
     from simdesk.core.sync.outbox import Outbox
 
-    manager = ProfileManager.for_locations(locations().ensure())
+    manager = Session(locations().ensure()).profiles
     return manager, Outbox(manager.device)
 
 
