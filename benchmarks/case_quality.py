@@ -99,11 +99,11 @@ def unseen_section() -> None:
                 f"{mts.recall:.3f} @ {mts.precision:.3f}",
                 f"{history.off_case_disclosed}/{history.off_case}"
                 f" + {mts.off_case_disclosed}/{mts.off_case}",
-                f"{exams['vitals'].rate:.3f}",
-                f"{exams['regions'].rate:.3f}",
-                f"{orders['common names'].rate:.3f}",
-                f"{orders['record names'].rate:.3f}",
-                f"{dx['synonyms accepted'].rate:.3f}",
+                f"{exams['vitals'].accuracy:.3f}",
+                f"{exams['regions'].accuracy:.3f}",
+                f"{orders['common names'].accuracy:.3f}",
+                f"{orders['record names'].accuracy:.3f}",
+                f"{dx['synonyms accepted'].accuracy:.3f}",
                 f"{dx['near misses rejected'].total - dx['near misses rejected'].right}"
                 f"/{dx['near misses rejected'].total}",
                 f"{dx['exact'].right}/{dx['exact'].total}",
@@ -131,7 +131,7 @@ def unseen_section() -> None:
     for name, hpo in (("ICD-10-CM only", False), ("ICD-10-CM + HPO", True)):
         found = [_synonyms_with(part, hpo) for part in ("holdout", "tuning")]
         print(f"    {name:<18} " + "   ".join(
-            f"{s.right}/{s.total} ({s.rate:.3f}); {r.total - r.right}/{r.total}"
+            f"{s.right}/{s.total} ({s.accuracy:.3f}); {r.total - r.right}/{r.total}"
             for s, r in found))  # fmt: skip
     print("\n  method ablation, history recall @ precision on the hold-out (own / MTS):")
     for understand in ("lexical", "topics", "topics+classifier"):

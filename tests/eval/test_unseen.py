@@ -58,15 +58,15 @@ def test_no_off_case_disclosures(own, mts):
 # Hold-out, measured 2026-12-06: vital signs asked as an examination 266/266; regions 0.955.
 def test_examination_requests_on_the_holdout():
     exams = unseen.exam_eval("holdout")
-    assert exams["vitals"].rate >= 0.95, exams["vitals"].misses[:20]
-    assert exams["regions"].rate >= 0.95, exams["regions"].misses[:20]
+    assert exams["vitals"].accuracy >= 0.95, exams["vitals"].misses[:20]
+    assert exams["regions"].accuracy >= 0.95, exams["regions"].misses[:20]
 
 
 # Hold-out, measured: common test names 0.976; the records' own test names 0.972.
 def test_orders_on_the_holdout():
     orders = unseen.order_eval("holdout")
-    assert orders["common names"].rate >= 0.95, orders["common names"].misses[:20]
-    assert orders["record names"].rate >= 0.95, orders["record names"].misses[:20]
+    assert orders["common names"].accuracy >= 0.95, orders["common names"].misses[:20]
+    assert orders["record names"].accuracy >= 0.95, orders["record names"].misses[:20]
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +75,10 @@ def diagnoses():
 
 
 def test_diagnosis_near_misses_are_never_accepted(diagnoses):
-    assert diagnoses["near misses rejected"].rate == 1.0, diagnoses["near misses rejected"].misses
-    assert diagnoses["exact"].rate == 1.0, diagnoses["exact"].misses
+    assert diagnoses["near misses rejected"].accuracy == 1.0, diagnoses[
+        "near misses rejected"
+    ].misses
+    assert diagnoses["exact"].accuracy == 1.0, diagnoses["exact"].misses
 
 
 def test_diagnosis_synonyms_accepted_do_not_regress(diagnoses):
@@ -89,4 +91,4 @@ def test_diagnosis_synonyms_accepted_do_not_regress(diagnoses):
 
 @pytest.mark.xfail(strict=True, reason="target 0.95 of standard synonyms accepted; measured 0.425")
 def test_diagnosis_synonyms_target(diagnoses):
-    assert diagnoses["synonyms accepted"].rate >= 0.95
+    assert diagnoses["synonyms accepted"].accuracy >= 0.95

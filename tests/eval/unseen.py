@@ -29,6 +29,7 @@ from simdesk.core.cases.schema import Case, Diagnosis, Fact
 from simdesk.core.sim.disclosure import FactMatcher
 from simdesk.core.sim.matching import ExamMatcher, TestMatcher
 from simdesk.importers.agentclinic import _is_container
+from tests.eval.harness import Tally
 
 HERE = Path(__file__).parent / "unseen"
 RECORDS = Path(__file__).parent.parent / "fixtures" / "agentclinic" / "agentclinic_medqa.jsonl"
@@ -186,23 +187,6 @@ class History:
     @property
     def precision(self) -> float:
         return self.right / self.disclosed if self.disclosed else 1.0
-
-
-@dataclass
-class Tally:
-    right: int = 0
-    total: int = 0
-    misses: list[str] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        return self.right / self.total if self.total else 1.0
-
-    def add(self, ok: bool, miss: str) -> None:
-        self.total += 1
-        self.right += ok
-        if not ok:
-            self.misses.append(miss)
 
 
 Discloser = Callable[[Case], Callable[[str], tuple[Fact, ...]]]
