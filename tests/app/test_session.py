@@ -38,6 +38,15 @@ def test_sign_in_lock_and_sign_in_again(session):
     assert session.name == "Chipo" and session.store.attempts() == []
 
 
+def test_opening_a_profile_signs_nobody_in_until_begin(session):
+    """The window opens on its store thread and begins on its GUI thread: in between, the
+    GUI must still see nobody signed in."""
+    opened = session.open_profile("Tumi", PASSPHRASE, how=SET_UP)
+    assert not session.signed_in and session.name == "" and session.idle is None
+    assert session.begin(opened) is None  # nobody was signed in before
+    assert session.store is opened.store and session.name == "Tumi" and session.idle is not None
+
+
 def test_create_signs_the_new_learner_in(session):
     session.sign_in("Tumi", PASSPHRASE, how=SET_UP)
     session.lock().close()

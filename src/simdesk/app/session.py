@@ -3,10 +3,12 @@
 Both front ends open profiles through :class:`Session`: the window (its store thread calls the
 methods that touch a database) and the command line (in its one thread). No Qt here.
 
-Thread rules. Methods that read or write a database (:meth:`Session.sign_in`,
-:meth:`Session.queue_for_sync`, every :class:`Attempt` method taking a ``store``) block: the
-window runs them on its store thread. :meth:`Session.lock`, :meth:`Session.new_attempt`,
-:meth:`Session.touch` and :attr:`Session.should_lock` touch no database and are cheap.
+Thread rules. Methods that read or write a database (:meth:`Session.open_profile`,
+:meth:`Session.sign_in`, :meth:`Session.queue_for_sync`, every :class:`Attempt` method taking a
+``store``) block: the window runs them on its store thread. :meth:`Session.begin`,
+:meth:`Session.lock`, :meth:`Session.new_attempt`, :meth:`Session.touch` and
+:attr:`Session.should_lock` touch no database and are cheap: the window calls them on its GUI
+thread, so what it shows (signed in or not, as whom) changes only there.
 
 An :class:`Attempt` is known before its row exists: the window names the attempt in play at
 once and queues :meth:`Attempt.start` and then every :meth:`Attempt.record` on its one store
@@ -86,6 +88,15 @@ class Attempt:
         store.end_attempt(self._id())
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A profile opened by :meth:`Session.open_profile`, not yet signed in."""
+
+    name: str
+    store: LearnerStore
+    minutes: float  # the site's auto-lock minutes
+
+
 @dataclass
 class Session:
     """The profiles of this computer and the one profile signed in, if any."""
@@ -117,8 +128,21 @@ class Session:
 
     def sign_in(self, name: str, passphrase: str, *, how: str = SIGN_IN,
                 instructor_passphrase: str = "") -> LearnerStore:  # fmt: skip
+        """Open ``name``'s store and make it the signed-in one (blocking): :meth:`open_profile`
+        then :meth:`begin`, in the caller's thread (the command line's way)."""
+        opened = self.open_profile(name, passphrase, how=how,
+                                   instructor_passphrase=instructor_passphrase)  # fmt: skip
+        previous = self.begin(opened)
+        if previous is not None:
+            previous.close()
+        return opened.store
+
+    def open_profile(self, name: str, passphrase: str, *, how: str = SIGN_IN,
+                     instructor_passphrase: str = "") -> Opened:  # fmt: skip
         """Open ``name``'s store (``how``: sign in, set up the instructor, or create a learner
-        with the instructor's passphrase) and start its auto-lock clock (blocking)."""
+        with the instructor's passphrase) and read the site's auto-lock minutes (blocking).
+        Nobody is signed in by this alone: the window opens on its store thread and calls
+        :meth:`begin` on its GUI thread, so the GUI never sees a half-made sign-in."""
         profiles = self.profiles
         if how == SET_UP:
             store = profiles.setup_instructor(name, passphrase)
@@ -132,12 +156,16 @@ class Session:
         except BaseException:
             store.close()
             raise
+        return Opened(name, store, minutes)
+
+    def begin(self, opened: Opened) -> LearnerStore | None:
+        """Make an opened profile the signed-in one and start its auto-lock clock (no database
+        work). Returns the store of anyone still signed in, for the caller to close."""
         previous = self.lock()
-        if previous is not None:
-            previous.close()
-        self.store, self.name = store, name
-        self.idle = IdleLock(minutes) if self.clock is None else IdleLock(minutes, self.clock)
-        return store
+        self.store, self.name = opened.store, opened.name
+        clock = self.clock
+        self.idle = IdleLock(opened.minutes) if clock is None else IdleLock(opened.minutes, clock)
+        return previous
 
     def add_learner(self, name: str, passphrase: str, instructor_passphrase: str) -> None:
         """A new learner profile, made while someone else stays signed in (blocking)."""

@@ -125,14 +125,18 @@ class AccountsMixin:
         session = self.session
         how = {SETUP: SET_UP, CREATE: NEW_LEARNER}.get(request.mode, SIGN_IN)
         self.ops.query(
-            lambda: session.sign_in(request.name, request.passphrase, how=how,
-                                    instructor_passphrase=request.instructor_passphrase),
-            success=lambda _store: self._unlocked(),
+            lambda: session.open_profile(request.name, request.passphrase, how=how,
+                                         instructor_passphrase=request.instructor_passphrase),
+            success=self._unlocked,
             failure=self._unlock_failed,
             changed=SIGNED_IN,
         )  # fmt: skip
 
-    def _unlocked(self) -> None:
+    def _unlocked(self, opened) -> None:
+        """Signed in: from here on (GUI thread) the window shows the profile as open."""
+        previous = self.session.begin(opened)
+        if previous is not None:  # not expected: the window locks before anyone signs in
+            self.ops.query(previous.close)
         name = self.session.name
         self.who.setText(f"Signed in as <b>{name}</b>")
         self.statusBar().showMessage(f"Signed in as {name}", 5000)
