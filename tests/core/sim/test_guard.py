@@ -270,3 +270,11 @@ def test_a_wrong_site_from_the_facts_own_words_is_never_shown():
     reversed_ = _stream(case, ["pain-migration"], "did the pain move from your belly button?")
     assert _feed(reversed_, " It moved from my right lower side to my navel.") == []
     assert reversed_.finish()[1] is False
+
+
+def test_an_ellipsis_is_a_pause_not_the_end_of_a_negation(asthma_case):
+    # Seen with a logit bias on the default model: "Has only ever used a steroid inhaler" passed
+    # for a man never prescribed one (he says "Never had... steroid inhaler").
+    guard = _guard(asthma_case, "no-controller")
+    assert not guard.check("Has only ever used a steroid inhaler.").ok
+    assert guard.check("Never had a steroid inhaler.").ok

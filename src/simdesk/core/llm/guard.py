@@ -104,7 +104,9 @@ def negated_terms(tokens: list[str], reach: int = 6, content_words: int = 2) -> 
 
 
 def _clauses(text: str) -> list[list[str]]:
-    return [words(part) for part in re.split(r"[,;:.!?()]+|\bbut\b", text) if part.strip()]
+    # An ellipsis is a pause, not a clause end: "Never had... steroid inhaler" negates the inhaler.
+    parts = re.split(r"[,;:!?()]+|(?<!\.)\.(?!\.)|\bbut\b", text)
+    return [words(part) for part in parts if part.strip()]
 
 
 def unnegated(tokens: list[str], negatable: set[str], reach: int = 6) -> set[str]:
