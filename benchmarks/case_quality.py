@@ -340,7 +340,7 @@ def _unseen_pool(part: str) -> list[tuple[Case, str]]:
     return pool
 
 
-def voice_run(voice, pool, n_questions: int, rules: list[dict], dump) -> dict:
+def voice_run(voice, pool, n_questions: int, rules: list[dict], dump, decoding=None) -> dict:
     """Voice ``n_questions`` of ``pool`` (cycled) and check everything the learner saw.
 
     Every release while streaming is checked as well as the final reply: each released prefix
@@ -354,6 +354,8 @@ def voice_run(voice, pool, n_questions: int, rules: list[dict], dump) -> dict:
     started = time.perf_counter()
     for case, question in itertools.islice(itertools.cycle(pool), n_questions):
         consultation = consultations.setdefault(case.meta.id, Consultation(case))
+        if decoding is not None:
+            consultation.decoding = decoding
         pending = consultation.ask(question)
         if pending.prompt is None:
             consultation.finish(pending)
@@ -390,10 +392,17 @@ def voice_run(voice, pool, n_questions: int, rules: list[dict], dump) -> dict:
     return tally
 
 
-def model_section(voice, n_questions: int, dump_path: Path | None = None) -> None:
+def model_section(
+    voice,
+    n_questions: int,
+    dump_path: Path | None = None,
+    decoding: str | None = None,
+    sets: str = "",
+) -> None:
     """Eval questions that disclose a fact, voiced by the default model: hold-out phrasings
     first, then the tuning ones, on the bundled cases and on the imported AgentClinic cases.
-    ``n_questions`` is shared out by the size of each set."""
+    ``n_questions`` is shared out by the size of each set; ``sets`` keeps only the sets whose
+    name contains it; ``decoding`` overrides the constrained-decoding mode."""
     rules = yaml.safe_load(contradictions.default_path().read_text(encoding="utf-8"))
     pools = [
         ("bundled: held-out", _pool((HOLDOUT_DIR,), playable_cases())),
@@ -401,6 +410,9 @@ def model_section(voice, n_questions: int, dump_path: Path | None = None) -> Non
         ("bundled: tuning", _pool((EVAL_DIR,), playable_cases())),
         ("agentclinic: tuning", _unseen_pool("tuning")),
     ]
+    total_all = sum(len(pool) for _, pool in pools)
+    pools = [(name, pool) for name, pool in pools if sets in name]
+    n_questions = round(n_questions * sum(len(pool) for _, pool in pools) / total_all)
     total = sum(len(pool) for _, pool in pools)
     dump = dump_path.open("w", encoding="utf-8") if dump_path else None
     rows = []
@@ -409,7 +421,7 @@ def model_section(voice, n_questions: int, dump_path: Path | None = None) -> Non
     try:
         for name, pool in pools:
             n = max(1, round(n_questions * len(pool) / total))
-            t = voice_run(voice, pool, n, rules, dump)
+            t = voice_run(voice, pool, n, rules, dump, decoding)
             for k in whole:
                 whole[k] += t[k]
             for reason, count in t["reasons"].items():
@@ -443,6 +455,8 @@ def main() -> int:
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--model-only", action="store_true", help="only the model reply run")
     parser.add_argument("--dump", type=Path, help="write every voiced reply as JSON lines")
+    parser.add_argument("--decoding", help="constrained decoding: none, bias, only, only+bias")
+    parser.add_argument("--sets", default="", help="only the reply sets whose name has this")
     parser.add_argument(
         "--off-case", action="store_true", help="only list off-case questions that disclosed"
     )
@@ -455,7 +469,7 @@ def main() -> int:
 
         voice = open_model()
         try:
-            model_section(voice, args.questions, args.dump)
+            model_section(voice, args.questions, args.dump, args.decoding, args.sets)
         finally:
             voice.shutdown()
         return 0
@@ -469,7 +483,7 @@ def main() -> int:
         voice = open_model()
         try:
             leak_section(voice)
-            model_section(voice, args.questions, args.dump)
+            model_section(voice, args.questions, args.dump, args.decoding, args.sets)
         finally:
             voice.shutdown()
     return 0

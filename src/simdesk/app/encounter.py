@@ -40,7 +40,7 @@ def stream_reply(pending: PendingReply, model: ModelService, show: Callable[[str
 
     with contextlib.suppress(SimdeskError):
         model.run(pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS, on_token=token,
-                  cancelled=lambda: pending.stream.done)  # fmt: skip
+                  cancelled=lambda: pending.stream.done, **pending.options)  # fmt: skip
 
 
 @dataclass

@@ -170,18 +170,20 @@ class ModelService:
         cancelled: Callable[[], bool] = lambda: False,
         timeout_s: float = 180.0,
         cancel_grace_s: float = CANCEL_GRACE_S,
+        **options: object,
     ) -> ReplyDone:
         """Generate and wait for the end, calling ``on_token`` on this thread as text streams.
 
         ``cancelled()`` is polled; once true the request is cancelled and its ``ReplyDone``
         (``cancelled=True``) returned, or :class:`Cancelled` raised if it does not end within
         ``cancel_grace_s`` (a hung model; 0: do not wait for it). A failed request raises its
-        error; no end within ``timeout_s`` cancels it and raises :class:`ModelError`.
+        error; no end within ``timeout_s`` cancels it and raises :class:`ModelError`. Other
+        ``options`` (constrained decoding) go to the request as they are.
         """
         events: queue.Queue = queue.Queue()
         with self._lock:  # no event of the request can arrive before its waiter is in place
             request_id = self.backend.submit(prompt, stop=stop, max_tokens=max_tokens,
-                                             temperature=temperature)  # fmt: skip
+                                             temperature=temperature, **options)  # fmt: skip
             self._waiters[request_id] = events
         deadline = time.monotonic() + timeout_s
         stopped_at: float | None = None

@@ -130,7 +130,9 @@ class SelfTest:
         pending = self.consultation.ask(question)
         if pending.prompt is None:
             raise StepFailed(f"{question!r} disclosed no fact of {CASE_ID}: nothing to voice.")
-        rid = self.backend.submit(pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS)
+        rid = self.backend.submit(
+            pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS, **pending.options
+        )
         tokens = 0
         while True:
             event = self._next_event(REPLY_TIMEOUT_S, "to reply")

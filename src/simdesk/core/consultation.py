@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from simdesk.core.cases.contradictions import never_says
 from simdesk.core.cases.schema import Case
 from simdesk.core.errors import SimdeskError
-from simdesk.core.llm.guard import GuardedStream, ReplyGuard
+from simdesk.core.llm.guard import DECODING, GuardedStream, ReplyGuard, decoding_options
 from simdesk.core.llm.prompt import (
     DEFAULT_CONTEXT,
     STOP,
@@ -40,6 +40,9 @@ class PendingReply:
     prompt: str | None
     stream: GuardedStream
     stop: tuple[str, ...] = STOP
+    # Decoding options for the model request (constrained decoding: ``bias_words``, ``bias``,
+    # ``only_words``); front ends pass them on to the backend as they are.
+    options: dict = field(default_factory=dict)
 
 
 # Until log schema 2 the window numbered notes from here up; the engine numbers them now.
@@ -70,6 +73,7 @@ class Consultation:
     seed: int = 0
     prompt_format: PromptFormat = field(default_factory=TranscriptFormat)
     context_tokens: int = DEFAULT_CONTEXT
+    decoding: str = DECODING
     _saved: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -102,7 +106,8 @@ class Consultation:
         )  # fmt: skip
         prompt = self.transcript.prompt_for(turn.question, turn.facts) if turn.facts else None
         stream = GuardedStream(guard, turn.authored_reply)
-        return PendingReply(turn, prompt, stream, self.prompt_format.stop)
+        options = decoding_options(self.decoding, guard) if prompt is not None else {}
+        return PendingReply(turn, prompt, stream, self.prompt_format.stop, options)
 
     def finish(
         self, pending: PendingReply, *, stopped: bool = False, voiced: bool = True

@@ -378,7 +378,7 @@ class EncounterPage(QWidget):
         from simdesk.core.llm.prompt import REPLY_TOKENS
 
         self._request_id = self.backend.submit(
-            pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS
+            pending.prompt, stop=pending.stop, max_tokens=REPLY_TOKENS, **pending.options
         )
         waiting = "" if self.backend.ready.is_set() else " (the model is still loading)"
         self._set_busy(True, f"{speaker} is answering…" + waiting)

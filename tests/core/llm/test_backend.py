@@ -234,3 +234,22 @@ def test_an_instruction_model_is_prompted_through_its_chat_template(default_mode
         assert "<eos>" in pending.stop and "<end_of_turn>" not in done.text
     finally:
         backend.shutdown()
+
+
+def test_constrained_decoding_keeps_the_reply_to_the_words_given(backend):
+    from simdesk.core.text import words
+
+    backend.recorder.until(ModelReady)
+    allowed = ("i", "i'm", "smoke", "ten", "cigarettes", "a", "day", "every")
+    backend.submit(PROMPT, stop=STOP, max_tokens=16, temperature=0.0)
+    free, _ = backend.recorder.until(ReplyDone)
+    backend.submit(PROMPT, stop=STOP, max_tokens=16, temperature=0.0, only_words=allowed)
+    only, _ = backend.recorder.until(ReplyDone)
+    said = {w for w in words(only.text) if not w.isdigit()}  # digits are always allowed
+    assert said and said <= set(allowed), only.text
+    assert set(words(free.text)) - set(allowed), free.text  # the limit made the difference
+    # A bias raises a word's chance: pushed hard enough, greedy decoding says it.
+    backend.submit(PROMPT, stop=STOP, max_tokens=16, temperature=0.0,
+                   bias_words=("cigarettes",), bias=30.0)  # fmt: skip
+    biased, _ = backend.recorder.until(ReplyDone)
+    assert "cigarettes" in biased.text.lower() and "cigarettes" not in free.text.lower()

@@ -56,3 +56,15 @@ def test_an_informant_is_voiced_and_labelled(tb_case):
     assert stream.released_text.startswith("My grandson vomits five or six times")
     # A patient who answers for himself keeps "Patient:".
     assert Consultation(tb_case).ask("Do you smoke?").prompt.endswith("\nPatient:")
+
+
+def test_the_decoding_mode_gives_the_facts_words_to_the_model_request(tb_case):
+    consultation = Consultation(tb_case)
+    assert consultation.ask("Do you smoke?").options == {}  # the default: no constraint
+    consultation.decoding = "bias"
+    options = consultation.ask("Do you smoke?").options
+    assert {"cigarettes", "fifteen"} <= set(options["bias_words"]) and options["bias"] > 0
+    assert "tuberculosis" not in options["bias_words"]  # only what the disclosed facts say
+    consultation.decoding = "only"
+    assert {"cigarettes", "the", "week"} <= set(consultation.ask("Do you smoke?").options[
+        "only_words"])  # fmt: skip

@@ -124,6 +124,13 @@ class GenerationRequest:
     temperature: float = 0.7
     top_p: float = 0.9
     seed: int = 0
+    # Constrained decoding (empty: none). ``bias_words``: words whose token gets ``bias`` added
+    # to its logit (the child tokenizes them; words of several tokens are left alone);
+    # ``only_words``: the reply may use only the tokens of these words, punctuation, digits and
+    # the end of the line.
+    bias_words: tuple[str, ...] = ()
+    bias: float = 0.0
+    only_words: tuple[str, ...] = ()
 
 
 _SHUTDOWN = object()

@@ -338,6 +338,8 @@ class ReplyGuard:
         self._groups = [_stems(g) for g in _groups(facts)]
         self._texts = [words(t) for t in fact_texts]
         self._persona = _allowed_stems(persona_words)
+        # The words the facts and the persona give (for constrained decoding).
+        self.vocabulary = tuple(sorted({w for t in fact_texts + persona_words for w in words(t)}))
 
     def check_word(self, word: str) -> GuardVerdict:
         """Check one complete word of a reply."""
@@ -585,6 +587,25 @@ class Relevance:
         ):
             return ""
         return "does not say what was asked"
+
+
+# Constrained decoding, chosen by measurement (benchmarks/case_quality.py --decoding): "none";
+# "bias": the tokens of the facts' words get BIAS added to their logits; "only": the reply may use
+# only the facts' words, everyday words, punctuation and digits.
+DECODING = "none"
+BIAS = 2.0
+
+
+def decoding_options(mode: str, guard: ReplyGuard) -> dict:
+    """The model request's decoding options for a turn guarded by ``guard``."""
+    if mode == "bias":
+        return {"bias_words": guard.vocabulary, "bias": BIAS}
+    if mode == "only":
+        return {"only_words": guard.vocabulary + tuple(sorted(EVERYDAY))}
+    if mode == "only+bias":
+        return {"only_words": guard.vocabulary + tuple(sorted(EVERYDAY)),
+                "bias_words": guard.vocabulary, "bias": BIAS}  # fmt: skip
+    return {}
 
 
 def clean_reply(text: str) -> str:

@@ -147,6 +147,7 @@ def _stream(inbox: Any, conn: Any, llama: Any, n_ctx: int, request: dict) -> Non
         prompt, max_tokens=request["max_tokens"], temperature=request["temperature"],
         top_p=request["top_p"], stop=list(request["stop"]), seed=request["seed"], stream=True,
         stopping_criteria=llama_cpp.StoppingCriteriaList([stop_if_cancelled]),
+        logits_processor=logits_processor(llama, request),
     )  # fmt: skip
     for chunk in stream:
         text = chunk["choices"][0]["text"]
@@ -162,6 +163,53 @@ def _stream(inbox: Any, conn: Any, llama: Any, n_ctx: int, request: dict) -> Non
         "completion_tokens": sampled, "first_token_seconds": first, "evaluated_tokens": evaluated,
         "decode_seconds": last - first,
     }))  # fmt: skip
+
+
+def _word_tokens(llama: Any, words: tuple[str, ...], *, whole: bool = False) -> set[int]:
+    """The tokens of each word as a reply would spell it: after a space or at the start, in
+    lower case and capitalised. ``whole``: only forms that are one token (a bias on a piece of
+    a longer word, " B" of " Bidis", would push every word that starts with it)."""
+    ids: set[int] = set()
+    for word in words:
+        for form in {word, word.capitalize()}:
+            for text in (form, " " + form):
+                tokens = llama.tokenize(text.encode(), add_bos=False, special=False)
+                if not whole or len(tokens) == 1:
+                    ids.update(tokens)
+    return ids
+
+
+# Always allowed under ``only_words``: what any reply needs to be punctuated and to end.
+_ALWAYS = tuple(".,;:!?'-\n") + tuple("0123456789") + (" ", "...", "\u2026")
+
+
+def logits_processor(llama: Any, request: dict) -> Any:
+    """The request's logit bias and word limit as one llama.cpp logits processor, or None."""
+    import numpy as np
+    from llama_cpp import LogitsProcessorList
+
+    bias_words, bias = tuple(request.get("bias_words", ())), float(request.get("bias", 0.0))
+    only = tuple(request.get("only_words", ()))
+    if not (bias_words and bias) and not only:
+        return None
+    vector = np.zeros(llama.n_vocab(), dtype=np.float32)
+    if only:
+        allowed = _word_tokens(llama, only + _ALWAYS)
+        allowed |= {llama.token_eos(), llama.token_nl()}
+        for stop in request.get("stop", ()):
+            allowed |= set(llama.tokenize(stop.encode(), add_bos=False, special=True))
+        vector[:] = -np.inf
+        vector[sorted(t for t in allowed if 0 <= t < len(vector))] = 0.0
+    if bias_words and bias:
+        tokens = _word_tokens(llama, bias_words, whole=True)
+        ids = sorted(t for t in tokens if 0 <= t < len(vector))
+        vector[ids] += bias
+
+    def apply(_input_ids: Any, scores: Any) -> Any:
+        scores += vector
+        return scores
+
+    return LogitsProcessorList([apply])
 
 
 def warm_up(llama: Any) -> None:
