@@ -188,6 +188,11 @@ class OrdersPanel(QWidget):
                      f"{test.turnaround_minutes} min", here]  # fmt: skip
             words = joined_words(" ".join([test.code, test.name, *test.synonyms, test.category]))
             rows.append((test.code, cells, words))
+        for record in case.investigations:  # an imported record's own tests, as the case names them
+            if record.name and catalog.test(record.code) is None:
+                minutes = 60 if record.turnaround_minutes is None else record.turnaround_minutes
+                cells = [f"{record.name} ({record.code})", "-", f"{minutes} min", "yes"]
+                rows.append((record.code, cells, normalise(f"{record.code} {record.name}")))
         from simdesk.core.sim.matching import TestMatcher
 
         matcher = TestMatcher(catalog, case)
