@@ -192,7 +192,7 @@ class OrdersPanel(QWidget):
             if record.name and catalog.test(record.code) is None:
                 minutes = 60 if record.turnaround_minutes is None else record.turnaround_minutes
                 cells = [f"{record.name} ({record.code})", "-", f"{minutes} min", "yes"]
-                rows.append((record.code, cells, normalise(f"{record.code} {record.name}")))
+                rows.append((record.code, cells, joined_words(f"{record.code} {record.name}")))
         from simdesk.core.sim.matching import TestMatcher
 
         matcher = TestMatcher(catalog, case)
