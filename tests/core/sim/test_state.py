@@ -29,6 +29,14 @@ def _case(case_id):
         ("Do you still smoke?", None),
         ("Where was the pain at first, and where is it now?", None),  # seen in the model run
         ("Are you working at the moment?", None),  # seen in the model run
+        # a pattern in time or circumstance is history (seen by a new user on an imported
+        # myasthenia case: "About the same, doctor." denied the fatigability the record gives)
+        ("Is it worse at the end of the day?", None),
+        ("Does it get worse after activity?", None),
+        ("Is the pain worse at night?", None),
+        ("Is your breathing better in the mornings?", None),
+        ("Any better after the salbutamol?", "general"),
+        ("Is the pain getting worse?", "pain"),
     ],
 )
 def test_questions_about_now_are_told_apart_from_history(question, topic):

@@ -21,10 +21,16 @@ _NOW = re.compile(
     r"\b(now|at the moment|right now|currently|still|any better|anymore|any more|these days|"
     r"since (the|you gave|i gave|we gave|that)|after the|improv\w*|better|worse|easier)\b"
 )
-# "What makes it better?", "is it worse when you lie down?": history, not the state now.
+# "What makes it better?", "is it worse when you lie down?": history, not the state now. So
+# are a pattern in time or circumstance ("worse at night", "better after resting", "worse by
+# the end of the day") and the habitual "does it get worse"; "better after the oxygen" (a
+# treatment given) stays a question about now.
 _HISTORY = re.compile(
     r"\b(makes?|made|making|anything|what|when|if|brings?|eases?|relieves?)\b.*"
     r"\b(better|worse|easier)\b|\b(better|worse|easier) (when|if|with|after you|on)\b|"
+    r"\b(better|worse|easier) (at|in|during|by|before|towards?|around|through|"
+    r"after (?!(the|that|you gave|i gave|we gave)\b))\b|"
+    r"\b(do|does|did)\b.*\b(get|gets|become|becomes) (any )?(better|worse|easier)\b|"
     r"\bhow long\b|\bstill (have|get|take|smoke|drink|work|live)|\b(where|which|what kind)\b"
 )
 _HOW_NOW = re.compile(r"^(and |so |ok |okay )?(how (are|is|do|does)|how's)\b(?!.*\blong\b)")
