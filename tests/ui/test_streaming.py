@@ -125,6 +125,27 @@ def test_whole_reply_shown_and_typing_mark_gone(page, screenshot):
     screenshot(page.window_, "42-streaming-done")
 
 
+def test_a_question_typed_while_the_patient_answers_waits_and_goes_next(page, qtbot):
+    # Seen by a new user: Return was ignored while a reply streamed, the text stayed in the box,
+    # and the next question was typed onto its end ("...insulin?have u been passing urine").
+    page.question_edit.setText("How long have you had the cough?")
+    qtbot.keyClick(page.question_edit, Qt.Key.Key_Return)
+    assert page.busy and len(page.backend.submitted) == 1
+    page.question_edit.setText("Do you sweat at night?")
+    qtbot.keyClick(page.question_edit, Qt.Key.Key_Return)
+    assert page.question_edit.text() == ""  # taken, not left to be typed onto
+    assert "next: “Do you sweat at night?”" in page.status.text()
+    assert len(page.backend.submitted) == 1  # one reply at a time
+    page.on_token(1, " About")  # the status line changes with the first token; the hint stays
+    assert "next: “Do you sweat at night?”" in page.status.text()
+    _play(page, " six weeks now.")
+    assert len(page.backend.submitted) == 2 and page.busy  # asked as soon as the reply ended
+    _play(page, " Yes, at night.")
+    you = [line for line in page.transcript.toPlainText().splitlines() if line.startswith("You:")]
+    assert you[-2:] == ["You: How long have you had the cough?", "You: Do you sweat at night?"]
+    assert not page.busy and not page._queued
+
+
 def test_an_informant_is_labelled_in_the_transcript(qtbot, simdesk_home, screenshot):
     win = open_signed_in(qtbot, name="Informed", start_model=False)
     win.resize(1366, 768)

@@ -215,6 +215,7 @@ class EncounterPage(QWidget):
         self.session: AssessedSession | None = None
         self.lines: list[Line] = []
         self._pending: PendingReply | None = None
+        self._queued: list[str] = []
         self._request_id: int | None = None
         self._saved_notes = ""
         self._timeline_done = 0
@@ -254,6 +255,7 @@ class EncounterPage(QWidget):
         self.backend = backend
         self.persist = persist
         self._pending = self._request_id = None
+        self._queued: list[str] = []  # typed while the patient was answering, asked in turn
         self._saved_notes = ""
         self._timeline_done = 0
         p = case.patient
@@ -356,10 +358,24 @@ class EncounterPage(QWidget):
         return self._pending is not None
 
     def ask_current(self) -> None:
+        """Ask what is typed; while the patient is still answering, it waits and goes next.
+
+        (Return used to be ignored then, and the next question was typed onto the end of it.)
+        """
         question = self.question_edit.text().strip()
-        if question and not self.busy:
-            self.question_edit.clear()
+        if not question:
+            return
+        self.question_edit.clear()
+        if not self.busy:
             self.ask(question)
+            return
+        self._queued.append(question)
+        speaker = self.consultation.case.patient.speaker
+        self.status.setText(f"{speaker} is answering…{self._next_hint()}")
+
+    def _next_hint(self) -> str:
+        """The questions waiting their turn, for the status line."""
+        return " next: " + "; ".join(f"“{q}”" for q in self._queued) if self._queued else ""
 
     def ask(self, question: str) -> None:
         if not self._allowed():
@@ -386,7 +402,9 @@ class EncounterPage(QWidget):
     def on_reading(self, request_id: int) -> None:
         if request_id == self._request_id:
             speaker = self.consultation.case.patient.speaker
-            self.status.setText(f"{speaker} is answering… (reading the conversation)")
+            self.status.setText(
+                f"{speaker} is answering… (reading the conversation){self._next_hint()}"
+            )
 
     def on_token(self, request_id: int, text: str) -> None:
         if request_id != self._request_id or self._pending is None:
@@ -395,7 +413,9 @@ class EncounterPage(QWidget):
         if self._pending.stream.done:
             return  # already cancelled: tokens still in flight show nothing
         if not self._pending.stream.raw_text:  # the first token: no longer reading
-            self.status.setText(f"{self.lines[-1].speaker} is answering… (Esc stops)")
+            self.status.setText(
+                f"{self.lines[-1].speaker} is answering… (Esc stops){self._next_hint()}"
+            )
         released = self._pending.stream.feed(text)
         if released:
             self._append_reply(released)
@@ -426,6 +446,8 @@ class EncounterPage(QWidget):
         self._set_busy(False, "")
         self._after_action()
         self.reply_finished.emit(result.text)
+        if self._queued and self._pending is None:
+            self.ask(self._queued.pop(0))
 
     def _set_busy(self, busy: bool, status: str) -> None:
         self.stop_button.setEnabled(busy)
