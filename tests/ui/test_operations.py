@@ -163,3 +163,38 @@ def test_no_widget_holds_a_future(qtbot, win):
             assert "Thread" not in names and "ThreadPoolExecutor" not in names, (
                 f"{path.name} starts its own threads: use the window's ops"
             )
+
+
+def test_cyclic_garbage_is_collected_on_the_gui_thread_only(qtbot, simdesk_home):
+    """A worker allocating must never run the collector: it could free a widget off the GUI
+    thread (a segfault with "Garbage-collecting" in a pool thread's stack was seen)."""
+    import gc
+    import threading
+
+    from simdesk.ui.main_window import MainWindow
+
+    win = MainWindow(start_model=False)
+    qtbot.addWidget(win)
+    assert not gc.isenabled()  # no automatic collection, in any thread
+    collected_in: list[str] = []
+
+    def note(phase, _info):
+        if phase == "start":
+            collected_in.append(threading.current_thread().name)
+
+    gc.callbacks.append(note)
+    try:
+        done = threading.Event()
+
+        def churn():  # plenty of cyclic garbage made in a worker
+            for _ in range(50_000):
+                a: list = []
+                a.append(a)
+            done.set()
+
+        threading.Thread(target=churn, name="worker").start()
+        assert done.wait(30)
+        qtbot.waitUntil(lambda: bool(collected_in), timeout=5_000)  # the GUI thread's timer collects
+    finally:
+        gc.callbacks.remove(note)
+    assert set(collected_in) == {threading.main_thread().name}

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from simdesk.core.errors import Cancelled, StoreError
+from simdesk.ui import gc_on_gui_thread
 
 T = TypeVar("T")
 Success = Callable[[Any], Any]
@@ -189,6 +190,7 @@ class Operations(QObject):
 
     def __init__(self, session, on_error: Failure, *, workers: int = POOL_WORKERS) -> None:
         super().__init__()
+        gc_on_gui_thread.install()  # a worker must never be the thread that frees a widget
         self.session = session  # simdesk.app.session.Session: whose store ``store`` ops get
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simdesk-store")
         self.pool = _Pool(workers, "simdesk-work")
