@@ -29,7 +29,10 @@ class _Collector(QObject):
 
     def collect(self) -> None:
         self.ticks += 1
-        gc.collect() if self.ticks % FULL_EVERY == 0 else gc.collect(1)
+        if self.ticks % FULL_EVERY == 0:
+            gc.collect()
+        else:
+            gc.collect(1)
 
 
 def install() -> None:

@@ -35,19 +35,18 @@ def load_cpu_backend() -> tuple[str, dict[str, str]]:
 
     lib_dir = Path(llama_cpp.__file__).parent / "lib"
     available = variant_libraries(lib_dir)
+    if not available:  # a build with the CPU backend linked in (not the portable one)
+        choice = choose_variant(available)
+        return choice.name, choice.skipped
+    # A wheel cannot hold symlinks: libggml.so and libggml.so.0 are two copies, and libllama
+    # links the versioned one. The backend must be registered in the copy libllama uses.
+    ggml_path = next(p for p in (lib_dir / "libggml.so.0", lib_dir / "libggml.so") if p.exists())
+    ggml = ctypes.CDLL(str(ggml_path), mode=ctypes.RTLD_GLOBAL)
+    ggml.ggml_backend_load.restype = ctypes.c_void_p
+    ggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
     refused: set[str] = set()  # libraries llama.cpp's own CPU check turned down here
     while True:
         choice = choose_variant(available, crashed=crashed_variants() | refused)
-        if choice.path is None:
-            return choice.name, choice.skipped
-        # A wheel cannot hold symlinks: libggml.so and libggml.so.0 are two copies, and libllama
-        # links the versioned one. The backend must be registered in the copy libllama uses.
-        ggml_path = next(
-            p for p in (lib_dir / "libggml.so.0", lib_dir / "libggml.so") if p.exists()
-        )
-        ggml = ctypes.CDLL(str(ggml_path), mode=ctypes.RTLD_GLOBAL)
-        ggml.ggml_backend_load.restype = ctypes.c_void_p
-        ggml.ggml_backend_load.argtypes = [ctypes.c_char_p]
         if ggml.ggml_backend_load(str(choice.path).encode()):
             return choice.name, choice.skipped
         if choice.name in refused or choice.name == "x64":
