@@ -212,10 +212,11 @@ def debrief_narrative_html(text: str, *, by_model: bool) -> str:
     return render("debrief_narrative.html", text=text, by_model=by_model)
 
 
-def _items_context(debrief: Debrief, score: Score, plan: str, notes: str) -> dict:
+def _items_context(debrief: Debrief, score: Score, plan: str, notes: str,
+                   printing: bool = False) -> dict:  # fmt: skip
     items = sorted(score.items, key=lambda i: (_ITEM_ORDER[i.status], -i.weight))
     return dict(debrief=debrief, items=items, marks=STATUS_MARKS, plan=plan, notes=notes,
-                unnecessary=score.efficiency.unnecessary_tests)  # fmt: skip
+                unnecessary=score.efficiency.unnecessary_tests, printing=printing)  # fmt: skip
 
 
 def debrief_items_html(debrief: Debrief, score: Score, *, plan: str = "", notes: str = "") -> str:
@@ -231,12 +232,16 @@ def transcript_html(debrief: Debrief, highlight: int | None = None) -> str:
 
 def debrief_print_html(
     debrief: Debrief, score: Score, *, colour: str, narrative: str, by_model: bool,
-    plan: str = "", notes: str = "", mode: str = "",
+    plan: str = "", notes: str = "", mode: str = "", learner: str = "",
+    when: datetime | None = None,
 ) -> str:  # fmt: skip
-    """The whole debrief for print: heading, narrative, the two charts (images ``img:chart``
-    and ``img:vitals``), items and transcript."""
+    """The whole debrief for print: who (``learner``), which case, when (``when``, naive UTC:
+    the attempt's submission) and in which mode; heading, narrative, the two charts (images
+    ``img:chart`` and ``img:vitals``), items without links and transcript. Nothing on paper
+    can be clicked, so the screen's hints are left out."""
     return render(
         "debrief_print.html", efficiency=score.efficiency, colour=colour, mode=mode,
-        text=narrative, by_model=by_model, highlight=None,
-        **_items_context(debrief, score, plan, notes),
+        text=narrative, by_model=by_model, highlight=None, learner=learner,
+        when=f"{when:%Y-%m-%d %H:%M} UTC" if when is not None else "not recorded",
+        **_items_context(debrief, score, plan, notes, printing=True),
     )  # fmt: skip

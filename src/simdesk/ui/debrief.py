@@ -7,6 +7,7 @@ on the model thread (see ``MainWindow``) and replaces the template when it passe
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,7 +59,7 @@ class DebriefPage(QWidget):
         self.next_button.clicked.connect(self.next_requested)
         self.library_button = QPushButton("Case &library")
         self.library_button.clicked.connect(self.library_requested)
-        self.pdf_button = QPushButton("Export &PDF…")
+        self.pdf_button = QPushButton("Export P&DF…")
         self.pdf_button.setToolTip("Save this debrief with its charts as a PDF (not encrypted)")
         self.pdf_button.clicked.connect(self.request_pdf)
         for button in (self.retry_button, self.next_button, self.library_button, self.pdf_button):
@@ -118,7 +119,9 @@ class DebriefPage(QWidget):
         self.narrative_done = True
         self.warning: QMessageBox | None = None
         self.file_dialog: QFileDialog | None = None
-        self._plan = self._notes = self._mode = ""
+        self._plan = self._notes = self._mode = self._learner = ""
+        self._when: datetime | None = None
+        self.printed_text = ""
         self._narrative: tuple[str, bool] = ("", False)
 
     # -- PDF: warn first, then ask where, then write with Qt's PDF writer ----------------------
@@ -141,9 +144,15 @@ class DebriefPage(QWidget):
         self.file_dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
         self.file_dialog.setNameFilters(["PDF (*.pdf)"])
         self.file_dialog.setDefaultSuffix("pdf")
-        self.file_dialog.selectFile("simdesk-debrief.pdf")
+        self.file_dialog.selectFile(self.suggested_file_name())
         self.file_dialog.fileSelected.connect(lambda path: self._export_chosen(Path(path)))
         self.file_dialog.open()
+
+    def suggested_file_name(self) -> str:
+        """simdesk-debrief-CASE-DATE.pdf: several debriefs saved in one folder stay apart."""
+        case = self.debrief.case_id if self.debrief is not None else "case"
+        date = f"-{self._when:%Y-%m-%d-%H%M}" if self._when is not None else ""
+        return f"simdesk-debrief-{case}{date}.pdf"
 
     def _export_chosen(self, path: Path) -> None:
         try:
@@ -181,13 +190,17 @@ class DebriefPage(QWidget):
         doc.setHtml(debrief_print_html(
             self.debrief, self.score, colour=score_colour(self.debrief.percent).name(),
             narrative=text, by_model=by_model, plan=self._plan, notes=self._notes, mode=self._mode,
+            learner=self._learner, when=self._when,
         ))  # fmt: skip
+        self.printed_text = doc.toPlainText()  # what went on paper (tests read it)
         partial = path.with_name(f".{path.name}.partial")
         writer = QPdfWriter(str(partial))
         writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
                                          QPageLayout.Orientation.Portrait,
                                          QMarginsF(15, 15, 15, 15)))  # fmt: skip
-        writer.setTitle(f"simdesk debrief: {self.debrief.title}")
+        writer.setTitle(f"simdesk debrief: {self.debrief.title}"
+                        + (f" - {self._learner}" if self._learner else ""))  # fmt: skip
+        writer.setCreator("simdesk")
         writer.setResolution(150)
         doc.print_(writer)
         del writer  # flushes and closes the file
@@ -196,10 +209,12 @@ class DebriefPage(QWidget):
 
     def show_debrief(
         self, debrief: Debrief, score: Score, *, age_years: float, plan: str = "",
-        notes: str = "", mode: str = "",
+        notes: str = "", mode: str = "", learner: str = "", when: datetime | None = None,
     ) -> None:  # fmt: skip
+        """``learner`` and ``when`` (naive UTC, the submission) are printed on the PDF."""
         self.debrief, self.score = debrief, score
         self._plan, self._notes, self._mode = plan, notes, mode
+        self._learner, self._when = learner, when
         self.followed: int | None = None
         from simdesk.app import reports  # when a debrief is first shown, not at start-up
 

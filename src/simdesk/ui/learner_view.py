@@ -8,6 +8,7 @@ the plain data classes the pages take.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from simdesk.core.assess.attempts import AttemptResult, load_history
 from simdesk.core.assess.learner import mastery, recommend
@@ -128,6 +129,7 @@ class PastDebrief:
     mode: str
     plan: str
     notes: str
+    finished_at: datetime | None = None  # naive UTC: when it was submitted
 
 
 def past_debrief(store: LearnerStore, attempt_id: int, case: Case) -> PastDebrief:
@@ -141,8 +143,10 @@ def past_debrief(store: LearnerStore, attempt_id: int, case: Case) -> PastDebrie
     # Logs saved before the engine numbered notes and the plan kept them from PAGE_SEQ up.
     engine = [e for e in saved if e.seq < PAGE_SEQ and e.kind != "assessment"]
     result = score(case, engine)
-    mode = next((a.mode for a in store.attempts() if a.id == attempt_id), "practice")
+    attempt = next((a for a in store.attempts() if a.id == attempt_id), None)
+    mode = attempt.mode if attempt is not None else "practice"
     plans = [e.text for e in saved if e.kind == "plan"]
     notes = [e.text for e in saved if e.kind == "note"]
     return PastDebrief(build_debrief(case, result, engine), result, mode,
-                       plans[-1] if plans else "", notes[-1] if notes else "")  # fmt: skip
+                       plans[-1] if plans else "", notes[-1] if notes else "",
+                       attempt.ended_at if attempt is not None else None)  # fmt: skip

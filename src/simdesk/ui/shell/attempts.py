@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from functools import partial
 
+from simdesk.core.clock import utc_now
 from simdesk.core.errors import SimdeskError
 from simdesk.ui.operations import ATTEMPT_CLOSED, ATTEMPT_FINISHED
 from simdesk.ui.workers import Cancelled
@@ -108,8 +109,8 @@ class AttemptsMixin:
         score = outcome.submission.score
         debrief = build_debrief(outcome.case, score, outcome.events)
         self.debrief.show_debrief(debrief, score, age_years=outcome.case.patient.age_years,
-                                  plan=outcome.plan, notes=outcome.notes,
-                                  mode=outcome.mode)  # fmt: skip
+                                  plan=outcome.plan, notes=outcome.notes, mode=outcome.mode,
+                                  learner=name, when=utc_now())  # fmt: skip
         self.message_bar.hide()
         self.pages.setCurrentWidget(self.debrief)
         model = self.model
@@ -157,12 +158,13 @@ class AttemptsMixin:
         if entry is None or self.store is None:
             self.show_error(f"The case '{case_id}' of that attempt is no longer in the library.")
             return
-        case = entry.case
+        case, name = entry.case, self.profile_name
 
         def show(past) -> None:
             self._current = (entry, "practice")
             self.debrief.show_debrief(past.debrief, past.score, age_years=case.patient.age_years,
-                                      plan=past.plan, notes=past.notes, mode=past.mode)  # fmt: skip
+                                      plan=past.plan, notes=past.notes, mode=past.mode,
+                                      learner=name, when=past.finished_at)  # fmt: skip
             self.debrief.set_narrative_busy(False)
             self.message_bar.hide()
             self.pages.setCurrentWidget(self.debrief)
