@@ -99,7 +99,7 @@ def test_quitting_mid_practice_keeps_it_for_the_next_start(qtbot, win, simdesk_h
     again = open_signed_in(qtbot, name="Amina K.", start_model=False, existing=True)
     assert again.case_list.statuses[TB].label == "In progress"
     assert again.case_list.select_case(TB)
-    assert again.case_list.start_button.text() == "Resume &practice"
+    assert again.case_list.start_button.text() == "Resume p&ractice"
     page = _start(qtbot, again, TB)
     assert "Do you sweat at night?" in page.transcript.toPlainText()
     assert "Oxygen" in page.treat_panel.given.item(0).text()

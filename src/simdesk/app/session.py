@@ -95,6 +95,7 @@ class Opened:
     name: str
     store: LearnerStore
     minutes: float  # the site's auto-lock minutes
+    role: str = "learner"  # the profile's role (core.store.profiles: LEARNER, INSTRUCTOR)
 
 
 @dataclass
@@ -105,6 +106,7 @@ class Session:
     _profiles: ProfileManager | None = None
     store: LearnerStore | None = None
     name: str = ""
+    role: str = ""  # the signed-in profile's role ("" when nobody is signed in)
     idle: IdleLock | None = None
     attempt: Attempt | None = None
     clock: Callable[[], float] | None = field(default=None, repr=False)
@@ -121,6 +123,13 @@ class Session:
     @property
     def signed_in(self) -> bool:
         return self.store is not None
+
+    @property
+    def is_instructor(self) -> bool:
+        """The instructor is signed in (only they choose the model and add cases)."""
+        from simdesk.core.store.profiles import INSTRUCTOR  # loaded with any open store
+
+        return self.store is not None and self.role == INSTRUCTOR
 
     def profile_names(self) -> list[tuple[str, str]]:
         """(name, role) of every profile, for a sign-in list (blocking)."""
@@ -153,16 +162,17 @@ class Session:
             store = profiles.unlock(name, passphrase)
         try:
             minutes = profiles.auto_lock_minutes()
+            role = profiles.get(name).role
         except BaseException:
             store.close()
             raise
-        return Opened(name, store, minutes)
+        return Opened(name, store, minutes, role)
 
     def begin(self, opened: Opened) -> LearnerStore | None:
         """Make an opened profile the signed-in one and start its auto-lock clock (no database
         work). Returns the store of anyone still signed in, for the caller to close."""
         previous = self.lock()
-        self.store, self.name = opened.store, opened.name
+        self.store, self.name, self.role = opened.store, opened.name, opened.role
         clock = self.clock
         self.idle = IdleLock(opened.minutes) if clock is None else IdleLock(opened.minutes, clock)
         return previous
@@ -177,7 +187,7 @@ class Session:
         """Forget the signed-in profile at once; return its store for the caller to close on
         the thread that uses it (the window queues the close behind its pending saves)."""
         store = self.store
-        self.store, self.name, self.idle, self.attempt = None, "", None, None
+        self.store, self.name, self.role, self.idle, self.attempt = None, "", "", None, None
         return store
 
     def touch(self) -> None:

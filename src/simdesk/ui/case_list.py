@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -13,6 +14,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -34,6 +36,10 @@ if TYPE_CHECKING:
     from simdesk.core.cases.library import CaseEntry
 
 COLUMNS = ("Case", "Specialty", "Setting", "Difficulty", "Time", "Status")
+CASE_SHARE = 0.4  # the case column keeps at least this share of the table's width
+SPECIALTY_CHARS = (14, 22)  # a long specialty is cut to between these many letters' width
+DROPPED_FIRST = ("Setting", "Difficulty", "Time", "Specialty")  # hidden in turn when narrow
+STATUS = COLUMNS.index("Status")
 ANY = "Any"
 NEW, IN_PROGRESS, DONE, BROKEN = "New", "In progress", "Done", "Cannot be played"
 
@@ -54,6 +60,13 @@ class CaseStatus:
         paused = "Exam in progress" if self.paused == "exam" else IN_PROGRESS
         return f"{paused} ({done})" if done else paused
 
+    @property
+    def short_label(self) -> str:
+        """The table's: an unfinished attempt says only that (the preview adds the best)."""
+        if self.paused is None:
+            return self.label
+        return "Exam in progress" if self.paused == "exam" else IN_PROGRESS
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -70,6 +83,7 @@ class CaseListPage(QWidget):
     """Emits ``start_requested(entry, mode)`` with mode ``practice`` or ``exam``."""
 
     start_requested = Signal(object, str)
+    import_requested = Signal(Path)  # a case file or AgentClinic records, chosen to import
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -134,7 +148,7 @@ class CaseListPage(QWidget):
         self.details.setObjectName("caseDetails")
         side_layout.addWidget(self.details, 1)
         buttons = QHBoxLayout()
-        self.start_button = QPushButton("Start &practice")
+        self.start_button = QPushButton("Start p&ractice")
         self.start_button.setToolTip("Hints on request; nudges when something is missed (Enter)")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(lambda: self._start("practice"))
@@ -146,16 +160,25 @@ class CaseListPage(QWidget):
         buttons.addWidget(self.exam_button)
         side_layout.addLayout(buttons)
         split.addWidget(side)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([760, 440])
+        split.setStretchFactor(0, 2)  # the table grows twice as fast as the preview
+        split.setStretchFactor(1, 1)
+        split.setSizes([860, 380])
         split.splitterMoved.connect(lambda *_: self.fit_columns())
         layout.addWidget(split, 1)
+        bottom = QHBoxLayout()
         self.count_label = QLabel()
-        layout.addWidget(self.count_label)
+        bottom.addWidget(self.count_label, 1)
+        self.import_button = QPushButton("I&mport cases…")
+        self.import_button.setToolTip("Add a case file (.yaml) or AgentClinic OSCE records "
+                                      "(.jsonl) to this computer's library")  # fmt: skip
+        self.import_button.clicked.connect(self.choose_import_file)
+        self.import_button.hide()  # the instructor's (set_can_import)
+        bottom.addWidget(self.import_button)
+        layout.addLayout(bottom)
+        self.file_dialog: QFileDialog | None = None
         self.list.setFocus()
 
-    # -- column widths: the case column keeps at least half the table at any text size -------
+    # -- column widths: the case column keeps its share of the table at any text size ---------
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -167,19 +190,64 @@ class CaseListPage(QWidget):
             QTimer.singleShot(0, self, self.fit_columns)  # after the layouts have followed
 
     def fit_columns(self) -> None:
-        """Size the other columns to their contents, together at most half the table; a cut
-        value keeps its tooltip. Recomputed on resize and on a text size change, both ways."""
+        """The case column keeps :data:`CASE_SHARE` of the table; the others are shown whole
+        (status, time, difficulty, setting: short values of a known set), but for a long
+        specialty, cut to the width of :data:`SPECIALTY_CHARS` (its tooltip has it whole). When
+        they still do not fit (large text, a narrow window), the columns of
+        :data:`DROPPED_FIRST` are hidden in turn: the preview and the filters still show them.
+        Recomputed on resize, a text size change (both ways) and new statuses."""
         available = self.list.viewport().width()
-        wanted = {c: max(self.list.sizeHintForColumn(c),
-                         self.list.horizontalHeader().sectionSizeHint(c))
+        if available <= 0:
+            return
+        header = self.list.horizontalHeader()
+        for column in range(1, len(COLUMNS)):
+            self.list.setColumnHidden(column, False)  # measured shown
+        wanted = {c: max(self.list.sizeHintForColumn(c), header.sectionSizeHint(c))
                   for c in range(1, len(COLUMNS))}  # fmt: skip
-        # Status and time stay whole; specialty, setting and difficulty share what is left.
-        whole = {c: wanted.pop(c) for c in (COLUMNS.index("Time"), COLUMNS.index("Status"))}
-        budget = 0.55 * available - sum(whole.values())
-        total = sum(wanted.values())
-        share = max(0.2, min(1.0, budget / total)) if total else 1.0
-        for column, width in {**whole, **{c: int(w * share) for c, w in wanted.items()}}.items():
+        specialty = COLUMNS.index("Specialty")
+        floor, cap = (n * self.list.fontMetrics().averageCharWidth() for n in SPECIALTY_CHARS)
+        floor = max(floor, header.sectionSizeHint(specialty))
+        least = {**wanted, specialty: min(wanted[specialty], floor)}
+        room = available - int(CASE_SHARE * available)
+        shown = list(wanted)
+        for name in DROPPED_FIRST:
+            if sum(least[c] for c in shown) <= room:
+                break
+            shown.remove(COLUMNS.index(name))
+        for column in wanted:
+            self.list.setColumnHidden(column, column not in shown)
+        widths = {c: wanted[c] for c in shown if c != specialty}
+        if specialty in shown:
+            left = room - sum(widths.values())
+            widths[specialty] = max(least[specialty], min(wanted[specialty], left, cap))
+        for column, width in widths.items():
             self.list.setColumnWidth(column, width)
+
+    # -- importing (the instructor's) ---------------------------------------------------------
+
+    def set_can_import(self, allowed: bool) -> None:
+        self.import_button.setVisible(allowed)
+
+    def choose_import_file(self) -> None:
+        self.file_dialog = QFileDialog(self, "Import cases")
+        self.file_dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        self.file_dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        self.file_dialog.setNameFilters(["Cases (*.yaml *.yml *.jsonl)", "All files (*)"])
+        self.file_dialog.fileSelected.connect(lambda path: self.import_requested.emit(Path(path)))
+        self.file_dialog.open()
+
+    def set_import_busy(self, busy: bool) -> None:
+        self.import_button.setEnabled(not busy)
+        self.import_button.setText("Importing…" if busy else "I&mport cases…")
+
+    def show_case(self, case_id: str) -> bool:
+        """Select ``case_id``, clearing the search and filters if they hide it."""
+        if self.select_case(case_id):
+            return True
+        for box in self.filters.values():
+            box.setCurrentText(ANY)
+        self.search.clear()
+        return self.select_case(case_id)
 
     # -- content ------------------------------------------------------------------------------
 
@@ -237,7 +305,7 @@ class CaseListPage(QWidget):
                     setting_label(meta.setting),
                     meta.difficulty,
                     f"{meta.estimated_minutes} min",
-                    self.status_of(entry).label,
+                    self.status_of(entry).short_label,
                 )
             else:
                 cells = (entry.path.name, "", "", "", "", BROKEN)  # the reason is in the details
@@ -247,8 +315,8 @@ class CaseListPage(QWidget):
                 if entry.case is None:
                     item.setForeground(QColor("#a40000"))
                     item.setToolTip(str(entry.error))
-                if entry.case is not None:
-                    item.setToolTip(text)  # a long title is cut off in the column
+                if entry.case is not None:  # a long title is cut off in the column
+                    item.setToolTip(self.status_of(entry).label if column == STATUS else text)
                 self.list.setItem(row, column, item)
         self._apply_filters()
         if selected is not None and not self._select(lambda e: e is selected) or selected is None:
@@ -342,8 +410,8 @@ class CaseListPage(QWidget):
         meta, patient = case.meta, case.patient
         status = self.status_of(entry)
         paused = status.paused
-        self.start_button.setText("Resume &practice" if paused == "practice"
-                                  else "Start &practice")  # fmt: skip
+        self.start_button.setText("Resume p&ractice" if paused == "practice"
+                                  else "Start p&ractice")  # fmt: skip
         self.exam_button.setText("Resume e&xam" if paused == "exam" else "Start e&xam")
         self.start_button.setEnabled(paused != "exam")
         self.start_button.setToolTip(

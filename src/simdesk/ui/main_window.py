@@ -2,7 +2,7 @@
 settings behind one navigation bar; one message bar for every error.
 
 Its jobs live in :mod:`simdesk.ui.shell`, one module each (accounts, attempts, the learner's
-pages, the model); this module lays the window out, navigates, opens help, reads the library
+pages, the case library, the model); this module lays the window out, navigates, opens help
 and closes. Nothing slow runs on the GUI thread: store work and file reads run as ops on the one
 store thread, the model on its own thread, long cancellable jobs in the one pool
 (:mod:`simdesk.ui.operations`); who is signed in is the Qt-free
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from simdesk import __version__
 from simdesk.app.session import Session
-from simdesk.core.paths import bundled_cases_dir, locations
+from simdesk.core.paths import locations
 from simdesk.ui.case_list import CaseListPage
 from simdesk.ui.debrief import DebriefPage
 from simdesk.ui.encounter import EncounterPage
@@ -38,6 +38,7 @@ from simdesk.ui.settings_page import ModelSettings, SettingsPage
 from simdesk.ui.shell.accounts import AccountsMixin
 from simdesk.ui.shell.attempts import AttemptsMixin
 from simdesk.ui.shell.learner import LearnerMixin
+from simdesk.ui.shell.library import LibraryMixin
 from simdesk.ui.shell.message_bar import MessageBar
 from simdesk.ui.shell.model import ModelMixin
 from simdesk.ui.workers import Cancelled, ModelBridge, describe_error
@@ -45,7 +46,8 @@ from simdesk.ui.workers import Cancelled, ModelBridge, describe_error
 __all__ = ["MainWindow", "MessageBar"]
 
 
-class MainWindow(AccountsMixin, AttemptsMixin, LearnerMixin, ModelMixin, QMainWindow):
+class MainWindow(AccountsMixin, AttemptsMixin, LearnerMixin, LibraryMixin, ModelMixin,
+                 QMainWindow):  # fmt: skip
     def __init__(self, *, start_model: bool = True) -> None:
         super().__init__()
         self.setWindowTitle(f"simdesk {__version__}")
@@ -60,6 +62,7 @@ class MainWindow(AccountsMixin, AttemptsMixin, LearnerMixin, ModelMixin, QMainWi
         self._build()
         self._build_accounts()
         self._build_attempts()
+        self._build_library()
 
         self.bridge = ModelBridge()
         self._connect_model()
@@ -71,7 +74,7 @@ class MainWindow(AccountsMixin, AttemptsMixin, LearnerMixin, ModelMixin, QMainWi
         self.model_settings = ModelSettings()
         self.model = self._new_model()
         self.ops.query(self._read_settings, success=lambda s: self._settings_read(s, start_model))
-        self.ops.query(self._read_library, success=self._library_read)
+        self.reload_library()
 
     @property
     def profiles(self):
@@ -231,19 +234,7 @@ class MainWindow(AccountsMixin, AttemptsMixin, LearnerMixin, ModelMixin, QMainWi
         self.message_bar.hide()
         self.pages.setCurrentWidget(page)
 
-    # -- the library and errors -----------------------------------------------------------
-
-    def _read_library(self):
-        from simdesk.core.cases.catalog import load_catalog
-        from simdesk.core.cases.library import load_library
-
-        load_catalog()  # warm the cache the encounter reads
-        return load_library(bundled_cases_dir(), self.locations.user_cases)
-
-    def _library_read(self, entries) -> None:
-        self.entries = entries
-        self.case_list.set_entries(entries)
-        self._refresh_learner()  # the library changed (not the store): read the statuses for it
+    # -- errors ---------------------------------------------------------------------------
 
     def show_error(self, error: object) -> None:
         if isinstance(error, Cancelled):

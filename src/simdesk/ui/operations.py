@@ -42,6 +42,7 @@ SIGNED_IN = "signed-in"
 LOCKED = "locked"
 ATTEMPT_FINISHED = "attempt-finished"  # scored and kept: statuses, progress, sync
 ATTEMPT_CLOSED = "attempt-closed"  # closed unscored (an attempt that could not resume)
+LIBRARY_CHANGED = "library-changed"  # a case file was added or changed: re-read the library
 
 POOL_WORKERS = 4  # the model import, the debrief summary, a model restart and sync at once
 

@@ -132,7 +132,7 @@ class ProgressPage(QWidget):
         self.reviews.setWordWrap(True)
         self.reviews.itemActivated.connect(lambda _item: self._practise())
         column.addWidget(self.reviews, 1)
-        self.practise_button = QPushButton("&Practise the selected case")
+        self.practise_button = QPushButton("P&ractise the selected case")
         self.practise_button.clicked.connect(self._practise)
         column.addWidget(self.practise_button)
         column.addWidget(QLabel("<b>Past attempts</b>"))

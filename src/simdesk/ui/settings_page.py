@@ -1,7 +1,8 @@
 """Settings: the model (registry entries with size, quantisation and licence; import a GGUF file
 with progress and Cancel), threads and context size, font size and a high-contrast theme, and the
 Sync page (:mod:`simdesk.ui.sync_page`). Values persist in the device database (see
-``MainWindow``)."""
+``MainWindow``). The model and its settings are the instructor's (see
+``SettingsPage.set_model_editable``); text size and contrast are everyone's."""
 
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ from PySide6.QtWidgets import (
 from simdesk.ui.theme import DEFAULT_FONT_PT, Display
 
 CONTEXT_CHOICES = (0, 1024, 2048, 4096, 8192)  # 0: the model's registry value
+MODEL_LOCK_NOTE = (
+    "<b>Only the instructor changes the model and its settings.</b> Ask your instructor, or "
+    "sign in as the instructor (Lock, then choose their name). Text size and contrast are "
+    "yours to change (Display)."
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class SettingsPage(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.model_editable = False  # the instructor's (set_model_editable at sign-in)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Settings</h2>"))
         self.tabs = QTabWidget()
@@ -100,6 +107,10 @@ class SettingsPage(QWidget):
 
         model_page = QWidget()
         column = QVBoxLayout(model_page)
+        self.model_lock_note = QLabel(MODEL_LOCK_NOTE)
+        self.model_lock_note.setObjectName("modelLockNote")
+        self.model_lock_note.setWordWrap(True)
+        column.addWidget(self.model_lock_note)
         column.addWidget(QLabel("Models found on this computer (the patient's voice):"))
         self.models = QTableWidget(0, 6)
         self.models.setObjectName("modelTable")
@@ -121,7 +132,7 @@ class SettingsPage(QWidget):
         self.use_button = QPushButton("&Use the selected model")
         self.use_button.clicked.connect(self._use_selected)
         buttons.addWidget(self.use_button)
-        self.import_button = QPushButton("&Import a model file…")
+        self.import_button = QPushButton("I&mport a model file…")
         self.import_button.setToolTip("Copy a .gguf file (e.g. from a USB stick) and check it")
         self.import_button.clicked.connect(self.choose_import_file)
         buttons.addWidget(self.import_button)
@@ -177,6 +188,18 @@ class SettingsPage(QWidget):
         self.tabs.addTab(self.sync_page, "Sync")
         self.file_dialog: QFileDialog | None = None
         self._loading = False
+        self.set_model_editable(False)  # until the instructor signs in
+
+    # -- who may change the model -------------------------------------------------------------
+
+    def set_model_editable(self, editable: bool) -> None:
+        """The model and its settings are the instructor's: a learner sees them, unchangeable,
+        with a note saying who changes them. The display settings are everyone's."""
+        self.model_editable = editable
+        for widget in (self.use_button, self.import_button, self.threads, self.context,
+                       self.apply_model_button):  # fmt: skip
+            widget.setEnabled(editable)
+        self.model_lock_note.setVisible(not editable)
 
     # -- values in and out --------------------------------------------------------------------
 
@@ -210,11 +233,15 @@ class SettingsPage(QWidget):
                 self.models.setCurrentCell(n, 0)
 
     def _use_selected(self) -> None:
+        if not self.model_editable:
+            return
         item = self.models.item(self.models.currentRow(), 0)
         if item is not None:
             self.use_model_requested.emit(item.data(Qt.ItemDataRole.UserRole))
 
     def _apply_model(self) -> None:
+        if not self.model_editable:
+            return
         self.model_settings_changed.emit(self.model_settings())
 
     def _display_changed(self) -> None:
@@ -224,6 +251,8 @@ class SettingsPage(QWidget):
     # -- import -------------------------------------------------------------------------------
 
     def choose_import_file(self) -> None:
+        if not self.model_editable:
+            return
         self.file_dialog = QFileDialog(self, "Import a model file (.gguf)")
         self.file_dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         self.file_dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
@@ -234,7 +263,7 @@ class SettingsPage(QWidget):
     def set_import_busy(self, busy: bool) -> None:
         self.import_progress.setVisible(busy)
         self.import_cancel.setVisible(busy)
-        self.import_button.setEnabled(not busy)
+        self.import_button.setEnabled(not busy and self.model_editable)
         if busy:
             self.import_progress.setValue(0)
 

@@ -5,6 +5,7 @@ them in over its layout, navigation and menus.
   screens and the tour;
 - :mod:`.attempts`: starting, resuming, saving and submitting an encounter, its debrief;
 - :mod:`.learner`: the learner's pages following ``store_changed``, the report export;
+- :mod:`.library`: the case library, re-read when a case is imported or its folder changes;
 - :mod:`.model`: the model's status, its settings (and the display's), using and importing one;
 - :mod:`.message_bar`: the one place errors are shown.
 

@@ -138,6 +138,7 @@ class AccountsMixin:
         if previous is not None:  # not expected: the window locks before anyone signs in
             self.ops.query(previous.close)
         name = self.session.name
+        self._apply_role()
         self.who.setText(f"Signed in as <b>{name}</b>")
         self.statusBar().showMessage(f"Signed in as {name}", 5000)
         self.lock_button.setEnabled(True)
@@ -152,6 +153,13 @@ class AccountsMixin:
             action.setEnabled(True)
         self.sync.set_learner(name)
         self._maybe_tour()
+
+    def _apply_role(self) -> None:
+        """The model, its settings and adding cases are the instructor's; a learner (and
+        nobody) sees them without the means to change them."""
+        instructor = self.session.is_instructor
+        self.settings.set_model_editable(instructor)
+        self.case_list.set_can_import(instructor)
 
     def _unlock_failed(self, exc: Exception) -> None:
         if self.profile_dialog is not None:
@@ -173,6 +181,7 @@ class AccountsMixin:
             return
         self._suspend_encounter()
         store = self.session.lock()
+        self._apply_role()
         self.overview = None  # the next profile's is read at sign-in
         self.ops.query(store.close)  # behind the encounter's last saves
         self.idle_timer.stop()

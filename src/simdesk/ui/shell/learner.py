@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simdesk.ui.operations import LOCKED
+from simdesk.ui.operations import LIBRARY_CHANGED, LOCKED
 
 
 class LearnerMixin:
     """Connected to ``ops.store_changed``: no page is refreshed by hand after a store op."""
 
     def _store_changed(self, what: str) -> None:
-        """The learner's pages follow the store: statuses, the recommendation, progress."""
+        """The learner's pages follow the store: statuses, the recommendation, progress; the
+        library follows its folder."""
+        if what == LIBRARY_CHANGED:
+            self.reload_library()  # its statuses are read again when it has been read
+            return
         if what == LOCKED:
             self.case_list.set_statuses({})
             self.case_list.set_recommendation(None)

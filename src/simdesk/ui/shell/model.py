@@ -96,7 +96,17 @@ class ModelMixin:
 
         self.ops.background(lambda _report, _cancelled: old.shutdown(), success=started)
 
+    def _instructor_only(self) -> bool:
+        """True when the instructor is signed in; otherwise says who changes the model."""
+        if self.session.is_instructor:
+            return True
+        self.show_error("Only the instructor changes the model and its settings: sign in as "
+                        "the instructor (Lock, then choose their name).")  # fmt: skip
+        return False
+
     def _model_settings_changed(self, settings: ModelSettings) -> None:
+        if not self._instructor_only():
+            return
         self.model_settings = settings
         values = {"threads": str(settings.threads), "context": str(settings.context)}
         self._save_settings(values)
@@ -125,6 +135,8 @@ class ModelMixin:
     def _use_model(self, name: str) -> None:
         from simdesk.core.llm.registry import use_model
 
+        if not self._instructor_only():
+            return
         where = self.locations
 
         def done(_entry) -> None:
@@ -137,6 +149,8 @@ class ModelMixin:
         """Copy and verify a GGUF file on a task thread, with progress and Cancel."""
         from simdesk.core.llm.registry import import_model
 
+        if not self._instructor_only():
+            return
         where = self.locations
 
         def work(report, cancelled):
