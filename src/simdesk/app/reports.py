@@ -17,7 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from simdesk.core.assess.attempts import AttemptResult, by_time
-from simdesk.core.assess.debrief import Debrief
+from simdesk.core.assess.debrief import Debrief, missing_part
 from simdesk.core.assess.learner import Recommendation, mastery, progress, recommend
 from simdesk.core.assess.reports import (
     ATTEMPT_HEADER,
@@ -216,7 +216,8 @@ def _items_context(debrief: Debrief, score: Score, plan: str, notes: str,
                    printing: bool = False) -> dict:  # fmt: skip
     items = sorted(score.items, key=lambda i: (_ITEM_ORDER[i.status], -i.weight))
     return dict(debrief=debrief, items=items, marks=STATUS_MARKS, plan=plan, notes=notes,
-                unnecessary=score.efficiency.unnecessary_tests, printing=printing)  # fmt: skip
+                unnecessary=score.efficiency.unnecessary_tests, printing=printing,
+                parts={i.id: missing_part(i) for i in items})  # fmt: skip
 
 
 def debrief_items_html(debrief: Debrief, score: Score, *, plan: str = "", notes: str = "") -> str:

@@ -355,7 +355,10 @@ def _print_summary(diagnosis: dict, breakdown: dict) -> None:
     capped = f" (capped for safety from {breakdown['raw_percent']}%)" if breakdown["cap"] else ""
     print(f"Score: {breakdown['percent']}%{capped}")
     for item in breakdown["items"]:
-        if item["status"] != "met":
+        if item["status"] == "partial":
+            names = ", ".join(item["missing_names"])
+            print(f"  partly: {item['description']} Not done: {names}. {item['teaching_point']}")
+        elif item["status"] != "met":
             print(f"  missed: {item['description']} {item['teaching_point']}")
     for issue in breakdown["safety"]:
         print(f"  safety: {issue['description']}")

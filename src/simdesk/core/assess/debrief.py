@@ -14,7 +14,7 @@ from typing import Any
 
 from simdesk.core.assess.events import given_minute, read_log, replies_by_question, vitals_over_time
 from simdesk.core.assess.model_text import Generate
-from simdesk.core.assess.scoring import Score
+from simdesk.core.assess.scoring import ItemResult, Score
 from simdesk.core.cases.schema import Case, Fact
 from simdesk.core.errors import SimdeskError
 from simdesk.core.llm.guard import ReplyGuard, clean_reply
@@ -85,6 +85,21 @@ def timeline(case: Case, events: Iterable[Any]) -> list[TimelineEntry]:
     return entries
 
 
+# How the part of an item that was not done is named, by the item's domain.
+_NOT_DONE = {"history": "not asked about", "examination": "not examined",
+             "investigations": "not requested"}  # fmt: skip
+
+
+def missing_part(item: ItemResult) -> str:
+    """Which part of a partly met item was not done ("not asked about weight loss"); empty
+    when the item is met, or missed whole."""
+    if item.status != "partial" or not item.missing_names:
+        return ""
+    names = list(item.missing_names)
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{_NOT_DONE.get(item.domain, 'not done:')} {listed}"
+
+
 def template_narrative(score: Score) -> str:
     """A deterministic narrative from the scored items."""
     met = [i for i in score.items if i.status == "met"]
@@ -147,7 +162,7 @@ def build_debrief(
         Point(i.id, i.description, i.teaching_point) for i in score.items if i.status == "met"
     )
     missed = tuple(
-        Point(i.id, i.description + (" (partly)" if i.status == "partial" else ""),
+        Point(i.id, i.description + (f" (partly: {missing_part(i)})" if missing_part(i) else ""),
               i.teaching_point)
         for i in sorted(score.items, key=lambda i: -i.weight) if i.status != "met"
     )  # fmt: skip

@@ -60,6 +60,9 @@ class ItemResult:
     evidence: tuple[EvidenceLine, ...]
     missing: tuple[str, ...]  # references not done, e.g. "fact:night-sweats"
     teaching_point: str
+    # What the missing references are, in words ("night sweats", "Blood gas"); for a partly met
+    # item, which part was not done.
+    missing_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,14 +256,30 @@ def _once(lines: list[EvidenceLine]) -> list[EvidenceLine]:
     return list(seen.values())
 
 
-def _score_item(item: RubricItem, log: _Log, diagnosis: DiagnosisResult) -> ItemResult:
+def ref_name(ref: str, catalog: Catalog) -> str:
+    """A reference in words: a test by its catalog name, anything else by its id
+    (``fact:night-sweats`` -> "night sweats")."""
+    kind, _, key = ref.partition(":")
+    if kind == "test":
+        entry = catalog.test(key)
+        return entry.name if entry else key
+    if kind == "diagnosis" or not key:
+        return "the diagnosis"
+    return key.replace("-", " ").replace("_", " ")
+
+
+def _score_item(
+    item: RubricItem, log: _Log, diagnosis: DiagnosisResult, catalog: Catalog
+) -> ItemResult:
     refs = _refs(item)
     evidence = _once([log.first[r] for r in refs if r in log.first])
     missing = [r for r in refs if r not in log.first]
     checks = [r in log.first for r in refs]
     credit = 0.0
     if checks:
-        credit = float(all(checks) if item.require == "all" else any(checks))
+        # "all": each part done earns its share (fever and night sweats asked, weight loss not:
+        # two thirds), so what was asked is credited and the debrief names the part missed.
+        credit = sum(checks) / len(checks) if item.require == "all" else float(any(checks))
     if item.diagnosis:
         if log.diagnosis is not None:
             said = log.diagnosis
@@ -277,6 +296,7 @@ def _score_item(item: RubricItem, log: _Log, diagnosis: DiagnosisResult) -> Item
     return ItemResult(
         item.id, item.domain, item.description, item.weight, round(item.weight * credit, 3),
         status, tuple(sorted(evidence, key=lambda e: e.seq)), tuple(missing), item.teaching_point,
+        tuple(ref_name(r, catalog) for r in missing),
     )  # fmt: skip
 
 
@@ -373,7 +393,7 @@ def score(
     log = _Log(case, events, catalog)
     submitted = list(log.diagnosis.submitted) if log.diagnosis else []
     diagnosis = judge_differential(submitted, case.answer_key.diagnosis, generate)
-    items = tuple(_score_item(item, log, diagnosis) for item in case.answer_key.rubric)
+    items = tuple(_score_item(item, log, diagnosis, catalog) for item in case.answer_key.rubric)
     domains = []
     for domain in DOMAINS:
         mine = [i for i in items if i.domain == domain]

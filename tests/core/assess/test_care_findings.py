@@ -1,0 +1,37 @@
+"""A new user's and a clinician reviewer's findings on the debrief and the clinical content,
+each played on the real engine and the bundled cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from simdesk.app.reports import debrief_items_html
+from simdesk.core.assess.debrief import build_debrief
+from simdesk.core.assess.scoring import score
+from simdesk.core.cases.loader import load_case
+from simdesk.core.paths import bundled_cases_dir
+
+from .conftest import play
+
+
+def bundled(name: str):
+    return load_case(bundled_cases_dir() / f"{name}.yaml")
+
+
+@pytest.fixture(scope="module")
+def tb_case():
+    return bundled("pulmonary-tb-miner")
+
+
+def test_a_history_item_credits_each_fact_asked_and_names_the_part_missed(tb_case):
+    events = play(tb_case, [("ask", "Do you sweat at night?"), ("ask", "any fever?")]).events
+    result = score(tb_case, events)
+    item = result.item("constitutional-symptoms")
+    assert item.status == "partial"
+    assert item.earned == pytest.approx(item.weight * 2 / 3, abs=0.01)
+    assert item.missing_names == ("weight loss",)
+    missed = {p.item_id: p.text for p in build_debrief(tb_case, result, events).missed}
+    assert missed["constitutional-symptoms"].endswith("(partly: not asked about weight loss)")
+    html = debrief_items_html(build_debrief(tb_case, result, events), result)
+    assert "not asked about weight loss" in html
+
