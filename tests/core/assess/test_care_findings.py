@@ -35,3 +35,7 @@ def test_a_history_item_credits_each_fact_asked_and_names_the_part_missed(tb_cas
     html = debrief_items_html(build_debrief(tb_case, result, events), result)
     assert "not asked about weight loss" in html
 
+
+def test_one_question_naming_the_three_symptoms_is_credited_in_full(tb_case):
+    events = play(tb_case, [("ask", "any fever, night sweats or weight loss?")]).events
+    assert score(tb_case, events).item("constitutional-symptoms").status == "met"

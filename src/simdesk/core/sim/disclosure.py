@@ -346,7 +346,12 @@ class FactMatcher:
         that ask about two things or more on their own ("weakness of arms or legs" stays whole).
         """
         sentences = [part for part in _SENTENCE.split(question) if self._query(part)]
-        parts = [part for part in _CLAUSE.split(question) if len(self._query(part)) >= 2]
+        # A part of one word counts when that word is a symptom: "any fever, night sweats or
+        # weight loss?" asks about the fever too.
+        parts = [
+            part for part in _CLAUSE.split(question)
+            if len(query := self._query(part)) >= 2 or query & SYMPTOM_TERMS
+        ]  # fmt: skip
         clauses: dict[frozenset[str], str] = {}
         for part in (*sentences, *parts):
             clauses.setdefault(self._query(part), part)
