@@ -20,6 +20,10 @@ TB_CASE = "pulmonary-tb-miner.yaml"
 FAST_KDF = KdfParams(iterations=1, memory_kib=8 * 1024, lanes=1)
 
 
+# Qt's widgets run offscreen unless the caller chose a platform: `make test` then passes on a
+# machine with no display (Qt would abort) and opens no windows on a desktop.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 # The ICD-10-CM synonym groups are derived from an installed package, not learner data: one cache
 # for the whole run (and later runs) instead of a 30-second rebuild in every test's own home.
 os.environ.setdefault(

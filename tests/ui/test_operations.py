@@ -194,7 +194,8 @@ def test_cyclic_garbage_is_collected_on_the_gui_thread_only(qtbot, simdesk_home)
 
         threading.Thread(target=churn, name="worker").start()
         assert done.wait(30)
-        qtbot.waitUntil(lambda: bool(collected_in), timeout=5_000)  # the GUI thread's timer collects
+        # the GUI thread's timer collects
+        qtbot.waitUntil(lambda: bool(collected_in), timeout=5_000)
     finally:
         gc.callbacks.remove(note)
     assert set(collected_in) == {threading.main_thread().name}
