@@ -34,9 +34,13 @@ from tests.eval.harness import Tally
 HERE = Path(__file__).parent / "unseen"
 RECORDS = Path(__file__).parent.parent / "fixtures" / "agentclinic" / "agentclinic_medqa.jsonl"
 
+# A record text that gives nothing: "Not provided", "N/A", "No additional symptoms mentioned".
+# "No other ..." gives something when it names an exception ("No other significant past medical
+# history aside from the recurrent bronchitis." names the bronchitis): that is the record's answer.
 NOT_GIVEN = re.compile(
     r"^\s*(information\s+)?(not\s+(provided|specified|available|applicable|mentioned)|none|n/?a"
-    r"|no (additional|relevant|pertinent|other)\b.*)\.?\s*$",
+    r"|no (additional|relevant|pertinent|other)\b"
+    r"(?!.*\b(aside from|apart from|except|other than|besides|but)\b).*)\.?\s*$",
     re.IGNORECASE,
 )
 

@@ -237,3 +237,20 @@ def test_record_sentences_that_say_nothing_about_the_patient_are_left_out():
         "The patient reports knee pain.", Review_of_Systems="No additional information provided."
     )
     assert not [f for f in facts if f.category == "review_of_systems"]
+    # "nothing else" without naming anything: the record's way of saying it has no more
+    for silent in (
+        "No additional systemic symptoms mentioned.",
+        "No other symptoms reported by the caregiver.",
+        "No other abnormalities noted in the systems review; the rest of the examination shows "
+        "no abnormalities.",
+    ):
+        facts = _facts_for("The patient reports knee pain.", Review_of_Systems=silent)
+        assert not [f for f in facts if f.category == "review_of_systems"], silent
+    # ... but one that names something is kept
+    facts = _facts_for(
+        "The patient reports cough.",
+        Past_Medical_History="No other significant past medical history aside from asthma.",
+        Review_of_Systems="No other symptoms but a mild headache.",
+    )
+    kept = {f.category: f.content for f in facts}
+    assert "asthma" in kept["past_history"] and "headache" in kept["review_of_systems"]

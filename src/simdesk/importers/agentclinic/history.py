@@ -22,7 +22,14 @@ RECORD_META = re.compile(
     r"|\bnot (provided|specified|available|mentioned|applicable)\s*\.?\s*$"
     r"|^\s*(none|n/?a|na|unknown)\.?\s*$|is not (relevant|pertinent|applicable)"
     r"|^\s*no (additional|relevant|pertinent|further) (information|details|history|symptoms"
-    r"|social history)|^\s*no (other )?(additional )?information",
+    r"|social history)|^\s*no (other )?(additional )?information"
+    # "nothing else": no other symptoms or abnormalities, without naming any ("No other systemic
+    # symptoms mentioned."; "No other symptoms but a cough" names one and stays), and "the rest
+    # of the examination shows no abnormalities" (the record's exam, not the patient's history)
+    r"|^\s*no (other|additional|further)( \w+){0,2} (symptoms|abnormalities|complaints)\b"
+    r"(?!.*\b(aside from|apart from|except|other than|besides|but)\b)"
+    r"|^\s*(the )?(rest|remainder) of (the )?(examination|exam|systems? review|review of systems)"
+    r"\b.*\b(no abnormalit|normal|unremarkable|negative)",
     re.IGNORECASE,
 )
 # The record's reporting words at the end of a clause ("No illicit drug use is reported").
