@@ -169,3 +169,17 @@ def test_a_weaker_fact_that_answers_more_of_the_question_is_still_disclosed():
     matcher = FactMatcher(RASH_FACTS)
     got = matcher.match("rash from antibiotic treatment, was cephalexin given?").facts
     assert {f.id for f in got} == {"rash-on-antibiotic", "rash-resolved"}
+
+
+def test_a_sore_throat_is_asked_about_as_the_throat_not_the_chest():
+    # Uncued facts (imported records) are reached by their topics; a sore throat was a chest
+    # (respiratory) topic, so "any breathing problems or cough?" disclosed "denies sore throat".
+    facts = [
+        _fact("throat", "He denies sore throat, abdominal pain or headache.", "No.", []),
+        _fact("cough", "Dry cough for two weeks.", "I have a dry cough.", [],
+              category="history_of_presenting_illness"),
+    ]  # fmt: skip
+    matcher = FactMatcher(facts)
+    assert [f.id for f in matcher.match("Any breathing problems or cough?").facts] == ["cough"]
+    assert [f.id for f in FactMatcher(facts[:1]).match("Any cough?").facts] == []
+    assert "throat" in [f.id for f in matcher.match("Any sore throat?").facts]
