@@ -94,7 +94,7 @@ TOPICS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
                   r"headache|dizz|vertigo|numb|tingl|weak|seizure|vision|visual|paresthes"),
     "ros_skin": (("History", "Symptoms", "Review_of_Systems"), r"rash|itch|lesion|skin|prurit"),
     "ros_joints": (("History", "Symptoms", "Review_of_Systems"),
-                   r"joint|muscle|myalgia|arthralg|back pain|stiff"),
+                   r"joint|muscle|myalgia|arthralg|back pain|stiff|\bbones?\b"),
 }  # fmt: skip
 
 
