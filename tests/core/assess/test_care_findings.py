@@ -39,3 +39,19 @@ def test_a_history_item_credits_each_fact_asked_and_names_the_part_missed(tb_cas
 def test_one_question_naming_the_three_symptoms_is_credited_in_full(tb_case):
     events = play(tb_case, [("ask", "any fever, night sweats or weight loss?")]).events
     assert score(tb_case, events).item("constitutional-symptoms").status == "met"
+
+
+def test_an_order_made_by_code_is_shown_by_the_tests_name(tb_case):
+    events = play(tb_case, [("order", "XPERT_MTB"), ("order", "CT_HEAD"),
+                            ("order", "sputum for genexpert")]).events  # fmt: skip
+    result = score(tb_case, events)
+    debrief = build_debrief(tb_case, result, events)
+    orders = [e.text for e in debrief.timeline if e.kind == "order"]
+    assert orders == [
+        "Xpert MTB/RIF Ultra (sputum)",
+        "CT scan of the head",
+        "sputum for genexpert",
+    ]  # fmt: skip  (the learner's own words stay)
+    evidence = result.item("rapid-molecular-test").evidence[0]
+    assert evidence.text == "Xpert MTB/RIF Ultra (sputum)"
+    assert "CT_HEAD" not in debrief_items_html(debrief, result)

@@ -12,9 +12,16 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from simdesk.core.assess.events import given_minute, read_log, replies_by_question, vitals_over_time
+from simdesk.core.assess.events import (
+    given_minute,
+    order_words,
+    read_log,
+    replies_by_question,
+    vitals_over_time,
+)
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.assess.scoring import ItemResult, Score
+from simdesk.core.cases.catalog import Catalog, load_catalog
 from simdesk.core.cases.schema import Case, Fact
 from simdesk.core.errors import SimdeskError
 from simdesk.core.llm.guard import ReplyGuard, clean_reply
@@ -62,16 +69,22 @@ class Debrief:
         return asdict(self)
 
 
-def timeline(case: Case, events: Iterable[Any]) -> list[TimelineEntry]:
-    """The encounter step by step, with what came back and the vitals at that minute."""
+def timeline(
+    case: Case, events: Iterable[Any], catalog: Catalog | None = None
+) -> list[TimelineEntry]:
+    """The encounter step by step, with what came back and the vitals at that minute; an order
+    made by code is shown by the test's name."""
     log = read_log(events)
+    catalog = catalog or load_catalog()
     vitals = vitals_over_time(case, log)
     replies = replies_by_question(log)
     entries = []
     for event in log:
         if isinstance(event, ev.Question):
             text, response = event.text, replies.get(event.seq, "")
-        elif isinstance(event, ev.Exam | ev.Order | ev.Treatment):
+        elif isinstance(event, ev.Order):
+            text, response = order_words(event, case, catalog), event.text
+        elif isinstance(event, ev.Exam | ev.Treatment):
             text, response = event.request, event.text
         elif isinstance(event, ev.Wait):
             text, response = f"waited {event.minutes:g} minutes", ""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from simdesk.core.assess.errors import AssessError
+from simdesk.core.cases.catalog import Catalog
 from simdesk.core.cases.schema import Case
 from simdesk.core.sim import events as ev
 from simdesk.core.sim.orders import GIVING
@@ -44,6 +45,19 @@ def given_minute(event: ev.Treatment) -> float:
     if event.given_minute is not None:
         return event.given_minute
     return event.sim_minute - MINUTES_PER_TREATMENT
+
+
+def order_words(event: ev.Order, case: Case, catalog: Catalog) -> str:
+    """What an order is shown as: the learner's own words, or the test's name when the request
+    is only its code (the Orders tab orders by code: "CT_HEAD" is shown "CT scan of the head")."""
+    code = event.code or ""
+    if not code or event.request.strip().casefold() != code.casefold():
+        return event.request
+    entry = catalog.test(code)
+    if entry is not None:
+        return entry.name
+    local = next((r.name for r in case.investigations if r.code == code and r.name), None)
+    return local or event.request
 
 
 def is_given(event: ev.Event) -> bool:

@@ -13,7 +13,13 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from simdesk.core.assess.diagnosis import DiagnosisResult, judge_differential
-from simdesk.core.assess.events import check_case, given_minute, read_log, replies_by_question
+from simdesk.core.assess.events import (
+    check_case,
+    given_minute,
+    order_words,
+    read_log,
+    replies_by_question,
+)
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.cases.catalog import Catalog, load_catalog
 from simdesk.core.cases.schema import Case, RubricItem
@@ -171,7 +177,8 @@ class _Log:
                     self._note(f"exam:{finding_id}", event, event.request, event.text)
             elif isinstance(event, ev.Order) and event.status == "pending":
                 self.ordered.append(event)
-                self._note(f"test:{event.code}", event, event.request, event.text)
+                words = order_words(event, case, catalog)
+                self._note(f"test:{event.code}", event, words, event.text)
             elif isinstance(event, ev.Treatment) and event.code and not event.planned:
                 self.done.append(_Done(event.code, event.intent, given_minute(event), event,
                                        event.request, event.text))  # fmt: skip
