@@ -66,6 +66,15 @@ class DiagnosisDialog(QDialog):
         )
         self.plan.setMaximumHeight(110)
         layout.addWidget(self.plan)
+        # What a user expects of a plan, said where it is typed: what it names counts, but a
+        # test named here gives no result and a treatment here is not given now.
+        plan_help = QLabel(
+            "Tests and treatments named in the plan count as planned; to see a result or give "
+            "a treatment now, use the Orders and Treat tabs before submitting."
+        )
+        plan_help.setObjectName("planHelp")
+        plan_help.setWordWrap(True)
+        layout.addWidget(plan_help)
         note = "submits the attempt: it is locked and scored" if exam else "ends the encounter"
         self.note = QLabel(f"Submitting {note}; the debrief follows.")
         layout.addWidget(self.note)

@@ -55,3 +55,31 @@ def test_an_order_made_by_code_is_shown_by_the_tests_name(tb_case):
     evidence = result.item("rapid-molecular-test").evidence[0]
     assert evidence.text == "Xpert MTB/RIF Ultra (sputum)"
     assert "CT_HEAD" not in debrief_items_html(debrief, result)
+
+
+@pytest.mark.parametrize("words", ["Sputum for Xpert MTB/RIF", "GeneXpert on sputum",
+                                   "sputum rapid test", "a WHO-recommended rapid diagnostic test"])
+def test_a_test_named_in_the_written_plan_is_credited_as_requested(tb_case, words):
+    steps = [("diagnose", ["pulmonary TB"]),
+             ("plan", f"{words}, and an HIV test. Start 2HRZE/4HR when Xpert confirms TB.")]
+    result = score(tb_case, play(tb_case, steps).events)  # fmt: skip
+    rapid = result.item("rapid-molecular-test")
+    assert rapid.status == "met"
+    assert rapid.evidence[0].response.startswith("In your plan: Xpert MTB/RIF Ultra (sputum)")
+    assert "Orders tab" in rapid.evidence[0].response  # says how a result would have come back
+    assert result.item("hiv-test").status == "met"
+    assert result.item("treatment-plan").status == "met"  # an untimed action: the plan starts it
+    assert result.efficiency.tests == ()  # nothing was ordered, nothing was paid for
+
+
+def test_a_plan_does_not_request_a_test_it_rules_out_or_only_names_in_a_condition(tb_case):
+    steps = [("plan", "No need for Xpert. Return at once if you cough blood, HIV test if worse.")]
+    result = score(tb_case, play(tb_case, steps).events)
+    assert result.item("rapid-molecular-test").status == "missed"
+    assert result.item("hiv-test").status == "missed"
+
+
+def test_a_timed_action_is_not_carried_out_by_the_plan(malaria_case):
+    steps = [("plan", "IV artesunate 2.4 mg/kg now, 10% dextrose and ceftriaxone.")]
+    result = score(malaria_case, play(malaria_case, steps).events)
+    assert result.item("mgmt-artesunate").status == "missed"

@@ -47,17 +47,21 @@ def given_minute(event: ev.Treatment) -> float:
     return event.sim_minute - MINUTES_PER_TREATMENT
 
 
+def test_name(code: str, case: Case, catalog: Catalog) -> str:
+    """A test's name: the catalog's, or a case-local test's own; else its code."""
+    entry = catalog.test(code)
+    if entry is not None:
+        return entry.name
+    return next((r.name for r in case.investigations if r.code == code and r.name), code)
+
+
 def order_words(event: ev.Order, case: Case, catalog: Catalog) -> str:
     """What an order is shown as: the learner's own words, or the test's name when the request
     is only its code (the Orders tab orders by code: "CT_HEAD" is shown "CT scan of the head")."""
     code = event.code or ""
     if not code or event.request.strip().casefold() != code.casefold():
         return event.request
-    entry = catalog.test(code)
-    if entry is not None:
-        return entry.name
-    local = next((r.name for r in case.investigations if r.code == code and r.name), None)
-    return local or event.request
+    return test_name(code, case, catalog)
 
 
 def is_given(event: ev.Event) -> bool:

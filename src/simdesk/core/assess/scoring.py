@@ -19,12 +19,14 @@ from simdesk.core.assess.events import (
     order_words,
     read_log,
     replies_by_question,
+    test_name,
 )
 from simdesk.core.assess.model_text import Generate
 from simdesk.core.cases.catalog import Catalog, load_catalog
 from simdesk.core.cases.schema import Case, RubricItem
 from simdesk.core.sim import events as ev
-from simdesk.core.sim.orders import GIVING, Dose, OrderReader, convert
+from simdesk.core.sim.matching import TestMatcher
+from simdesk.core.sim.orders import CONDITION_RE, GIVING, Dose, OrderReader, convert
 from simdesk.core.sim.session import case_treatment_codes
 
 DOMAINS = (
@@ -142,6 +144,11 @@ PLAN_CATEGORIES = frozenset({"disposition", "communication", "public-health"})
 ACTION_INTENTS = {"give": GIVING, "hold": frozenset({"hold", "stop", "avoid"}),
                   "remove": frozenset({"remove", "stop"})}  # fmt: skip
 _PLAN_SENTENCE = re.compile(r"(?:\n|;|(?<!\d)\.(?!\d)|\u2022)+")
+# The parts of a plan sentence that may each name a test ("sputum Xpert, HIV test and CXR").
+_PLAN_PART = re.compile(r"(?:,|\band\b|\bplus\b|\bthen\b|\+)+", re.IGNORECASE)
+# A part that says a test is not wanted names no request.
+_CONDITION = re.compile(CONDITION_RE.pattern, re.IGNORECASE)
+_NOT_WANTED = re.compile(r"\b(?:no|not|don'?t|avoid|without|unnecessary|needless)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,7 @@ class _Done:
     event: ev.Treatment | ev.Plan
     words: str  # what the learner wrote
     response: str  # what the engine answered, or what the plan was read as
+    in_plan: bool = False  # a treatment the written plan starts (not given in the encounter)
 
 
 class _Log:
@@ -167,6 +175,7 @@ class _Log:
         self.done: list[_Done] = []
         self.ordered: list[ev.Order] = []
         reader = OrderReader(catalog, case_treatment_codes(case))
+        tests = TestMatcher(catalog, case)
         for event in log:
             if isinstance(event, ev.Question):
                 reply = replies.get(event.seq, "")
@@ -184,7 +193,14 @@ class _Log:
                                        event.request, event.text))  # fmt: skip
             elif isinstance(event, ev.Plan):
                 self.done += _plan_items(reader, catalog, event)
-        self.given = [(d.code, d.minute, d.event) for d in self.done if d.intent in GIVING]
+                for code, said in _plan_tests(tests, reader, event):
+                    name = test_name(code, case, catalog)
+                    what = f"In your plan: {name} (not ordered in the encounter, so no result"
+                    what += " came back; the Orders tab orders a test at once)"
+                    self._note(f"test:{code}", event, said, what)
+        self.given = [
+            (d.code, d.minute, d.event) for d in self.done if d.intent in GIVING and not d.in_plan
+        ]
         for action in case.answer_key.management.expected_actions:
             done = self._doing(action.any_of, action)
             if done and action.and_any_of:
@@ -205,19 +221,24 @@ class _Log:
             d for d in self.done
             if d.code in codes and d.intent in ACTION_INTENTS[action.intent]
             and _in_time(action.within_minutes, d.minute)
+            and not (d.in_plan and action.within_minutes is not None)
         ]  # fmt: skip
 
     def late(self, action) -> list[_Done]:
         return [
             d
             for d in self.done
-            if d.code in action.any_of and d.intent in ACTION_INTENTS[action.intent]
+            if d.code in action.any_of
+            and d.intent in ACTION_INTENTS[action.intent]
+            and not d.in_plan
         ]
 
 
 def _plan_items(reader: OrderReader, catalog: Catalog, plan: ev.Plan) -> list[_Done]:
     """What a written plan decides about where the patient goes, what they are told, and which
-    medicines are held, each with the words it was read from."""
+    medicines are held, each with the words it was read from; and the treatments it starts
+    ("start 2HRZE/4HR when Xpert confirms TB"), which carry out an expected action that has no
+    time window (one with a window must be done in the encounter)."""
     found = []
     for sentence in _PLAN_SENTENCE.split(plan.text):
         if not sentence.strip():
@@ -225,12 +246,28 @@ def _plan_items(reader: OrderReader, catalog: Catalog, plan: ev.Plan) -> list[_D
         for item in reader.read(sentence).items:
             entry = catalog.treatment(item.code)
             planned = entry is not None and entry.category in PLAN_CATEGORIES
-            if item.planned or not (planned or item.intent in ACTION_INTENTS["hold"]):
-                continue
             said = item.words or sentence.strip()
-            found.append(_Done(item.code, item.intent, plan.sim_minute, plan, said,
-                               f"Plan: {item.describe()} (from \"{said}\")"))  # fmt: skip
+            if not item.planned and (planned or item.intent in ACTION_INTENTS["hold"]):
+                found.append(_Done(item.code, item.intent, plan.sim_minute, plan, said,
+                                   f"Plan: {item.describe()} (from \"{said}\")"))  # fmt: skip
+            elif item.intent in GIVING and not planned:
+                found.append(_Done(item.code, item.intent, plan.sim_minute, plan, said,
+                                   f"In your plan: {item.describe()} (from \"{said}\")",
+                                   in_plan=True))  # fmt: skip
     return found
+
+
+def _plan_tests(tests: TestMatcher, reader: OrderReader, plan: ev.Plan):
+    """``(code, words)`` of each test a written plan asks for ("Send sputum for Xpert MTB/RIF"):
+    not a test named only in a condition ("return if blood in the stool"), one said not to be
+    wanted, or a word of a treatment order ("10% glucose", "magnesium 4 g IV")."""
+    for sentence in _PLAN_SENTENCE.split(plan.text):
+        for part in _PLAN_PART.split(_CONDITION.sub("", sentence)):
+            if not part.strip() or _NOT_WANTED.search(part) or reader.read(part).items:
+                continue
+            entry = tests.match(part)
+            if entry is not None:
+                yield entry.code, part.strip()
 
 
 def _in_time(within: int | None, minute: float) -> bool:

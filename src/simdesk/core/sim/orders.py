@@ -63,11 +63,11 @@ MODIFIERS = _WORDS.sets["modifiers"]
 UNDOSED = _WORDS.sets["undosed"]
 
 # A condition or "as needed" makes the order a plan. Condition words run to the clause's end.
-_CONDITION_RE = re.compile(
+CONDITION_RE = re.compile(
     r"\b(?:if|when|whenever|unless|should\s+(?:he|she|they|it)|in\s+case(?:\s+of)?|prn|p\.r\.n\.?"
     r"|as\s+(?:needed|required|necessary)|when\s+required|sos|on\s+demand)\b.*$"
 )
-_LEADING_CONDITION_RE = re.compile(r"^\s*(?:if|when|should)\b[^,;]*?(?:,|\bthen\b)\s*")
+_LEADINGCONDITION_RE = re.compile(r"^\s*(?:if|when|should)\b[^,;]*?(?:,|\bthen\b)\s*")
 
 NUMBER = r"(\d+(?:[.,]\d+)*)"
 UNIT_WORDS = frozenset({"mg", "g", "ml", "kg"})
@@ -236,11 +236,11 @@ class OrderReader:
         if _NEGATION_RE.match(body):
             intent, body = "avoid", _NEGATION_RE.sub(" ", body, count=1)
         condition = None
-        lead = _LEADING_CONDITION_RE.match(body)
+        lead = _LEADINGCONDITION_RE.match(body)
         if lead:
             condition = lead.group(0).strip(" ,").removesuffix("then").strip()
             body = body[lead.end() :]
-        found = _CONDITION_RE.search(body)
+        found = CONDITION_RE.search(body)
         if found:
             condition = found.group(0).strip()
             body = body[: found.start()]
@@ -450,7 +450,7 @@ def _tidy(text: str) -> str:
 
 def _clauses(text: str) -> list[str]:
     """Clauses of an order; a leading condition stays with the order it governs."""
-    lead = _LEADING_CONDITION_RE.match(text)
+    lead = _LEADINGCONDITION_RE.match(text)
     head = ""
     if lead:
         head, text = lead.group(0), text[lead.end() :]
