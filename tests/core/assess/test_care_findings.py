@@ -83,3 +83,35 @@ def test_a_timed_action_is_not_carried_out_by_the_plan(malaria_case):
     steps = [("plan", "IV artesunate 2.4 mg/kg now, 10% dextrose and ceftriaxone.")]
     result = score(malaria_case, play(malaria_case, steps).events)
     assert result.item("mgmt-artesunate").status == "missed"
+
+
+@pytest.fixture(scope="module")
+def appendicitis():
+    return bundled("acute-appendicitis-nurse")
+
+
+LATE_ANALGESIA = [("ask", "where is the pain?"), ("treat", "IV fluids maintenance"),
+                  ("wait", 40), ("treat", "morphine 5 mg IV"),
+                  ("diagnose", ["acute appendicitis"])]  # fmt: skip
+
+
+def test_the_safety_bar_and_the_cap_sentence_agree(appendicitis):
+    events = play(appendicitis, LATE_ANALGESIA).events
+    result = score(appendicitis, events)
+    assert result.cap == 60
+    safety = next(d for d in result.domains if d.domain == "safety")
+    assert safety.earned == safety.out_of  # the safety item (fluids while NBM) was met...
+    assert safety.percent == 60  # ...but the bar shows no more than the cap
+    reason = build_debrief(appendicitis, result, events).cap_reason
+    assert reason.count(". ") == 0 and reason.endswith(".")  # one sentence
+    assert "60%" in reason and "time window" in reason and "analgesia" in reason
+    # The raw score is below the cap here, so it does not say the score was lowered.
+    assert result.raw_percent < 60 and "limits the score to at most 60%" in reason
+
+
+def test_analgesia_given_late_shows_the_simulated_minute_it_was_given(appendicitis):
+    result = score(appendicitis, play(appendicitis, LATE_ANALGESIA).events)
+    item = result.item("analgesia")
+    assert item.status == "missed"
+    (line,) = item.evidence
+    assert line.minute == 43 and "Given at minute 43 (simulated)" in line.response

@@ -64,6 +64,7 @@ class Debrief:
     narrative: str
     narrative_by_model: bool
     narrative_note: str  # why the model's text was or was not used
+    cap_reason: str = ""  # the safety cap in one sentence (empty: no cap)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,7 +120,7 @@ def template_narrative(score: Score) -> str:
     missed = sorted((i for i in score.items if i.status != "met"), key=lambda i: -i.weight)
     parts = [f"You scored {score.percent:g}%."]
     if score.cap is not None:
-        parts.append(f"A safety issue capped the result at {score.cap:g}%.")
+        parts.append(score.cap_reason())
     if met:
         parts.append("You did well: " + "; ".join(_lower(i.description) for i in met[:3]) + ".")
     if missed:
@@ -192,5 +193,5 @@ def build_debrief(
     return Debrief(
         case.meta.id, case.meta.title, score.percent, score.cap, score.diagnosis.reason,
         went_well, missed, safety, approach, tuple(timeline(case, events)), narrative, by_model,
-        note,
+        note, score.cap_reason(),
     )  # fmt: skip

@@ -34,6 +34,13 @@ DOMAINS = (
     "communication",
 )  # fmt: skip
 SAFETY_CAPS = {"contraindicated": 40.0, "harmful": 50.0, "missed_window": 60.0}
+# Why each kind of issue caps the score, as the debrief says it.
+CAP_REASONS = {
+    "contraindicated": "a contraindicated treatment was given",
+    "harmful": "a harmful action was taken",
+    "missed_window": "a critical action was not done in its time window",
+    "late": "a critical action was done after its time window",
+}
 GOOD_FROM, FAIR_FROM = 70.0, 50.0  # score bands: good (green), fair (amber), poor (red) below
 
 
@@ -129,6 +136,20 @@ class Score:
     def item(self, item_id: str) -> ItemResult:
         return next(i for i in self.items if i.id == item_id)
 
+    def cap_reason(self) -> str:
+        """The cap in one sentence: which issue put it there and what the score would have been;
+        empty when nothing capped the score."""
+        if self.cap is None:
+            return ""
+        issue = next(i for i in self.safety if i.cap == self.cap)
+        what = issue.description.split(" - ")[0].split(". ")[0].rstrip(".")
+        why = f"because {CAP_REASONS[issue.kind]}: {what}"
+        if issue.minute is not None:
+            why += f" (minute {issue.minute:g})"
+        if self.raw_percent > self.cap:
+            return f"Capped at {self.cap:g}% (from {self.raw_percent:g}%) {why}."
+        return f"A safety issue limits the score to at most {self.cap:g}% {why}."
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
@@ -198,6 +219,7 @@ class _Log:
                     what = f"In your plan: {name} (not ordered in the encounter, so no result"
                     what += " came back; the Orders tab orders a test at once)"
                     self._note(f"test:{code}", event, said, what)
+        self.late_lines: dict[str, EvidenceLine] = {}  # actions done after their window
         self.given = [
             (d.code, d.minute, d.event) for d in self.done if d.intent in GIVING and not d.in_plan
         ]
@@ -208,6 +230,13 @@ class _Log:
                 done = [max(done[0], also[0], key=lambda d: d.minute)] if also else []
             if done:
                 self._note(f"action:{action.id}", done[0].event, done[0].words, done[0].response)
+            elif action.within_minutes is not None and (late := self.late(action)):
+                first = late[0]  # done, but after its window: the debrief shows when
+                self.late_lines[f"action:{action.id}"] = EvidenceLine(
+                    first.event.seq, first.event.kind, first.minute, f"action:{action.id}",
+                    first.words, f"{first.response} Given at minute {first.minute:g} (simulated), "
+                    f"after the {action.within_minutes}-minute window.".lstrip(),
+                )  # fmt: skip
         diagnoses = [e for e in log if isinstance(e, ev.Diagnosis)]
         self.diagnosis: ev.Diagnosis | None = diagnoses[-1] if diagnoses else None
 
@@ -317,6 +346,7 @@ def _score_item(
 ) -> ItemResult:
     refs = _refs(item)
     evidence = _once([log.first[r] for r in refs if r in log.first])
+    evidence += [log.late_lines[r] for r in refs if r not in log.first and r in log.late_lines]
     missing = [r for r in refs if r not in log.first]
     checks = [r in log.first for r in refs]
     credit = 0.0
@@ -450,6 +480,13 @@ def score(
     safety = tuple(_safety(case, log) + _dose_issues(case, log, catalog))
     caps = [i.cap for i in safety if i.cap is not None]
     cap = min(caps) if caps else None
+    if cap is not None:
+        # The safety bar never says more than the cap a safety issue put on the whole score.
+        domains = [
+            DomainScore(d.domain, d.earned, d.out_of, min(d.percent, cap))
+            if d.domain == "safety" and d.percent is not None else d
+            for d in domains
+        ]  # fmt: skip
     return Score(
         case.meta.id, case.meta.version, items, tuple(domains), diagnosis,
         _efficiency(case, catalog, log), safety, raw, cap, min(raw, cap) if cap else raw,
