@@ -40,7 +40,7 @@ from simdesk.core.files import atomic_write
 from simdesk.core.paths import locations
 
 WordKey = Callable[[str], frozenset[str]]
-_FORMAT = 3  # bump when the way groups are read changes
+_FORMAT = 4  # bump when the way groups are read changes
 
 _BRACKET = re.compile(r"\s*\[([^\]]+)\]")
 _RESIDUAL = re.compile(r"^(other|unspecified)\b|\bunspecified\b|\bNEC\b|\bnot elsewhere", re.I)
@@ -377,7 +377,16 @@ def _stored_groups(
         return json.loads(cache.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
-    built = [[(n, sorted(word_key(n))) for n in names] for names in source.build(path)]
+    built = []
+    for names in source.build(path):
+        # One name per word key: "Pneumonias" and "pneumonia, lobar" add nothing to "Pneumonia"
+        # and "Lobar pneumonia" (the matcher reads words as a set, plurals as singular).
+        keyed: dict[tuple[str, ...], str] = {}
+        for name in names:
+            keyed.setdefault(tuple(sorted(word_key(name))), name)
+        group = [(name, list(key)) for key, name in keyed.items()]
+        if len(group) >= 2:
+            built.append(group)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(cache, json.dumps(built).encode("utf-8"), mode=0o644)
