@@ -203,3 +203,23 @@ def test_an_ordinary_word_inside_a_name_is_not_expanded_into_a_disease():
 def test_an_abbreviated_genus_is_the_genus_the_other_name_writes_out(submitted, expected, verdict):
     assert compare(submitted, expected).verdict == verdict
     assert compare(expected, submitted).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("melanocytic naevus", "melanocytic nevus"),  # ae -> e
+        ("manoeuvre injury", "maneuver injury"),  # oe -> e, -vre -> -ver
+        ("fibre embolism", "fiber embolism"),  # -bre -> -ber
+        ("behavioural disorder", "behavioral disorder"),  # -our -> -or
+        ("Hirschsprung's disease", "Hirschsprung disease"),  # possessive eponym
+    ],
+)
+def test_british_spellings_and_possessives_by_general_rules(british, american):
+    assert compare(british, american).verdict == "same"
+
+
+def test_the_spelling_rules_leave_short_words_alone():
+    # "four" and "hour" are not -our spellings; "four" stays a number word after "grade".
+    assert compare("grade four glioma", "grade 4 glioma").verdict == "same"
+    assert compare("four hour fever", "for fever").verdict != "same"
