@@ -352,7 +352,8 @@ def play_command(args: argparse.Namespace) -> int:
 
 def _print_summary(diagnosis: dict, breakdown: dict) -> None:
     print(f"Diagnosis: {diagnosis['outcome'].replace('_', ' ')} - {diagnosis['reason']}")
-    capped = f" (capped for safety from {breakdown['raw_percent']}%)" if breakdown["cap"] else ""
+    raw, cap = breakdown["raw_percent"], breakdown["cap"]
+    capped = f" (capped for safety from {raw}%)" if cap is not None and raw > cap else ""
     print(f"Score: {breakdown['percent']}%{capped}")
     for item in breakdown["items"]:
         if item["status"] == "partial":

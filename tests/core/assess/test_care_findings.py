@@ -57,11 +57,20 @@ def test_an_order_made_by_code_is_shown_by_the_tests_name(tb_case):
     assert "CT_HEAD" not in debrief_items_html(debrief, result)
 
 
-@pytest.mark.parametrize("words", ["Sputum for Xpert MTB/RIF", "GeneXpert on sputum",
-                                   "sputum rapid test", "a WHO-recommended rapid diagnostic test"])
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Sputum for Xpert MTB/RIF",
+        "GeneXpert on sputum",
+        "sputum rapid test",
+        "a WHO-recommended rapid diagnostic test",
+    ],
+)
 def test_a_test_named_in_the_written_plan_is_credited_as_requested(tb_case, words):
-    steps = [("diagnose", ["pulmonary TB"]),
-             ("plan", f"{words}, and an HIV test. Start 2HRZE/4HR when Xpert confirms TB.")]
+    steps = [
+        ("diagnose", ["pulmonary TB"]),
+        ("plan", f"{words}, and an HIV test. Start 2HRZE/4HR when Xpert confirms TB."),
+    ]
     result = score(tb_case, play(tb_case, steps).events)  # fmt: skip
     rapid = result.item("rapid-molecular-test")
     assert rapid.status == "met"
@@ -115,3 +124,26 @@ def test_analgesia_given_late_shows_the_simulated_minute_it_was_given(appendicit
     assert item.status == "missed"
     (line,) = item.evidence
     assert line.minute == 43 and "Given at minute 43 (simulated)" in line.response
+
+
+@pytest.fixture(scope="module")
+def dka():
+    return bundled("diabetic-ketoacidosis-young-mechanic")
+
+
+DKA_START = [("order", "U&E"), ("treat", "0.9% sodium chloride 1 litre over 1 hour"),
+             ("treat", "fixed rate insulin infusion 0.1 units/kg/hr")]  # fmt: skip
+
+
+def test_potassium_chloride_before_the_potassium_result_is_flagged(dka):
+    result = score(dka, play(dka, [*DKA_START, ("treat", "KCl 40 mmol in the next litre")]).events)
+    (issue,) = [s for s in result.safety if s.ref == "no-potassium-before-result"]
+    assert issue.kind == "harmful" and result.cap == 50
+    assert "JBDS 2021" in issue.description and "before the result was back" in issue.description
+
+
+def test_potassium_chloride_once_the_potassium_is_known_is_not_flagged(dka):
+    steps = [*DKA_START, ("wait", 120), ("treat", "KCl 40 mmol in the next litre")]
+    result = score(dka, play(dka, steps).events)
+    assert [s.ref for s in result.safety] == []
+    assert result.item("potassium").status == "met"

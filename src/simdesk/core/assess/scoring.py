@@ -240,6 +240,11 @@ class _Log:
         diagnoses = [e for e in log if isinstance(e, ev.Diagnosis)]
         self.diagnosis: ev.Diagnosis | None = diagnoses[-1] if diagnoses else None
 
+    def result_minutes(self, codes: list[str]) -> float | None:
+        """When the first result of any of ``codes`` came back; None if none did."""
+        minutes = [e.sim_minute for e in self.log if isinstance(e, ev.Result) and e.code in codes]
+        return min(minutes, default=None)
+
     def _note(self, ref: str, event: ev.Event, said: str, response: str) -> None:
         if ref not in self.first:
             minute = given_minute(event) if isinstance(event, ev.Treatment) else event.sim_minute
@@ -431,10 +436,17 @@ def _safety(case: Case, log: _Log) -> list[SafetyIssue]:
     management = case.answer_key.management
     for harm in management.harmful_actions:
         for code, minute, step in log.given:
-            if code == harm.treatment:
-                issues.append(SafetyIssue(harm.severity, harm.id, harm.reason, step.seq, minute,
-                                          SAFETY_CAPS[harm.severity]))  # fmt: skip
-                break
+            if code != harm.treatment:
+                continue
+            reason = harm.reason
+            if harm.before_results:
+                back = log.result_minutes(harm.before_results)
+                if back is not None and back <= minute:
+                    continue  # given once the result was known
+                reason += f" Given at minute {minute:g} (simulated), before the result was back."
+            issues.append(SafetyIssue(harm.severity, harm.id, reason, step.seq, minute,
+                                      SAFETY_CAPS[harm.severity]))  # fmt: skip
+            break
     end = max((e.sim_minute for e in log.log), default=0.0)
     for action in management.expected_actions:
         if action.within_minutes is None or f"action:{action.id}" in log.first:

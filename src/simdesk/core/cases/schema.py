@@ -263,6 +263,9 @@ class HarmfulAction(StrictModel):
     treatment: str  # a treatment code (catalog)
     severity: Literal["harmful", "contraindicated"]
     reason: str
+    # Harmful only when given before one of these tests' results is back (potassium chloride
+    # before the potassium is known); empty: harmful whenever given.
+    before_results: list[str] = []
 
 
 class DoseRule(StrictModel):

@@ -163,6 +163,9 @@ def _cross_reference_problems(data: dict, catalog) -> Iterator[tuple[Loc, str]]:
         code = item.get("treatment")
         if isinstance(code, str) and code not in treatments:
             yield (*loc, "treatment"), dangling(code, "treatment code", treatments)
+        for n, test in enumerate(strings(item.get("before_results"))):
+            if catalog.test(test) is None and test not in case_tests:
+                yield (*loc, "before_results", n), dangling(test, "test code", case_tests)
     yield from _dose_problems(data, treatments)
     for loc, item in rules:
         code = item.get("treatment")
