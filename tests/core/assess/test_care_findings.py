@@ -99,7 +99,7 @@ def appendicitis():
     return bundled("acute-appendicitis-nurse")
 
 
-LATE_ANALGESIA = [("ask", "where is the pain?"), ("treat", "IV fluids maintenance"),
+LATE_ANALGESIA = [("ask", "where is the pain?"), ("treat", "nil by mouth, IV fluids maintenance"),
                   ("wait", 40), ("treat", "morphine 5 mg IV"),
                   ("diagnose", ["acute appendicitis"])]  # fmt: skip
 
@@ -109,7 +109,7 @@ def test_the_safety_bar_and_the_cap_sentence_agree(appendicitis):
     result = score(appendicitis, events)
     assert result.cap == 60
     safety = next(d for d in result.domains if d.domain == "safety")
-    assert safety.earned == safety.out_of  # the safety item (fluids while NBM) was met...
+    assert safety.earned == safety.out_of  # the safety item (NBM and IV fluids) was met...
     assert safety.percent == 60  # ...but the bar shows no more than the cap
     reason = build_debrief(appendicitis, result, events).cap_reason
     assert reason.count(". ") == 0 and reason.endswith(".")  # one sentence
@@ -147,3 +147,30 @@ def test_potassium_chloride_once_the_potassium_is_known_is_not_flagged(dka):
     result = score(dka, play(dka, steps).events)
     assert [s.ref for s in result.safety] == []
     assert result.item("potassium").status == "met"
+
+
+def test_refer_to_surgery_is_a_referral_not_surgery_done(appendicitis):
+    events = play(appendicitis, [("treat", "Refer to surgery")]).events
+    treatments = [e for e in events if e.kind == "treatment"]
+    assert [t.code for t in treatments] == ["surgical-referral"]
+    assert score(appendicitis, events).item("surgery").status == "met"
+
+
+@pytest.mark.parametrize("step", [("treat", "NBM"), ("plan", "Nil by mouth. Open appendicectomy.")])
+def test_nil_by_mouth_is_an_order_or_a_plan_item(appendicitis, step):
+    steps = [step, ("treat", "Hartmann's 1 litre over 8 hours")]
+    item = score(appendicitis, play(appendicitis, steps).events).item("fluids-npo")
+    assert item.status == "met", item.missing_names
+
+
+def test_a_fluid_rate_typed_is_kept_and_shown(dka):
+    events = play(dka, [("treat", "0.9% sodium chloride 1 litre over 1 hour")]).events
+    (given,) = [e for e in events if e.kind == "treatment"]
+    assert given.text == "IV crystalloid bolus (1000 ml iv over 1 h): given."
+    timeline = build_debrief(dka, score(dka, events), events).timeline
+    assert "over 1 h" in next(e.response for e in timeline if e.kind == "treatment")
+
+
+def test_urine_and_blood_ketones_are_different_tests(dka):
+    events = play(dka, [("order", "urine ketones"), ("order", "blood ketones")]).events
+    assert [e.code for e in events if e.kind == "order"] == ["URINE_DIPSTICK", "KETONES"]

@@ -159,8 +159,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# Catalog categories a written plan can carry out: where the patient goes and what they are told.
-PLAN_CATEGORIES = frozenset({"disposition", "communication", "public-health"})
+# Catalog categories a written plan can carry out: where the patient goes, what they are told,
+# and instructions to the ward (nil by mouth).
+PLAN_CATEGORIES = frozenset({"disposition", "communication", "public-health", "nursing"})
 # Which order intents carry out an expected action of each intent.
 ACTION_INTENTS = {"give": GIVING, "hold": frozenset({"hold", "stop", "avoid"}),
                   "remove": frozenset({"remove", "stop"})}  # fmt: skip

@@ -53,7 +53,8 @@ for _verb, _intent in [*VERBS.items(), *PHRASAL_VERBS.items()]:
 _VERB_OF = {stem(w): intent for w, intent in VERBS.items()}
 _PHRASAL_RE = re.compile(r"\b(" + "|".join(map(re.escape, PHRASAL_VERBS)) + r")\b")
 _NEGATION_RE = re.compile(
-    r"^\s*(?:please\s+)?(?:no|not|don'?t|do\s+not|never|avoid|nil|without|must\s+not|"
+    r"^\s*(?:please\s+)?(?:no|not|don'?t|do\s+not|never|avoid|without|must\s+not|"
+    r"nil(?!\s+(?:by\s+mouth|per\s+os|orally))|"  # "nil by mouth" is an order of its own
     r"should\s+not|shouldn'?t)\b"
 )
 # Words that may lead an order without being its verb.
@@ -137,6 +138,7 @@ class OrderItem:
     frequency: str | None = None
     regimen: str | None = None  # fluids: bolus, maintenance, plan_c
     words: str = ""  # the learner's words this item was read from
+    over: str | None = None  # fluids: how long the volume runs, as typed ("over 2 h")
 
     @property
     def given(self) -> bool:
@@ -145,7 +147,9 @@ class OrderItem:
 
     def describe(self) -> str:
         """How the engine reports it: "Ceftriaxone IV/IM 2 g iv q24h: given"."""
-        details = " ".join(str(x) for x in (self.dose, self.route, self.frequency) if x is not None)
+        details = " ".join(
+            str(x) for x in (self.dose, self.route, self.over, self.frequency) if x is not None
+        )
         head = f"{self.name} ({details})" if details else self.name
         if self.planned:
             verb = {"give": "to be given", "continue": "to be continued"}.get(
@@ -292,6 +296,7 @@ class OrderReader:
                 dose if dosed else None, where if dosed else None,
                 (_frequency(segment) or _frequency(body)) if dosed else None,
                 regimen, segment.strip(),
+                _over(segment) if regimen and dose and len(_phases(whole)) <= 1 else None,
             ))  # fmt: skip
         return items, None
 
@@ -341,7 +346,15 @@ class OrderReader:
         return self._drop_diluents(_separate(whole, body))
 
     def _drop_diluents(self, found):
+        """A crystalloid named with a medicine is its diluent ("ceftriaxone in 100 ml saline");
+        named with its own volume or rate beside an instruction or a procedure ("nil by mouth,
+        Hartmann's at 125 ml/h") it is given."""
         drugs = [f for f in found if f[0].code != "crystalloid"]
+        if all(f[0].category in UNDOSED for f in drugs) and all(
+            DOSE_RE.search(f[2]) or PLAN_C_RE.search(f[2])
+            for f in found if f[0].code == "crystalloid"
+        ):  # fmt: skip
+            return found
         return drugs if drugs and len(drugs) < len(found) else found
 
     def _entry(self, text: str) -> tuple[TreatmentEntry, frozenset[str]] | None:
@@ -542,6 +555,15 @@ def _phases(text: str) -> list[tuple[float, bool, float | None]]:
             minutes = amount * (60 if duration.group(2).startswith("h") else 1)
         phases.append((dose.value, dose.unit == "ml/kg", minutes))
     return phases
+
+
+def _over(text: str) -> str | None:
+    """How long a fluid volume runs, as typed: "over 2 h", "over 15 min"."""
+    found = DURATION_RE.search(text)
+    if found is None:
+        return None
+    unit = "h" if found.group(2).startswith("h") else "min"
+    return f"over {found.group(1)} {unit}"
 
 
 def _rate_ml_h(text: str) -> float | None:
