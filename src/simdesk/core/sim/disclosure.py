@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from simdesk.core.cases.schema import Fact
 from simdesk.core.cases.topics import bundled_topics, fact_topics, question_topics, text_topics
 from simdesk.core.cases.wordtables import bundled_word_tables
-from simdesk.core.sim import understanding
+from simdesk.core.sim import normalise, understanding
 from simdesk.core.sim.tuning import TUNING
 from simdesk.core.text import stem, words
 
@@ -186,6 +186,8 @@ class FactMatcher:
         self.understand = understand
         if understand == "topics+classifier":
             understanding.warm_up()
+        if understand != "lexical":
+            normalise.warm_up()
         self.confidence = confidence
         self.route_limit = route_limit
         self.beta = beta
@@ -219,6 +221,11 @@ class FactMatcher:
         self._intent = intent_weight * mean
         self.speller = Speller(self._idf)
         self._topics = [_topics_of(f) for f in self.facts]
+        # The case's own words: never "corrected" into a topic word.
+        self._case_words = frozenset(
+            word for f in self.facts for text in (f.content, f.patient_says, *f.cues)
+            for word in words(text)
+        )  # fmt: skip
         self._case_topics = frozenset().union(*self._topics)
 
     def _missing(self, term: str) -> float:
@@ -293,6 +300,8 @@ class FactMatcher:
         return asked
 
     def match(self, question: str) -> Disclosure:
+        if self.understand != "lexical":
+            question = normalise.normalise(question, self._case_words)
         lexical = self._lexical(question)
         asked = self.asked_topics(question)
         if not asked:
