@@ -1,6 +1,7 @@
 import pytest
 
 from simdesk.core.cases.schema import Fact
+from simdesk.core.cases.topics import question_topics
 from simdesk.core.sim.disclosure import FactMatcher
 from simdesk.core.sim.session import Encounter
 
@@ -183,3 +184,26 @@ def test_a_sore_throat_is_asked_about_as_the_throat_not_the_chest():
     assert [f.id for f in matcher.match("Any breathing problems or cough?").facts] == ["cough"]
     assert [f.id for f in FactMatcher(facts[:1]).match("Any cough?").facts] == []
     assert "throat" in [f.id for f in matcher.match("Any sore throat?").facts]
+
+
+def test_what_makes_it_worse_or_better_is_asked_as_such():
+    # Seen by a new user on the imported myasthenia case: "Does it get worse after activity?"
+    # disclosed nothing although the record says the weakness worsens after physical activity.
+    facts = [
+        _fact("weak", "Double vision and weakness brushing her hair for one month.", "Yes.", [],
+              category="history_of_presenting_illness"),
+        _fact("pattern", "Symptoms tend to worsen after physical activity but improve "
+              "significantly after a few hours of rest.", "Yes.", [],
+              category="history_of_presenting_illness"),
+        _fact("smoking", "Non-smoker.", "No.", [], category="social"),
+    ]  # fmt: skip
+    matcher = FactMatcher(facts)
+    assert "aggravating" in question_topics("Does it get worse after activity?")
+    assert "relieving" in question_topics("Does anything make it better?")
+    for question in ("Does it get worse after activity?", "What makes it worse?",
+                     "Does anything make it better?", "worse after activity?"):  # fmt: skip
+        assert [f.id for f in matcher.match(question).facts] == ["pattern"], question
+    # whether it is getting worse asks about its course, not what makes it worse
+    assert "aggravating" not in question_topics("Is the pain getting worse?")
+    # a patient whose record says nothing of it discloses nothing
+    assert FactMatcher(facts[:1] + facts[2:]).match("What makes it worse?").empty

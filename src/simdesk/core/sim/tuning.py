@@ -40,10 +40,10 @@ class MatcherTuning:
     # The lexical constants were tuned on the bundled eval (split by question) before issue 17;
     # understanding on the tuning records of tests/eval/unseen. Justifying run:
     eval_run: str = (
-        "benchmarks/case_quality.py --no-model, 2026-12-06 (topics file of issue 17's second "
-        "step): unseen hold-out history recall 1.000 @ precision 0.998, MTS-Dialog 0.964 @ "
-        "0.995, off-case 10/1881 + 8/2407; tuning 0.993 @ 0.996, 0.960 @ 0.990, off-case 4/1686 "
-        "+ 13/4010; bundled whole set 0.982 / 0.939, off-case 0/55"
+        "benchmarks/case_quality.py --no-model, 2026-12-06 (question normalisation, throat and "
+        "worse/better topics): unseen hold-out history recall 1.000 @ precision 0.998, "
+        "MTS-Dialog 0.964 @ 0.995, off-case 0/1875 + 0/2403; tuning 0.993 @ 0.996, 0.960 @ "
+        "0.990, off-case 0/1685 + 1/4008; bundled whole set 0.982 / 0.939, off-case 0/55"
     )
 
 
