@@ -174,3 +174,29 @@ def test_a_fluid_rate_typed_is_kept_and_shown(dka):
 def test_urine_and_blood_ketones_are_different_tests(dka):
     events = play(dka, [("order", "urine ketones"), ("order", "blood ketones")]).events
     assert [e.code for e in events if e.kind == "order"] == ["URINE_DIPSTICK", "KETONES"]
+
+
+@pytest.mark.parametrize("written", ["acute appy", "Acute appendicitis", "appy"])
+def test_acute_appy_is_acute_appendicitis(appendicitis, written):
+    events = play(appendicitis, [("diagnose", [written])]).events
+    result = score(appendicitis, events)
+    assert result.diagnosis.correct
+    assert build_debrief(appendicitis, result, events).diagnosis == (
+        "first choice is acute appendicitis"
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_", "finding", "says"),
+    [("Rovsing's sign", "rovsing-sign", "Rovsing's sign positive"),
+     ("check rovsings", "rovsing-sign", "Rovsing's sign positive"),
+     ("psoas sign", "psoas-sign", "psoas sign positive"),
+     ("iliopsoas test", "psoas-sign", "psoas sign positive"),
+     ("obturator sign", "obturator-sign", "Obturator sign negative")],
+)  # fmt: skip
+def test_rovsing_psoas_and_obturator_signs_are_examination_findings(
+    appendicitis, request_, finding, says
+):
+    (exam,) = [e for e in play(appendicitis, [("exam", request_)]).events if e.kind == "exam"]
+    assert exam.finding_ids == [finding] or tuple(exam.finding_ids) == (finding,)
+    assert says in exam.text and "Bowel sounds" not in exam.text  # that sign, not the abdomen

@@ -160,6 +160,13 @@ class ExamMatcher:
             named.append((f"finding:{finding.id}", phrases))
         self._matcher = PhraseMatcher(named, EXAM_WORDS, HOW_TERMS)
         self._findings = {f.id: f for f in case.examination.findings}
+        # A named finding's own name ("Rovsing's sign"): asked for by name, it is the finding,
+        # not the whole region the catalog also files that word under.
+        self._names = {
+            f"finding:{f.id}": bag
+            for f in case.examination.findings
+            if f.name and (bag := frozenset(t for t in terms(f.name) if t not in EXAM_WORDS))
+        }
         self._vital_terms = frozenset(
             t for phrase in catalog.examination.vital_signs for t in terms(phrase)
         )
@@ -185,10 +192,17 @@ class ExamMatcher:
             k for w, k in ranked if w == top_weight and k.startswith("finding:")
             and f"region:{self._findings[k.removeprefix('finding:')].region}" != top
         ]  # fmt: skip
+        query = self._matcher.query(text)
+        by_name = [
+            k for w, k in ranked if w == top_weight and k in self._names
+            and self._names[k] <= query
+        ]  # fmt: skip
         if top.startswith("region:") and filed_elsewhere:
             top = filed_elsewhere[
                 0
             ]  # the case files what the catalog puts in this region elsewhere
+        elif top.startswith("region:") and len(by_name) == 1:
+            top = by_name[0]  # the finding asked for by its name, not its whole region
         if top.startswith("finding:"):
             finding = self._findings[top.removeprefix("finding:")]
             if how in (None, finding.manoeuvre):
