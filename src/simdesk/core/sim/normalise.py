@@ -140,8 +140,12 @@ def normalise(question: str, case_words: Iterable[str] = frozenset()) -> str:
     return _TOKEN.sub(read, question)
 
 
+_started = threading.Event()
+
+
 def warm_up() -> None:
-    """Read the known and topic words on a background thread (about 0.3 s once per process), so
-    that the first question does not wait for them."""
-    if topic_words.cache_info().currsize == 0:
+    """Read the known and topic words on one background thread (about 0.3 s once per process),
+    so that the first question does not wait for them."""
+    if not _started.is_set():
+        _started.set()
         threading.Thread(target=topic_words, name="simdesk-speller", daemon=True).start()
