@@ -200,3 +200,19 @@ def test_rovsing_psoas_and_obturator_signs_are_examination_findings(
     (exam,) = [e for e in play(appendicitis, [("exam", request_)]).events if e.kind == "exam"]
     assert exam.finding_ids == [finding] or tuple(exam.finding_ids) == (finding,)
     assert says in exam.text and "Bowel sounds" not in exam.text  # that sign, not the abdomen
+
+
+def test_potassium_added_to_a_litre_keeps_the_fluid_its_rate_and_its_own_dose(dka):
+    events = play(dka, [("treat", "0.9% NaCl 1 L over 2 hours with 40 mmol KCl")]).events
+    given = [(e.code, e.dose, e.text) for e in events if e.kind == "treatment"]
+    assert given == [
+        ("iv-fluids-maintenance", "1000 ml", "IV maintenance fluids (1000 ml iv over 2 h): given."),
+        (
+            "potassium-replacement",
+            "40 mmol",
+            "Potassium replacement in IV fluids (40 mmol): given.",
+        ),
+    ]
+    # A diluent's volume is still a diluent, not a fluid given.
+    events = play(dka, [("treat", "ceftriaxone 2 g in 100 ml saline over 30 min")]).events
+    assert [e.code for e in events if e.kind == "treatment"] == ["ceftriaxone"]

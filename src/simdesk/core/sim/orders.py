@@ -109,7 +109,7 @@ BOLUS_MAX_MINUTES = 60
 BOLUS_MIN_RATE_ML_H = 500
 PLAN_C_ML_PER_KG = 100
 
-_SPLIT_RE = re.compile(r"\s*(?:,|;|\+|&|\band\b|\bplus\b|\balong\s+with\b)\s*")
+_SPLIT_RE = re.compile(r"\s*(?:,|;|\+|&|\band\b|\bplus\b|\b(?:along\s+)?with\b)\s*")
 _CLAUSE_RE = re.compile(r"\s*(?:;|,|\.(?!\d)|\bthen\b)\s*")
 
 
@@ -350,11 +350,13 @@ class OrderReader:
         named with its own volume or rate beside an instruction or a procedure ("nil by mouth,
         Hartmann's at 125 ml/h") it is given."""
         drugs = [f for f in found if f[0].code != "crystalloid"]
+        fluids = [f for f in found if f[0].code == "crystalloid"]
         if all(f[0].category in UNDOSED for f in drugs) and all(
-            DOSE_RE.search(f[2]) or PLAN_C_RE.search(f[2])
-            for f in found if f[0].code == "crystalloid"
-        ):  # fmt: skip
+            DOSE_RE.search(f[2]) or PLAN_C_RE.search(f[2]) for f in fluids
+        ):
             return found
+        if fluids and all(_infusion(f[2]) for f in fluids):
+            return found  # "1 L over 2 hours with 40 mmol KCl": a regimen with an additive
         return drugs if drugs and len(drugs) < len(found) else found
 
     def _entry(self, text: str) -> tuple[TreatmentEntry, frozenset[str]] | None:
@@ -555,6 +557,14 @@ def _phases(text: str) -> list[tuple[float, bool, float | None]]:
             minutes = amount * (60 if duration.group(2).startswith("h") else 1)
         phases.append((dose.value, dose.unit == "ml/kg", minutes))
     return phases
+
+
+def _infusion(text: str) -> bool:
+    """Does a crystalloid's text give it a regimen of its own (a rate, Plan C, or at least
+    500 ml), not a diluent's volume ("in 100 ml saline")?"""
+    if PLAN_C_RE.search(text) or _rate_ml_h(text) is not None:
+        return True
+    return any(v >= 500 or kg for v, kg, _m in _phases(text))
 
 
 def _over(text: str) -> str | None:
