@@ -329,6 +329,24 @@ def count_contradictions(rules: list[dict], case_id: str, facts, reply: str) -> 
     return len(hits)
 
 
+# An independent reading of the speaker's voice (not the guard's rule): a patient who speaks of
+# themself as "he", "she" or "the patient", or anyone who starts with a note's subjectless verb.
+_THIRD = re.compile(r"\b(he|she|his|him|her|hers|he's|she's)\b", re.IGNORECASE)
+_NOTE_STYLE = re.compile(
+    r"\bthe patient\b|(^|[.,;] )(?:\w+ly )?(has|denies|reports|complains|smokes|drinks|takes|works|"
+    r"lives|uses)\b",
+    re.IGNORECASE,
+)
+
+
+def wrong_voice(text: str, spoken: str, informant: bool) -> bool:
+    """Whether a shown text is not in the speaker's voice, read independently of the guard."""
+    if _NOTE_STYLE.search(text):
+        return True
+    pronouns = {m.lower() for m in _THIRD.findall(text)}
+    return not informant and bool(pronouns - {m.lower() for m in _THIRD.findall(spoken)})
+
+
 def _pool(sets: tuple[Path, ...], cases: dict[str, Case]) -> list[tuple[Case, str]]:
     return [
         (cases[data["case"]], item["ask"])
@@ -351,7 +369,13 @@ def _unseen_pool(part: str) -> list[tuple[Case, str]]:
     return pool
 
 
-def voice_run(voice, pool, n_questions: int, rules: list[dict], dump, decoding=None) -> dict:
+IRRELEVANT = ("does not say what was asked", "no time for a 'when' question",
+              "no amount for a 'how much' question")  # fmt: skip
+
+
+def voice_run(
+    voice, pool, n_questions: int, rules: list[dict], dump, decoding=None, set_name: str = ""
+) -> dict:
     """Voice ``n_questions`` of ``pool`` (cycled) and check everything the learner saw.
 
     Every release while streaming is checked as well as the final reply: each released prefix
@@ -360,7 +384,7 @@ def voice_run(voice, pool, n_questions: int, rules: list[dict], dump, decoding=N
     """
     consultations: dict[str, Consultation] = {}
     tally = {"voiced": 0, "model": 0, "partial": 0, "guard": 0, "contradictions": 0,
-             "retracted": 0, "seconds": 0.0}  # fmt: skip
+             "retracted": 0, "irrelevant": 0, "voice": 0, "seconds": 0.0}  # fmt: skip
     reasons: dict[str, int] = {}
     started = time.perf_counter()
     for case, question in itertools.islice(itertools.cycle(pool), n_questions):
@@ -383,6 +407,16 @@ def voice_run(voice, pool, n_questions: int, rules: list[dict], dump, decoding=N
         prefixes = list(itertools.accumulate(shown))
         seen = prefixes + ([result.text] if result.model_text_used else [])
         tally["guard"] += any(not guard.check(text).ok for text in seen)
+        # The relevance rule on everything shown, from a guard of its own that knows the question.
+        informant = case.patient.informant is not None
+        asked = ReplyGuard(
+            pending.turn.facts, persona_words=[case.patient.name, case.patient.occupation],
+            forbidden_terms=[], question=question, informant=informant,
+        )  # fmt: skip
+        final = [result.text] if result.model_text_used else []
+        tally["irrelevant"] += any(asked.check(text).reason in IRRELEVANT for text in final)
+        spoken = " ".join(f.patient_says for f in pending.turn.facts)
+        tally["voice"] += any(wrong_voice(text, spoken, informant) for text in seen)
         tally["contradictions"] += sum(
             count_contradictions(rules, case.meta.id, pending.turn.facts, text) for text in seen
         )
@@ -393,7 +427,7 @@ def voice_run(voice, pool, n_questions: int, rules: list[dict], dump, decoding=N
         reasons[reason] = reasons.get(reason, 0) + 1
         if dump is not None:
             dump.write(json.dumps({
-                "case": case.meta.id, "question": question,
+                "set": set_name, "case": case.meta.id, "question": question,
                 "facts": [f.id for f in pending.turn.facts], "raw": pending.stream.raw_text,
                 "released": result.released, "reply": result.text,
                 "model_text_used": result.model_text_used, "reason": result.reason,
@@ -428,34 +462,37 @@ def model_section(
     dump = dump_path.open("w", encoding="utf-8") if dump_path else None
     rows = []
     reasons: dict[str, int] = {}
-    whole = dict.fromkeys(("voiced", "model", "guard", "contradictions", "retracted"), 0)
+    whole = dict.fromkeys(
+        ("voiced", "model", "guard", "contradictions", "retracted", "irrelevant", "voice"), 0
+    )
     try:
         for name, pool in pools:
             n = max(1, round(n_questions * len(pool) / total))
-            t = voice_run(voice, pool, n, rules, dump, decoding)
+            t = voice_run(voice, pool, n, rules, dump, decoding, name)
             for k in whole:
                 whole[k] += t[k]
             for reason, count in t["reasons"].items():
                 reasons[reason] = reasons.get(reason, 0) + count
             share = t["model"] / t["voiced"] if t["voiced"] else 0.0
             rows.append((name, f"{t['model']}/{t['voiced']} ({share:.0%})", t["partial"],
-                         t["guard"], t["contradictions"], t["retracted"],
-                         t["seconds"] / max(t["voiced"], 1)))  # fmt: skip
+                         t["guard"], t["contradictions"], t["retracted"], t["irrelevant"],
+                         t["voice"], t["seconds"] / max(t["voiced"], 1)))  # fmt: skip
     finally:
         if dump is not None:
             dump.close()
     title = f"Replies on the default model ({n_questions} questions)"
     print(f"\n{title}\n" + "-" * len(title))
     print(f"  {'set':<22} {'model text shown':>18} {'partial':>8} {'guard':>6} {'contra':>7}"
-          f" {'retract':>8} {'s/q':>6}")  # fmt: skip
-    for name, share, partial, guard, contra, retracted, spq in rows:
+          f" {'retract':>8} {'irrel':>6} {'voice':>6} {'s/q':>6}")  # fmt: skip
+    for name, share, partial, guard, contra, retracted, irrel, voice_, spq in rows:
         print(f"  {name:<22} {share:>18} {partial:>8} {guard:>6} {contra:>7} {retracted:>8}"
-              f" {spq:>6.2f}")  # fmt: skip
+              f" {irrel:>6} {voice_:>6} {spq:>6.2f}")  # fmt: skip
     share = whole["model"] / max(whole["voiced"], 1)
     print(f"  targets: model text >= 60 % of voiced replies ({share:.0%} overall: "
           f"{'met' if share >= 0.6 else 'NOT met'}); 0 streamed or final texts failing the "
           f"guard ({whole['guard']}), 0 listed contradictions ({whole['contradictions']}), "
-          f"0 retracted ({whole['retracted']})")  # fmt: skip
+          f"0 retracted ({whole['retracted']}); 0 irrelevant by the relevance rule "
+          f"({whole['irrelevant']}); 0 not in the speaker's voice ({whole['voice']})")  # fmt: skip
     for reason, count in sorted(reasons.items(), key=lambda rc: -rc[1]):
         print(f"    why: {reason:<60} {count}")
 

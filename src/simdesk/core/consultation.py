@@ -103,6 +103,7 @@ class Consultation:
             turn.facts, persona_words=self._persona_words, forbidden_terms=self._forbidden,
             question=turn.question,
             never_says=never_says(self.case.meta.id, {f.id for f in turn.facts}),
+            informant=self.case.patient.informant is not None,
         )  # fmt: skip
         prompt = self.transcript.prompt_for(turn.question, turn.facts) if turn.facts else None
         stream = GuardedStream(guard, turn.authored_reply)

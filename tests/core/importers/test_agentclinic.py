@@ -199,10 +199,11 @@ def test_history_is_split_into_atomic_first_person_facts():
     facts = _facts_for(
         "The patient reports a 3-week history of cough. She denies fever or night sweats.",
         Social_History="Smokes 10 cigarettes a day, drinks two beers on weekends and works as "
-        "a miner. Lives with her husband.",
+        "a miner. Lives with her husband. Rarely drinks spirits.",
         Past_Medical_History="Hypertension, managed with amlodipine. Appendicectomy at 12.",
     )
     says = {f.content: f.patient_says for f in facts}
+    assert says["Rarely drinks spirits."] == "I rarely drink spirits."  # not the note's words
     assert says["Smokes 10 cigarettes a day."] == "I smoke 10 cigarettes a day."
     assert says["She denies fever or night sweats."] == "I haven't had fever or night sweats."
     assert says["Lives with her husband."] == "I live with my husband."

@@ -15,6 +15,11 @@ def asthma_case():
 
 
 @pytest.fixture(scope="module")
+def snakebite_case():
+    return load_case(bundled_cases_dir() / "snakebite-russells-viper-labourer.yaml")
+
+
+@pytest.fixture(scope="module")
 def pph_case():
     return load_case(bundled_cases_dir() / "postpartum-haemorrhage-grand-multipara.yaml")
 
@@ -177,6 +182,21 @@ def test_relevance_holdout_triples(row, request):
     assert guard.check(row["reply"]).ok == row["relevant"]
 
 
+# Tuning misses of the rule (2026-12-06, 23/25), pinned the same way.
+TUNING_MISSES = {"Do you drink alcohol?->Only at the weekend.",
+                 "What is your job?->Firing started last week."}  # fmt: skip
+
+
+@pytest.mark.parametrize("row", _triples("relevance.yaml"))
+def test_relevance_tuning_triples(row, request):
+    if f"{row['question']}->{row['reply']}" in TUNING_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="known tuning miss"))
+    case = load_case(bundled_cases_dir() / f"{row['case']}.yaml")
+    guard = ReplyGuard((case.fact(row["fact"]),), persona_words=[case.patient.name],
+                       forbidden_terms=[], question=row["question"])  # fmt: skip
+    assert guard.check(row["reply"]).ok == row["relevant"]
+
+
 def test_clean_reply_keeps_one_line_and_two_sentences():
     assert clean_reply(" Patient: One. Two! Three?\nDoctor: x") == "One. Two!"
 
@@ -278,3 +298,100 @@ def test_an_ellipsis_is_a_pause_not_the_end_of_a_negation(asthma_case):
     guard = _guard(asthma_case, "no-controller")
     assert not guard.check("Has only ever used a steroid inhaler.").ok
     assert guard.check("Never had a steroid inhaler.").ok
+
+
+def _fact(fact_id, content, says):
+    from simdesk.core.cases.schema import Fact
+
+    return Fact(id=fact_id, category="review_of_systems", cues=[fact_id], content=content,
+                patient_says=says)  # fmt: skip
+
+
+def test_a_bare_yes_or_no_holds_for_every_thing_asked_about(snakebite_case):
+    # Issue 12: "any trouble swallowing or breathing?" got "Yes." where the facts support one.
+    swallowing = _fact("dysphagia", "Difficulty swallowing solids for two weeks.",
+                       "Food sticks when I swallow, for two weeks now.")  # fmt: skip
+    breathing = _fact("breath", "No difficulty breathing.", "My breathing is fine.")
+    question = "Any trouble swallowing or breathing?"
+
+    def guard(*facts, asked=question):
+        return ReplyGuard(facts, persona_words=[], forbidden_terms=[], question=asked)
+
+    for facts in [(swallowing,), (swallowing, breathing)]:  # one not said; said both ways
+        assert not guard(*facts).check("Yes.").ok and not guard(*facts).check("No.").ok
+    assert guard(swallowing, asked="Any trouble swallowing?").check("Yes.").ok
+    assert guard(breathing, asked="Any trouble breathing?").check("No.").ok
+    # Both denied: "No." is the answer, and only "No."
+    denied = ReplyGuard((snakebite_case.fact("no-neuro-symptoms"),), persona_words=[],
+                        forbidden_terms=[], question=question)  # fmt: skip
+    assert denied.check("No.").ok and not denied.check("Yes.").ok
+    # Streamed as the model streamed it, nothing reaches the screen.
+    stream = GuardedStream(guard(swallowing), swallowing.patient_says)
+    assert _feed(stream, " Yes.") == [] and stream.finish()[1] is False
+
+
+def test_a_question_about_onset_gets_the_time_of_what_it_asks_about(asthma_case):
+    # Issue 12, seen with the logit bias: "since what age have you had asthma" ->
+    # "One admission last year for two days ..." (a time of the fact, not of the asthma).
+    question = "since what age have you had asthma"
+    guard = ReplyGuard((asthma_case.fact("asthma-history"),), persona_words=[],
+                       forbidden_terms=[], question=question)  # fmt: skip
+    assert not guard.check("One admission last year for two days with nebulisers.").ok
+    assert guard.check("Asthma since childhood.").ok
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "He has had this cough for about six weeks.",  # a patient speaking of himself as "he"
+        "The patient has had this cough for about six weeks.",
+        "Has had this cough for about six weeks.",  # a note's subjectless verb
+        "Yes, has had this cough for about six weeks.",
+    ],
+)
+def test_a_patient_does_not_speak_of_himself_in_the_third_person(tb_case, reply):
+    assert not _guard(tb_case, "cough-duration").check(reply).ok
+    assert _guard(tb_case, "cough-duration").check("I have had this cough for six weeks.").ok
+
+
+def test_an_informant_speaks_of_the_patient_in_the_third_person():
+    fact = _fact("vomiting", "Vomiting since yesterday, five times.", "Since yesterday, 5 times.")
+
+    def guard(informant):
+        return ReplyGuard((fact,), persona_words=[], forbidden_terms=[], informant=informant)
+
+    reply = "He has been vomiting since yesterday, five times."
+    assert guard(informant=True).check(reply).ok
+    assert not guard(informant=False).check(reply).ok  # the same words from the patient
+    assert guard(informant=False).check("I have been vomiting since yesterday, five times.").ok
+    assert not guard(informant=True).check("The patient has been vomiting since yesterday.").ok
+
+
+def test_a_third_party_the_patient_names_may_be_he_or_she(asthma_case):
+    # "My mother had asthma; she ..." - the authored line speaks of her as "she".
+    fact = _fact("family", "Mother had asthma.", "My mother had asthma, she used a pump.")
+    guard = ReplyGuard((fact,), persona_words=[], forbidden_terms=[])
+    assert guard.check("My mother had asthma, she used a pump.").ok
+
+
+def test_a_note_in_the_third_person_is_said_in_the_first():
+    fact = _fact("alcohol", "Drinks wine occasionally.", "I drink wine occasionally.")
+    guard = ReplyGuard((fact,), persona_words=[], forbidden_terms=[], question="Do you drink?")
+    assert not guard.check("Drinks wine occasionally.").ok
+    assert not guard.check("Occasionally drinks wine.").ok
+    assert guard.check("I drink wine occasionally.").ok
+    denial = _fact("ros", "Denies chest pain or palpitations.", "No chest pain, no palpitations.")
+    guard = ReplyGuard((denial,), persona_words=[], forbidden_terms=[], question="Any chest pain?")
+    assert not guard.check("Denies chest pain.").ok
+    assert guard.check("No chest pain.").ok
+
+
+def test_of_several_facts_the_one_the_question_names_must_be_answered():
+    # Seen on an imported case: "Any headache or weakness?" disclosed the weakness and the
+    # presenting double vision; "I have double vision." was shown.
+    weakness = _fact("weakness", "Weakness in upper limbs", "I also have weakness in upper limbs.")
+    vision = _fact("complaint", "Double vision", "I have double vision.")
+    guard = ReplyGuard((weakness, vision), persona_words=[], forbidden_terms=[],
+                       question="Any headache or weakness?")  # fmt: skip
+    assert not guard.check("I have double vision.").ok
+    assert guard.check("I have weakness in my upper limbs.").ok

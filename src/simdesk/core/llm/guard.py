@@ -52,6 +52,28 @@ EVERYDAY = frozenset(
     madam ma'am true really honestly yes she she's he's her hers""".split()
 )
 
+# Words that speak of someone in the third person; "patient" is a note's word for them.
+THIRD_PERSON = frozenset(
+    "he she him his her hers he's she's himself herself patient patient's".split()
+)
+# Verbs a clinical note starts a sentence with, its subject left out ("Denies fever", "Drinks
+# wine occasionally"): in a reply they speak of the patient in the third person.
+NOTE_VERBS = frozenset(
+    """has does is denies reports complains presents describes endorses notes admits states
+    mentions lives drinks works smokes takes uses attends enjoys consumes feels experiences
+    wants thinks appears believes""".split()
+)
+# Adverbs that may stand before such a verb ("Rarely drinks alcohol"); words in -ly too.
+_LEAD_SKIP = (
+    YES_WORDS
+    | NO_WORDS
+    | frozenset(
+        "oh well doctor sir madam ma'am ah hmm also often only still just sometimes always usually "
+        "never not".split()
+    )
+)
+_NOTE_NAMES = frozenset({"patient", "patient's"})
+
 # Units of time, and words that place something in time: an answer to "when" or "how long".
 TIME_UNITS = {u: u for u in "second minute hour day week fortnight month year".split()}
 TIME_WORDS = (
@@ -85,6 +107,8 @@ _YES_NO_QUESTION = re.compile(
 # Suffixes that make a new word of the same meaning; "-less" (painless) is not one of them.
 _DERIVED = re.compile(r"(ful|fully|ment|ments|ness|y|ily|al|ally|ation|ations)$")
 _TOPIC_SPLIT = re.compile(r"[;,.!?()]+|\b(?:with|but|and)\b")
+# The things a question asks about, each on its own: "any trouble swallowing or breathing?"
+_ALTERNATIVES = re.compile(r"[,;/]+|\b(?:or|and|nor)\b")
 _CLAUSE_END = re.compile(r"[,;:.!?\u2026]+(?=\s)")
 _SENTENCE_END = re.compile(r"[.!?\u2026]+(?=\s|$)")
 _SPEAKER = re.compile(r"^\s*(?:patient|me)\s*:\s*", re.IGNORECASE)
@@ -300,9 +324,18 @@ class ReplyGuard:
         forbidden_terms: list[str],
         question: str = "",
         never_says: list[str] | tuple[str, ...] = (),
+        informant: bool = False,
     ) -> None:
         fact_texts = [t for f in facts for t in (f.content, f.patient_says)]
         self.facts = facts
+        # Whose voice: the patient speaks of themself in the first person; an informant speaks
+        # of the patient in the third. The authored lines (``patient_says``) are in the right
+        # voice, so what they say in the third person ("my mother ... she") may be said.
+        spoken = [f.patient_says for f in facts]
+        said = set(words(" ".join(spoken)))
+        self._speaker = THIRD_PERSON - _NOTE_NAMES if informant else frozenset()
+        self._third_ok = self._speaker | (THIRD_PERSON & said)
+        self._spoken_starts = {c[0] for t in spoken for c in _clauses(t) if c}
         self.question = question
         self._allowed = _allowed_stems(fact_texts + persona_words)
         self._numbers = numbers(" ".join(fact_texts))
@@ -343,7 +376,9 @@ class ReplyGuard:
 
     def check_word(self, word: str) -> GuardVerdict:
         """Check one complete word of a reply."""
-        if word in NEGATIONS and not self._fact_negated:
+        if word in NEGATIONS:  # what it negates is checked on the whole text (negation scope)
+            if self._fact_negated:
+                return GuardVerdict(True, "")
             return GuardVerdict(False, f"negation '{word}' flips the fact")
         value = _value(word)
         if value is not None:
@@ -360,6 +395,25 @@ class ReplyGuard:
         ):
             return GuardVerdict(True, "")  # painful: pain; movement: move (never painless)
         return GuardVerdict(False, f"word '{word}' is not in the fact")
+
+    def _voice(self, text: str) -> str:
+        """Why the text is not in the speaker's voice, or "": a patient who says "he" or "the
+        patient" of themself, or anyone who copies a note's subjectless verb ("Denies fever",
+        "Rarely drinks alcohol", "Has only ever used ...")."""
+        for clause in _clauses(text):
+            # Said by the authored line, a "his" may stand in a clause ("my father had his
+            # appendix out"), but it opens one only where the line opens one with it.
+            third = [w for i, w in enumerate(clause) if w in THIRD_PERSON
+                     and (w not in self._third_ok or i == 0 and w not in self._spoken_starts
+                          and w not in self._speaker)]  # fmt: skip
+            if third and third[0] in _NOTE_NAMES:
+                return f"'{third[0]}': a note's word, not the speaker's"
+            if third:
+                return f"'{third[0]}': the patient speaks of themself in the first person"
+            lead = [w for w in clause if w not in _LEAD_SKIP and not w.endswith("ly")][:1]
+            if lead and lead[0] in NOTE_VERBS and lead[0] not in self._spoken_starts:
+                return f"'{lead[0]}' without a subject: a note's wording, not speech"
+        return ""
 
     def _one_group(self, said: list[str]) -> bool:
         said = [w for w in said if stem(w) not in self._persona]
@@ -426,6 +480,9 @@ class ReplyGuard:
         for pattern in self._never:
             if pattern.search(text):
                 return GuardVerdict(False, f"listed contradiction /{pattern.pattern}/")
+        voice = self._voice(text)
+        if voice:
+            return GuardVerdict(False, voice)
         for word in tokens:
             verdict = self.check_word(word)
             if not verdict.ok:
@@ -520,31 +577,65 @@ class Relevance:
         self.inverted = bool(_LOSS_WORDS & set(words(question)))
         self._answers: set[str] = set()
         self._times: set[str] = set()
-        # The yes or no the facts give to the question's topic ("No" to "do you smoke?" from a
-        # smoker flips the fact): a denial ("No known allergies") says no; a fact whose clauses
-        # on the topic carry no negation says yes; anything mixed ("bleeding ... has not
-        # stopped") gives neither, so a bare yes or no is never shown for it.
-        votes: list[set[str]] = []
-        for fact in facts:
-            first = words(fact.content)[:1]
-            votes.append(set(NO_WORDS) if first and first[0] in NEGATIONS else set())
+        topic_times: set[str] = set()
+        # Of several facts, those that share a term with the question are its topic: "any
+        # headache or weakness?" is not answered by the double vision disclosed beside weakness.
+        named = [f for f in facts if asked & set(terms(f"{f.content} {f.patient_says}"))]
+        for fact in named or facts:
             for text in (fact.content, fact.patient_says):
                 clauses = [c for c in _TOPIC_SPLIT.split(text) if c.strip()]
                 overlap = [len(asked & set(terms(c))) for c in clauses]
                 best = max(overlap, default=0)
                 topic = [c for c, n in zip(clauses, overlap, strict=True) if n == best]
                 for clause in topic:
-                    said = self._content(clause)
-                    self._answers |= said - asked
-                    if best and not self.inverted and not votes[-1] & NO_WORDS:
-                        negative = NEGATIONS & set(words(clause))
-                        votes[-1] |= {"negative"} if negative else YES_WORDS
+                    self._answers |= self._content(clause) - asked
+                    if best:
+                        topic_times |= self._time_terms(clause)
                 self._times |= self._time_terms(text)
+        # "Since what age have you had asthma?" asks for the time of the clause on asthma, not
+        # for any time the fact gives ("one admission last year"): when the topic's clauses
+        # carry a time, only that time answers.
+        if topic_times:
+            self._times = topic_times
+        # The yes or no the facts give to each thing asked about ("No" to "do you smoke?" from
+        # a smoker flips the fact). A question may ask about several ("any trouble swallowing
+        # or breathing?"): a bare yes or no is shown only if the facts give every one of them
+        # the same answer; one they do not mention, or facts that disagree, give neither.
         self.particles: set[str] = set()
         if not self.inverted:
-            for vote in votes:
-                if vote == set(NO_WORDS) or vote == set(YES_WORDS):
-                    self.particles |= vote
+            alternatives = [set(terms(p)) for p in _ALTERNATIVES.split(question)]
+            alternatives = [a for a in alternatives if a]
+            several = len(alternatives) > 1
+            answers = [self._polarity(a, facts, several) for a in alternatives or [asked]]
+            if answers and answers[0] is not None and all(a == answers[0] for a in answers):
+                self.particles = set(answers[0])
+
+    def _polarity(
+        self, asked: set[str], facts: tuple[Fact, ...], mentioned: bool
+    ) -> frozenset[str] | None:
+        """The yes or no the facts give about ``asked``, or None if none or both.
+
+        A denial ("No known allergies") says no; a fact whose clauses on the topic carry no
+        negation says yes; anything mixed ("bleeding ... has not stopped") gives neither. With
+        ``mentioned``, a fact counts only if it names what was asked (one of several things asked
+        about; a denial of swallowing trouble says nothing about breathing)."""
+        votes: list[set[str]] = []
+        for fact in facts:
+            texts = (fact.content, fact.patient_says)
+            clauses = [c for t in texts for c in _TOPIC_SPLIT.split(t) if c.strip()]
+            overlap = [len(asked & set(self._terms(c))) for c in clauses]
+            best = max(overlap, default=0)
+            first = words(fact.content)[:1]
+            if first and first[0] in NEGATIONS and (best or not mentioned):
+                votes.append(set(NO_WORDS))
+            elif best:
+                topic = [c for c, n in zip(clauses, overlap, strict=True) if n == best]
+                said = [bool(NEGATIONS & set(words(c))) for c in topic]
+                votes.append(({"negative"} if any(said) else set())
+                             | (set(YES_WORDS) if not all(said) else set()))  # fmt: skip
+        if not votes or any(v != votes[0] for v in votes):
+            return None  # not said, or said both ways
+        return frozenset(votes[0]) if votes[0] in (set(NO_WORDS), set(YES_WORDS)) else None
 
     def _content(self, text: str) -> set[str]:
         """Terms of a text that are not times; numbers as ``#value`` unless they count time."""

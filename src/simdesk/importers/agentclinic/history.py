@@ -134,6 +134,12 @@ def first_person(text: str, voice: Voice) -> str:
     if lowered in _VERB and first[0].isupper():
         verb = lowered if voice.carer or lowered in _ADVERB else _VERB[lowered]
         return f"{voice.subject} {verb}{rest}"
+    after = rest.split(" ", 2)  # "Rarely drinks alcohol": an adverb before the note's verb
+    if lowered.endswith("ly") and first[0].isupper() and len(after) > 1:
+        verb = after[1].lower()
+        if verb in _VERB:
+            verb = verb if voice.carer else _VERB[verb]
+            return f"{voice.subject} {lowered} {verb}" + (f" {after[2]}" if len(after) > 2 else "")
     return out
 
 
