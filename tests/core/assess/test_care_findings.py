@@ -153,6 +153,7 @@ def test_refer_to_surgery_is_a_referral_not_surgery_done(appendicitis):
     events = play(appendicitis, [("treat", "Refer to surgery")]).events
     treatments = [e for e in events if e.kind == "treatment"]
     assert [t.code for t in treatments] == ["surgical-referral"]
+    assert treatments[0].text == "Refer to the surgical team: ordered."  # not "given"
     assert score(appendicitis, events).item("surgery").status == "met"
 
 

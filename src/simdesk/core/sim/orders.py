@@ -113,6 +113,11 @@ _SPLIT_RE = re.compile(r"\s*(?:,|;|\+|&|\band\b|\bplus\b|\b(?:along\s+)?with\b)\
 _CLAUSE_RE = re.compile(r"\s*(?:;|,|\.(?!\d)|\bthen\b)\s*")
 
 
+# How a done order of these categories reads, instead of "given".
+DONE_AS = {"disposition": "ordered", "nursing": "ordered", "procedure": "done",
+           "communication": "done", "public-health": "arranged"}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Dose:
     """A dose as typed, in a canonical unit ("2 g", "0.1 unit/kg/h", "1000 ml")."""
@@ -139,6 +144,7 @@ class OrderItem:
     regimen: str | None = None  # fluids: bolus, maintenance, plan_c
     words: str = ""  # the learner's words this item was read from
     over: str | None = None  # fluids: how long the volume runs, as typed ("over 2 h")
+    category: str = ""  # the catalog's: says how a done order reads ("Refer ...: ordered")
 
     @property
     def given(self) -> bool:
@@ -152,7 +158,8 @@ class OrderItem:
         )
         head = f"{self.name} ({details})" if details else self.name
         if self.planned:
-            verb = {"give": "to be given", "continue": "to be continued"}.get(
+            given = f"to be {DONE_AS.get(self.category, 'given')}"
+            verb = {"give": given, "continue": "to be continued"}.get(
                 self.intent, f"to {self.intent}"
             )
             return f"{head}: planned, {verb}{f' ({self.condition})' if self.condition else ''}"
@@ -165,6 +172,8 @@ class OrderItem:
             "continue": "continued",
             "avoid": "not to be given",
         }
+        if self.intent == "give":  # a referral or an instruction is not "given"
+            return f"{head}: {DONE_AS.get(self.category, 'given')}"
         return f"{head}: {done[self.intent]}"
 
 
@@ -297,6 +306,7 @@ class OrderReader:
                 (_frequency(segment) or _frequency(body)) if dosed else None,
                 regimen, segment.strip(),
                 _over(segment) if regimen and dose and len(_phases(whole)) <= 1 else None,
+                entry.category,
             ))  # fmt: skip
         return items, None
 
