@@ -61,3 +61,25 @@ def test_the_debrief_of_a_partly_good_appendicitis_attempt(qtbot, win, screensho
     for n, at in enumerate((0.45, 1.0)):
         bar.setValue(int(bar.maximum() * at))
         screenshot(win, f"care-0{3 + n}-debrief-items")
+
+
+def test_the_tb_debrief_credits_the_symptoms_asked_and_the_xpert_in_the_plan(
+    qtbot, win, screenshot
+):
+    assert win.case_list.select_case("pulmonary-tb-miner")
+    qtbot.keyClick(win.case_list.list, Qt.Key.Key_Return)
+    page = win.encounter
+    page.encounter.ask("Do you sweat at night?")
+    page.encounter.ask("any fever?")
+    page.submit(["pulmonary TB"], "Sputum for Xpert MTB/RIF. Start TB treatment once confirmed.")
+    debrief = win.debrief
+    items = debrief.items.toPlainText()
+    assert "Asked about fever, night sweats and weight loss. (history, 2/3)" in items
+    assert "Partly done: not asked about weight loss." in items
+    assert "In your plan: Xpert MTB/RIF Ultra (sputum)" in items
+    assert "Requested a WHO-recommended rapid diagnostic test on sputum. (investigations, 3/3)" in (
+        items
+    )
+    assert "plan: Sputum for Xpert MTB/RIF" in debrief.transcript.toPlainText()  # linked to
+    assert "Most important to work on: established the duration" in debrief.narrative.text()
+    screenshot(win, "care-05-tb-debrief")

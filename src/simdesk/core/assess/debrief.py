@@ -89,7 +89,7 @@ def timeline(
             text, response = event.request, event.text
         elif isinstance(event, ev.Wait):
             text, response = f"waited {event.minutes:g} minutes", ""
-        elif isinstance(event, ev.Result | ev.Diagnosis):
+        elif isinstance(event, ev.Result | ev.Diagnosis | ev.Plan):  # a plan is evidence too
             text, response = event.text, ""
         else:
             continue
@@ -117,7 +117,9 @@ def missing_part(item: ItemResult) -> str:
 def template_narrative(score: Score) -> str:
     """A deterministic narrative from the scored items."""
     met = [i for i in score.items if i.status == "met"]
-    missed = sorted((i for i in score.items if i.status != "met"), key=lambda i: -i.weight)
+    # What is left to earn comes first: a partly met item after one missed whole.
+    missed = sorted((i for i in score.items if i.status != "met"),
+                    key=lambda i: -(i.weight - i.earned))  # fmt: skip
     parts = [f"You scored {score.percent:g}%."]
     if score.cap is not None:
         parts.append(score.cap_reason())
@@ -178,7 +180,7 @@ def build_debrief(
     missed = tuple(
         Point(i.id, i.description + (f" (partly: {missing_part(i)})" if missing_part(i) else ""),
               i.teaching_point)
-        for i in sorted(score.items, key=lambda i: -i.weight) if i.status != "met"
+        for i in sorted(score.items, key=lambda i: -(i.weight - i.earned)) if i.status != "met"
     )  # fmt: skip
     safety = tuple(Point(s.ref, s.kind.replace("_", " "), s.description) for s in score.safety)
     actions = case.answer_key.management.expected_actions
