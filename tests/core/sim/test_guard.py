@@ -379,6 +379,10 @@ def test_a_note_in_the_third_person_is_said_in_the_first():
     guard = ReplyGuard((fact,), persona_words=[], forbidden_terms=[], question="Do you drink?")
     assert not guard.check("Drinks wine occasionally.").ok
     assert not guard.check("Occasionally drinks wine.").ok
+    golf = _fact("sport", "Works as a warden, frequently plays golf.", "I play golf often.")
+    guard_golf = ReplyGuard((golf,), persona_words=[], forbidden_terms=[])
+    assert not guard_golf.check("I work as a warden, frequently plays golf.").ok  # -ly, then -s
+    assert guard_golf.check("I work as a warden, I play golf frequently.").ok
     assert guard.check("I drink wine occasionally.").ok
     denial = _fact("ros", "Denies chest pain or palpitations.", "No chest pain, no palpitations.")
     guard = ReplyGuard((denial,), persona_words=[], forbidden_terms=[], question="Any chest pain?")

@@ -37,6 +37,10 @@ def _case(case_id):
         ("Is your breathing better in the mornings?", None),
         ("Any better after the salbutamol?", "general"),
         ("Is the pain getting worse?", "pain"),
+        # when it began is history (seen in the 200-question run with the logit bias: "The pain
+        # is the same as before, no better and no worse.")
+        ("Did the vomiting start before or after the pain?", None),
+        ("When did the pain first start after the fall?", None),
     ],
 )
 def test_questions_about_now_are_told_apart_from_history(question, topic):

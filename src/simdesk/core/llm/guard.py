@@ -411,7 +411,10 @@ class ReplyGuard:
             if third:
                 return f"'{third[0]}': the patient speaks of themself in the first person"
             lead = [w for w in clause if w not in _LEAD_SKIP and not w.endswith("ly")][:1]
-            if lead and lead[0] in NOTE_VERBS and lead[0] not in self._spoken_starts:
+            # After an opening adverb in -ly a word in -s is a verb ("frequently plays golf").
+            opens = [w for w in clause if w not in _LEAD_SKIP][:1]
+            verb = lead and opens[0].endswith("ly") and re.search(r"[^s]s$", lead[0])
+            if lead and (lead[0] in NOTE_VERBS or verb) and lead[0] not in self._spoken_starts:
                 return f"'{lead[0]}' without a subject: a note's wording, not speech"
         return ""
 

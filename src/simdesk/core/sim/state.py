@@ -31,7 +31,10 @@ _HISTORY = re.compile(
     r"\b(better|worse|easier) (at|in|during|by|before|towards?|around|through|"
     r"after (?!(the|that|you gave|i gave|we gave)\b))\b|"
     r"\b(do|does|did)\b.*\b(get|gets|become|becomes) (any )?(better|worse|easier)\b|"
-    r"\bhow long\b|\bstill (have|get|take|smoke|drink|work|live)|\b(where|which|what kind)\b"
+    r"\bhow long\b|\bstill (have|get|take|smoke|drink|work|live)|\b(where|which|what kind)\b|"
+    # When something began, or what came first ("did the vomiting start before or after the
+    # pain?"), is history, whatever "after the" says.
+    r"\b(start(s|ed)?|began|begin|first|onset)\b|\bbefore or after\b"
 )
 _HOW_NOW = re.compile(r"^(and |so |ok |okay )?(how (are|is|do|does)|how's)\b(?!.*\blong\b)")
 TOPICS: dict[str, re.Pattern[str]] = {
