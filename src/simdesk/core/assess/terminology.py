@@ -246,7 +246,7 @@ class Tables:
 
     groups: list[Group]
     index: dict[Key, list[int]]  # a diagnosis's word key -> the groups it leads into
-    named: dict[Key, set[int]]  # every name's word key -> the groups that list it
+    named: dict[Key, tuple[int, ...]]  # every name's word key -> the groups that list it
 
 
 def groups(word_key: WordKey) -> list[Group]:
@@ -273,12 +273,14 @@ def _tables(word_key: WordKey) -> Tables:
     for key, number in bare.items():
         named[key].add(number)
     every = exact + _usable(lumped, named)
-    named = _named(every)
+    # One key object per word set, shared by both tables; the groups in a tuple (below).
+    keys: dict[Key, Key] = {}
+    named = _named(every, keys)
     index: dict[Key, list[int]] = defaultdict(list)
     for number, names in enumerate(every):
         title = frozenset(names[0][1])
         for _name, words in names:
-            key = frozenset(words)
+            key = keys[frozenset(words)]
             # A name less specific than the group's own ("Secondary hypothyroidism" read as
             # "hypothyroidism" in the group of "Pituitary hypothyroidism") has lost a word that
             # tells the disease apart: it does not lead into the group.
@@ -289,14 +291,18 @@ def _tables(word_key: WordKey) -> Tables:
         if key not in index:
             index[key] = [number]
             named[key].add(number)
-    return Tables(every, dict(index), dict(named))
+    # Most names are in one group: a tuple holds it in a quarter of a set's memory.
+    return Tables(every, dict(index), {key: tuple(found) for key, found in named.items()})
 
 
-def _named(groups: list[Group]) -> dict[Key, set[int]]:
+def _named(groups: list[Group], keys: dict[Key, Key] | None = None) -> dict[Key, set[int]]:
     named: dict[Key, set[int]] = defaultdict(set)
     for number, names in enumerate(groups):
         for _name, words in names:
-            named[frozenset(words)].add(number)
+            key = frozenset(words)
+            if keys is not None:
+                key = keys.setdefault(key, key)
+            named[key].add(number)
     return named
 
 
@@ -413,7 +419,9 @@ def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
             other = frozenset(words)
             # A shorter name ("Perthes disease" beside "Legg-Calve-Perthes disease") is a
             # synonym only where no other group lists it: "Keratosis" is in several.
-            if other == key or (other < key and not tables.named.get(other, set()) <= numbers):
+            if other == key or (
+                other < key and not numbers.issuperset(tables.named.get(other, ()))
+            ):
                 continue
             found[name] = None
     return tuple(found)
