@@ -86,15 +86,17 @@ def synonyms_by_terminology() -> None:
     installed = {source.name for source in terminology.SOURCES if source.locate()}
     combos = [(s.name,) for s in terminology.SOURCES] + [
         ("ICD-10-CM", "HPO"),
+        ("ICD-10-CM", "HPO", "MeSH"),
+        ("ICD-10-CM", "HPO", "MONDO"),
         tuple(s.name for s in terminology.SOURCES),
     ]
     for combo in combos:
         name = " + ".join(combo)
         if not set(combo) <= installed:
-            print(f"    {name:<24} not installed (make)")
+            print(f"    {name:<30} not installed (make)")
             continue
         found = [_synonyms_with(part, combo) for part in ("holdout", "tuning")]
-        print(f"    {name:<24} " + "  |  ".join(
+        print(f"    {name:<30} " + "  |  ".join(
             f"{s.right}/{s.total} ({s.accuracy:.3f}); {r.total - r.right}/{r.total}"
             for s, r in found))  # fmt: skip
     for source in terminology.SOURCES:

