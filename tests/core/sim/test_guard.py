@@ -399,3 +399,20 @@ def test_of_several_facts_the_one_the_question_names_must_be_answered():
                        question="Any headache or weakness?")  # fmt: skip
     assert not guard.check("I have double vision.").ok
     assert guard.check("I have weakness in my upper limbs.").ok
+
+
+def test_a_reply_that_loops_is_never_shown(tb_case):
+    # Seen with the logit bias (run-script, the default settings): "How long have you had the
+    # cough?" -> "It started with cough for six weeks with yellow sputum for six weeks with ..."
+    loop = " It started with cough for six weeks with yellow sputum for six weeks with yellow"
+    assert not _guard(tb_case, "cough-duration").check(loop.strip()).ok
+    stream = _stream(tb_case, ["cough-duration"], "How long have you had the cough?")
+    assert _feed(stream, loop + " sputum for six weeks") == [] and stream.done  # stopped early
+    assert stream.finish()[1] is False  # the authored line
+    # A clause released before the loop stands; the loop is cut.
+    stream = _stream(tb_case, ["cough-duration"], "How long have you had the cough?")
+    _feed(stream, " About six weeks, with yellow sputum for six weeks, with yellow sputum for six.")
+    assert stream.finish()[0] == "About six weeks, with yellow sputum for six weeks."
+    # Words a reply may well say twice are no loop: "I have lost ..., I have lost ...".
+    assert _guard(tb_case, "weight-loss").check("I have lost weight, I have lost 6 kg.").ok
+    assert not _guard(tb_case, "night-sweats").check("For weeks now for weeks now for weeks").ok

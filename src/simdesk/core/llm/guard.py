@@ -142,6 +142,19 @@ def unnegated(tokens: list[str], negatable: set[str], reach: int = 6) -> set[str
     return {stem(w) for i, w in enumerate(tokens) if i not in scoped and stem(w) in negatable}
 
 
+def repeats(tokens: list[str], n: int = 4) -> tuple[str, ...]:
+    """The first run of ``n`` words, not all of them function words, that a text says twice: a
+    small model pushed towards the facts' words can loop ("with yellow sputum for six weeks
+    with yellow sputum for six weeks ...", "for the past month for the past month")."""
+    seen: set[tuple[str, ...]] = set()
+    for i in range(len(tokens) - n + 1):
+        gram = tuple(tokens[i : i + n])
+        if gram in seen and any(w not in FUNCTION_WORDS for w in gram):
+            return gram
+        seen.add(gram)
+    return ()
+
+
 def _value(word: str) -> float | None:
     if word.isdigit():
         return float(word)
@@ -486,6 +499,8 @@ class ReplyGuard:
         voice = self._voice(text)
         if voice:
             return GuardVerdict(False, voice)
+        if repeats(tokens):
+            return GuardVerdict(False, f"the reply repeats '{' '.join(repeats(tokens))}'")
         for word in tokens:
             verdict = self.check_word(word)
             if not verdict.ok:
@@ -771,6 +786,9 @@ class GuardedStream:
                 if not verdict.ok:
                     self.failed = verdict
                     break
+            looped = repeats(words(body[: len(self._released) + len(complete)]))
+            if not self.done and looped:  # a loop never ends: stop the model now
+                self.failed = GuardVerdict(False, f"the reply repeats '{' '.join(looped)}'")
         return out
 
     def _release(self, body: str, cuts: list[int]) -> str:
