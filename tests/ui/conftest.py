@@ -58,3 +58,33 @@ def open_signed_in(qtbot, *, name: str, start_model: bool, existing: bool = Fals
     dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: win.overview is not None, timeout=30_000)
     return win
+
+
+def visit_settings_help_and_instructor(qtbot, win, check) -> None:
+    """Show every settings tab, help, the tour, the change-passphrase dialog and the instructor's
+    gate and tabs, calling ``check(widget, label)`` on each; ends on the cases page, dialogs
+    closed. The screen-by-screen tests (layouts, Alt keys) share this walk."""
+    win.navigate("settings")
+    for index in range(win.settings.tabs.count()):
+        win.settings.tabs.setCurrentIndex(index)
+        check(win, f"settings-{win.settings.tabs.tabText(index).replace('&', '').lower()}")
+    win.navigate("cases")
+    win.show_help()
+    check(win.help_dialog, "help")
+    win.help_dialog.reject()
+    win.show_tour()
+    check(win.tour, "tour")
+    win.tour.skip()
+    win.change_passphrase()
+    check(win.passphrase_dialog, "change-passphrase")
+    win.passphrase_dialog.reject()
+    win.open_instructor()
+    instructor = win.instructor_dialog
+    check(instructor, "instructor-gate")
+    instructor.passphrase_edit.setText(PASSPHRASE)
+    instructor.unlock_button.click()
+    qtbot.waitUntil(lambda: instructor.stack.currentWidget() is instructor.tabs, timeout=30_000)
+    for index in range(instructor.tabs.count()):
+        instructor.tabs.setCurrentIndex(index)
+        check(instructor, f"instructor-{instructor.tabs.tabText(index).replace('&', '').lower()}")
+    instructor.reject()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from simdesk.ui.theme import Display, apply_display
-from tests.ui.conftest import PASSPHRASE, SCREENSHOTS
+from tests.ui.conftest import PASSPHRASE, SCREENSHOTS, visit_settings_help_and_instructor
 
 TB = "pulmonary-tb-miner"
 SIZES = [(1280, 720), (1366, 768)]
@@ -146,39 +146,18 @@ def test_every_screen_fits_without_clipped_text(qtbot, simdesk_home, display, si
     check(win, "07-debrief")
     win.navigate("progress")
     check(win, "08-progress")
-    win.navigate("settings")
-    for index in range(win.settings.tabs.count()):
-        win.settings.tabs.setCurrentIndex(index)
-        check(win, f"09-settings-{index}")
-    win.navigate("cases")
-    win.show_help()
-    check(win.help_dialog, "10-help")
-    win.help_dialog.reject()
-    win.show_tour()
-    check(win.tour, "11-tour")
-    win.tour.skip()
-    win.change_passphrase()
-    check(win.passphrase_dialog, "12-change-passphrase")
-    win.passphrase_dialog.reject()
-    win.open_instructor()
-    instructor = win.instructor_dialog
-    check(instructor, "13-instructor-gate")
-    instructor.passphrase_edit.setText(PASSPHRASE)
-    instructor.unlock_button.click()
-    qtbot.waitUntil(lambda: instructor.stack.currentWidget() is instructor.tabs, timeout=30_000)
-    for index in range(instructor.tabs.count()):
-        instructor.tabs.setCurrentIndex(index)
-        check(instructor, f"14-instructor-{index}")
-    instructor.reject()
+    visit_settings_help_and_instructor(
+        qtbot, win, lambda widget, label: check(widget, f"09-{label}")
+    )
     win.lock()
     qtbot.waitUntil(lambda: win.profile_dialog.isVisible(), timeout=10_000)
     qtbot.keyClicks(win.profile_dialog.passphrase_edit, "not the passphrase")
     win.profile_dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: "passphrase" in win.profile_dialog.error_label.text().lower()
                     and win.profile_dialog.buttons.isEnabled(), timeout=30_000)  # fmt: skip
-    check(win.profile_dialog, "15-unlock-wrong-passphrase")
+    check(win.profile_dialog, "10-unlock-wrong-passphrase")
     win.profile_dialog.forgot_button.click()
-    check(win.profile_dialog, "16-unlock-forgot")
+    check(win.profile_dialog, "11-unlock-forgot")
     qtbot.waitUntil(win.ops.idle, timeout=10_000)
     win.close()
     assert not problems, "\n".join(f"{s}: {p}" for s, ps in problems.items() for p in ps)

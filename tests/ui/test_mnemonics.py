@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tests.ui.conftest import PASSPHRASE, open_signed_in
+from tests.ui.conftest import open_signed_in, visit_settings_help_and_instructor
 
 TB = "pulmonary-tb-miner"
 
@@ -133,31 +133,7 @@ def test_every_screen_has_unique_alt_keys(qtbot, simdesk_home):
         win.progress.export_button.click()
         check(win.progress.warning, "report export warning")
         win.progress.warning.reject()
-        win.navigate("settings")
-        for index in range(win.settings.tabs.count()):
-            win.settings.tabs.setCurrentIndex(index)
-            check(win, f"settings {win.settings.tabs.tabText(index)}")
-        win.navigate("cases")
-        win.show_help()
-        check(win.help_dialog, "help")
-        win.help_dialog.reject()
-        win.show_tour()
-        check(win.tour, "tour")
-        win.tour.skip()
-        win.change_passphrase()
-        check(win.passphrase_dialog, "change passphrase")
-        win.passphrase_dialog.reject()
-        win.open_instructor()
-        instructor = win.instructor_dialog
-        check(instructor, "instructor gate")
-        instructor.passphrase_edit.setText(PASSPHRASE)
-        instructor.unlock_button.click()
-        qtbot.waitUntil(lambda: instructor.stack.currentWidget() is instructor.tabs,
-                        timeout=30_000)  # fmt: skip
-        for index in range(instructor.tabs.count()):
-            instructor.tabs.setCurrentIndex(index)
-            check(instructor, f"instructor {instructor.tabs.tabText(index)}")
-        instructor.reject()
+        visit_settings_help_and_instructor(qtbot, win, check)
         win.lock()
         qtbot.waitUntil(lambda: win.profile_dialog.isVisible(), timeout=10_000)
         check(win.profile_dialog, "unlock")
