@@ -1,0 +1,63 @@
+"""The patient's voice on the real default model (issue 12): what reaches the screen, streamed or
+final, is in the speaker's voice and answers the question."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from simdesk.app.encounter import stream_reply
+from simdesk.app.model import ModelService
+from simdesk.core.cases.loader import load_case
+from simdesk.core.consultation import Consultation
+from simdesk.core.paths import bundled_cases_dir
+
+pytestmark = pytest.mark.model
+
+# Read independently of the guard: "he"/"she"/"the patient" from a patient speaking for himself,
+# or a note's subjectless verb at the start of a clause ("Denies fever", "Rarely drinks").
+THIRD_PERSON = re.compile(
+    r"\b(he|she|his|him|her|he's|she's|the patient)\b|(^|[.,;] )(\w+ly )?"
+    r"(has|denies|reports|complains|smokes|drinks|takes|works|lives|uses)\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture
+def model(default_model):
+    with ModelService(default_model, lambda _event: None).start() as service:
+        service.wait_ready()
+        yield service
+
+
+def _voice(model, consultation, question):
+    pending = consultation.ask(question)
+    shown: list[str] = []
+    stream_reply(pending, model, shown.append)
+    result = consultation.finish(pending)
+    assert result.text.startswith("".join(shown))  # released text is never taken back
+    return pending, "".join(shown), result
+
+
+def test_notes_in_the_third_person_never_reach_the_screen(model):
+    # Seen on the imported case: "Rarely drinks alcohol.", "Denies fever, weight loss, ..."
+    from tests.eval import unseen
+
+    case = unseen.imported()[20]
+    consultation = Consultation(case)
+    for question in ["Do you drink?", "Any other symptoms?", "Any tobacco use?",
+                     "Have you noticed anything else wrong?"]:  # fmt: skip
+        pending, released, result = _voice(model, consultation, question)
+        for text in (released, result.text):
+            assert not THIRD_PERSON.search(text), (question, text, pending.stream.raw_text)
+
+
+def test_a_question_about_onset_is_answered_with_the_onset(model):
+    case = load_case(bundled_cases_dir() / "acute-severe-asthma-adult.yaml")
+    consultation = Consultation(case, decoding="bias")  # as seen: with the logit bias
+    _, _, result = _voice(model, consultation, "since what age have you had asthma")
+    if result.model_text_used:  # the model's words must carry the asthma's own time
+        assert re.search(r"child|small|boy|young", result.text, re.IGNORECASE), result.text
+    else:
+        assert result.text == case.fact("asthma-history").patient_says
