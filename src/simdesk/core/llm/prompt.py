@@ -34,6 +34,9 @@ _EXAMPLES = (
      "It started three days ago, and it is worst when I wake up."),
     ("Do you take any medicines?", "No regular medicines.",
      "No, I don't take any medicines."),
+    # A note in the third person ("Denies...", "Drinks..."): said in the first.
+    ("Do you smoke or drink?", "Denies smoking. Drinks beer occasionally.",
+     "No, I don't smoke, and I drink beer occasionally."),
 )  # fmt: skip
 # The same examples for someone who speaks for the patient ({he}: the patient's pronoun).
 _INFORMANT_EXAMPLES = (
@@ -41,6 +44,8 @@ _INFORMANT_EXAMPLES = (
      "{He} has been hot for three days, and it is worse at night."),
     ("Does {he} take any medicines?", "No regular medicines.",
      "No, {he} does not take any medicines."),
+    ("Is {he} eating?", "Denies vomiting. Feeds less than usual.",
+     "{He} has not vomited, but {he} feeds less than usual."),
 )  # fmt: skip
 
 
