@@ -214,6 +214,31 @@ def test_history_is_split_into_atomic_first_person_facts():
     )
 
 
+def test_secondary_symptoms_are_said_as_sentences_not_pasted_after_i_also_have():
+    from simdesk.importers.agentclinic.history import Voice, secondary_symptom_line
+
+    patient, mother = Voice(carer=False, sex="male"), Voice(carer=True, sex="female")
+    # a new user read "I also have pain worsens with movement." on an imported case
+    assert secondary_symptom_line("Pain worsens with movement", patient) == (
+        "My pain worsens with movement."
+    )
+    assert secondary_symptom_line("Symptoms improve with rest", mother) == (
+        "Her symptoms improve with rest."
+    )
+    assert secondary_symptom_line("The onset of pain while exercising", patient) == (
+        "My pain started while exercising."
+    )
+    assert secondary_symptom_line("History of recurrent bronchitis", patient) == (
+        "I have had recurrent bronchitis."
+    )
+    # a symptom's name, plural nouns before a preposition included, keeps "also have"
+    assert secondary_symptom_line("Night sweats", patient) == "I also have night sweats."
+    assert secondary_symptom_line("Paresthesias in hands", patient) == (
+        "I also have paresthesias in hands."
+    )
+    assert secondary_symptom_line("Decreased feeding", mother) == "She also has decreased feeding."
+
+
 def test_everyday_questions_reach_the_facts_without_cues():
     facts = _facts_for(
         "The patient reports a 3-week history of cough. She denies fever or night sweats.",

@@ -185,6 +185,35 @@ def _lower_first(text: str) -> str:
     return text[0].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
+# "<Symptom> <verb> <preposition> ...": a note's sentence with its own verb ("Pain worsens with
+# movement", "Rash spread to the trunk"), not a symptom's name.
+_OWN_VERB = re.compile(
+    r"^(?!(?:the|a|an|no|not)\b)\w+(?: \w+)? (?:worsens?|improves?|radiates?|spreads?|spread"
+    r"|started|began|begins|starts|increased|decreased|resolved|stopped|persists|persisted|occurs"
+    r"|occurred|comes|goes|gets) ",
+    re.IGNORECASE,
+)
+_ONSET = re.compile(r"^(?:the )?onset of (?P<what>.+?) (?P<when>(?:while|during|after|when) .+)$",
+                    re.IGNORECASE)  # fmt: skip
+_HISTORY_OF = re.compile(r"^(?:a )?(?:past |previous )?history of (?P<what>.+)$", re.IGNORECASE)
+
+
+def secondary_symptom_line(symptom: str, voice: Voice) -> str:
+    """A secondary symptom in the speaker's words: "I also have <symptom>." for a symptom's name,
+    the note's own sentence on the speaker's behalf where it has a verb ("My pain worsens with
+    movement."), and its onset or past history said as such ("My pain started while exercising.",
+    "I have had recurrent bronchitis.")."""
+    mine = ("Her" if voice.sex == "female" else "His") if voice.carer else "My"
+    has = "has" if voice.carer else "have"
+    if onset := _ONSET.match(symptom):
+        return f"{mine} {_lower_first(onset['what'])} started {onset['when']}."
+    if past := _HISTORY_OF.match(symptom):
+        return f"{voice.subject} {has} had {_lower_first(past['what'])}."
+    if _OWN_VERB.match(symptom):
+        return f"{mine} {_lower_first(symptom)}."
+    return f"{voice.subject} also {has} {_lower_first(symptom)}."
+
+
 def build_facts(actor: dict, primary: str, voice: Voice, report, where: str) -> list[dict]:
     """Every fact of a record's patient actor, in the order a record tells them."""
     facts: list[dict] = []
@@ -213,8 +242,7 @@ def build_facts(actor: dict, primary: str, voice: Voice, report, where: str) -> 
         if negated or re.search(r"\b(has|have|is|are|was|were)\b", symptom):
             says = first_person(symptom, voice)
         else:
-            also = "has" if voice.carer else "have"
-            says = f"{voice.subject} also {also} {_lower_first(symptom)}."
+            says = secondary_symptom_line(symptom, voice)
         category = "history_of_presenting_illness"
         add(category, symptom, f"Patient_Actor/Symptoms/Secondary_Symptoms/{i}", says,
             specific_topics(symptom, category))  # fmt: skip
