@@ -45,6 +45,8 @@ def _guard(case, *fact_ids):
         ("cough-duration", "I think I have tuberculosis."),  # an answer-key term
         ("allergies", "I am allergic to penicillin."),  # positive for a negative fact
         ("fever", "I have had a fever and a kidney infection."),
+        # the medicines' time given to the cough, shown in the window by the GUI benchmark
+        ("medications", "I had this cough for about three weeks now."),
     ],
 )
 def test_guard_rejects_replies_that_go_beyond_the_fact(tb_case, fact_id, reply):
@@ -55,6 +57,7 @@ def test_guard_rejects_replies_that_go_beyond_the_fact(tb_case, fact_id, reply):
     ("fact_id", "reply"),
     [
         ("cough-duration", "I have had this cough for about six weeks now."),
+        ("medications", "Three weeks ago the pharmacy gave me amoxicillin."),
         ("weight-loss", "I lost about 6 kg over two months."),
         ("allergies", "No, I have no known allergies."),
         ("smoking", "I smoke ten cigarettes a day."),
@@ -411,8 +414,8 @@ def test_a_reply_that_loops_is_never_shown(tb_case):
     assert stream.finish()[1] is False  # the authored line
     # A clause released before the loop stands; the loop is cut.
     stream = _stream(tb_case, ["cough-duration"], "How long have you had the cough?")
-    _feed(stream, " About six weeks, with yellow sputum for six weeks, with yellow sputum for six.")
-    assert stream.finish()[0] == "About six weeks, with yellow sputum for six weeks."
+    _feed(stream, " About six weeks, I have had this cough for six weeks, I have had this cough.")
+    assert stream.finish()[0] == "About six weeks, I have had this cough for six weeks."
     # Words a reply may well say twice are no loop: "I have lost ..., I have lost ...".
     assert _guard(tb_case, "weight-loss").check("I have lost weight, I have lost 6 kg.").ok
     assert not _guard(tb_case, "night-sweats").check("For weeks now for weeks now for weeks").ok

@@ -233,6 +233,21 @@ def _groups(facts: tuple[Fact, ...]) -> list[list[str]]:
     return out
 
 
+def _timed_units(texts: list[str]) -> list[tuple[set[str], set[tuple[object, str]]]]:
+    """The times each part of the facts states, with the words of that part: ``(stems,
+    amounts)``. Parts are split at "and", "but" and "with"; a comma alone joins a part to the
+    one before it ("I have lost weight, about six kilograms in two months")."""
+    out: list[tuple[set[str], set[tuple[object, str]]]] = []
+    for text in texts:
+        for sentence in _sentences(text):
+            for part in re.split(r"(?:,\s*)?\b(?:and|but|with)\b", " ".join(sentence)):
+                unit = words(part)
+                amounts = time_amounts(unit)
+                if amounts:
+                    out.append((_stems(unit), amounts))
+    return out
+
+
 def _stems(tokens: list[str]) -> set[str]:
     out = set()
     for word in tokens:
@@ -382,6 +397,7 @@ class ReplyGuard:
             if not re.search(p, authored, re.IGNORECASE)
         ]  # fmt: skip
         self._groups = [_stems(g) for g in _groups(facts)]
+        self._timed = _timed_units(fact_texts)
         self._texts = [words(t) for t in fact_texts]
         self._persona = _allowed_stems(persona_words)
         # The words the facts and the persona give (for constrained decoding).
@@ -465,6 +481,16 @@ class ReplyGuard:
                         and not any(_in_one_stretch(own, t) for t in self._texts)
                     ):
                         return f"no fact says '{' '.join(phrase)}' as one"
+            # A time belongs to what the fact gives it to: "three weeks ago the pharmacy gave me
+            # amoxicillin" is no "cough for three weeks".
+            own = [w for w in clause if _is_content(w) and stem(w) not in self._persona]
+            for value, unit_name in time_amounts(clause) if own else ():
+                if not any(
+                    (value, unit_name) in amounts and any(_supported(w, st) for w in own)
+                    for st, amounts in self._timed
+                ):
+                    shown = value if isinstance(value, str) else f"{value:g}"
+                    return f"no fact gives '{shown} {unit_name}' to '{' '.join(own)}'"
             # A direction: where it came from stands before where it went in the fact's text.
             ends = [(tokens_before, p[-1]) for tokens_before, p in _ends(clause)]
             sources = [head for before, head in ends if before == "from"]
