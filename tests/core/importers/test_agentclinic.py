@@ -239,6 +239,17 @@ def test_secondary_symptoms_are_said_as_sentences_not_pasted_after_i_also_have()
     assert secondary_symptom_line("Decreased feeding", mother) == "She also has decreased feeding."
 
 
+def test_an_abbreviation_keeps_its_capitals_in_the_patient_line():
+    from simdesk.importers.agentclinic.history import Voice, say
+
+    patient = Voice(carer=False, sex="male")  # read on a screen: "I have had aIDS, ..."
+    assert say("AIDS, Kaposi's sarcoma", "past_history", patient) == (
+        "I have had AIDS, Kaposi's sarcoma."
+    )
+    assert say("Hypertension", "past_history", patient) == "I have had hypertension."
+    assert say("NSAIDs as needed", "medications", patient) == "I take NSAIDs as needed."
+
+
 def test_everyday_questions_reach_the_facts_without_cues():
     facts = _facts_for(
         "The patient reports a 3-week history of cough. She denies fever or night sweats.",

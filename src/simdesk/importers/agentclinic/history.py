@@ -151,18 +151,18 @@ def say(text: str, category: str, voice: Voice) -> str:
         return line
     if category == "past_history":
         return (
-            f"{'He' if voice.sex == 'male' else 'She'} has had {line[0].lower()}{line[1:]}"
+            f"{'He' if voice.sex == 'male' else 'She'} has had {_lower_first(line)}"
             if voice.carer
-            else f"I have had {line[0].lower()}{line[1:]}"
+            else f"I have had {_lower_first(line)}"
         )
     if category == "medications":
         who = ("He takes" if voice.sex == "male" else "She takes") if voice.carer else "I take"
-        return f"{who} {line[0].lower()}{line[1:]}"
+        return f"{who} {_lower_first(line)}"
     if re.match(r"^(non-?smoker|ex-?smoker|smoker|teetotal|social drinker|\w+er by profession)",
                 lowered):  # fmt: skip
         who = ("He is" if voice.sex == "male" else "She is") if voice.carer else "I'm"
         article = "" if lowered.startswith(("teetotal",)) else "a "
-        return f"{who} {article}{line[0].lower()}{line[1:]}"
+        return f"{who} {article}{_lower_first(line)}"
     return line
 
 
