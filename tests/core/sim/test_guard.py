@@ -170,9 +170,9 @@ def _triples(name):
 
 EVAL = Path(__file__).parents[2] / "eval"
 # Hold-out misses of the rule, measured on its first run (2026-12-06, 22/26; 24/26 after the
-# number-word and "and"-clause fixes): pinned so that a fix or a regression shows.
-HOLDOUT_MISSES = {"Where is the headache?->It is getting worse since yesterday evening.",
-                  "What work do you do?->We live two kilometres away."}  # fmt: skip
+# number-word and "and"-clause fixes; 25/26 once a question's history topic picks the clause
+# where no clause shares its words): pinned so that a fix or a regression shows.
+HOLDOUT_MISSES = {"Where is the headache?->It is getting worse since yesterday evening."}
 
 
 @pytest.mark.parametrize("row", _triples("relevance_holdout.yaml"))
@@ -402,6 +402,17 @@ def test_of_several_facts_the_one_the_question_names_must_be_answered():
                        question="Any headache or weakness?")  # fmt: skip
     assert not guard.check("I have double vision.").ok
     assert guard.check("I have weakness in my upper limbs.").ok
+
+
+def test_where_no_clause_shares_a_word_with_the_question_its_topic_decides():
+    # Seen in the 200-question run: "What's your job?" -> "I am single." (model text, shown);
+    # the social fact's clause on work shares no word with "job".
+    case = load_case(bundled_cases_dir() / "acute-appendicitis-nurse.yaml")
+    guard = ReplyGuard(
+        (case.fact("social"),), persona_words=[], forbidden_terms=[], question="What's your job?"
+    )
+    assert not guard.check("I am single.").ok
+    assert guard.check("I am a nurse at a health centre.").ok
 
 
 def test_a_reply_that_loops_is_never_shown(tb_case):

@@ -604,6 +604,7 @@ class Relevance:
     """
 
     def __init__(self, question: str, facts: tuple[Fact, ...]) -> None:
+        from simdesk.core.cases.topics import question_topics, text_topics
         from simdesk.core.sim.disclosure import terms
 
         self._terms = terms
@@ -625,12 +626,21 @@ class Relevance:
         # Of several facts, those that share a term with the question are its topic: "any
         # headache or weakness?" is not answered by the double vision disclosed beside weakness.
         named = [f for f in facts if asked & set(terms(f"{f.content} {f.patient_says}"))]
+        # Where no clause shares a word with the question, the history topics decide: "what's
+        # your job?" is answered by the clause on work, not by "I'm single" beside it.
+        asked_topics = question_topics(question)
         for fact in named or facts:
             for text in (fact.content, fact.patient_says):
                 clauses = [c for c in _TOPIC_SPLIT.split(text) if c.strip()]
                 overlap = [len(asked & set(terms(c))) for c in clauses]
                 best = max(overlap, default=0)
                 topic = [c for c, n in zip(clauses, overlap, strict=True) if n == best]
+                if not best and asked_topics:
+                    on_topic = [
+                        c for c in clauses
+                        if asked_topics & text_topics(c, fact.category, whole=False)
+                    ]  # fmt: skip
+                    topic = on_topic or topic
                 for clause in topic:
                     self._answers |= self._content(clause) - asked
                     if best:
