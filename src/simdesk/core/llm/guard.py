@@ -235,12 +235,12 @@ def _groups(facts: tuple[Fact, ...]) -> list[list[str]]:
 
 def _timed_units(texts: list[str]) -> list[tuple[set[str], set[tuple[object, str]]]]:
     """The times each part of the facts states, with the words of that part: ``(stems,
-    amounts)``. Parts are split at "and", "but" and "with"; a comma alone joins a part to the
-    one before it ("I have lost weight, about six kilograms in two months")."""
+    amounts)``. Parts are split at "and", "but" and "with"; a comma (gone from the sentence's
+    words) joins a part to the one before it ("I have lost weight, about six kilograms...")."""
     out: list[tuple[set[str], set[tuple[object, str]]]] = []
     for text in texts:
         for sentence in _sentences(text):
-            for part in re.split(r"(?:,\s*)?\b(?:and|but|with)\b", " ".join(sentence)):
+            for part in _UNIT_SPLIT.split(" ".join(sentence)):
                 unit = words(part)
                 amounts = time_amounts(unit)
                 if amounts:
