@@ -217,3 +217,21 @@ def test_potassium_added_to_a_litre_keeps_the_fluid_its_rate_and_its_own_dose(dk
     # A diluent's volume is still a diluent, not a fluid given.
     events = play(dka, [("treat", "ceftriaxone 2 g in 100 ml saline over 30 min")]).events
     assert [e.code for e in events if e.kind == "treatment"] == ["ceftriaxone"]
+
+
+@pytest.mark.parametrize(
+    ("plan", "harmful"),
+    [
+        ("Start ciprofloxacin 500 mg twice daily for 7 days and review.", True),
+        ("Cough syrup and review in a week.", True),
+        ("Sputum Xpert, HIV test. Start 2HRZE/4HR when Xpert confirms TB.", False),
+        ("Avoid ciprofloxacin until TB is excluded.", False),
+    ],
+)
+def test_a_harmful_treatment_in_the_written_plan_is_a_safety_issue(tb_case, plan, harmful):
+    result = score(tb_case, play(tb_case, [("diagnose", ["pulmonary TB"]), ("plan", plan)]).events)
+    issues = [i for i in result.safety if i.kind == "harmful"]
+    assert bool(issues) is harmful
+    if harmful:
+        assert issues[0].description.startswith("In your plan (")
+        assert result.cap == 50

@@ -184,6 +184,7 @@ class _Done:
     words: str  # what the learner wrote
     response: str  # what the engine answered, or what the plan was read as
     in_plan: bool = False  # a treatment the written plan starts (not given in the encounter)
+    conditional: bool = False  # the plan gives it only if something happens ("if fever")
 
 
 class _Log:
@@ -223,6 +224,10 @@ class _Log:
         self.late_lines: dict[str, EvidenceLine] = {}  # actions done after their window
         self.given = [
             (d.code, d.minute, d.event) for d in self.done if d.intent in GIVING and not d.in_plan
+        ]
+        # What the written plan starts outright: a harmful one is the learner's decision too.
+        self.plan_given = [
+            d for d in self.done if d.in_plan and d.intent in GIVING and not d.conditional
         ]
         for action in case.answer_key.management.expected_actions:
             done = self._doing(action.any_of, action)
@@ -288,7 +293,7 @@ def _plan_items(reader: OrderReader, catalog: Catalog, plan: ev.Plan) -> list[_D
             elif item.intent in GIVING and not planned:
                 found.append(_Done(item.code, item.intent, plan.sim_minute, plan, said,
                                    f"In your plan: {item.describe()} (from \"{said}\")",
-                                   in_plan=True))  # fmt: skip
+                                   in_plan=True, conditional=item.planned))  # fmt: skip
     return found
 
 
@@ -448,6 +453,12 @@ def _safety(case: Case, log: _Log) -> list[SafetyIssue]:
             issues.append(SafetyIssue(harm.severity, harm.id, reason, step.seq, minute,
                                       SAFETY_CAPS[harm.severity]))  # fmt: skip
             break
+        else:
+            planned = next((d for d in log.plan_given if d.code == harm.treatment), None)
+            if planned is not None:
+                reason = f'In your plan ("{planned.words}"): {harm.reason}'
+                issues.append(SafetyIssue(harm.severity, harm.id, reason, planned.event.seq,
+                                          planned.minute, SAFETY_CAPS[harm.severity]))  # fmt: skip
     end = max((e.sim_minute for e in log.log), default=0.0)
     for action in management.expected_actions:
         if action.within_minutes is None or f"action:{action.id}" in log.first:
