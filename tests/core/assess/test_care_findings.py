@@ -235,3 +235,13 @@ def test_a_harmful_treatment_in_the_written_plan_is_a_safety_issue(tb_case, plan
     if harmful:
         assert issues[0].description.startswith("In your plan (")
         assert result.cap == 50
+
+
+def test_potassium_in_a_litre_running_over_hours_gives_the_fluid_too(dka):
+    """JBDS 2021: after the first litre, 0.9% saline 1 L over 2 h with KCl 40 mmol/L; said with
+    the potassium first, the litre is still given."""
+    events = play(dka, [("treat", "KCl 40 mmol in 1 L 0.9% saline over 2 hours")]).events
+    given = [(e.code, e.dose) for e in events if e.kind == "treatment"]
+    assert given == [("potassium-replacement", "40 mmol"), ("iv-fluids-maintenance", "1000 ml")]
+    events = play(dka, [("treat", "ceftriaxone 2 g IV in 100 ml normal saline")]).events
+    assert [e.code for e in events if e.kind == "treatment"] == ["ceftriaxone"]

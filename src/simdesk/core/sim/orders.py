@@ -337,7 +337,7 @@ class OrderReader:
     def _named(self, body: str) -> list[tuple[TreatmentEntry, frozenset[str], str]]:
         plain = _without_doses(body)
         whole = self._entry(plain)
-        segments = [s for s in _SPLIT_RE.split(body) if s.strip()]
+        segments = [p for s in _SPLIT_RE.split(body) if s.strip() for p in self._vehicle(s)]
         if len(segments) > 1:
             found = []
             for segment in segments:
@@ -354,6 +354,17 @@ class OrderReader:
         if whole is None:
             return []
         return self._drop_diluents(_separate(whole, body))
+
+    def _vehicle(self, segment: str) -> list[str]:
+        """A medicine added to a fluid that runs as a regimen of its own ("KCl 20 mmol in 1 L
+        0.9% saline over 2 hours") is two items; a diluent's volume ("ceftriaxone 2 g in 100 ml
+        saline") is not."""
+        head, found, fluid = segment.partition(" in ")
+        if found and self._fluids.query(fluid) and _infusion(fluid):
+            named = [bag for _key, bag in self._fluids._phrases if bag <= self._fluids.query(fluid)]
+            if named:
+                return [head, fluid]
+        return [segment]
 
     def _drop_diluents(self, found):
         """A crystalloid named with a medicine is its diluent ("ceftriaxone in 100 ml saline");
