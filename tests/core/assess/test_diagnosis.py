@@ -219,6 +219,21 @@ def test_british_spellings_and_possessives_by_general_rules(british, american):
     assert compare(british, american).verdict == "same"
 
 
+@pytest.mark.parametrize(
+    ("written", "other", "same"),
+    [
+        ("exanthem subitum", "Exanthema subitum", True),  # -em beside the Greek -ema
+        ("enanthem", "enanthema", True),
+        ("oedema of the lung", "pulmonary edema", True),
+        ("exanthem subitum", "enanthema subitum", False),  # another word, not an ending
+        ("empyema", "emphysema", False),
+    ],
+)
+def test_a_greek_ema_noun_may_be_written_without_its_final_a(written, other, same):
+    assert (compare(written, other).verdict == "same") is same
+    assert (compare(other, written).verdict == "same") is same
+
+
 def test_the_spelling_rules_leave_short_words_alone():
     # "four" and "hour" are not -our spellings; "four" stays a number word after "grade".
     assert compare("grade four glioma", "grade 4 glioma").verdict == "same"
