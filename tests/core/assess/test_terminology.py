@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from simdesk.core.assess import terminology
+from simdesk.core.assess import diagnosis, terminology
 from simdesk.core.assess.diagnosis import judge_differential, word_key
 from simdesk.core.cases.schema import Diagnosis
 
@@ -316,3 +316,40 @@ def test_the_shipped_mondo_table_loads_from_where_packaging_expects_it():
     groups = terminology.build_mondo_groups(table)
     assert len(groups) > 10_000
     assert ["Parkinson disease", "Parkinson's disease", "paralysis agitans"] in groups
+
+
+@pytest.fixture
+def made_up_genera(tmp_path, monkeypatch):
+    table = tmp_path / "mondo-synonyms-test.tsv.gz"
+    _mondo_table(table, [
+        ("M:10", "Clostridium difficile colitis", ["pseudomembranous colitis"], [], False),
+        ("M:11", "ulcerative colitis", ["UC colitis"], [], False),
+        ("M:12", "Clostridium perfringens enteritis", ["pigbel"], [], False),
+        ("M:13", "hepatitis B virus infection", ["serum hepatitis"], [], False),
+    ])  # fmt: skip
+    monkeypatch.setenv("SIMDESK_TERMINOLOGY_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(terminology, "SOURCES", (
+        terminology.Source("MONDO", "test", lambda: table, terminology.build_mondo_groups,
+                           exact=False),
+    ))  # fmt: skip
+    terminology._forget()
+    diagnosis._genera.cache_clear()
+    diagnosis._genus_spelled_out.cache_clear()
+    yield
+    terminology._forget()
+    diagnosis._genera.cache_clear()
+    diagnosis._genus_spelled_out.cache_clear()
+
+
+@pytest.mark.usefixtures("made_up_genera")
+def test_an_abbreviated_genus_in_the_key_finds_the_terminologys_synonyms():
+    # The key writes the genus as its initial; the terminology writes it out.
+    assert _accepted("pseudomembranous colitis", "C. difficile colitis")
+    assert _accepted("pseudomembranous colitis", "C difficile colitis")
+    assert not _accepted("ulcerative colitis", "C. difficile colitis")
+    # Another species with the same initial, or another disease of the species: no synonym.
+    assert not _accepted("pseudomembranous colitis", "C. perfringens colitis")
+    assert not _accepted("pigbel", "C. difficile enteritis")
+    assert _accepted("pigbel", "C. perfringens enteritis")
+    # A letter after a word that names by letters is no genus.
+    assert diagnosis._genus_spelled_out("Hepatitis B virus infection") == ()

@@ -426,9 +426,44 @@ def _key_synonyms(key: Diagnosis) -> list[str]:
     return [
         synonym
         for name in (key.primary, *key.aliases)
-        for synonym in terminology.synonyms(name, word_key)
+        for written in (name, *_genus_spelled_out(name))
+        for synonym in terminology.synonyms(written, word_key)
         if not told_apart(synonym)
     ]
+
+
+_GENUS_INITIAL = re.compile(r"\b([A-Z])(?:\.\s*|\s+)([a-z]{4,})\b")
+
+
+@functools.lru_cache(maxsize=1024)
+def _genus_spelled_out(name: str) -> tuple[str, ...]:
+    """``name`` with an abbreviated genus written out as the terminologies write it: "C. difficile
+    colitis" -> "Clostridium difficile colitis", "Clostridioides difficile colitis" (every genus
+    with that initial that a terminology name writes before that species). A capital letter after
+    a word that names by letters ("Hepatitis B virus") is no genus."""
+    found: dict[str, None] = {}
+    for match in _GENUS_INITIAL.finditer(name):
+        before = name[: match.start()].split()
+        if before and before[-1].lower() in lx.LETTER_NAMERS:
+            continue
+        letter, species = match.group(1).lower(), match.group(2)
+        for genus in _genera(letter, species):
+            found[f"{name[: match.start()]}{genus} {species}{name[match.end() :]}"] = None
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=1024)
+def _genera(letter: str, species: str) -> tuple[str, ...]:
+    """The genera with this initial that a terminology name writes before ``species``."""
+    pattern = re.compile(rf"\b({letter}[a-z]{{3,}})\s+{re.escape(species)}\b", re.I)
+    genera: dict[str, None] = {}
+    wanted = word_key(species)  # as the terminology's words hold it ("perfringen")
+    for names in terminology.groups(word_key):
+        for written, words in names:
+            if wanted and wanted.issubset(words):
+                for found in pattern.finditer(written):
+                    genera[found.group(1).capitalize()] = None
+    return tuple(genera)
 
 
 def judge_differential(
