@@ -353,3 +353,68 @@ def test_an_abbreviated_genus_in_the_key_finds_the_terminologys_synonyms():
     assert _accepted("pigbel", "C. perfringens enteritis")
     # A letter after a word that names by letters is no genus.
     assert diagnosis._genus_spelled_out("Hepatitis B virus infection") == ()
+
+
+PHENOTYPES = """format-version: 1.2
+
+[Term]
+id: HP:10
+name: Myasthenia
+synonym: "Fatigable weakness" EXACT []
+"""
+
+
+@pytest.fixture
+def made_up_shortenings(tmp_path, monkeypatch):
+    """A disease terminology (MONDO's format) and a phenotype one (the HPO's)."""
+    table = tmp_path / "mondo-synonyms-test.tsv.gz"
+    _mondo_table(table, [
+        ("M:20", "myasthenia gravis", ["acquired myasthenia"], [], False),
+        ("M:21", "neonatal myasthenia gravis", ["myasthenia gravis of the newborn"], [], False),
+        ("M:22", "molluscum contagiosum", ["water warts"], [], False),
+        ("M:23", "neurofibromatosis type 1", ["molluscum fibrosum"], [], False),
+        ("M:24", "actinic keratosis", ["solar keratosis"], [], False),
+        ("M:25", "seborrheic keratosis", ["basal cell papilloma"], [], False),
+        ("M:26", "leukemia", ["leucocythemia"], [], False),
+        ("M:27", "acute myeloid leukemia", ["acute nonlymphocytic leukemia"], ["M:26"], False),
+        ("M:28", "benign prostatic hyperplasia with urinary obstruction", ["BPH with LUTS"],
+         [], False),
+    ])  # fmt: skip
+    obo = tmp_path / "hp.obo"
+    obo.write_text(PHENOTYPES, encoding="utf-8")
+    monkeypatch.setenv("SIMDESK_TERMINOLOGY_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(terminology, "SOURCES", (
+        terminology.Source("HPO", "test", lambda: obo, terminology.build_hpo_groups,
+                           phenotypes=True),
+        terminology.Source("MONDO", "test", lambda: table, terminology.build_mondo_groups,
+                           exact=False),
+    ))  # fmt: skip
+    terminology._forget()
+    yield
+    terminology._forget()
+
+
+@pytest.mark.usefixtures("made_up_shortenings")
+def test_a_shortened_name_is_accepted_when_its_nearest_names_are_all_the_keys():
+    # The names nearest to "myasthenia" are myasthenia gravis and a narrower form of it; the
+    # HPO's finding "Myasthenia" (fatigable weakness) is no other disease.
+    result = judge_differential(["myasthenia"], Diagnosis(primary="Myasthenia gravis"))
+    assert result.outcome == "correct"
+    assert "shortened" in result.per_item[0].reason
+    assert _accepted("myeloid leukemia", "Acute myeloid leukemia")
+
+
+@pytest.mark.usefixtures("made_up_shortenings")
+def test_a_shortened_name_that_names_another_disease_is_not_accepted():
+    # "Molluscum fibrosum" is as near to "molluscum" as "molluscum contagiosum" is.
+    assert not _accepted("molluscum", "Molluscum contagiosum")
+    assert not _accepted("keratosis", "Actinic keratosis")  # two diseases complete it
+    assert not _accepted("leukemia", "Acute myeloid leukemia")  # a disease of its own
+    assert not _accepted("gravis", "Neonatal myasthenia gravis")  # myasthenia gravis is nearer
+    # The terminology's nearest name is farther than the key's own: its nearest are unknown.
+    assert not _accepted("prostatic hyperplasia", "Benign prostatic hyperplasia")
+    # The case names another disease that the shortened name is part of.
+    key = Diagnosis(
+        primary="Acute myeloid leukemia", acceptable_differentials=["Chronic myeloid leukemia"]
+    )
+    assert judge_differential(["myeloid leukemia"], key).outcome != "correct"

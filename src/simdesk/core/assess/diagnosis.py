@@ -466,6 +466,48 @@ def _genera(letter: str, species: str) -> tuple[str, ...]:
     return tuple(genera)
 
 
+def _shortened(item: str, primaries: Sequence[str], key: Diagnosis) -> Comparison | None:
+    """``item`` accepted as a shortened name of the key ("myasthenia" for "Myasthenia gravis"):
+    its words are a proper part of a name of the key (or of one of its terminology synonyms), and
+    the names nearest to it across the terminologies (those with its words and the fewest others)
+    all name the key's disease: the key or a narrower form of it ("Myasthenia gravis, neonatal").
+    It is not accepted when it is a name of another disease itself ("keratosis", "leukemia"), when
+    a nearest name is another disease ("molluscum": "molluscum fibrosum" is neurofibromatosis),
+    when the terminologies' nearest names for it are farther than the key's own name (they do
+    not list its nearest names), or when it is a part of a name the case tells apart (an
+    acceptable differential or a must-not-miss diagnosis)."""
+    wholes = {form for name in primaries for form in canonical_forms(name)}
+    apart = {
+        form
+        for name in (*key.acceptable_differentials, *key.must_not_miss)
+        for form in canonical_forms(name)
+    }
+    for short in sorted(canonical_forms(item), key=sorted):
+        added = [len(whole - short) for whole in wholes if short < whole]
+        if not short or not added or any(short <= other for other in apart):
+            continue
+        fewest, nearest = terminology.nearest_names(short, word_key)
+        # Nearest names farther than the key's own: the terminologies do not list the names
+        # nearest to it (a name without synonyms is in no group), so nothing can be said.
+        if not nearest or not 0 < fewest <= min(added):
+            continue
+        if all(_names_the_key(group, wholes) for group in nearest):
+            return Comparison(
+                item, key.primary, "same",
+                f"a shortened name: the terminologies' nearest names for it are {key.primary}",
+            )  # fmt: skip
+    return None
+
+
+def _names_the_key(group: terminology.Group, wholes: set[frozenset[str]]) -> bool:
+    """Whether a terminology group is the key's disease or a narrower form of it: its heading
+    has every word of a name of the key, or one of its names is a name of the key."""
+    heading = frozenset(group[0][1])
+    return any(heading >= whole for whole in wholes) or any(
+        frozenset(words) in wholes for _name, words in group
+    )
+
+
 def judge_differential(
     differential: object, key: Diagnosis, generate: Generate | None = None
 ) -> DiagnosisResult:
@@ -482,7 +524,13 @@ def judge_differential(
         return DiagnosisResult(
             items, "not_submitted", 0.0, "no diagnosis was given", must_not_miss=mnm
         )
-    per_item = tuple(best_comparison(s, primaries) for s in items)
+    per_item = tuple(
+        _shortened(s, primaries, key) or found
+        if found is not None and found.verdict == "unsure"  # never overrides "different"
+        else found
+        for s in items
+        for found in [best_comparison(s, primaries)]
+    )
     result = dict(submitted=items, must_not_miss=mnm, per_item=per_item)
     hit = next((i for i, c in enumerate(per_item) if c.verdict == "same"), None)
     if hit == 0:

@@ -267,11 +267,12 @@ class Source:
     locate: Callable[[], Path | None]
     build: Callable[[Path], list[list[str]]]
     exact: bool = True
+    phenotypes: bool = False  # names signs and findings rather than diseases (the HPO)
 
 
 SOURCES: tuple[Source, ...] = (
     Source("ICD-10-CM", "public domain (CMS/NCHS)", lambda: _tabular(), build_groups),
-    Source("HPO", "HPO licence", lambda: _hpo_obo(), build_hpo_groups),
+    Source("HPO", "HPO licence", lambda: _hpo_obo(), build_hpo_groups, phenotypes=True),
     Source(
         "MeSH", "NLM MeSH terms (public domain); table MIT", lambda: _mesh_table(),
         build_mesh_groups, exact=False,
@@ -333,6 +334,7 @@ class Tables:
     groups: list[Group]
     index: dict[Key, list[int]]  # a diagnosis's word key -> the groups it leads into
     named: dict[Key, tuple[int, ...]]  # every name's word key -> the groups that list it
+    phenotypes: frozenset[int] = frozenset()  # the groups of a terminology of phenotypes
 
 
 def groups(word_key: WordKey) -> list[Group]:
@@ -348,11 +350,14 @@ def _tables(word_key: WordKey) -> Tables:
     the names that pass ``_usable``."""
     exact: list[Group] = []
     lumped: list[Group] = []
+    phenotypes: set[int] = set()
     for source, path in _sources():
         read = [
             [(name, tuple(sys.intern(w) for w in words)) for name, words in names]
             for names in _stored_groups(source, path, word_key)
         ]
+        if source.phenotypes and source.exact:
+            phenotypes.update(range(len(exact), len(exact) + len(read)))
         (exact if source.exact else lumped).extend(read)
     named = _named(exact)
     bare = _bare(exact, named, word_key)
@@ -378,7 +383,10 @@ def _tables(word_key: WordKey) -> Tables:
             index[key] = [number]
             named[key].add(number)
     # Most names are in one group: a tuple holds it in a quarter of a set's memory.
-    return Tables(every, dict(index), {key: tuple(found) for key, found in named.items()})
+    return Tables(
+        every, dict(index), {key: tuple(found) for key, found in named.items()},
+        frozenset(phenotypes),
+    )  # fmt: skip
 
 
 def _named(groups: list[Group], keys: dict[Key, Key] | None = None) -> dict[Key, set[int]]:
@@ -491,6 +499,28 @@ def _index_tables(word_key: WordKey) -> Tables:
     """The tables, built once (callers wait for it)."""
     with _lock:
         return _tables(word_key)
+
+
+def nearest_names(words: frozenset[str], word_key: WordKey) -> tuple[int, list[Group]]:
+    """The disease groups with a name that has every one of ``words`` and the fewest other words,
+    and how many other words that is (0: ``words`` are a name themselves). Names of a terminology
+    of phenotypes (the HPO's signs and findings) are left out: a finding named like a shortened
+    disease name ("Myasthenia", fatigable weakness) is no other disease. ``(0, [])`` when no
+    name has the words."""
+    tables = _index_tables(word_key)
+    fewest, found = 0, set[int]()
+    for key, numbers in tables.named.items():
+        if not words <= key:
+            continue
+        diseases = set(numbers) - tables.phenotypes
+        if not diseases:
+            continue
+        others = len(key) - len(words)
+        if not found or others < fewest:
+            fewest, found = others, diseases
+        elif others == fewest:
+            found |= diseases
+    return fewest, [tables.groups[number] for number in sorted(found)]
 
 
 def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
