@@ -299,6 +299,58 @@ def test_a_mondo_synonym_is_accepted_only_when_it_names_the_same_disease():
     assert not _accepted("respiratory disease", "Respiratory system disorder")
 
 
+ABBREVIATION_ROWS = [
+    # MONDO lists "DM" with dermatomyositis; the lexicon reads DM as diabetes mellitus.
+    ("M:1", "dermatomyositis", ["DM", "dermatopolymyositis"], [], False),
+    ("M:2", "irritable bowel syndrome", ["IBD", "IBS", "spastic colon"], [], False),
+    # "HIV" spells the start of the group's own name: it stays.
+    ("M:3", "human immunodeficiency virus disease complicating pregnancy", ["HIV"], [], False),
+]
+
+
+@pytest.fixture
+def made_up_abbreviations(tmp_path, monkeypatch):
+    table = tmp_path / "mondo-synonyms-test.tsv.gz"
+    _mondo_table(table, ABBREVIATION_ROWS)
+    monkeypatch.setenv("SIMDESK_TERMINOLOGY_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(terminology, "SOURCES", (
+        terminology.Source("MONDO", "test", lambda: table, terminology.build_mondo_groups,
+                           exact=False),
+    ))  # fmt: skip
+    terminology._forget()
+    yield
+    terminology._forget()
+
+
+@pytest.mark.usefixtures("made_up_abbreviations")
+def test_an_abbreviation_the_lexicon_reads_as_another_disease_is_no_synonym():
+    assert "DM" not in terminology.synonyms("Dermatomyositis", word_key)
+    assert not _accepted("diabetes mellitus", "Dermatomyositis")
+    assert not _accepted("inflammatory bowel disease", "Irritable bowel syndrome")
+    assert not _accepted("IBD", "Irritable bowel syndrome")
+    assert _accepted("IBS", "Irritable bowel syndrome")
+    assert _accepted("spastic colon", "Irritable bowel syndrome")
+    assert "HIV" in terminology.synonyms(
+        "Human immunodeficiency virus disease complicating pregnancy", word_key
+    )
+
+
+def test_the_shipped_terminologies_lend_no_abbreviation_another_disease():
+    # MONDO lists these abbreviations with the disease on the left; the lexicon reads each as
+    # the disease on the right, which was accepted for it before the guard
+    # (terminology._misread_abbreviation).
+    for key, near_miss in [
+        ("Dermatomyositis", "diabetes mellitus"),
+        ("Acute chest syndrome", "acute coronary syndrome"),
+        ("Hydrops fetalis", "heart failure"),
+        ("Cold agglutinin disease", "coronary artery disease"),
+        ("Rheumatic fever", "acute kidney injury"),
+    ]:
+        assert not _accepted(near_miss, key), (near_miss, key)
+    assert _accepted("acute rheumatic fever", "Rheumatic fever")
+    assert _accepted("fetal anasarca", "Hydrops fetalis")
+
+
 def test_the_shipped_mondo_table_loads_from_where_packaging_expects_it():
     table = terminology._mondo_table()
     assert table is not None

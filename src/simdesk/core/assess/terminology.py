@@ -44,7 +44,7 @@ from simdesk.core.files import atomic_write
 from simdesk.core.paths import locations
 
 WordKey = Callable[[str], frozenset[str]]
-_FORMAT = 4  # bump when the way groups are read changes
+_FORMAT = 5  # bump when the way groups are read changes
 
 _BRACKET = re.compile(r"\s*\[([^\]]+)\]")
 _RESIDUAL = re.compile(r"^(other|unspecified)\b|\bunspecified\b|\bNEC\b|\bnot elsewhere", re.I)
@@ -464,6 +464,24 @@ def _restemmed(key: frozenset[str], heading: frozenset[str]) -> bool:
     return any(len(w) > _STEM and w[:_STEM] in stems and w not in heading for w in key)
 
 
+def _misread_abbreviation(name: str, keys: set[frozenset[str]], word_key: WordKey) -> bool:
+    """Whether ``name`` is an abbreviation in capitals that the diagnosis lexicon reads as a
+    disease none of its group's names is about: MONDO lists "DM" beside "dermatomyositis", "ACS"
+    beside "acute chest syndrome", "ARF" beside "rheumatic fever", and the matcher reads them as
+    diabetes mellitus, acute coronary syndrome and acute kidney injury, so those near misses
+    were accepted. The lexicon's expansions decide a known abbreviation, as they do for the
+    learner's (``diagnosis._is_acronym_of``); one is kept when an expansion's words are all in
+    one of the group's names ("HIV" beside "Human immunodeficiency virus disease complicating
+    pregnancy")."""
+    token = name.strip()
+    if not token.isupper() or " " in token:
+        return False
+    expansions = lexicon.ABBREVIATIONS.get(token.lower())
+    return bool(expansions) and not any(
+        word_key(expansion) <= key for expansion in expansions for key in keys
+    )
+
+
 def _stored_groups(
     source: Source, path: Path, word_key: WordKey
 ) -> list[list[tuple[str, list[str]]]]:
@@ -481,8 +499,11 @@ def _stored_groups(
     for names in source.build(path):
         # One name per word key: "Pneumonias" and "pneumonia, lobar" add nothing to "Pneumonia"
         # and "Lobar pneumonia" (the matcher reads words as a set, plurals as singular).
+        keys = {word_key(name) for name in names}
         keyed: dict[tuple[str, ...], str] = {}
         for name in names:
+            if _misread_abbreviation(name, keys, word_key):
+                continue
             keyed.setdefault(tuple(sorted(word_key(name))), name)
         group = [(name, list(key)) for key, name in keyed.items()]
         if len(group) >= 2:
