@@ -171,8 +171,9 @@ def _triples(name):
 EVAL = Path(__file__).parents[2] / "eval"
 # Hold-out misses of the rule, measured on its first run (2026-12-06, 22/26; 24/26 after the
 # number-word and "and"-clause fixes; 25/26 once a question's history topic picks the clause
-# where no clause shares its words): pinned so that a fix or a regression shows.
-HOLDOUT_MISSES = {"Where is the headache?->It is getting worse since yesterday evening."}
+# where no clause shares its words; 26/26 once a "where" question must get a site): pinned so
+# that a fix or a regression shows.
+HOLDOUT_MISSES: set[str] = set()
 
 
 @pytest.mark.parametrize("row", _triples("relevance_holdout.yaml"))
@@ -185,9 +186,9 @@ def test_relevance_holdout_triples(row, request):
     assert guard.check(row["reply"]).ok == row["relevant"]
 
 
-# Tuning misses of the rule (2026-12-06, 23/25), pinned the same way.
-TUNING_MISSES = {"Do you drink alcohol?->Only at the weekend.",
-                 "What is your job?->Firing started last week."}  # fmt: skip
+# Tuning misses of the rule (2026-12-06, 23/25; 25/25 once how often a habit is done answers a
+# yes/no question about it and a word the topic shares with another clause does not answer).
+TUNING_MISSES: set[str] = set()
 
 
 @pytest.mark.parametrize("row", _triples("relevance.yaml"))
@@ -430,3 +431,46 @@ def test_a_reply_that_loops_is_never_shown(tb_case):
     # Words a reply may well say twice are no loop: "I have lost ..., I have lost ...".
     assert _guard(tb_case, "weight-loss").check("I have lost weight, I have lost 6 kg.").ok
     assert not _guard(tb_case, "night-sweats").check("For weeks now for weeks now for weeks").ok
+
+
+def _asked(case_id, fact_id, question, informant=False):
+    case = load_case(bundled_cases_dir() / f"{case_id}.yaml")
+    return ReplyGuard((case.fact(fact_id),), persona_words=[case.patient.name],
+                      forbidden_terms=[], question=question, informant=informant)  # fmt: skip
+
+
+def test_a_where_question_gets_a_site_the_fact_names():
+    guard = _asked("bacterial-meningitis-adolescent", "headache", "Where does it hurt?")
+    assert guard.check("My whole head is paining me.").ok
+    assert not guard.check("It is the worst ever.").ok
+    assert not guard.check("Since yesterday evening.").ok  # "since" is a time, not an answer
+    guard = _asked("stemi-retired-driver", "chest-pain", "Where is the pain?")
+    assert guard.check("It is in the middle of my chest.").ok
+    assert not guard.check("Eight out of ten.").ok
+    assert not guard.check("It is a heavy pain.").ok
+
+
+def test_a_how_bad_question_gets_the_facts_own_grade():
+    guard = _asked("bacterial-meningitis-adolescent", "headache", "How bad is the headache?")
+    assert guard.check("It is the worst ever.").ok  # a grading word, no number
+    assert not guard.check("My whole head is paining me.").ok
+    guard = _asked("stemi-retired-driver", "chest-pain", "How severe is the pain?")
+    assert guard.check("Eight out of ten.").ok
+    assert not guard.check("It is in the middle of my chest.").ok
+
+
+def test_a_yes_no_question_on_the_thing_itself_is_answered_by_saying_it():
+    guard = _asked("septic-shock-urosepsis", "vomiting-intake", "Are you vomiting?")
+    assert guard.check("Since yesterday I vomit.").ok
+    assert not guard.check("Since yesterday.").ok  # a time alone says nothing of the vomiting
+    guard = _asked("diarrhoea-severe-dehydration-toddler", "vomiting", "Is he vomiting?", True)
+    assert guard.check("He vomits, five or six times.").ok
+    # asked for what comes up, the cough itself is no answer (issue 12)
+    guard = _asked("pulmonary-tb-miner", "cough-duration", "Are you coughing anything up?")
+    assert not guard.check("I have had this cough for about six weeks now.").ok
+
+
+def test_a_word_the_topic_shares_with_another_clause_does_not_answer():
+    guard = _asked("acute-severe-asthma-adult", "kiln-work", "What do you do for a living?")
+    assert guard.check("I work at the brick kiln.").ok
+    assert not guard.check("Firing started last week.").ok

@@ -14,6 +14,7 @@ passes; released text is never taken back.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -97,9 +98,28 @@ _TIME_FIRST = re.compile(
     r"^(when|since when|what time|what age|how old|what day|which day)\b|"
     r"\bhow (long|many (days|weeks|months|years|hours))\b"
 )
-_QUANTITY_QUESTION = re.compile(
-    r"\b(how (many|much|often|bad|severe|far|heavy)|out of (ten|10)|scale|rate it)\b"
+_QUANTITY_QUESTION = re.compile(r"\b(how (many|much|often|far|heavy))\b")
+# How bad something is: answered by the number the fact grades it with or its own grading word.
+_SEVERITY_QUESTION = re.compile(
+    r"\b(how (bad|severe|strong|intense)|out of (ten|10)|scale|rate it|severity)\b"
 )
+# Where something is: answered by a site the fact names.
+_SITE_QUESTION = re.compile(
+    r"^(?:(?:and|so|ok|okay|now|also|tell me|please)[ ,]+)*where\b|\bwhere (is|are|was|does|do|"
+    r"did|exactly|abouts)\b|\bwhereabouts\b|\b(which|what) (part|side|area|spot)\b|"
+    r"\bpoint to\b|\bshow me where\b"
+)
+# Words that grade how bad something is (a closed class; the fact must say the same one).
+GRADES = frozenset(
+    """mild mildly moderate moderately severe severely worst terrible terribly awful unbearable
+    excruciating agony slight slightly intense bad badly""".split()
+)
+# Words that say how often something is done: "Do you drink?" is answered by "at weekends".
+FREQUENCY = frozenset(
+    """weekend weekends daily weekly monthly nightly every twice once occasionally sometimes
+    often usually always rarely regularly""".split()
+)
+_POSSESSIVES = frozenset("my your his her our their".split())
 _YES_NO_QUESTION = re.compile(
     r"^(?:(?:and|so|ok|okay|now|also|tell me|please)[ ,]+)*(do|does|did|are|is|was|were|have|"
     r"has|had|can|could|will|would|any|anyone|anything|ever|been)\b"
@@ -592,25 +612,47 @@ def _head_at(text: list[str], head: str) -> int | None:
     return next((i for i, w in enumerate(text) if w == head or stem(w) == stem(head)), None)
 
 
+def site_words(text: str) -> set[str]:
+    """Stems of the words a text names a place with: a phrase after a preposition of place ("in
+    the middle of my chest", "down my left arm") or after a possessive ("my whole head")."""
+    out: set[str] = set()
+    for tokens in _clauses(text):
+        for start, phrase, kind in _phrases(tokens):
+            j = start - 1
+            owned = False
+            while j >= 0 and tokens[j] in _DETERMINERS:
+                owned |= tokens[j] in _POSSESSIVES
+                j -= 1
+            if kind == "place" or owned:
+                out |= {stem(w) for w in phrase}
+    return out
+
+
 class Relevance:
     """Whether a reply answers the question asked, from the disclosed facts' words.
 
-    The question's kind sets what an answer must carry: "how long"/"when" a time the fact
-    states; "how many"/"how bad" one of its amounts; a yes/no question a yes or no, or something
-    the fact says beyond the question's own words; any other question something the fact says
-    beyond the question's words that is not a time. Within a fact, the clauses that share the
-    most terms with the question are its topic: "are you coughing anything up" must get the
-    sputum, not the six weeks the cough has lasted.
+    The question's dimension sets what an answer must carry: "how long"/"when" a time the fact
+    states; "where" a site the fact names; "how bad" the fact's grading number or word; "how
+    many" one of its amounts; a yes/no question a yes or no, how often the fact says it is done,
+    or something the fact says beyond the question's own words; any other question something the
+    fact says beyond the question's words that is not a time. Within a fact, the clauses that
+    share the most terms with the question are its topic: "are you coughing anything up" must get
+    the sputum, not the six weeks the cough has lasted; and a word the topic shares with another
+    clause of the same text does not answer ("firing started last week" is no answer to "what is
+    your job?" for a worker on a kiln's firing crew).
     """
 
     def __init__(self, question: str, facts: tuple[Fact, ...]) -> None:
         from simdesk.core.cases.topics import question_topics, text_topics
-        from simdesk.core.sim.disclosure import terms
+        from simdesk.core.sim.disclosure import SYMPTOM_TERMS, terms
 
         self._terms = terms
+        self._time_forms = _time_forms()
         q = " ".join(words(question))
         self.kind = (
             "time" if _TIME_FIRST.search(q)
+            else "site" if _SITE_QUESTION.search(q)
+            else "severity" if _SEVERITY_QUESTION.search(q)
             else "amount" if _QUANTITY_QUESTION.search(q)
             else "yes/no" if _YES_NO_QUESTION.search(q)
             else "time" if _TIME_QUESTION.search(q)
@@ -622,16 +664,21 @@ class Relevance:
         self.inverted = bool(_LOSS_WORDS & set(words(question)))
         self._answers: set[str] = set()
         self._times: set[str] = set()
+        self._often: set[str] = set()  # how often the topic's clauses say it is done
         topic_times: set[str] = set()
         # Of several facts, those that share a term with the question are its topic: "any
         # headache or weakness?" is not answered by the double vision disclosed beside weakness.
         named = [f for f in facts if asked & set(terms(f"{f.content} {f.patient_says}"))]
+        # "Where" asks a symptom's site; of a home or a job ("where do you live?") it asks the
+        # topic itself, which the topic's clauses answer ("I share a hostel room").
+        if self.kind == "site" and not any(f.category in _SYMPTOMS for f in named or facts):
+            self.kind = "other"
         # Where no clause shares a word with the question, the history topics decide: "what's
         # your job?" is answered by the clause on work, not by "I'm single" beside it.
         asked_topics = question_topics(question)
         for fact in named or facts:
             for text in (fact.content, fact.patient_says):
-                clauses = [c for c in _TOPIC_SPLIT.split(text) if c.strip()]
+                clauses = self._clauses(text)
                 overlap = [len(asked & set(terms(c))) for c in clauses]
                 best = max(overlap, default=0)
                 topic = [c for c, n in zip(clauses, overlap, strict=True) if n == best]
@@ -641,8 +688,11 @@ class Relevance:
                         if asked_topics & text_topics(c, fact.category, whole=False)
                     ]  # fmt: skip
                     topic = on_topic or topic
+                said = set().union(*(self._content(c) for c in topic)) - asked
+                elsewhere = set().union(*(self._content(c) for c in clauses if c not in topic))
+                self._answers |= (said - elsewhere) or said
                 for clause in topic:
-                    self._answers |= self._content(clause) - asked
+                    self._often |= {w.removesuffix("s") for w in words(clause)} & _OFTEN
                     if best:
                         topic_times |= self._time_terms(clause)
                 self._times |= self._time_terms(text)
@@ -651,6 +701,28 @@ class Relevance:
         # carry a time, only that time answers.
         if topic_times:
             self._times = topic_times
+        # A site answers "where": the places the facts name, less the question's own words and
+        # the symptoms themselves ("my whole head" answers "where is the headache?"; "it is
+        # getting worse since yesterday evening" does not).
+        asked_words = {stem(w) for w in words(question)}
+        texts = [t for f in named or facts for t in (f.content, f.patient_says)]
+        symptoms = [f for f in named or facts if f.category in _SYMPTOMS]
+        self._sites = {
+            w for f in symptoms for t in (f.content, f.patient_says) for w in site_words(t)
+            if w not in asked_words and w not in _GRADE_STEMS
+            and not set(terms(w)) & (SYMPTOM_TERMS | asked)
+        }  # fmt: skip
+        # A yes/no question about the thing itself ("is he vomiting?", "any fever?") is answered
+        # by a reply that says every term it asks which the facts say ("since yesterday he
+        # vomits"); one that asks for an object ("are you coughing anything up?") is not.
+        self._echo: set[str] = set()
+        if self.kind == "yes/no" and not _OBJECT_ASKED.search(q):
+            self._echo = asked & set(terms(" ".join(texts)))
+        self._grades = {stem(w) for t in texts for w in words(t)} & _GRADE_STEMS
+        self._grades |= {
+            f"#{_value(m):g}" for t in texts for m in _GRADED.findall(t.lower())
+            if _value(m) is not None
+        }  # fmt: skip
         # The yes or no the facts give to each thing asked about ("No" to "do you smoke?" from
         # a smoker flips the fact). A question may ask about several ("any trouble swallowing
         # or breathing?"): a bare yes or no is shown only if the facts give every one of them
@@ -691,6 +763,19 @@ class Relevance:
             return None  # not said, or said both ways
         return frozenset(votes[0]) if votes[0] in (set(NO_WORDS), set(YES_WORDS)) else None
 
+    def _clauses(self, text: str) -> list[str]:
+        """A text's clauses; one that says only an amount or a time belongs to the clause before
+        it ("vomiting since yesterday, five or six times")."""
+        out: list[str] = []
+        for clause in (c for c in _TOPIC_SPLIT.split(text) if c and c.strip()):
+            tokens = words(clause)
+            said = {t for t in self._content(clause) if not t.startswith("#")} - {"time"}
+            if out and not said and any(_value(w) is None for w in tokens):
+                out[-1] = f"{out[-1]} {clause}"
+            else:
+                out.append(clause)
+        return out
+
     def _content(self, text: str) -> set[str]:
         """Terms of a text that are not times; numbers as ``#value`` unless they count time."""
         tokens = words(text)
@@ -705,7 +790,11 @@ class Relevance:
             if value is not None:
                 if value not in durations:
                     out.add(f"#{value:g}")
-            elif term not in TIME_WORDS and stem(term) not in TIME_WORDS and term not in _PARTICLES:
+            elif (
+                term not in self._time_forms
+                and stem(term) not in TIME_WORDS
+                and term not in _PARTICLES
+            ):
                 out.add(term)
         return out
 
@@ -714,24 +803,61 @@ class Relevance:
         out = {f"#{v:g}" for v in (_value(w) for w in tokens) if v is not None}
         return out | {w.removesuffix("s") for w in tokens if w in TIME_WORDS} - {"since", "last"}
 
+    def _names_site(self, reply: str) -> bool:
+        """Whether the reply names one of the facts' sites as a place ("in my chest", "my back",
+        "the right side"), not as a passing word ("right")."""
+        for tokens in _clauses(reply):
+            for _start, phrase, kind in _phrases(tokens):
+                hit = [w for w in phrase if stem(w) in self._sites]
+                if hit and (kind or any(w not in EVERYDAY for w in hit)):
+                    return True
+        return False
+
     def missing(self, reply: str) -> str:
         """Why the reply does not answer yet, or "" when it does."""
         if self.kind == "time":
             return "" if self._time_terms(reply) & self._times else "no time for a 'when' question"
+        if self.kind == "site":
+            return "" if self._names_site(reply) else "no site for a 'where' question"
         said = self._content(reply)
+        if self.kind == "severity":
+            graded = {f"#{v:g}" for v in map(_value, _GRADED.findall(reply.lower())) if v}
+            if (graded | {stem(w) for w in words(reply)}) & self._grades:
+                return ""
+            return "no grade for a 'how bad' question"
+        often = {w.removesuffix("s") for w in words(reply)} & self._often
         if self.kind == "amount":
-            if any(t.startswith("#") for t in said & self._answers):
+            if any(t.startswith("#") for t in said & self._answers) or often:
                 return ""
             return "no amount for a 'how much' question"
         if said & self._answers:
             return ""
+        if self._echo and self._echo <= set(self._terms(reply)):
+            return ""  # said with its own yes or no ("no appetite"), which the guard checks
         if (
             self.kind == "yes/no"
             and not self.inverted
-            and (YES_WORDS | NO_WORDS) & set(words(reply))
+            and ((YES_WORDS | NO_WORDS) & set(words(reply)) or often)
         ):
             return ""
         return "does not say what was asked"
+
+
+_GRADE_STEMS = frozenset(stem(w) for w in GRADES)
+_SYMPTOMS = frozenset(
+    {"presenting_complaint", "history_of_presenting_illness", "review_of_systems"}
+)
+_OBJECT_ASKED = re.compile(r"\b(anything|something|what)\b")
+_GRADED = re.compile(r"\b(\w+)\s*(?:out of|/)\s*(?:ten|10)\b")
+_OFTEN = frozenset(w.removesuffix("s") for w in FREQUENCY)
+
+
+@functools.cache
+def _time_forms() -> frozenset[str]:
+    """The time words as disclosure's terms spell them ("since" -> "sinc")."""
+    from simdesk.core.sim.disclosure import terms
+
+    return frozenset(TIME_WORDS) | frozenset(t for w in TIME_WORDS for t in terms(w))
 
 
 # Constrained decoding, chosen by measurement (benchmarks/case_quality.py --decoding): "none";
