@@ -56,7 +56,7 @@ TOPICS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
     "complaint": (("Symptoms", "History"), None),
     "onset": (("History", "Symptoms"), DURATION),
     "past_history": (("Past_Medical_History",), None),
-    "surgery": (None, r"surg|operat|ectomy|otomy|ostomy|plasty|resection|transplant|repair"),
+    "surgery": (None, r"surg|\boperat|ectomy|otomy|ostomy|plasty|resection|transplant|repair"),
     "medications": (None, r"medicat|\btak(es|ing)\b|treated with|managed with|therapy|prescri"
                     r"|supplement|contracepti|insulin|inhaler|vitamin|\bon (a |an )?[a-z]+"
                     r"(in|ol|ide|ate|one|pril|sartan|mab|ine|am)\b"),
@@ -79,7 +79,7 @@ TOPICS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
     "sexual": (None, r"sexual|condom|intercourse"),
     "review_of_systems": (("Review_of_Systems",), None),
     "ros_constitutional": (("History", "Symptoms", "Review_of_Systems"),
-                           r"fever|febrile|weight|night sweat|chills|fatigue|tired|appetite"),
+                           r"fever|febrile|weight|night sweat|chills|fatigue|\btired|appetite"),
     "ros_respiratory": (("History", "Symptoms", "Review_of_Systems"),
                         r"cough|breath|dyspn|wheez|sputum|respirat|hemoptysis|haemoptysis"),
     "ros_cardiac": (("History", "Symptoms", "Review_of_Systems"),
@@ -89,10 +89,10 @@ TOPICS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
                r"nausea|vomit|diarrh|constipat|bowel|abdominal|stool|bloat|melena|dysphagia"
                r"|swallow|heartburn"),
     "ros_urinary": (("History", "Symptoms", "Review_of_Systems"),
-                    r"urin|dysuria|hematuria|haematuria|micturition|bladder"),
+                    r"\burin|dysuria|hematuria|haematuria|micturition|\bbladder"),
     "ros_neuro": (("History", "Symptoms", "Review_of_Systems"),
                   r"headache|dizz|vertigo|numb|tingl|weak|seizure|vision|visual|paresthes"),
-    "ros_skin": (("History", "Symptoms", "Review_of_Systems"), r"rash|itch|lesion|skin|prurit"),
+    "ros_skin": (("History", "Symptoms", "Review_of_Systems"), r"\brash|\bitch|lesion|skin|prurit"),
     "ros_joints": (("History", "Symptoms", "Review_of_Systems"),
                    r"joint|muscle|myalgia|arthralg|back pain|stiff|\bbones?\b"),
 }  # fmt: skip
