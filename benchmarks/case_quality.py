@@ -349,6 +349,21 @@ def wrong_voice(text: str, spoken: str, informant: bool) -> bool:
     return not informant and bool(pronouns - {m.lower() for m in _THIRD.findall(spoken)})
 
 
+def _wording(text: str) -> str:
+    return f" {' '.join(words(text))} "  # padded: a stretch is matched in whole words
+
+
+def new_wording(reply: str, authored: str, earlier: list[str]) -> bool:
+    """Whether a model reply is the model's own wording: not the authored line (or a stretch of
+    it) verbatim, and not a repeat of a reply shown earlier in the same case."""
+    said = _wording(reply)
+    return (
+        bool(said.strip())
+        and said not in _wording(authored)
+        and all(said not in _wording(before) for before in earlier)
+    )
+
+
 def _pool(sets: tuple[Path, ...], cases: dict[str, Case]) -> list[tuple[Case, str]]:
     return [
         (cases[data["case"]], item["ask"])
@@ -385,7 +400,8 @@ def voice_run(
     contradiction, and the final reply must start with what was released.
     """
     consultations: dict[str, Consultation] = {}
-    tally = {"voiced": 0, "model": 0, "partial": 0, "guard": 0, "contradictions": 0,
+    shown_before: dict[str, list[str]] = {}  # each case's replies shown so far
+    tally = {"voiced": 0, "model": 0, "new": 0, "partial": 0, "guard": 0, "contradictions": 0,
              "retracted": 0, "irrelevant": 0, "voice": 0, "seconds": 0.0}  # fmt: skip
     reasons: dict[str, int] = {}
     started = time.perf_counter()
@@ -424,6 +440,11 @@ def voice_run(
         )
         tally["retracted"] += bool(prefixes) and not result.text.startswith(prefixes[-1])
         tally["model"] += result.model_text_used
+        # The share counts model text; only new wording is the model's own voice.
+        earlier = shown_before.setdefault(case.meta.id, [])
+        authored = pending.turn.authored_reply
+        tally["new"] += result.model_text_used and new_wording(result.text, authored, earlier)
+        earlier.append(result.text)
         tally["partial"] += result.model_text_used and result.reason.startswith("stopped")
         reason = "model text shown" if result.model_text_used else result.reason.split("'")[0]
         reasons[reason] = reasons.get(reason, 0) + 1
@@ -465,7 +486,8 @@ def model_section(
     rows = []
     reasons: dict[str, int] = {}
     whole = dict.fromkeys(
-        ("voiced", "model", "guard", "contradictions", "retracted", "irrelevant", "voice"), 0
+        ("voiced", "model", "new", "guard", "contradictions", "retracted", "irrelevant", "voice"),
+        0,
     )
     try:
         for name, pool in pools:
@@ -476,7 +498,9 @@ def model_section(
             for reason, count in t["reasons"].items():
                 reasons[reason] = reasons.get(reason, 0) + count
             share = t["model"] / t["voiced"] if t["voiced"] else 0.0
-            rows.append((name, f"{t['model']}/{t['voiced']} ({share:.0%})", t["partial"],
+            fresh = t["new"] / t["voiced"] if t["voiced"] else 0.0
+            rows.append((name, f"{t['model']}/{t['voiced']} ({share:.0%})",
+                         f"{t['new']}/{t['voiced']} ({fresh:.0%})", t["partial"],
                          t["guard"], t["contradictions"], t["retracted"], t["irrelevant"],
                          t["voice"], t["seconds"] / max(t["voiced"], 1)))  # fmt: skip
     finally:
@@ -484,12 +508,19 @@ def model_section(
             dump.close()
     title = f"Replies on the default model ({n_questions} questions)"
     print(f"\n{title}\n" + "-" * len(title))
-    print(f"  {'set':<22} {'model text shown':>18} {'partial':>8} {'guard':>6} {'contra':>7}"
-          f" {'retract':>8} {'irrel':>6} {'voice':>6} {'s/q':>6}")  # fmt: skip
-    for name, share, partial, guard, contra, retracted, irrel, voice_, spq in rows:
-        print(f"  {name:<22} {share:>18} {partial:>8} {guard:>6} {contra:>7} {retracted:>8}"
-              f" {irrel:>6} {voice_:>6} {spq:>6.2f}")  # fmt: skip
+    print(f"  {'set':<22} {'model text shown':>18} {'new wording':>14} {'partial':>8}"
+          f" {'guard':>6} {'contra':>7} {'retract':>8} {'irrel':>6} {'voice':>6}"
+          f" {'s/q':>6}")  # fmt: skip
+    for name, share, fresh, partial, guard, contra, retracted, irrel, voice_, spq in rows:
+        print(f"  {name:<22} {share:>18} {fresh:>14} {partial:>8} {guard:>6} {contra:>7}"
+              f" {retracted:>8} {irrel:>6} {voice_:>6} {spq:>6.2f}")  # fmt: skip
     share = whole["model"] / max(whole["voiced"], 1)
+    fresh = whole["new"] / max(whole["voiced"], 1)
+    print(
+        f"  new wording: model text that is neither the authored line verbatim nor a repeat "
+        f"of an earlier reply in the case: {whole['new']}/{whole['voiced']} ({fresh:.0%}) of "
+        f"voiced replies, beside model text {whole['model']}/{whole['voiced']} ({share:.0%})"
+    )
     print(f"  targets: model text >= 60 % of voiced replies ({share:.0%} overall: "
           f"{'met' if share >= 0.6 else 'NOT met'}); 0 streamed or final texts failing the "
           f"guard ({whole['guard']}), 0 listed contradictions ({whole['contradictions']}), "
