@@ -99,6 +99,9 @@ def test_encounter_exam_orders_results_treatment_notes_and_debrief(qtbot, win, s
     page.exam_panel.regions.setCurrentRow(list(page.exam_panel.requests).index("chest"))
     page.exam_panel.buttons["auscultation"].click()
     assert "Crackles" in page.exam_panel.findings.item(0).text()
+    # The button's request is what the transcript and the debrief show; no obstetric exam of a man.
+    assert page.exam_panel.requests["chest"]["auscultation"] == "Chest: auscultate"
+    assert "obstetric" not in page.exam_panel.requests
     # Order by abbreviation: CBC is the full blood count; it is pending, then arrives.
     page.show_tab("Orders")
     qtbot.keyClicks(page.orders_panel.catalog_search.search, "cbc")

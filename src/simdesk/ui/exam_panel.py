@@ -1,9 +1,9 @@
 """The examination panel: pick a region, then a manoeuvre (or the whole region), or type a sign.
 
-The engine examines what a typed request names (``Encounter.examine(text)``). It has no call
-that takes a region and a manoeuvre, so this adapter finds, once per case, a request wording
-that the engine's own :class:`ExamMatcher` resolves to exactly that region and manoeuvre;
-buttons are offered only for the pairs that resolve.
+The engine examines what a typed request names (``Encounter.examine(text)``); a button sends
+"<Region>: <manoeuvre>" ("Abdomen: palpate"), which the engine's :class:`ExamMatcher` reads as
+exactly that region and manoeuvre, and which the transcript and the debrief show as sent.
+Buttons are offered for the manoeuvres a region has (the catalog's normal or the case's own).
 """
 
 from __future__ import annotations
@@ -26,18 +26,8 @@ from PySide6.QtWidgets import (
 if TYPE_CHECKING:
     from simdesk.core.cases.catalog import Catalog
     from simdesk.core.cases.schema import Case
-    from simdesk.core.sim.matching import ExamMatcher
 
 WHOLE = "whole"
-VERBS = {
-    WHOLE: ("examine", "examine the"),
-    "inspection": ("inspect", "look at", "observe"),
-    "palpation": ("palpate", "feel"),
-    "percussion": ("percuss",),
-    "auscultation": ("auscultate", "listen to"),
-    "special": ("special tests", "reflexes", "pupils", "fundoscopy"),
-}
-REGION_LABELS = {"ent": "Ear, nose and throat", "head_neck": "Head and neck"}
 BUTTON_TEXT = {
     WHOLE: "Whole region",
     "inspection": "Inspect",
@@ -48,41 +38,28 @@ BUTTON_TEXT = {
 }
 
 
-def exam_requests(case: Case, catalog: Catalog) -> dict[str, dict[str, str]]:
-    """For each region, the request text of each manoeuvre (and ``whole``) the engine resolves."""
-    from simdesk.core.cases.schema import MANOEUVRE_ORDER
-    from simdesk.core.sim.matching import ExamMatcher
+def _may_be_pregnant(case: Case) -> bool:
+    return case.patient.sex == "female" and 10 <= case.patient.age_years <= 60
 
-    matcher = ExamMatcher(case, catalog)
+
+def exam_requests(case: Case, catalog: Catalog) -> dict[str, dict[str, str]]:
+    """For each region, the request text of each manoeuvre (and ``whole``) it has: the catalog's
+    normal findings there or the case's own."""
+    from simdesk.core.cases.schema import MANOEUVRE_ORDER
+    from simdesk.core.sim.matching import exam_request_text
+
     found: dict[str, dict[str, str]] = {}
     for region, entry in catalog.examination.regions.items():
-        phrases = [region.replace("_", " "), *entry.synonyms]
-        wanted = {None, *entry.normal, *(f.manoeuvre for f in case.examination.findings
-                                         if f.region == region)}  # fmt: skip
-        for manoeuvre in [None, *MANOEUVRE_ORDER]:
-            if manoeuvre not in wanted:
-                continue
-            key = manoeuvre or WHOLE
-            for verb in VERBS[key]:
-                text = next(
-                    (
-                        f"{verb} {phrase}"
-                        for phrase in phrases
-                        if _resolves(matcher, f"{verb} {phrase}", region, manoeuvre)
-                    ),
-                    None,
-                )
-                if text:
-                    found.setdefault(region, {})[key] = text
-                    break
+        own = any(f.region == region for f in case.examination.findings)
+        if region == "obstetric" and not own and not _may_be_pregnant(case):
+            continue  # no obstetric examination of a man or a child
+        wanted = {*entry.normal, *(f.manoeuvre for f in case.examination.findings
+                                   if f.region == region)}  # fmt: skip
+        found[region] = {WHOLE: exam_request_text(region, None)}
+        for manoeuvre in MANOEUVRE_ORDER:
+            if manoeuvre in wanted:
+                found[region][manoeuvre] = exam_request_text(region, manoeuvre)
     return found
-
-
-def _resolves(matcher: ExamMatcher, text: str, region: str, manoeuvre: str | None) -> bool:
-    request = matcher.match(text)
-    if request is None or request.region != region or request.finding is not None:
-        return False
-    return manoeuvre is None or request.manoeuvre == manoeuvre
 
 
 class ExamPanel(QWidget):
@@ -129,11 +106,13 @@ class ExamPanel(QWidget):
         self.requests: dict[str, dict[str, str]] = {}
 
     def set_case(self, case: Case, catalog: Catalog) -> None:
+        from simdesk.core.sim.matching import region_label
+
         self.requests = exam_requests(case, catalog)
         self.regions.clear()
         self.findings.clear()
         for region in self.requests:
-            item = QListWidgetItem(REGION_LABELS.get(region, region.replace("_", " ").capitalize()))
+            item = QListWidgetItem(region_label(region))
             item.setData(Qt.ItemDataRole.UserRole, region)
             self.regions.addItem(item)
         self.regions.setCurrentRow(0)

@@ -76,3 +76,22 @@ def test_the_matchers_words_are_checked_data():
         "auscultation", "palpation", "percussion", "inspection", "special",
     }  # fmt: skip
     assert tables.sets["how"] <= set(tables.maps["manoeuvres"])
+
+
+def test_a_panel_request_examines_exactly_its_region_and_manoeuvre(catalog):
+    """'Abdomen: palpate' (what the examination panel's button sends, and what the transcript
+    shows) gives every palpation finding of the abdomen, not one finding picked by its cue."""
+    from simdesk.core.cases.loader import load_case
+    from simdesk.core.paths import bundled_cases_dir
+    from simdesk.core.sim.session import Encounter
+
+    case = load_case(bundled_cases_dir() / "acute-appendicitis-nurse.yaml")
+    matcher = matching.ExamMatcher(case, catalog)
+    assert matcher.match("Abdomen: palpate") == matching.ExamRequest("abdomen", "palpation")
+    assert matcher.match("head and neck: whole region") == matching.ExamRequest("head_neck", None)
+    special = [f.id for f in case.examination.findings if (f.region, f.manoeuvre) ==
+               ("abdomen", "special")]  # fmt: skip
+    assert len(special) > 1
+    result = Encounter(case, seed=1, catalog=catalog).examine("Abdomen: special tests")
+    assert result.request == "Abdomen: special tests"
+    assert [line.finding.id for line in result.lines if line.finding] == special

@@ -145,6 +145,26 @@ class ExamRequest:
     vitals: bool = False  # the vital signs, asked for as an examination
 
 
+# A request written as "<region>: <manoeuvre>" ("Abdomen: palpate"), as the examination panel's
+# buttons send it: exactly that region and manoeuvre, every finding of the case there.
+REGION_LABELS = {"ent": "Ear, nose and throat", "head_neck": "Head and neck"}
+MANOEUVRE_LABELS = {
+    None: "whole region", "inspection": "inspect", "palpation": "palpate",
+    "percussion": "percuss", "auscultation": "auscultate", "special": "special tests",
+}  # fmt: skip
+_MANOEUVRE_BY_LABEL = {label: manoeuvre for manoeuvre, label in MANOEUVRE_LABELS.items()}
+
+
+def region_label(region: str) -> str:
+    """How a catalog region is named to the learner ("Head and neck", "Abdomen")."""
+    return REGION_LABELS.get(region, region.replace("_", " ").capitalize())
+
+
+def exam_request_text(region: str, manoeuvre: str | None) -> str:
+    """The request that examines exactly ``region`` by ``manoeuvre`` (None: the whole region)."""
+    return f"{region_label(region)}: {MANOEUVRE_LABELS[manoeuvre]}"
+
+
 class ExamMatcher:
     """An exam request ("listen to the chest") -> region and manoeuvre, or a named finding."""
 
@@ -180,7 +200,19 @@ class ExamMatcher:
         found = {_MANOEUVRE_OF[t] for t in self._matcher.query(text) if t in _MANOEUVRE_OF}
         return found.pop() if len(found) == 1 else None
 
+    def _labelled(self, text: str) -> ExamRequest | None:
+        region, colon, how = text.partition(":")
+        if not colon:
+            return None
+        manoeuvre = _MANOEUVRE_BY_LABEL.get(" ".join(how.lower().split()), "?")
+        for key in self.catalog.examination.regions:
+            if region.strip().lower() in (key.replace("_", " "), region_label(key).lower()):
+                return ExamRequest(key, manoeuvre) if manoeuvre != "?" else None
+        return None
+
     def match(self, text: str) -> ExamRequest | None:
+        if (labelled := self._labelled(text)) is not None:
+            return labelled
         if self.asks_for_vitals(text):
             return ExamRequest("general", "inspection", vitals=True)
         ranked = self._matcher.ranked(text)
