@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -291,3 +292,101 @@ def test_record_sentences_that_say_nothing_about_the_patient_are_left_out():
     )
     kept = {f.category: f.content for f in facts}
     assert "asthma" in kept["past_history"] and "headache" in kept["review_of_systems"]
+
+
+def test_note_speak_is_said_as_a_patient_says_it():
+    from simdesk.importers.agentclinic.history import Voice, spoken
+
+    me, mother = Voice(carer=False, sex="female"), Voice(carer=True, sex="male")
+    cases = {
+        "I presents with a 2-day history of decreased vision.": (
+            "For two days, I have had decreased vision."
+        ),
+        "I have had 10-year history of hypertension, currently managed with enalapril.": (
+            "For ten years, I have had hypertension, currently managed with enalapril."
+        ),
+        "I have a 2-month history of increasing generalized fatigue.": (
+            "For two months, I have had increasing generalized fatigue."  # not "increased"
+        ),
+        "I have a history of smoking, 1 pack per day for the past 30 years.": (
+            "I have smoked, 1 pack a day for the past 30 years."
+        ),
+        "No significant past medical history.": "I have never had any serious illness.",
+        "I do not report any significant past medical history.": (
+            "I have never had any serious illness."
+        ),
+        "I do not report any fever, abdominal pain, or changes in bowel habits.": (
+            "I haven't had any fever, abdominal pain, or changes in bowel habits."
+        ),
+        "No family history of breast cancer.": "Nobody in my family has had breast cancer.",
+        # a time in what is denied keeps it to that time, not "never"
+        "No history of urinary incontinence during the event.": (
+            "I haven't had urinary incontinence during the event."
+        ),
+        "I complain of minor difficulty in breathing but denies any urinary pain.": (
+            "I have minor difficulty in breathing but I haven't had any urinary pain."
+        ),
+        "I also reports recent painful intercourse.": "I also report recent painful intercourse.",
+        "I've been experiencing chronic diarrhea.": "I've been having chronic diarrhea.",
+    }
+    for note, said in cases.items():
+        assert spoken(note, me) == said, note
+    assert spoken("No significant past medical or surgical history.", mother) == (
+        "He has never had any serious illness or operations."
+    )
+    assert spoken("No family history of asthma.", mother) == "Nobody in our family has had asthma."
+
+
+def test_the_importer_speaks_and_the_record_keeps_its_words():
+    facts = _facts_for(
+        "The patient presents with a 3-week history of cough. She denies fever.",
+        Past_Medical_History="No significant past medical history.",
+    )
+    says = {f.content: f.patient_says for f in facts}
+    assert says["The patient presents with a 3-week history of cough."] == (
+        "For three weeks, I have had cough."
+    )
+    assert says["No significant past medical history."] == "I have never had any serious illness."
+
+
+def test_speech_rules_keep_every_number_and_negation_on_all_107_records(monkeypatch):
+    """Across every AgentClinic record, the spoken line states the same numbers as the
+    first-person line it was made from (a 1 may become "a"), and negates whatever that line
+    negates; a record's "unremarkable" may become "never"."""
+    from simdesk.core.text import numbers, words
+    from simdesk.importers.agentclinic import history
+
+    records = [json.loads(x) for x in (SAMPLE / "agentclinic_medqa.jsonl").read_text().splitlines()]
+    index = CatalogIndex(CATALOG)
+
+    def lines() -> list[str]:
+        out = []
+        for n, record in enumerate(records, 1):
+            out += [
+                f["patient_says"] for f in record_to_case(record, n, index, ImportReport())["facts"]
+            ]  # noqa: E501
+        return out
+
+    spoken_lines = lines()
+    monkeypatch.setattr(history, "spoken", lambda line, voice: line)
+    plain_lines = lines()
+    assert len(spoken_lines) == len(plain_lines) > 1000
+
+    def negated(text: str) -> bool:
+        return any(w in ("no", "not", "never", "nobody", "neither", "without") or
+                   w.endswith("n't") or w.startswith("den") for w in words(text))  # fmt: skip
+
+    changed = 0
+    for plain, said in zip(plain_lines, spoken_lines, strict=True):
+        changed += plain != said
+        assert numbers(said) - {1.0} == numbers(plain) - {1.0}, (plain, said)
+        assert negated(said) or not negated(plain), (plain, said)
+    assert changed > 200  # measured 2026-12-06: 301 of 1,321 lines
+    note_speak = re.compile(
+        r"\bpresents? with\b|\b\d+-(day|week|month|year) history of\b|\bI (do|did) not report\b"
+        r"|\bI (also )?(reports|presents|has|denies|smokes|drinks)\b|\bI's\b|\bper day\b"
+        r"|^No significant (past |previous )?medical"
+    )
+    # measured: 86 with the speech rules off (114 before this change, on the first-person rules)
+    assert sum(bool(note_speak.search(x)) for x in plain_lines) > 80
+    assert [x for x in spoken_lines if note_speak.search(x)] == []

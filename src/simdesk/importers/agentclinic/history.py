@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from simdesk.core.cases.topics import text_topics
+from simdesk.core.sim.disclosure import SYMPTOM_TERMS, terms
 
 # Record sentences about the record, not the patient ("No additional symptoms provided.").
 RECORD_META = re.compile(
@@ -52,6 +53,7 @@ _VERB = {
     "recently": "recently", "occasionally": "occasionally", "currently": "currently",
     "believes": "believe", "thinks": "think", "needs": "need", "wants": "want",
     "finds": "find", "gets": "get", "sees": "see", "hears": "hear", "remembers": "remember",
+    "presents": "present", "underwent": "underwent", "undergoes": "undergo",
 }  # fmt: skip
 _ADVERB = frozenset({"recently", "occasionally", "currently"})
 
@@ -114,13 +116,23 @@ def first_person(text: str, voice: Voice) -> str:
                      lambda m: "my child" + (m.group(2) or ""), text)  # fmt: skip
         out = re.sub(r"^(my child)", "My child", out)
     else:
-        out = re.sub(r"\b(The patient|Patient|She|He)\b", "I", text)
+        out = re.sub(r"\b(The patient|Patient)'s\b", "My", text)
+        out = re.sub(r"\b(the patient|patient)'s\b", "my", out)
+        out = re.sub(r"\b(The patient|Patient|She|He)\b", "I", out)
         out = re.sub(r"\b(the patient|she|he)\b", "I", out)
         out = re.sub(r"\b(Her|His)\b", "My", out)
         out = re.sub(r"\b(her|his)\b", "my", out)
         out = re.sub(r"\bhim\b", "me", out)
+        # "her" as an object ("telling her she is worthless"), not a possessive
+        out = re.sub(r"\bmy\b(?=\s+(?:I|that|to|and|or|with|for|in|on|at|from|about|if|when|the|a"
+                     r"|an)\b|\s*[.,;!?]|\s*$)", "me", out)  # fmt: skip
         out = re.sub(r"\b(herself|himself)\b", "myself", out)
-        out = re.sub(r"\bI (\w+)\b", lambda m: "I " + _VERB.get(m.group(1), m.group(1)), out)
+        # "I also reports", "I currently smokes": an adverb may stand between subject and verb
+        out = re.sub(
+            r"\bI((?: (?:also|still|now|\w+ly))?) (\w+)\b",
+            lambda m: f"I{m.group(1)} " + _VERB.get(m.group(2), m.group(2)),
+            out,
+        )
         out = re.sub(r"\bI am (\w+ing)\b", r"I am \1", out)
     out = re.sub(r"^(?:The )?(?:[Pp]atient )?[Dd]enies (?:any |having |experiencing )*",
                  f"{voice.subject} {'hasn' if voice.carer else 'haven'}'t had ", out)  # fmt: skip
@@ -224,7 +236,7 @@ def build_facts(actor: dict, primary: str, voice: Voice, report, where: str) -> 
                 "id": f"{category.replace('_', '-')[:20].strip('-')}-{len(facts) + 1}",
                 "category": category,
                 "content": content,
-                "patient_says": says,
+                "patient_says": spoken(says, voice),
                 "source": source,
                 **({"topics": sorted(topics)} if topics else {}),
             }
@@ -273,3 +285,335 @@ def build_facts(actor: dict, primary: str, voice: Voice, report, where: str) -> 
                 source += "/" + sorted(topics)[0]
             add(own, clause, source, say(clause, own, voice), topics)
     return facts
+
+
+# A clinical note's constructions, and what a patient says instead (applied to every patient
+# line after the first-person rewrite; the fact's content keeps the record's words). Each rule
+# keeps what the note says true: its negation, its times and its numbers.
+_NUMBER_NAMES = {
+    1: "a",
+    2: "two",
+    3: "three",
+    4: "four",
+    5: "five",
+    6: "six",
+    7: "seven",
+    8: "eight",
+    9: "nine",
+    10: "ten",
+    11: "eleven",
+    12: "twelve",
+}
+_HAVE = (
+    r"(?:have had|has had|have|has|present with|presents with|describe|describes|report"
+    r"|reports|mention|mentions|note|notes)"
+)
+_SPAN = (
+    r"(?:(?P<n>\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+    r"[- ](?P<unit>hour|day|week|month|year)s?[- ])"
+)
+_KINDS = (
+    r"(?P<kinds>(?:(?:long|significant|medical|past medical|past|previous|known|recent"
+    r"|prior|documented|remote|longstanding|long-standing|established)\s+)*)"
+)
+# "I have a 2-week history of X", "I have a significant history of X", "there is a history of X"
+_HISTORY = re.compile(
+    rf"^(?P<subj>I|He|She|My child)(?P<also> also)? {_HAVE}\s+(?:an? )?{_SPAN}?{_KINDS}"
+    r"history of (?:experiencing |having )?(?P<what>.+)$",
+    re.IGNORECASE,
+)
+_THERE_IS_HISTORY = re.compile(r"\bthere (?:is|was) (?:also )?an? (?:\w+ )?history of ", re.I)
+_NO_HISTORY = re.compile(
+    r"^No (?P<known>known )?(?:previous |prior |past )?(?P<family>family (?:or personal )?"
+    r"|personal or family )?(?:medical )?history of (?P<what>.+?)\.?$",
+    re.IGNORECASE,
+)
+_NEVER_SIGNIFICANT = re.compile(
+    r"^(?:No|(?:I|He|She|My child) (?:haven't|hasn't|have not|has not|do not|does not|don't"
+    r"|doesn't) (?:had|have))(?: any)?(?P<other> other)? (?:significant|major|notable|relevant)"
+    r"(?P<other2> other)? (?:past |previous |prior )?"
+    r"(?P<what>medical(?: (?:or|and) surgical)?|surgical)?"
+    r"(?P<mind> or psychiatric)?\s*(?:history|illness(?:es)?|issues|problems|conditions)\b",
+    re.IGNORECASE,
+)
+_UNREMARKABLE = re.compile(
+    r"^(?:My |Her |His )?(?:past )?medical history (?:is|was) (?:unremarkable|non-?contributory)",
+    re.IGNORECASE,
+)
+_TIMED = re.compile(r"\b(during|since|after|before|at the time|in the past|recently|when)\b")
+_VERB_3SG = frozenset(v for v in _VERB if v.endswith("s") and v != "was")
+_OTHER_SUBJECT = re.compile(r"\b(which|that|who|it|he|she|they|we)\b|\bmy \w+ (?:has|is)\b")
+_PARTICIPLE = {"drinking": "drunk", "eating": "eaten", "taking": "taken", "getting": "got"}
+
+
+def _span(n: str, unit: str) -> str:
+    value = 1 if n.lower() in ("a", "an", "one") else int(n) if n.isdigit() else None
+    if value is None:
+        return f"{n} {unit}s"
+    if value == 1:
+        return f"an {unit}" if unit == "hour" else f"a {unit}"
+    return f"{_NUMBER_NAMES.get(value, value)} {unit}s"
+
+
+def _had(what: str) -> str:
+    """What someone has had, a habit said with its verb ("smoking, a pack a day" -> "smoked, a
+    pack a day"); an -ing word before its noun stays ("increasing fatigue": "had increasing
+    fatigue")."""
+    head = re.match(r"([a-z]+ing)\b(\W*)(\w*)", what)
+    if (
+        head
+        and head[1] not in SYMPTOM_GERUNDS
+        and (not head[3] or head[2].strip() or head[3] in _HABIT_NEXT or head[3].isdigit())
+    ):
+        verb = _PARTICIPLE.get(head[1], head[1][:-3] + "ed")
+        return verb + what[len(head[1]) :]
+    return f"had {what}"
+
+
+# What follows a habit's -ing word rather than a noun it describes ("smoking half a pack").
+_HABIT_NEXT = frozenset(
+    """for since of at on in with about half a an one two three daily heavily occasionally
+    socially regularly""".split()
+)
+
+
+# Nouns in -ing that name a symptom or an event, not a habit: "a history of vomiting".
+SYMPTOM_GERUNDS = frozenset(
+    """vomiting bleeding swelling wheezing itching bruising fainting snoring sweating tingling
+    burning stuttering seizing choking coughing sneezing blushing""".split()
+)
+
+
+_EXPERIENCE = {"e": "get", "ed": "had", "es": "gets"}
+# Verbs whose -ing takes the symptom as its object ("I've been having pain").
+_HOLDING = frozenset("having feeling getting noticing experiencing suffering".split())
+
+
+def _low(subject: str) -> str:
+    return subject if subject == "I" else subject.lower()
+
+
+def _plural(noun: str) -> bool:
+    return bool(re.search(r"(?<!s)s$| and ", noun)) or noun.lower() in ("they", "people")
+
+
+def _healthy(m: re.Match) -> str:
+    """ "I have had otherwise healthy" (say()'s past history prefix before a state) -> "I am"."""
+    be = "was" if m.group(2) == "previously " else "am" if m.group(1) == "I" else "is"
+    return f"{m.group(1)} {be} {m.group(2) or ''}{m.group(3)}"
+
+
+def spoken(line: str, voice: Voice) -> str:
+    """A first-person line with the note's constructions said as a patient says them: "I have a
+    2-day history of X" -> "For two days I have had X"; "No significant past medical history"
+    -> "I've never had any serious illness"; "I do not report any X" -> "I haven't had any X";
+    "I present with X" -> "I have X"; "experiencing" -> "having"; "per day" -> "a day"."""
+    me = voice.subject if voice.carer else "I"
+    have = "has" if voice.carer else "have"
+    out = " ".join(line.split())
+    out = re.sub(
+        r"\b(I|[Hh]e|[Ss]he|my child)( also)? present(?:s|ed)? for\b", r"\1\2 came in for", out
+    )
+    out = re.sub(r"\b(I|He|She|My child)( also)? present(?:s|ed)? to\b", r"\1\2 came to", out)
+    out = re.sub(
+        r"\b(I|He|She|My child)( also)? (?:present(?:s|ed)? with|complain(?:s|ed)? of) "
+        r"(?:complaints of |a chief complaint of )?",
+        lambda m: f"{m.group(1)}{m.group(2) or ''} {have} ",
+        out,
+    )
+    out = re.sub(
+        r"\b(I|He|She)( also)? (?:do|does|did) not report (?:any )?",
+        lambda m: f"{m.group(1)}{m.group(2) or ''} {have}n't had any ",
+        out,
+    )
+    out = re.sub(
+        r"\b(?:does|do) not present with\b",
+        "I don't have" if not voice.carer else f"{voice.subject.lower()} doesn't have",
+        out,
+    )
+    out = re.sub(
+        r"(\bbut|\band|,) (?:also )?denies (?:any |having |experiencing )*",
+        rf"\1 {me.lower() if me != 'I' else 'I'} {have}n't had any ",
+        out,
+    )
+    # "I also have denies X" (a secondary symptom that is a denial)
+    out = re.sub(
+        r"\b(I|He|She)( also)? (?:have|has) den(?:y|ies) (?:any |having |experiencing )*",
+        lambda m: f"{m.group(1)} {have}n't had any ",
+        out,
+    )
+    out = _THERE_IS_HISTORY.sub(f"{me.lower() if me != 'I' else 'I'} {have} had ", out)
+    out = re.sub(
+        r"^(I|He|She)( also)? (have|has)(?: had)? (?:an? )?(?:past )?(?:medical )?"
+        r"(?:history )?(?:is )?(only )?significant (only )?for\b",
+        lambda m: (
+            f"{m.group(1)}{m.group(2) or ''} {m.group(3)} "
+            f"{'only ' if m.group(4) or m.group(5) else ''}had"
+        ),
+        out,
+    )
+    # say()'s "I have had" before a passive ("diagnosed with", "born at term")
+    out = re.sub(
+        r"^(I|He|She) (?:have|has) had (\w+ed|born)(?= (?:with|at|for|to|in|on|by|from"
+        r"|after|via|as|full|\w+ly)\b)",
+        r"\1 was \2",
+        out,
+    )
+    out = re.sub(
+        r"\bthere(?:'s| is| was) no (?:\w+ )?history of ",
+        f"{me.lower() if me != 'I' else 'I'} {have}n't had any ",
+        out,
+    )
+    out = re.sub(
+        r"\b(has|have) no (?:known )?(?:previous |prior |past )?history of (?!\w+ing\b)",
+        r"\1 never had ",
+        out,
+    )
+    if m := re.match(
+        r"^(?:(I|He|She)(?: also)? (?:have|has) )?(?:a )?famil(?:y|ial) history "
+        r"of (?P<what>.+?)(?: in (?P<who>(?:my|his|her) \w+))?\.?$",
+        out,
+    ):
+        whose = "our" if voice.carer else "my"
+        out = (
+            f"{m['who'][0].upper()}{m['who'][1:]} has had {m['what']}."
+            if m["who"]
+            else f"{m['what'][0].upper()}{m['what'][1:]} "
+            f"{'run' if _plural(m['what']) else 'runs'} in {whose} family."
+        )
+    out = re.sub(r"^History of (.+)$", lambda m: f"{me} {have} {_had(m.group(1))}", out)
+    # someone else's history: "my mother has a history of chronic joint pain"
+    out = re.sub(
+        r"\b(has|have) (?:an? )?(?:(?:long|known|past|previous|significant|medical) )*"
+        r"history of (?!\w+ing\b)",
+        r"\1 had ",
+        out,
+    )
+    out = re.sub(r"^I (?:also )?(?:mention|report|state|say|note|describe)s? that (?=I )", "", out)
+    out = re.sub(r"^I( also)? report (?:experiencing |having )?(\w+ing)\b", r"I've\1 been \2", out)
+    out = re.sub(
+        r"^I( also)? (?:report|mention|describe)s? (?=an? |several |some |\w+ed )",
+        r"I\1 have ",
+        out,
+    )
+    out = re.sub(r"\b(have|has) had had\b", r"\1 had", out)
+    if m := _HISTORY.match(out):
+        what = m["what"].rstrip(".")
+        verb = "have" if m["subj"] == "I" else "has"
+        also = m["also"] or ""
+        said = f"{m['subj']}{also} {verb} {_had(what)}"
+        if m["n"]:
+            said = said if m["subj"] == "I" else said[0].lower() + said[1:]
+            out = f"For {_span(m['n'], m['unit'])}, {said}."
+        elif "long" in (m["kinds"] or "").split():
+            out = f"{said} for a long time."
+        else:
+            out = f"{said}."
+    # "a 4-month history of X" inside a sentence: "four months of X"
+    out = re.sub(
+        rf"(?<=[\w;,] )(?:an? )?{_SPAN}(?:[a-z-]+ )?history of (?:experiencing )?",
+        lambda m: f"{_span(m['n'], m['unit'])} of ",
+        out,
+    )
+    if m := _NO_HISTORY.match(out):
+        what = m["what"]
+        family = bool(m["family"]) or bool(re.search(r"\bin (?:the|my|his|her) family$", what))
+        what = re.sub(r"\s*\bin (?:the|my|his|her) family$", "", what)
+        known = "As far as I know, " if m["known"] else ""
+        whose = "our" if voice.carer else "my"
+        if family and m["family"] and "personal" in m["family"].lower():
+            said = f"Neither {_low(me)} nor anyone in {whose} family has had {what}"
+        elif family:
+            said = f"nobody in {whose} family has had {what}"
+        elif _TIMED.search(what):
+            said = f"{me} {have}n't had {what}"
+        else:
+            said = f"{me} {have} never had {what}"
+        said = f"{known}{said}" if known else said[0].upper() + said[1:]
+        out = f"{said}."
+    if m := _NEVER_SIGNIFICANT.match(out):
+        other = " other" if m["other"] or m["other2"] else ""
+        ops = " or operations" if m["what"] and "surgical" in m["what"].lower() else ""
+        kind = " physical or mental" if m["mind"] else ""
+        out = f"{me} {have} never had any{other} serious{kind} illness{ops}{out[m.end() :]}"
+    if m := _UNREMARKABLE.match(out):
+        out = f"{me} {have} never had any serious illness{out[m.end() :]}"
+    out = re.sub(
+        r"\bno (other )?significant (?:past |previous )?medical (?:history|illness)",
+        r"no \1serious illness",
+        out,
+        flags=re.IGNORECASE,
+    )
+    out = re.sub(r"\bsignificant (illness|illnesses|disease|diseases)\b", r"serious \1", out)
+    # a negated "significant X" is a big one a patient would have noticed
+    out = re.sub(
+        r"(\b(?:no|not|without|never)\b|n't\b)([^.;]*?)\bsignificant\b"
+        r"(?![^,.;]*\b(?:history|findings)\b)(?! (?:alcohol|tobacco|drugs?|use)\b)",
+        r"\1\2big",
+        out,
+        flags=re.IGNORECASE,
+    )
+    out = re.sub(r"\bper (day|week|month|year|night)\b", r"a \1", out)
+    out = re.sub(r"\b(have|has|had) been experiencing\b", r"\1 been having", out)
+    out = re.sub(
+        r"\b(I|I've|I have|am|is|are|was|been|[Hh]e|[Ss]he)( also)? experienc(e|ed|es)\b",
+        lambda m: f"{m.group(1)}{m.group(2) or ''} " + _EXPERIENCE[m.group(3)],
+        out,
+    )
+    out = re.sub(r"\b(have|has|had) (not )?experienced\b", r"\1 \2had", out).replace("  ", " ")
+    out = re.sub(r"\b(and|but) experienced\b", r"\1 had", out)
+    out = re.sub(r"\b(am|is|are|was|were|been) experiencing\b", r"\1 having", out)
+    # "I've been increasing pain": the -ing word describes a symptom, it is not a verb
+    out = re.sub(
+        r"^I've( also)? been (\w+ing) (\w+)\b",
+        lambda m: (
+            f"I{m.group(1) or ''} have {m.group(2)} {m.group(3)}"
+            if set(terms(m.group(3))) & SYMPTOM_TERMS and m.group(2) not in _HOLDING
+            else m.group(0)
+        ),
+        out,
+    )
+    out = re.sub(r"\binsidious[- ]onset\b", "gradual", out)
+    out = re.sub(r"\b(sudden|acute|recent|new|gradual)[- ]onset(?: of)? ", r"\1 ", out)
+    out = re.sub(
+        r"\b(before|after|since) the onset of (?:(these|the|my) )?(\w+)\b",
+        lambda m: f"{m.group(1)} {m.group(2) or 'the'} {m.group(3)} started",
+        out,
+    )
+    out = re.sub(r"\b(except|with|there's|there is) noted\b", r"\1", out)
+    out = re.sub(r"\bnoted to (have|be)\b", r"found to \1", out)
+    out = re.sub(r"\bnoted at birth\b", "found at birth", out)
+    out = re.sub(
+        r"\b(\w+) reports? that\b",
+        lambda m: f"{m.group(1)} {'say' if _plural(m.group(1)) else 'says'} that",
+        out,
+    )
+    # say()'s "I have had" before a state ("otherwise healthy", "previously healthy")
+    out = re.sub(
+        r"^(I|He|She) (?:have|has) had ((?:otherwise|previously|generally) )?"
+        r"(healthy|well)(?![\w-])",
+        _healthy,
+        out,
+    )
+    if not voice.carer:
+        out = re.sub(
+            r"^I((?: \w+ly| also| still| now)?) (\w+)\b",
+            lambda m: (
+                f"I{m.group(1)} " + (_VERB[m.group(2)] if m.group(2) in _VERB_3SG else m.group(2))
+            ),
+            out,
+        )
+    if not voice.carer and out.startswith("I "):
+
+        def agree(m: re.Match) -> str:
+            if _OTHER_SUBJECT.search(out[: m.start()]):
+                return m.group(0)
+            return f"{m.group(1)} {_VERB[m.group(2)]}"
+
+        out = re.sub(rf"(,|\band|\bbut) ({'|'.join(sorted(_VERB_3SG))})\b", agree, out)
+        out = re.sub(
+            r"(\band|\bbut|,) (?:also )?report (?:that )?(?:experiencing |having )?",
+            r"\1 I have ",
+            out,
+        )
+    return out[0].upper() + out[1:] if out else out
