@@ -104,16 +104,33 @@ LATE_ANALGESIA = [("ask", "where is the pain?"), ("treat", "nil by mouth, IV flu
                   ("diagnose", ["acute appendicitis"])]  # fmt: skip
 
 
-def test_the_safety_bar_and_the_cap_sentence_agree(appendicitis):
-    events = play(appendicitis, LATE_ANALGESIA).events
-    result = score(appendicitis, events)
+def test_late_analgesia_is_flagged_but_does_not_cap_the_score(appendicitis):
+    """Analgesia after a full history (minute 43 of a 30-minute window) is late, said so, but not
+    a safety cap: correct care given late is not a danger like late bronchodilators."""
+    result = score(appendicitis, play(appendicitis, LATE_ANALGESIA).events)
+    assert result.cap is None
+    (late,) = [s for s in result.safety if s.ref == "give-analgesia"]
+    assert late.kind == "late" and late.cap is None and "30-minute window" in late.description
+
+
+LATE_SALBUTAMOL = [
+    ("ask", "how long have you been short of breath?"),
+    ("wait", 30),
+    ("treat", "salbutamol 5 mg nebulised"),
+    ("diagnose", ["acute severe asthma"]),
+]
+
+
+def test_the_safety_bar_and_the_cap_sentence_agree():
+    asthma = bundled("acute-severe-asthma-adult")
+    events = play(asthma, LATE_SALBUTAMOL).events
+    result = score(asthma, events)
     assert result.cap == 60
     safety = next(d for d in result.domains if d.domain == "safety")
-    assert safety.earned == safety.out_of  # the safety item (NBM and IV fluids) was met...
-    assert safety.percent == 60  # ...but the bar shows no more than the cap
-    reason = build_debrief(appendicitis, result, events).cap_reason
+    assert safety.percent <= 60  # the bar shows no more than the cap
+    reason = build_debrief(asthma, result, events).cap_reason
     assert reason.count(". ") == 0 and reason.endswith(".")  # one sentence
-    assert "60%" in reason and "time window" in reason and "analgesia" in reason
+    assert "60%" in reason and "time window" in reason and "salbutamol" in reason.lower()
     # The raw score is below the cap here, so it does not say the score was lowered.
     assert result.raw_percent < 60 and "limits the score to at most 60%" in reason
 

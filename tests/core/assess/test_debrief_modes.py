@@ -18,7 +18,8 @@ def test_the_debrief_lists_what_went_well_what_was_missed_and_why(malaria_case):
     assert "history-fever-fits" in {p.item_id for p in debrief.went_well}
     missed = {p.item_id: p.why for p in debrief.missed}
     assert "trauma" in missed["history-alternatives"]
-    assert debrief.expected_approach[0].startswith("Fever plus convulsions")
+    assert debrief.key_points[0].startswith("Fever plus convulsions")
+    assert not set(debrief.key_points) & set(debrief.expected_approach)  # each said once
     assert debrief.narrative == template_narrative(score(malaria_case, events))
     assert not debrief.narrative_by_model
 

@@ -65,6 +65,7 @@ class Debrief:
     narrative_by_model: bool
     narrative_note: str  # why the model's text was or was not used
     cap_reason: str = ""  # the safety cap in one sentence (empty: no cap)
+    key_points: tuple[str, ...] = ()  # the case's summary; expected_approach holds its actions
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -184,9 +185,7 @@ def build_debrief(
     )  # fmt: skip
     safety = tuple(Point(s.ref, s.kind.replace("_", " "), s.description) for s in score.safety)
     actions = case.answer_key.management.expected_actions
-    approach = tuple(case.answer_key.key_points) + tuple(
-        a.description for a in sorted(actions, key=lambda a: not a.critical)
-    )
+    approach = tuple(a.description for a in sorted(actions, key=lambda a: not a.critical))
     narrative, by_model, note = template_narrative(score), False, "no model was asked"
     if generate is not None:
         text, note = model_narrative(score, generate)
@@ -195,5 +194,5 @@ def build_debrief(
     return Debrief(
         case.meta.id, case.meta.title, score.percent, score.cap, score.diagnosis.reason,
         went_well, missed, safety, approach, tuple(timeline(case, events)), narrative, by_model,
-        note, score.cap_reason(),
+        note, score.cap_reason(), tuple(case.answer_key.key_points),
     )  # fmt: skip
