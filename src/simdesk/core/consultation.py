@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from simdesk.core.cases.contradictions import never_says
 from simdesk.core.cases.schema import Case
@@ -26,6 +27,7 @@ from simdesk.core.llm.prompt import (
 from simdesk.core.sim import events as ev
 from simdesk.core.sim.events import Event
 from simdesk.core.sim.session import Encounter, Turn
+from simdesk.core.sim.state import contradiction
 
 # Words for family members: an informant may call the patient "my grandson" or "the baby".
 KINSHIP = """son daughter grandson granddaughter child children baby boy girl husband wife mother
@@ -104,6 +106,7 @@ class Consultation:
             question=turn.question,
             never_says=never_says(self.case.meta.id, {f.id for f in turn.facts}),
             informant=self.case.patient.informant is not None,
+            claims=partial(contradiction, turn.state.trend) if turn.state else None,
         )  # fmt: skip
         prompt = self.transcript.prompt_for(turn.question, turn.facts) if turn.facts else None
         stream = GuardedStream(guard, turn.authored_reply)

@@ -88,6 +88,10 @@ class TreatmentEntry(StrictModel):
     # Names this drug shares with an entry for another indication (magnesium sulfate for asthma
     # and for eclampsia): an order using one goes to the entry the case uses.
     shared_names: list[str] = []
+    # How long the relief of a symptom takes to come and how long it lasts (an analgesic eases
+    # pain; see ``simdesk.core.sim.state``). Analgesics without them get the state's defaults.
+    onset_minutes: int | None = Field(default=None, ge=0)
+    lasts_minutes: int | None = Field(default=None, ge=1)
 
 
 class TreatmentCatalog(StrictModel):

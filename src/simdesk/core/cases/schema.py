@@ -221,6 +221,9 @@ class PhysiologyRule(StrictModel):
     treatment: str | None = None
     onset_minutes: int = Field(default=0, ge=0)
     max_times: int = Field(default=1, ge=1)
+    # The symptoms the treatment eases (reached over ``onset_minutes``, for good), for "is the
+    # pain better?": a case may say that surgery ends the pain (analgesics ease it anyway).
+    eases: list[StateTopic] = []
     note: str | None = None
 
     @model_validator(mode="after")
@@ -229,6 +232,8 @@ class PhysiologyRule(StrictModel):
             raise ValueError(f"drift rule {self.id!r} needs every_minutes")
         if self.kind == "response" and self.treatment is None:
             raise ValueError(f"response rule {self.id!r} needs a treatment")
+        if self.eases and self.kind != "response":
+            raise ValueError(f"only a response rule eases a symptom ({self.id!r})")
         return self
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from simdesk.core.cases.schema import Fact
@@ -373,7 +374,12 @@ class ReplyGuard:
         question: str = "",
         never_says: list[str] | tuple[str, ...] = (),
         informant: bool = False,
+        claims: Callable[[str], tuple[str, bool]] | None = None,
     ) -> None:
+        # A check of what the reply claims as a whole (the patient now: better, the same or
+        # worse): ``claims(text)`` gives why it cannot be shown ("" if it can) and whether that
+        # is final (False: more words may still say it).
+        self._claims = claims
         fact_texts = [t for f in facts for t in (f.content, f.patient_says)]
         self.facts = facts
         # Whose voice: the patient speaks of themself in the first person; an informant speaks
@@ -583,6 +589,10 @@ class ReplyGuard:
                     return GuardVerdict(
                         False, f"'{clause[-1]}' gives the wrong answer to the question"
                     )
+        if self._claims is not None:
+            reason, final = self._claims(text)
+            if reason:
+                return GuardVerdict(False, reason, final=final)
         if self._fact_denial and not any(w in NEGATIONS for w in tokens):
             return GuardVerdict(False, "the fact is negative but the reply is not", final=False)
         if self._relevance is not None:

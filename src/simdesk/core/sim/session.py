@@ -27,7 +27,17 @@ from simdesk.core.sim.matching import (
 )
 from simdesk.core.sim.orders import OrderItem, OrderReader
 from simdesk.core.sim.physiology import Physiology
-from simdesk.core.sim.state import state_answer, state_topic
+from simdesk.core.sim.state import (
+    TOPIC_VITALS,
+    TOPICS,
+    Moment,
+    StateAnswer,
+    complains_of,
+    easings,
+    relief,
+    state_answer,
+    state_topic,
+)
 
 MINUTES_PER_QUESTION = 1
 MINUTES_PER_MANOEUVRE = 2
@@ -45,6 +55,7 @@ class Turn:
     question: str
     disclosure: Disclosure
     authored_reply: str
+    state: StateAnswer | None = None  # a question about the patient now: its trend
 
     @property
     def facts(self) -> tuple[Fact, ...]:
@@ -152,7 +163,7 @@ class Encounter:
         self._orders = OrderReader(self.catalog, case_treatment_codes(self.case))
         self.physiology = Physiology(self.case.vitals, list(self.case.physiology.rules))
         self._pending: list[TestResult] = []
-        self._state_asked: tuple[float, dict[str, float]] | None = None  # minute, vitals
+        self._state_asked: tuple[float, Moment] | None = None  # minute, state then
         self._log(ev.EncounterStarted, case_id=self.case.meta.id, version=self.case.meta.version)
 
     # -- the log and the clock ----------------------------------------------------------------
@@ -206,7 +217,8 @@ class Encounter:
         self._check_open()
         question = " ".join(question.split())
         self._advance(MINUTES_PER_QUESTION)
-        disclosure = self._state_disclosure(question) or self._matcher.match(question)
+        state = self._state_answer(question)
+        disclosure = Disclosure((state.fact,), (1.0,)) if state else self._matcher.match(question)
         if disclosure.empty:
             authored = self._rng.choice(self.case.patient.unsure_lines)
         else:
@@ -216,22 +228,49 @@ class Encounter:
             ev.Question, text=question, fact_ids=[f.id for f in facts],
             scores=list(disclosure.scores), sources=[f.source for f in facts if f.source],
         )  # fmt: skip
-        return Turn(event.seq, question, disclosure, authored)
+        return Turn(event.seq, question, disclosure, authored, state)
 
-    def _state_disclosure(self, question: str) -> Disclosure | None:
-        """For "how are you now?": a fact made from the vitals' trend since the last such
-        question (or the start) and the treatments given since (see ``simdesk.core.sim.state``)."""
+    def _moment(self, minute: float, vitals: dict[str, float]) -> Moment:
+        """The state at ``minute``: the vitals and the relief of each symptom (pain eased by the
+        morphine given)."""
+        assert self.catalog is not None
+        rules = list(self.case.physiology.rules)
+        eased = {topic: relief(topic, self.physiology.given, minute, self.catalog, rules)
+                 for topic in TOPICS if topic != "general"}  # fmt: skip
+        return Moment(vitals, eased)
+
+    def _state_answer(self, question: str) -> StateAnswer | None:
+        """For "how are you now?": a fact made from the state's trend since the last question on
+        that topic (or the start) and the treatments given since (``simdesk.core.sim.state``)."""
+        assert self.catalog is not None
         topic = state_topic(question)
         if topic is None:
             return None
-        since, before = self._state_asked or (-1.0, self.physiology.baseline_vitals())
+        start = self._moment(-1.0, self.physiology.baseline_vitals())
+        since, before = self._state_asked or (-1.0, start)
+        now = self._moment(self.sim_minute, self.vitals)
         given = [code for code, minutes in self.physiology.given.items()
                  if any(m >= since for m in minutes)]  # fmt: skip
+        complaints = {t for t in now.relief if complains_of(self.case.patient, self.case.facts, t)}
         answer = state_answer(
-            self.case.patient, topic, before, self.vitals, given, self.catalog, question
-        )
-        self._state_asked = (self.sim_minute, self.vitals)
-        return Disclosure((answer.fact,), (1.0,))
+            self.case.patient, topic, start, before, now, given, self.catalog, question,
+            relevant=self._acts_on(topic), ever_given=list(self.physiology.given),
+            complaints=complaints,
+        )  # fmt: skip
+        self._state_asked = (self.sim_minute, now)
+        return answer
+
+    def _acts_on(self, topic: str) -> set[str]:
+        """The treatment codes that act on ``topic``: what eases it, and the case's response rules
+        that move its vitals (for how the patient feels, everything given)."""
+        assert self.catalog is not None
+        if topic == "general":  # how they feel: everything given
+            return set(self.physiology.given)
+        rules = list(self.case.physiology.rules)
+        codes = {e.code for e in easings(topic, self.catalog, rules)}
+        codes |= {r.treatment for r in rules if r.kind == "response" and r.treatment
+                  and set(r.change) & set(TOPIC_VITALS[topic])}  # fmt: skip
+        return codes
 
     def record_reply(
         self, turn: Turn, text: str, *, model_text_used: bool, reason: str

@@ -1,10 +1,18 @@
 """The patient now: "how do you feel now?", "is the pain better?", "how is your breathing?".
 
-Such questions are answered from the simulated state, not from the history: the trend of the
-vital signs that go with the question's topic since it was last asked (or since the start), and
-the treatments given meanwhile. The answer is a fact made for this turn: its content (the Note
-the model voices, and what the guard checks against) says better, the same or worse and after
-what; its line is the case's authored ``state_lines`` for that topic and trend, or a default.
+Such questions are answered from the simulated state, not from the history: the trend since the
+topic was last asked (or since the start) of the vital signs that go with it and of the relief
+the treatments give, and the treatments given meanwhile. A symptom's relief comes from what eases
+it: an analgesic (catalog category) eases pain over its onset and for as long as a dose lasts,
+and a case's response rule may say that its treatment eases a symptom (surgery ends the pain).
+Pain is not a vital sign: a heart rate that settles into the normal band says little, the
+morphine given says more. When nothing changed since the last question, the answer compares
+with the start ("still better since the painkiller").
+
+The answer is a fact made for this turn: its content (the Note the model voices, and what the
+guard checks against) says better, the same or worse and after what; its line is the case's
+authored ``state_lines`` for that topic and trend, or a default. :func:`contradiction` reads a
+reply's own claims (better, worse, the same, each perhaps negated) against the trend.
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from simdesk.core.cases.catalog import Catalog
-from simdesk.core.cases.schema import Fact, Patient
+from simdesk.core.cases.schema import Fact, Patient, PhysiologyRule
 from simdesk.core.sim.bands import bands_for
 
 # Words that put a question in the present ("now", "still", "any better").
@@ -39,7 +47,9 @@ _HISTORY = re.compile(
 _HOW_NOW = re.compile(r"^(and |so |ok |okay )?(how (are|is|do|does)|how's)\b(?!.*\blong\b)")
 TOPICS: dict[str, re.Pattern[str]] = {
     "breathing": re.compile(r"\b(breath\w*|wheez\w*|chest tight\w*|air)\b"),
-    "pain": re.compile(r"\b(pain\w*|hurt\w*|ache\w*|aching|sore)\b"),
+    "pain": re.compile(
+        r"\b(pain\w*|hurt\w*|(head|stomach|tummy|belly|back|ear|tooth)?aches?|aching|sore)\b"
+    ),
     "fever": re.compile(r"\b(fever\w*|hot|temperature|chills?|shiver\w*)\b"),
     "dizziness": re.compile(r"\b(dizz\w*|faint\w*|light ?headed)\b"),
     "bleeding": re.compile(r"\b(bleed\w*|blood)\b"),
@@ -98,29 +108,143 @@ def distress(vitals: dict[str, float], names: tuple[str, ...], age_years: float)
     return total
 
 
+# Relief of a symptom: an analgesic without its own figures eases pain from ANALGESIC_ONSET
+# minutes for ANALGESIC_LASTS; any relief wears off over WANE_MINUTES after it lasts.
+ANALGESIC_ONSET = 30
+ANALGESIC_LASTS = 240
+WANE_MINUTES = 60
+RELIEF_EPSILON = 0.3  # change in relief (0 none, 1 full) that counts
+GENERAL_WORSE = 0.5  # vitals worse by this (band widths) outweigh a symptom eased
+
+
+@dataclass(frozen=True)
+class Easing:
+    """A treatment that eases a symptom: it comes over ``onset`` minutes and lasts ``lasts``
+    (None: for good)."""
+
+    code: str
+    onset: int
+    lasts: int | None
+
+    def at(self, minutes_since: float) -> float:
+        if minutes_since <= 0:
+            return 0.0
+        level = min(1.0, minutes_since / max(self.onset, 1))
+        if self.lasts is not None:
+            over = minutes_since - self.onset - self.lasts
+            level *= min(1.0, max(0.0, 1.0 - over / WANE_MINUTES))
+        return level
+
+
+def easings(topic: str, catalog: Catalog, rules: list[PhysiologyRule]) -> list[Easing]:
+    """What eases the symptom ``topic``: the catalog's analgesics (for pain) and the case's
+    response rules that say they ease it."""
+    found = []
+    if topic == "pain":
+        for entry in catalog.treatments.treatments:
+            if entry.category == "analgesic":
+                found.append(Easing(entry.code, entry.onset_minutes or ANALGESIC_ONSET,
+                                    entry.lasts_minutes or ANALGESIC_LASTS))  # fmt: skip
+    for rule in rules:
+        if rule.kind == "response" and rule.treatment and topic in rule.eases:
+            found.append(Easing(rule.treatment, rule.onset_minutes, None))
+    return found
+
+
+def relief(
+    topic: str, given: dict[str, list[int]], minute: float, catalog: Catalog,
+    rules: list[PhysiologyRule],
+) -> float:  # fmt: skip
+    """How far the symptom is eased at ``minute`` (0 not at all, 1 fully) by what was given
+    (treatment code -> the minutes it was given)."""
+    best = 0.0
+    for easing in easings(topic, catalog, rules):
+        for at in given.get(easing.code, []):
+            best = max(best, easing.at(minute - at))
+    return best
+
+
+def complains_of(patient: Patient, facts: list[Fact], topic: str) -> bool:
+    """Whether the patient came with the symptom ``topic`` (the presenting complaint says it)."""
+    said = [patient.presenting_complaint or ""]
+    said += [f.content for f in facts if f.category == "presenting_complaint"]
+    return any(TOPICS[topic].search(text.lower()) for text in said)
+
+
+def _trend(change: float, epsilon: float) -> str:
+    change = round(change, 6)  # 158 - 152 mmHg is 0.15 band widths, not 0.15000000000000002
+    return "better" if change < -epsilon else "worse" if change > epsilon else "same"
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The state at one minute, as the patient feels it: the vitals and each symptom's relief."""
+
+    vitals: dict[str, float]
+    relief: dict[str, float]
+
+
+def compare(topic: str, before: Moment, now: Moment, age_years: float, complaints: set[str]) -> str:
+    """Better, the same or worse, from ``before`` to ``now``. A symptom whose relief changed
+    goes by it; otherwise by the topic's vitals. "How do you feel?" goes by the vitals when they
+    are clearly worse (a painkiller does not make shock feel better), else by the relief of what
+    the patient came with (``complaints``), else by the vitals."""
+    names = TOPIC_VITALS[topic]
+    change = distress(now.vitals, names, age_years) - distress(before.vitals, names, age_years)
+    vitals = _trend(change, TREND_EPSILON)
+    eased = [_trend(before.relief.get(t, 0.0) - now.relief.get(t, 0.0), RELIEF_EPSILON)
+             for t in sorted(now.relief)
+             if t == topic or topic == "general" and t in complaints]  # fmt: skip
+    moved = [t for t in eased if t != "same"]
+    if topic == "general" and round(change, 6) > GENERAL_WORSE:
+        return "worse"
+    if moved:
+        return "better" if "better" in moved else "worse"
+    return vitals
+
+
 @dataclass(frozen=True)
 class StateAnswer:
     topic: str
     trend: str
     fact: Fact
+    still: bool = False  # nothing changed since the last such question; compared with the start
 
 
 def state_answer(
     patient: Patient,
     topic: str,
-    before: dict[str, float],
-    now: dict[str, float],
+    start: Moment,
+    before: Moment,
+    now: Moment,
     given: list[str],
     catalog: Catalog,
     question: str,
+    *,
+    relevant: set[str] | frozenset[str] = frozenset(),
+    ever_given: list[str] | None = None,
+    complaints: set[str] | frozenset[str] = frozenset(),
 ) -> StateAnswer:
-    """The fact that answers a question about ``topic`` now, from the vitals ``before`` (the last
-    time it was asked, or the start) and ``now``, and the treatment codes ``given`` meanwhile."""
-    names = TOPIC_VITALS[topic]
-    change = distress(now, names, patient.age_years) - distress(before, names, patient.age_years)
-    trend = "better" if change < -TREND_EPSILON else "worse" if change > TREND_EPSILON else "same"
+    """The fact that answers a question about ``topic`` now, from the state at the ``start``,
+    ``before`` (the last time such a question was asked, or the start) and ``now``, and the
+    treatment codes ``given`` meanwhile (those in ``relevant`` act on the topic and are named
+    first). When nothing changed since, the answer compares with the start and names what was
+    ``ever_given`` that acts on the topic ("still better since the painkiller")."""
+    trend = compare(topic, before, now, patient.age_years, set(complaints))
+    still = False
+    if trend == "same" and before is not start:
+        trend = compare(topic, start, now, patient.age_years, set(complaints))
+        still = trend != "same"
+    # What acts on the topic and was ever given: named when the patient is better by it (the
+    # painkiller given before the last question may work only now).
+    acting = [c for c in ever_given or [] if c in relevant]
+    if still:
+        named = acting
+    else:
+        named = ([c for c in given if c in relevant] or (acting if trend == "better" else [])
+                 or given)  # fmt: skip
     lay = []
-    for code in given:
+    for code in named:
         entry = catalog.treatment(code)
         if entry is None or entry.category in UNNAMED:
             continue
@@ -130,10 +254,13 @@ def state_answer(
     word = TOPIC_WORDS[topic]
     since = f" since {' and '.join(lay)}" if lay else ""
     subject = "Feels" if topic == "general" else f"The {word} is"
+    if still:  # "Still feels better than at the start", "The pain is still better than ..."
+        subject = "Still feels" if topic == "general" else f"{subject} still"
+    than = "than at the start" if still else "than before"
     content = {
-        "better": f"{subject} better than before{since}.",
+        "better": f"{subject} better {than}{since}.",
         "same": f"{subject} the same as before{since}, no better and no worse.",
-        "worse": f"{subject} worse than before{since}.",
+        "worse": f"{subject} worse {than}{since}.",
     }[trend]
     first_person = patient.informant is None
     authored = [
@@ -149,4 +276,69 @@ def state_answer(
         id=f"state-{topic}", category="review_of_systems", content=content, patient_says=says,
         cues=[question],
     )  # fmt: skip
-    return StateAnswer(topic, trend, fact)
+    return StateAnswer(topic, trend, fact, still)
+
+
+# -- what a reply claims ----------------------------------------------------------------------
+
+# Words that say the patient is better, worse or the same (each may be negated: "no better").
+CLAIMS = {
+    "better": frozenset("""better easier eased easing eases improved improving improvement
+        relieved relief less settled settling calmer""".split()),
+    "worse": frozenset("worse worsening worsened harder deteriorated deteriorating".split()),
+    "same": frozenset("same unchanged".split()),
+    "changed": frozenset("change changed changes different".split()),
+}  # fmt: skip
+NEGATION_WORDS = frozenset(
+    """no not never don't dont didn't didnt doesn't doesnt isn't isnt wasn't wasnt aren't
+    haven't havent hasn't hasnt can't cannot couldn't neither nor nothing""".split()
+)
+NEGATION_REACH = 4  # a negation governs a claim word this many words on, within its clause
+# What each claim means, plain or negated: "no change" is the same, "not the same" a change.
+_MEANS = {("better", False): "B", ("better", True): "notB", ("worse", False): "W",
+          ("worse", True): "notW", ("same", False): "S", ("same", True): "notS",
+          ("changed", False): "notS", ("changed", True): "S"}  # fmt: skip
+# Per trend: claims that contradict it, and claims that say it (one must be released first).
+_CONTRADICTS = {"better": {"W", "S", "notB"}, "worse": {"B", "S", "notW"},
+                "same": {"B", "W", "notS"}}  # fmt: skip
+_SAYS = {"better": {"B"}, "worse": {"W"}, "same": {"S", "notB", "notW"}}
+_CLAUSE = re.compile(r"[,;:.!?()\u2026]+|\b(?:but|and|though|although)\b")
+
+
+def claims(text: str) -> set[str]:
+    """What a reply says of the trend: B/W/S (better, worse, the same) and notB/notW/notS."""
+    found = set()
+    for part in _CLAUSE.split(text.lower().replace("\u2019", "'")):
+        tokens = _WORD.findall(part or "")
+        for i, token in enumerate(tokens):
+            for kind, vocabulary in CLAIMS.items():
+                if token in vocabulary and not (token == "less" and tokens[i - 1 : i] == ["or"]):
+                    window = tokens[max(0, i - NEGATION_REACH) : i]
+                    found.add(_MEANS[kind, any(w in NEGATION_WORDS for w in window)])
+    return found
+
+
+def contradiction(trend: str, text: str) -> tuple[str, bool]:
+    """Why a reply about the patient now cannot be shown for ``trend``, or "" - and whether the
+    failure is final. A reply that contradicts itself ("I don't feel the same ..., no better and
+    no worse") or the trend fails for good; one that does not yet say the trend fails for now,
+    so no clause is released before the reply says which way it goes."""
+    said = claims(text)
+    if (
+        {"B", "W"} <= said
+        or {"notS", "notB", "notW"} <= said
+        or any({c, f"not{c}"} <= said for c in "BWS")
+    ):
+        return f"the reply contradicts itself ({', '.join(sorted(said))})", True
+    wrong = said & _CONTRADICTS[trend]
+    if wrong:
+        return f"the reply says {_READ[sorted(wrong)[0]]}, but the patient is {_TREND[trend]}", True
+    if not said & _SAYS[trend]:
+        return f"the reply does not yet say the patient is {_TREND[trend]}", False
+    return "", True
+
+
+_READ = {"B": "better", "W": "worse", "S": "the same", "notB": "not better", "notW": "not worse",
+         "notS": "not the same"}  # fmt: skip
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_TREND = {"better": "better", "worse": "worse", "same": "the same"}
