@@ -135,6 +135,7 @@ def test_encounter_exam_orders_results_treatment_notes_and_debrief(qtbot, win, s
     page.show_tab("Timeline")
     texts = [page.timeline.item(n).text() for n in range(page.timeline.count())]
     assert any("Ordered: " in t for t in texts) and any("Result: " in t for t in texts)
+    assert not any("Gave: " in t or " 1 minutes" in t for t in texts)
     assert len(page.monitor.history) >= 4
     screenshot(win, "14-encounter-timeline")
 

@@ -162,7 +162,9 @@ def play_step(
         text = encounter.treat(str(value)).message
     elif action == "wait":
         arrived = encounter.wait(float(value))
-        text = f"{value:g} minutes pass." + ("" if arrived else " No new results.")
+        text = f"{value:g} minute{'' if value == 1 else 's'} pass{'es' if value == 1 else ''}." + (
+            "" if arrived else " No new results."
+        )
     elif action == "diagnose":
         encounter.diagnose(list(value))
         text = "Diagnosis recorded."

@@ -55,7 +55,7 @@ NOTES_SAVE_MS = 1500
 TAB_KEYS = {"Examine": "Ctrl+E", "Orders": "Ctrl+O", "Treat": "Ctrl+T", "Timeline": "Ctrl+L",
             "Notes": "Ctrl+N"}  # fmt: skip
 KIND_LABELS = {"question": "Asked", "reply": "Patient", "exam": "Examined", "order": "Ordered",
-               "result": "Result", "treatment": "Gave", "wait": "Waited",
+               "result": "Result", "treatment": "Treatment", "wait": "Waited",
                "diagnosis": "Diagnosis"}  # fmt: skip
 
 
@@ -494,7 +494,10 @@ class EncounterPage(QWidget):
         self.orders_panel.update_clock(encounter.sim_minute, encounter.pending, encounter.results)
         for event in encounter.events[self._timeline_done :]:
             if event.kind in KIND_LABELS:
-                text = f"{event.minutes:g} minutes" if event.kind == "wait" else event.text
+                if event.kind == "wait":
+                    text = f"{event.minutes:g} minute{'' if event.minutes == 1 else 's'}"
+                else:
+                    text = event.text
                 self.timeline.addItem(f"[{event.sim_minute:g} min] {KIND_LABELS[event.kind]}: "
                                       f"{text}")  # fmt: skip
         self._timeline_done = len(encounter.events)

@@ -34,6 +34,14 @@ if TYPE_CHECKING:
     from simdesk.core.sim.session import TestResult
 
 
+def _shown_name(name: str, code: str) -> str:
+    """A test's name, with its code where the code is an abbreviation learners use ("Full blood
+    count (FBC)"); an internal identifier ("GROUP_XMATCH") only crowds the column out."""
+    if "_" in code or code.lower() in name.lower():
+        return name
+    return f"{name} ({code})"
+
+
 class CatalogSearch(QWidget):
     """A search box over catalog rows; Enter or the button acts on the chosen row.
 
@@ -184,14 +192,14 @@ class OrdersPanel(QWidget):
         rows = []
         for test in catalog.investigations.tests:
             here = "yes" if test.available_at(setting) else "not available"
-            cells = [f"{test.name} ({test.code})", f"${test.cost_usd:g}",
+            cells = [_shown_name(test.name, test.code), f"${test.cost_usd:g}",
                      f"{test.turnaround_minutes} min", here]  # fmt: skip
             words = joined_words(" ".join([test.code, test.name, *test.synonyms, test.category]))
             rows.append((test.code, cells, words))
         for record in case.investigations:  # an imported record's own tests, as the case names them
             if record.name and catalog.test(record.code) is None:
                 minutes = 60 if record.turnaround_minutes is None else record.turnaround_minutes
-                cells = [f"{record.name} ({record.code})", "-", f"{minutes} min", "yes"]
+                cells = [_shown_name(record.name, record.code), "-", f"{minutes} min", "yes"]
                 rows.append((record.code, cells, joined_words(f"{record.code} {record.name}")))
         from simdesk.core.sim.matching import TestMatcher
 

@@ -89,7 +89,10 @@ def timeline(
         elif isinstance(event, ev.Exam | ev.Treatment):
             text, response = event.request, event.text
         elif isinstance(event, ev.Wait):
-            text, response = f"waited {event.minutes:g} minutes", ""
+            text, response = (
+                f"waited {event.minutes:g} minute{'' if event.minutes == 1 else 's'}",
+                "",
+            )
         elif isinstance(event, ev.Result | ev.Diagnosis | ev.Plan):  # a plan is evidence too
             text, response = event.text, ""
         else:
