@@ -253,15 +253,18 @@ def state_answer(
             lay.append(name)
     word = TOPIC_WORDS[topic]
     since = f" since {' and '.join(lay)}" if lay else ""
-    subject = "Feels" if topic == "general" else f"The {word} is"
-    if still:  # "Still feels better than at the start", "The pain is still better than ..."
-        subject = "Still feels" if topic == "general" else f"{subject} still"
+    # How they feel is said without a subject a reply could copy as a note's ("Feels better"
+    # fails the guard's voice check): "Better than before since the painkiller."
+    subject = "" if topic == "general" else f"The {word} is "
+    if still:  # "Still better than at the start", "The pain is still better than ..."
+        subject = "Still " if topic == "general" else f"{subject}still "
     than = "than at the start" if still else "than before"
     content = {
-        "better": f"{subject} better {than}{since}.",
-        "same": f"{subject} the same as before{since}, no better and no worse.",
-        "worse": f"{subject} worse {than}{since}.",
+        "better": f"{subject}better {than}{since}.",
+        "same": f"{subject}the same as before{since}, no better and no worse.",
+        "worse": f"{subject}worse {than}{since}.",
     }[trend]
+    content = content[0].upper() + content[1:]
     first_person = patient.informant is None
     authored = [
         line.says for line in patient.state_lines if line.trend == trend and line.topic == topic
