@@ -61,3 +61,29 @@ def test_a_question_about_onset_is_answered_with_the_onset(model):
         assert re.search(r"child|small|boy|young", result.text, re.IGNORECASE), result.text
     else:
         assert result.text == case.fact("asthma-history").patient_says
+
+
+# What the nurse's concerns say, read independently of the guard: his idea, his fear, his question
+# about antibiotics alone, his short-staffed health centre.
+CONCERNS = re.compile(r"appendic|operat|surg|antibiotic|scared|afraid|fear|short of staff|staff")
+
+
+def test_a_reply_shown_for_the_concerns_voices_them_and_so_does_the_debrief(model):
+    # Seen by a new user (issue 12): after "do you smoke" got the social line ("I am a nurse at
+    # a health centre ..."), the concerns' questions all got "I'm a nurse at a health centre."
+    # and the debrief credited "Discussed his fears and the question of antibiotics alone".
+    from simdesk.core.assess.scoring import score_attempt
+
+    case = load_case(bundled_cases_dir() / "acute-appendicitis-nurse.yaml")
+    consultation = Consultation(case)
+    _voice(model, consultation, "do you smoke")
+    for question in ["what are you worried about", "what do you think is going on",
+                     "do you have any questions for me"]:  # fmt: skip
+        pending, released, result = _voice(model, consultation, question)
+        assert [f.id for f in pending.turn.facts] == ["concerns"]
+        assert CONCERNS.search(result.text), (question, result.text, pending.stream.raw_text)
+    consultation.encounter.end()
+    item = next(i for i in score_attempt(case, consultation.encounter.events)["items"]
+                if i["id"] == "options-discussed")  # fmt: skip
+    told = [e["response"] for e in item["evidence"] if e["ref"] == "fact:concerns"]
+    assert told and all(CONCERNS.search(t) for t in told), told

@@ -107,6 +107,7 @@ class Consultation:
             never_says=never_says(self.case.meta.id, {f.id for f in turn.facts}),
             informant=self.case.patient.informant is not None,
             claims=partial(contradiction, turn.state.trend) if turn.state else None,
+            other_facts=self.case.facts,
         )  # fmt: skip
         prompt = self.transcript.prompt_for(turn.question, turn.facts) if turn.facts else None
         stream = GuardedStream(guard, turn.authored_reply)

@@ -474,3 +474,36 @@ def test_a_word_the_topic_shares_with_another_clause_does_not_answer():
     guard = _asked("acute-severe-asthma-adult", "kiln-work", "What do you do for a living?")
     assert guard.check("I work at the brick kiln.").ok
     assert not guard.check("Firing started last week.").ok
+
+
+def _nurse_guard(fact_id, question):
+    case = load_case(bundled_cases_dir() / "acute-appendicitis-nurse.yaml")
+    patient = case.patient
+    return case, ReplyGuard(
+        (case.fact(fact_id),), persona_words=[patient.name, patient.occupation],
+        forbidden_terms=[], question=question, other_facts=case.facts,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what are you worried about",
+        "what do you think is going on",
+        "do you have any questions for me",
+    ],  # fmt: skip
+)
+def test_a_reply_that_says_the_persona_or_another_fact_does_not_voice_the_fact(question):
+    # Seen on the real model (issue 12, a new user): after "do you smoke" got the social line,
+    # each of these questions disclosed the concerns and got "I'm a nurse at a health centre."
+    # ("health centre" is in the concerns: "leaving the health centre short-staffed"); the
+    # debrief then credited "Discussed his fears" to it.
+    case, guard = _nurse_guard("concerns", question)
+    echo = "I'm a nurse at a health centre."
+    assert not guard.check(echo).ok
+    stream = GuardedStream(guard, case.fact("concerns").patient_says)
+    _feed(stream, " " + echo)
+    assert stream.finish() == (case.fact("concerns").patient_says, False, stream.finish()[2])
+    assert guard.check("I think it is appendicitis, and I'm scared of an operation.").ok
+    # the same words answer the question the persona answers
+    assert _nurse_guard("social", "What's your job?")[1].check(echo).ok

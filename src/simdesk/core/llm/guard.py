@@ -7,7 +7,8 @@ whole text released so far: every word is everyday English or comes from the dis
 numbers, and numbers with their time unit ("a week ago" for "two days"), match the facts; a
 negation covers only what the facts negate; the facts' words keep the relations the facts give
 them (a site with its side and region, a direction); no answer-key term and nothing on the case's
-contradiction list appears; and the reply carries what the question asked for (relevance). The
+contradiction list appears; the reply carries what the question asked for (relevance) and says
+the disclosed fact, not what the persona or another fact of the case says instead. The
 stream releases text a clause at a time, each clause only once everything released with it
 passes; released text is never taken back.
 """
@@ -375,6 +376,7 @@ class ReplyGuard:
         never_says: list[str] | tuple[str, ...] = (),
         informant: bool = False,
         claims: Callable[[str], tuple[str, bool]] | None = None,
+        other_facts: tuple[Fact, ...] = (),
     ) -> None:
         # A check of what the reply claims as a whole (the patient now: better, the same or
         # worse): ``claims(text)`` gives why it cannot be shown ("" if it can) and whether that
@@ -426,6 +428,13 @@ class ReplyGuard:
         self._timed = _timed_units(fact_texts)
         self._texts = [words(t) for t in fact_texts]
         self._persona = _allowed_stems(persona_words)
+        # What the reply may be saying instead of the disclosed facts: the persona (name,
+        # occupation) and each of the case's other facts, as claim terms.
+        self._fact_claims = claim_terms(" ".join(fact_texts))
+        self._sources = [("the persona", claim_terms(" ".join(persona_words)))] + [
+            (f"fact '{f.id}'", claim_terms(f"{f.content} {f.patient_says}"))
+            for f in other_facts if f not in facts
+        ]  # fmt: skip
         # The words the facts and the persona give (for constrained decoding).
         self.vocabulary = tuple(sorted({w for t in fact_texts + persona_words for w in words(t)}))
 
@@ -599,7 +608,45 @@ class ReplyGuard:
             missing = self._relevance.missing(text)
             if missing:
                 return GuardVerdict(False, missing, final=False)
+            elsewhere = self._said_elsewhere(text)
+            if elsewhere:
+                return GuardVerdict(False, elsewhere, final=False)
         return GuardVerdict(True, "model text passed the guard")
+
+    def _said_elsewhere(self, text: str) -> str:
+        """Why the reply voices something other than the disclosed facts, or "".
+
+        Every word of a shown reply comes from the facts, the persona or everyday speech, but
+        that does not make it say the fact: asked what he is worried about, the nurse whose
+        worry is "leaving the health centre short-staffed" said "I'm a nurse at a health
+        centre." (an earlier reply, echoed from the transcript). A reply whose every claim from
+        the disclosed facts is also made by one other source (the persona, another fact of the
+        case), which makes more of the reply's claims, voices that source, not the fact."""
+        said = claim_terms(text)
+        mine = said & self._fact_claims
+        for name, theirs in self._sources:
+            if mine <= theirs and len(said & theirs) > len(mine):
+                return f"the reply says what {name} says, not the fact disclosed"
+        return ""
+
+
+def claim_terms(text: str) -> set[str]:
+    """The terms a text makes a claim with (disclosure's terms, synonyms folded), less those
+    only its everyday and closed-class words give ("i'm", "feel"; "early" gives "ear"), its
+    times and its numbers."""
+    from simdesk.core.sim.disclosure import terms
+
+    plain = _plain_only(words(text))
+    return {t for t in terms(text) if t not in plain and t not in _time_forms()
+            and _value(t) is None and t not in EVERYDAY}  # fmt: skip
+
+
+def _plain_only(tokens: list[str]) -> set[str]:
+    """The terms that only the everyday and closed-class words of a text give."""
+    from simdesk.core.sim.disclosure import terms
+
+    plain = {t for w in tokens if not _is_content(w) for t in terms(w)}
+    return plain - {t for w in tokens if _is_content(w) for t in terms(w)}
 
 
 def _ends(clause: list[str]) -> list[tuple[str, list[str]]]:
