@@ -507,3 +507,21 @@ def test_a_reply_that_says_the_persona_or_another_fact_does_not_voice_the_fact(q
     assert guard.check("I think it is appendicitis, and I'm scared of an operation.").ok
     # the same words answer the question the persona answers
     assert _nurse_guard("social", "What's your job?")[1].check(echo).ok
+
+
+def test_an_intensity_the_fact_does_not_give_is_never_shown():
+    # Seen on the real model: "any fever" -> "I feel very hot and shivery." where the fact says
+    # "hot and a bit shivery" (temperature 37.8).
+    _, guard = _nurse_guard("fever", "any fever")
+    for reply in ["I feel very hot and shivery.", "Yes, I feel really hot.", "I am so hot.",
+                  "I feel hot and very shivery."]:  # fmt: skip
+        assert guard.check(reply).reason.startswith("the fact does not say"), reply
+    assert guard.check("Since this morning I feel hot and a bit shivery.").ok
+    assert guard.check("I feel hot and shivery.").ok
+    # A fact that says it strongly allows it for what it says so, not for the rest.
+    guard = _asked("cerebral-malaria-child", "fever", "Has he had a fever?", informant=True)
+    assert guard.check("He has been very hot for three days.").ok
+    assert not guard.check("He has been hot, very shivering.").ok
+    # A grade of 7 out of 10 or more is severe: "a very heavy pain" for "8 out of 10".
+    guard = _asked("stemi-retired-driver", "chest-pain", "Tell me about the pain.")
+    assert guard.check("It is a very heavy pain in the middle of my chest.").ok

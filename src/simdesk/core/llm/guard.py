@@ -6,7 +6,8 @@ words that pass one by one can flip a fact together ("never ... smoke"). So chec
 whole text released so far: every word is everyday English or comes from the disclosed facts;
 numbers, and numbers with their time unit ("a week ago" for "two days"), match the facts; a
 negation covers only what the facts negate; the facts' words keep the relations the facts give
-them (a site with its side and region, a direction); no answer-key term and nothing on the case's
+them (a site with its side and region, a direction); nothing is made stronger than the facts say
+it ("very hot" for "hot and a bit shivery"); no answer-key term and nothing on the case's
 contradiction list appears; the reply carries what the question asked for (relevance) and says
 the disclosed fact, not what the persona or another fact of the case says instead. The
 stream releases text a clause at a time, each clause only once everything released with it
@@ -116,6 +117,18 @@ GRADES = frozenset(
     """mild mildly moderate moderately severe severely worst terrible terribly awful unbearable
     excruciating agony slight slightly intense bad badly""".split()
 )
+# Words that raise how strong something is ("very hot", "so tired"). They are everyday words, so
+# the word check lets them through; each needs a fact that says as much of what it raises.
+INTENSIFIERS = frozenset(
+    "very really so extremely terribly awfully incredibly too severely badly".split()
+)
+# Words by which a fact says something is strong: an intensifier or a severe grade.
+_STRONG = INTENSIFIERS | frozenset(
+    "severe worst terrible awful unbearable excruciating agony intense".split()
+)
+# A grade out of ten from which something is severe (numeric rating scale: 7-10 severe).
+SEVERE_FROM = 7
+_SCALE = frozenset("severity score scale rated rate rating out ten maybe".split())
 # Words that say how often something is done: "Do you drink?" is answered by "at weekends".
 FREQUENCY = frozenset(
     """weekend weekends daily weekly monthly nightly every twice once occasionally sometimes
@@ -267,6 +280,28 @@ def _timed_units(texts: list[str]) -> list[tuple[set[str], set[tuple[object, str
                 amounts = time_amounts(unit)
                 if amounts:
                     out.append((_stems(unit), amounts))
+    return out
+
+
+def _strong_units(texts: list[str]) -> list[set[str]]:
+    """The words of each part of the facts that says something strongly: a part (split as for
+    times, and at commas: "very hot ..., shivering") with an intensifier or a severe grade
+    ("the worst headache"), or every part of a sentence that grades what it says 7 out of 10
+    or more ("sharp and constant, maybe seven out of ten"); a sentence that says only the
+    grade ("Eight out of ten.") grades the one before it."""
+    out = []
+    for text in texts:
+        before: list[list[str]] = []
+        for raw in re.split(r"[;!?]+|(?<!\.)\.(?!\.)", text):
+            sentence = words(raw)
+            units = [words(part) for part in _UNIT_SPLIT.split(raw) if words(part)]
+            graded = [_value(m) for m in _GRADED.findall(" ".join(sentence))]
+            if any(v is not None and v >= SEVERE_FROM for v in graded):
+                only_grade = not [w for w in sentence if _is_content(w) and w not in _SCALE]
+                out += [_stems(u) for u in units + (before if only_grade else [])]
+            else:
+                out += [_stems(u) for u in units if _STRONG & set(u)]
+            before = units
     return out
 
 
@@ -426,6 +461,7 @@ class ReplyGuard:
         ]  # fmt: skip
         self._groups = [_stems(g) for g in _groups(facts)]
         self._timed = _timed_units(fact_texts)
+        self._strong = _strong_units(fact_texts)
         self._texts = [words(t) for t in fact_texts]
         self._persona = _allowed_stems(persona_words)
         # What the reply may be saying instead of the disclosed facts: the persona (name,
@@ -539,6 +575,26 @@ class ReplyGuard:
                             return f"the fact does not say from '{source}' to '{goal}'"
         return ""
 
+    def _overstated(self, text: str) -> str:
+        """Why the reply makes something stronger than the facts say, or "": "I feel very hot"
+        when the fact says "hot and a bit shivery". An intensifier ("very", "really", "so")
+        before a word needs a part of a fact that says that word strongly (with an intensifier
+        or a severe grade, or in a sentence that grades it 7 out of 10 or more); "not very" is
+        no claim."""
+        for clause in _clauses(text):
+            for i, word in enumerate(clause):
+                if word not in INTENSIFIERS or NEGATIONS & set(clause[max(0, i - 2) : i]):
+                    continue
+                j = i + 1
+                while j < len(clause) and (clause[j] in INTENSIFIERS or clause[j] == "much"):
+                    j += 1
+                raised = clause[j] if j < len(clause) else ""
+                if not raised or not (_is_content(raised) or raised in GRADES):
+                    continue
+                if not any(_supported(raised, stems) for stems in self._strong):
+                    return f"the fact does not say '{word} {raised}'"
+        return ""
+
     def check(self, text: str) -> GuardVerdict:
         """Check a whole reply, or everything released of it so far.
 
@@ -584,7 +640,7 @@ class ReplyGuard:
             return GuardVerdict(
                 False, f"the reply states '{sorted(flipped)[0]}', which the fact negates"
             )
-        wrong = self._relation(text)
+        wrong = self._relation(text) or self._overstated(text)
         if wrong:
             return GuardVerdict(False, wrong)
         if self._relevance is not None and not self._relevance.inverted:
