@@ -65,3 +65,38 @@ def test_a_topic_word_inside_another_word_gives_no_topic(text, topic):
 )
 def test_the_topic_words_themselves_still_give_the_topic(text, topic):
     assert topic in text_topics(text, "history_of_presenting_illness", whole=False)
+
+
+# "How long have you had this?" names nothing: it asks how long the presenting complaint has
+# lasted. The 200-question run showed it answered with "I have been on natalizumab for the past
+# year." (agentclinic-002, model text shown): the onset topic routed any fact stating a time.
+def test_how_long_this_has_lasted_is_the_complaint_not_a_medicine(cases):
+    got = _disclosed(cases[2], "How long have you had this?")
+    assert got == ["history-of-presentin-5"]  # "reports new-onset difficulty walking"
+
+
+def test_how_long_this_has_lasted_is_the_complaint_not_another_symptom(cases):
+    # agentclinic-004: fatigue and abdominal pain "for the past 4 weeks", not the neck swelling
+    # "for 4 days".
+    for question in ("How long have you had this?", "How long has this been going on?"):
+        assert _disclosed(cases[4], question) == ["history-of-presentin-5"]
+
+
+def test_a_duration_question_that_names_a_symptom_is_not_the_complaint(cases):
+    assert "history-of-presentin-4" in _disclosed(
+        cases[4], "How long have you had the neck swelling?"
+    )
+
+
+# Written from the case file before running: a bundled case (authored cues).
+def test_how_long_this_has_lasted_on_the_diarrhoea_case_is_the_diarrhoea():
+    from simdesk.core.cases.library import load_library
+    from simdesk.core.paths import bundled_cases_dir
+
+    case = next(
+        e.case
+        for e in load_library(bundled_cases_dir())
+        if e.ok and e.case.meta.id == "diarrhoea-severe-dehydration-toddler"
+    )
+    for question in ("How long has he had this?", "When did this all start?"):
+        assert _disclosed(case, question) == ["watery-diarrhoea"], question

@@ -99,6 +99,20 @@ def terms(text: str) -> list[str]:
 
 SYMPTOM_TERMS = frozenset(terms(SYMPTOM_WORDS))
 _POINTED_BACK = re.compile(r"\b(?:this|that|these|those)\s+\w+", re.IGNORECASE)
+# Terms that point back to the illness itself ("these symptoms", "the problem"), and those
+# that say what kind of answer is wanted.
+_POINTER = INTENT_WORDS | frozenset(terms("symptoms complaint"))
+
+
+def _asking_removed(question: str, asked: frozenset[str]) -> str:
+    """The question without the words that ask for its topics ("how long", "when did ... start"):
+    what is left says what it asks about."""
+    text = " ".join(question.lower().replace("\u2019", "'").split())
+    topics = bundled_topics()
+    for name in asked:
+        for pattern in topics[name].asked if name in topics else ():
+            text = pattern.sub(" ", text)
+    return text
 
 
 class Speller:
@@ -306,6 +320,13 @@ class FactMatcher:
         asked = self.asked_topics(question)
         if not asked:
             return lexical
+        if (
+            "onset" in asked
+            and not self._query(_asking_removed(question, frozenset({"onset"}))) - _POINTER
+        ):
+            illness = self._illness_times()
+            if illness:
+                return Disclosure(tuple(illness), tuple(0.0 for _ in illness))
         if not asked & self._case_topics:
             # About a topic this patient has nothing on: only an authored cue may still say
             # that a fact answers it; a fact reached by its words alone does not.
@@ -329,6 +350,32 @@ class FactMatcher:
                 tuple(self.facts[i] for _, i in routed), tuple(round(-s, 3) for s, _ in routed)
             )
         return self._authored(lexical) if self.keep_off_topic else Disclosure((), ())
+
+    def _illness_times(self) -> list[Fact]:
+        """The facts that give the presenting complaint's time: "how long have you had this?"
+        names nothing, so it asks how long the complaint has lasted, not for any fact stating a
+        time ("on natalizumab for the past year", "eats porridge since six months"). The
+        complaint's facts with a time, else the history of the presenting illness with a time
+        that names the complaint most (its content, line and cues share the most terms with the
+        complaint's)."""
+        timed = [i for i, topics in enumerate(self._topics) if "onset" in topics]
+        own = [self.facts[i] for i in timed if self.facts[i].category == "presenting_complaint"]
+        if own:
+            return own[: self.route_limit]
+        complaint = frozenset(
+            t
+            for f, said in zip(self.facts, self._said, strict=True)
+            if f.category == "presenting_complaint"
+            for t in said
+            if not any(c.isdigit() for c in t)
+        )
+        shared = {
+            i: len(self._said[i] & complaint)
+            for i in timed
+            if self.facts[i].category == "history_of_presenting_illness"
+        }
+        best = max(shared.values(), default=0)
+        return [self.facts[i] for i, n in shared.items() if n and n == best][: self.route_limit]
 
     @staticmethod
     def _authored(found: Disclosure) -> Disclosure:
