@@ -418,8 +418,9 @@ def voice_run(
         stream_reply(pending, voice, lambda text, shown=shown: shown.append(text))
         result = consultation.finish(pending)
         key = case.answer_key.diagnosis
+        persona = [case.patient.name, *filter(None, [case.patient.occupation])]
         guard = ReplyGuard(
-            pending.turn.facts, persona_words=[case.patient.name, case.patient.occupation],
+            pending.turn.facts, persona_words=persona,
             forbidden_terms=[key.primary, *key.aliases],
         )  # fmt: skip
         prefixes = list(itertools.accumulate(shown))
@@ -428,7 +429,7 @@ def voice_run(
         # The relevance rule on everything shown, from a guard of its own that knows the question.
         informant = case.patient.informant is not None
         asked = ReplyGuard(
-            pending.turn.facts, persona_words=[case.patient.name, case.patient.occupation],
+            pending.turn.facts, persona_words=persona,
             forbidden_terms=[], question=question, informant=informant,
         )  # fmt: skip
         final = [result.text] if result.model_text_used else []

@@ -74,7 +74,10 @@ def import_agentclinic_command(args: argparse.Namespace) -> int:
         print("kept under their own names (no catalog mapping):")
         print("\n".join(f"  {line}" for line in report.unmapped))
     if report.defaults:
-        print("vital signs filled with normal values for age:")
+        print("vital signs the record does not give as a number (and what the case uses):")
         print("\n".join(f"  {line}" for line in report.defaults))
+    if report.units:
+        print("lab values kept as the record's text (no unit, or a unit the analyte cannot have):")
+        print("\n".join(f"  {line}" for line in report.units))
     print(f"{len(report.written)} imported, {len(report.skipped)} skipped")
     return 0 if report.written or not report.skipped else 1

@@ -311,7 +311,8 @@ def play_command(args: argparse.Namespace) -> int:
     model = None if args.no_model else open_model()
     encounter = EncounterService(case, seed=args.seed, model=model.description if model else None)
     p = case.patient
-    print(f"{case.meta.title}\n{p.name}, {p.age_label}, {p.sex}, {p.occupation}. {HELP}\n")
+    who = ", ".join(filter(None, (p.name, p.age_label, p.sex, p.occupation)))
+    print(f"{case.meta.title}\n{who}. {HELP}\n")
     print(f"{p.speaker}: {p.opening_line}")
 
     streamed: list[str] = []

@@ -87,7 +87,7 @@ class Consultation:
         self._forbidden = [key.primary, *key.aliases, *key.acceptable_differentials,
                            *key.must_not_miss]  # fmt: skip
         patient = self.case.patient
-        self._persona_words = [patient.name, patient.occupation]
+        self._persona_words = [patient.name, *filter(None, [patient.occupation])]
         if patient.informant is not None:  # someone speaking for the patient names them
             self._persona_words += [patient.informant.name, patient.informant.relation, KINSHIP]
 

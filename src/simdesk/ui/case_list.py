@@ -427,8 +427,9 @@ class CaseListPage(QWidget):
         # learning objectives, tags or guideline, which name the diagnosis and treatment.
         self.details.setHtml(
             f"<h3>{_esc(meta.title)}</h3>"
-            f"<p><b>{_esc(patient.name)}</b>, {patient.age_label}, {patient.sex}, "
-            f"{_esc(patient.occupation)}</p>"
+            f"<p><b>{_esc(patient.name)}</b>, {patient.age_label}, {patient.sex}"
+            + (f", {_esc(patient.occupation)}" if patient.occupation else "")
+            + "</p>"
             f"<p>Setting: {_esc(setting_label(meta.setting))}<br>"
             f"Complaint: {_esc(patient.presenting_complaint)}</p>"
             f"<p>About {meta.estimated_minutes} min · {meta.difficulty}<br>"

@@ -261,7 +261,8 @@ class EncounterPage(QWidget):
         p = case.patient
         self.header.setText(
             f"<b style='font-size:large'>{html.escape(p.name)}</b> · {p.age_label} · {p.sex} · "
-            f"{html.escape(p.occupation)} · {html.escape(case.meta.setting.replace('_', ' '))}"
+            + (f"{html.escape(p.occupation)} · " if p.occupation else "")
+            + f"{html.escape(case.meta.setting.replace('_', ' '))}"
             + (
                 f" · history from the {html.escape(p.informant.relation)}, "
                 f"{html.escape(p.informant.name)}"

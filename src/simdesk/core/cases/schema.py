@@ -88,7 +88,7 @@ class Patient(StrictModel):
     name: str
     age_years: float = Field(ge=0, le=120)
     sex: Literal["female", "male"]
-    occupation: str
+    occupation: str | None = None  # left out when not known (a record that does not state it)
     presenting_complaint: str
     persona: Persona
     opening_line: str
@@ -201,6 +201,9 @@ class InvestigationResult(StrictModel):
     report: str | None = None  # free text: imaging, microscopy, ECG
     turnaround_minutes: int | None = Field(default=None, ge=0)
     source: str | None = None
+    # The catalog analytes this result does not list come back normal; False: only those it
+    # lists are shown (an imported record's test gives what it gives, nothing generated).
+    others_normal: bool = True
 
 
 class PhysiologyRule(StrictModel):

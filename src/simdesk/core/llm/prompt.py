@@ -83,8 +83,9 @@ def persona_header(view: PatientView) -> str:
         who = f"the {p.informant.relation}"
         speaker = f" {p.informant.name}, the {p.informant.relation}, answers for the patient."
     return (
-        f"A consultation at a {setting}. The patient is {p.name}, {p.age_label} old, {p.sex}, "
-        f"{p.occupation}.{speaker} Speech: {p.persona.speech_style.rstrip('.')}. "
+        f"A consultation at a {setting}. The patient is {p.name}, {p.age_label} old, {p.sex}"
+        + (f", {p.occupation}" if p.occupation else "")
+        + f".{speaker} Speech: {p.persona.speech_style.rstrip('.')}. "
         f"Mood: {p.persona.mood.rstrip('.')}.\n"
         f"Before each answer a Note gives the only thing {who} may say. {who.capitalize()} says "
         "it in their own words, in one short sentence, and adds nothing else.\n\n"

@@ -380,6 +380,8 @@ class Encounter:
         given = {r.analyte: r for r in authored.results} if authored else {}
         values = []
         for analyte in entry.analytes if entry else []:
+            if authored and not authored.others_normal and analyte.key not in given:
+                continue  # nothing generated beside a record's own result
             row = analyte.range_for(patient.age_years, patient.sex)
             value = given[analyte.key].value if analyte.key in given else normal_value(
                 analyte, patient.age_years, patient.sex, self.seed

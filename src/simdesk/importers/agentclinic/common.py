@@ -41,12 +41,15 @@ class _PlainDumper(yaml.SafeDumper):
 
 @dataclass
 class ImportReport:
-    """What one import did: cases written, records skipped, keys that mapped nowhere."""
+    """What one import did: cases written, records skipped, keys that mapped nowhere, vital
+    signs the record does not give as a number (and what was used), and lab values whose unit
+    is missing or not one of the analyte's (kept as the record's text)."""
 
     written: list[Path] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
     defaults: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
 
 
 def slug(text: str, limit: int = 48) -> str:

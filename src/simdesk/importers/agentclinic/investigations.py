@@ -4,7 +4,6 @@ synonym, analyte, or as the engine reads an order) or case-local tests under the
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from simdesk.core.cases.wordtables import bundled_word_tables
 from simdesk.core.sim.matching import TestMatcher
 from simdesk.core.text import words
 from simdesk.importers.agentclinic.common import ImportReport, _leaves, human, slug
+from simdesk.importers.agentclinic.labvalues import convert, read_value, rounded, unit_key
 
 _TABLES = bundled_word_tables("agentclinic_import")  # cases/catalog/agentclinic_import.yaml
 # Keys that only group other results ("Blood_Tests", "Imaging") rather than name one test.
@@ -24,6 +24,17 @@ ANALYTE_ALIASES: dict[str, tuple[str, str]] = {
     name: tuple(value.split(" ", 1))  # type: ignore[misc]
     for name, value in _TABLES.maps["analyte_aliases"].items()
 }
+
+# More spellings, read only under a key that names the analyte's catalog test.
+PANEL_ANALYTE_ALIASES: dict[str, tuple[str, str]] = {
+    **ANALYTE_ALIASES,
+    **{
+        name: tuple(value.split(" ", 1))  # type: ignore[misc]
+        for name, value in _TABLES.maps["panel_analyte_aliases"].items()
+    },
+}
+# Words of a result key that do not change the analyte it names ("Leukocyte_count").
+_ANALYTE_FILLER = frozenset({"count", "total", "serum", "level", "levels"})
 
 # Whole-panel names that the catalog's synonyms do not spell out.
 PANEL_ALIASES = _TABLES.maps["panel_aliases"]
@@ -63,7 +74,21 @@ class CatalogIndex:
         return TestMatcher(self.catalog)
 
     def analyte(self, key: str) -> tuple[str, str] | None:
+        """The (catalog code, analyte) a result key names on its own ("Creatinine")."""
         return ANALYTE_ALIASES.get(self.norm(key))
+
+    def panel_analyte(self, key: str, code: str) -> str | None:
+        """The analyte of catalog test ``code`` a result key under it names: as written, without
+        the words that do not change the analyte ("Leukocyte_count", "Bilirubin_total"), with
+        or without a final "s" ("Platelet_count"), or by a short spelling ("K", "PT")."""
+        name = self.norm(key)
+        bare = " ".join(w for w in name.split() if w not in _ANALYTE_FILLER)
+        for form in dict.fromkeys((name, bare)):
+            for spelling in (form, form + "s", form.removesuffix("s")):
+                hit = PANEL_ANALYTE_ALIASES.get(spelling)
+                if hit is not None and (hit[0] == code or hit[1] in self.analytes.get(code, {})):
+                    return hit[1]  # "HCO3" under a blood gas is its bicarbonate
+        return None
 
 
 def _common_path(a: str, b: str) -> str:
@@ -86,6 +111,7 @@ class _TestDraft:
     source: str
     results: list[dict] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
+    shares: list[tuple[str, float]] = field(default_factory=list)  # (analyte, % of white cells)
 
 
 def _import_tests(results: dict, index: CatalogIndex, report: ImportReport, where: str) -> list:
@@ -98,15 +124,26 @@ def _import_tests(results: dict, index: CatalogIndex, report: ImportReport, wher
         return test
 
     def add_leaf(test: _TestDraft, path: list[str], value: str, analyte: str | None) -> None:
-        number = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(\S.*)?", value)
-        expected_unit = index.analytes.get(test.code, {}).get(analyte or "")
-        if analyte and number and (number.group(2) or "").strip() == expected_unit:
-            test.results.append(
-                {"analyte": analyte, "value": float(number.group(1)), "unit": expected_unit}
-            )
-        else:
-            label = human(path[-1]) if path[-1].lower() not in ("findings", "result") else ""
-            test.lines.append(f"{label}: {value}" if label else value)
+        """The record's value into the result table in the catalog's unit when it converts
+        exactly; its text stays in the report unless the table shows it as written."""
+        label = human(path[-1]) if path[-1].lower() not in ("findings", "result") else ""
+        line = f"{label}: {value}" if label else value
+        catalog_unit = index.analytes.get(test.code, {}).get(analyte or "")
+        reading = read_value(value) if analyte and catalog_unit is not None else None
+        if analyte and catalog_unit is not None and reading is not None:
+            number, why = convert(analyte, catalog_unit, reading, path[-1])
+            if why == "%":
+                test.shares.append((analyte, reading.number))
+            elif number is None:
+                key = "/".join(["Test_Results", *path])
+                report.units.append(
+                    f"{where}: {key} {value!r}: {why}; kept as the record's text, not converted"
+                )
+            elif all(r["analyte"] != analyte for r in test.results):
+                test.results.append({"analyte": analyte, "value": number, "unit": catalog_unit})
+                if unit_key(reading.unit) == unit_key(catalog_unit) and not reading.remark:
+                    return
+        test.lines.append(line)
 
     def walk(node: Any, path: list[str], current: _TestDraft | None) -> None:
         key = path[-1]
@@ -133,8 +170,7 @@ def _import_tests(results: dict, index: CatalogIndex, report: ImportReport, wher
                         walk(child, [*path, child_key], None)
                     else:
                         for leaf_path, value in _leaves(child, [*path, child_key]):
-                            hit = index.analyte(leaf_path[-1])
-                            analyte = hit[1] if hit and hit[0] == current.code else None
+                            analyte = index.panel_analyte(leaf_path[-1], current.code)
                             add_leaf(current, leaf_path, value, analyte)
         elif current is not None:
             add_leaf(
@@ -148,6 +184,7 @@ def _import_tests(results: dict, index: CatalogIndex, report: ImportReport, wher
         walk(value, [key], None)
     out = []
     for test in drafts.values():
+        _add_counts_from_shares(test, index)
         if not test.results and not test.lines and test.name:
             continue  # an empty record key ("Special_Tests": {}) names no result
         item: dict[str, Any] = {"code": test.code}
@@ -155,6 +192,8 @@ def _import_tests(results: dict, index: CatalogIndex, report: ImportReport, wher
             item["name"] = test.name
         if test.results:
             item["results"] = test.results
+        if index.analytes.get(test.code):
+            item["others_normal"] = False  # the record's test gives what it gives
         if test.lines:
             item["report"] = " ".join(
                 line if line.endswith(".") else line + "." for line in test.lines
@@ -162,3 +201,14 @@ def _import_tests(results: dict, index: CatalogIndex, report: ImportReport, wher
         item["source"] = test.source
         out.append(item)
     return out
+
+
+def _add_counts_from_shares(test: _TestDraft, index: CatalogIndex) -> None:
+    """A differential given as a share of the white cells ("Neutrophils: 82%") as a count, from
+    the white cell count of the same test (12 x10^9/L -> 9.84); without one it stays text."""
+    wbc = [r["value"] for r in test.results if r["analyte"] == "wbc"]
+    units = index.analytes.get(test.code, {})
+    for analyte, percent in test.shares if wbc else ():
+        if analyte in units and all(r["analyte"] != analyte for r in test.results):
+            count = rounded(wbc[0] * percent / 100)
+            test.results.append({"analyte": analyte, "value": count, "unit": units[analyte]})

@@ -24,9 +24,42 @@ from simdesk.importers.agentclinic.common import (
     parse_demographics,
     slug,
 )
-from simdesk.importers.agentclinic.examination import build_findings, parse_vitals
-from simdesk.importers.agentclinic.history import Voice, build_facts
+from simdesk.importers.agentclinic.examination import (
+    build_findings,
+    general_normal,
+    measurement_findings,
+    parse_vitals,
+)
+from simdesk.importers.agentclinic.history import _VERB, Voice, build_facts
 from simdesk.importers.agentclinic.investigations import CatalogIndex, _import_tests
+
+# How a record's occupation sentence names the work: "Works as a bank clerk", "Engineer by
+# profession", "The patient is a high school student with ...".
+_OCCUPATION = (
+    re.compile(r"\b(?:works|worked|working|employed) as (?:an? )?(.+?)(?= in | at | for |[.,;]|$)"),
+    re.compile(r"^(.+?) by (?:profession|occupation|trade)\b"),
+    re.compile(r"^(?:the patient|he|she) is an? (.+?)(?= with| without| in | at |[.,;]|$)"),
+)
+
+
+def stated_occupation(facts: list[dict]) -> str | None:
+    """The occupation the record states, in its words, or None: the case leaves out what the
+    record does not say (no "not stated" in the header). A bare noun phrase of up to four words
+    ("Retired school teacher", "College student") is one; a clause ("Attends preschool",
+    "Previously employed") names none."""
+    for fact in facts:
+        if not str(fact.get("source", "")).endswith("/occupation"):
+            continue
+        text = fact["content"].strip().rstrip(".").strip()
+        lowered = text[0].lower() + text[1:] if text else text
+        for pattern in _OCCUPATION:
+            if m := pattern.search(lowered):
+                return m.group(1).strip()
+        words = lowered.split()
+        verbish = [w for w in words if w in _VERB or (w.endswith("ed") and w != "retired")]
+        if 0 < len(words) <= 4 and not verbish and re.fullmatch(r"[a-z][a-z -]*", lowered):
+            return lowered
+    return None
 
 
 def record_to_case(record: dict, number: int, index: CatalogIndex, report: ImportReport) -> dict:
@@ -43,8 +76,10 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
     facts = build_facts(actor, primary, Voice(demo.carer, demo.sex), report, where)
     who = f"My {child}" if demo.carer else "I"
     exam_raw = osce.get("Physical_Examination_Findings") or {}
-    vitals = parse_vitals(exam_raw.get("Vital_Signs") or {}, demo.age_years, report.defaults, where)
-    findings = build_findings(exam_raw, report, where)
+    reading = parse_vitals(
+        exam_raw.get("Vital_Signs") or {}, demo.age_years, report.defaults, where
+    )
+    findings = build_findings(exam_raw, report, where) + measurement_findings(reading)
 
     investigations = _import_tests(osce.get("Test_Results") or {}, index, report, where)
     primary_dx, aliases = diagnosis, []
@@ -111,7 +146,7 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
             "name": names[number % len(names)],
             "age_years": demo.age_years,
             "sex": demo.sex,
-            "occupation": "not stated",
+            **({"occupation": job} if (job := stated_occupation(facts)) else {}),
             "presenting_complaint": primary.lower(),
             "persona": {
                 "speech_style": "the child's parent, answering for the child; plain words"
@@ -123,8 +158,12 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
             "opening_line": f"Good morning, doctor. {who} {'has' if demo.carer else 'have'} "
             f"{primary[0].lower() + primary[1:]}.",
         },
-        "vitals": vitals,
-        "examination": {"findings": findings},
+        "vitals": reading.vitals,
+        # the catalog's "alert, comfortable at rest ..." is no record's finding
+        "examination": {
+            "findings": findings,
+            "normal": {"general": general_normal(reading, demo.age_years, findings)},
+        },
         "investigations": investigations,
         "facts": facts,
         "answer_key": {
