@@ -252,8 +252,11 @@ def test_an_abbreviation_keeps_its_capitals_in_the_patient_line():
 
 
 def test_everyday_questions_reach_the_facts_without_cues():
+    # The complaint is the cough the history tells of ("how long have you had it?" asks for the
+    # time of the presenting illness; the sample record's own complaint is double vision).
     facts = _facts_for(
         "The patient reports a 3-week history of cough. She denies fever or night sweats.",
+        Symptoms={"Primary_Symptom": "Cough", "Secondary_Symptoms": []},
         Social_History="Smokes 10 cigarettes a day, drinks two beers on weekends and works as "
         "a miner.",
         Past_Medical_History="Hypertension, managed with amlodipine. Appendicectomy at 12.",

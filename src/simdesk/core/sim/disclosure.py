@@ -98,6 +98,7 @@ def terms(text: str) -> list[str]:
 
 
 SYMPTOM_TERMS = frozenset(terms(SYMPTOM_WORDS))
+
 _POINTED_BACK = re.compile(r"\b(?:this|that|these|those)\s+\w+", re.IGNORECASE)
 # Terms that point back to the illness itself ("these symptoms", "the problem"), and those
 # that say what kind of answer is wanted.
@@ -113,6 +114,16 @@ def _asking_removed(question: str, asked: frozenset[str]) -> str:
         for pattern in topics[name].asked if name in topics else ():
             text = pattern.sub(" ", text)
     return text
+
+
+# The categories of the presenting illness and the review of systems.
+_ILLNESS_CATEGORIES = frozenset(
+    {"presenting_complaint", "history_of_presenting_illness", "review_of_systems"}
+)
+
+
+# The words for the illness itself: "the symptoms have been going on for eight months".
+_ILLNESS_WORDS = frozenset(terms("symptoms"))
 
 
 class Speller:
@@ -340,10 +351,15 @@ class FactMatcher:
         # Facts without authored cues are reached by their topics; authored cues say better
         # than a topic which questions a fact answers.
         query = self._query(question)
+        parts = [
+            (self._query(part), self._symptoms(part), question_topics(part))
+            for part in _CLAUSE.split(question) if self._query(part)
+        ] or [(query, self._symptoms(question), asked)]  # fmt: skip
+        named = self._query(_asking_removed(question, frozenset({"onset"}))) - INTENT_WORDS
         routed = sorted(
             (-max(self._score(query, doc) for doc in self._docs[i]), i)
             for i, topics in enumerate(self._topics)
-            if topics & asked and not self.facts[i].cues
+            if topics & asked and not self.facts[i].cues and self._routable(i, asked, parts, named)
         )[: self.route_limit]
         if routed:
             return Disclosure(
@@ -362,20 +378,103 @@ class FactMatcher:
         own = [self.facts[i] for i in timed if self.facts[i].category == "presenting_complaint"]
         if own:
             return own[: self.route_limit]
-        complaint = frozenset(
-            t
-            for f, said in zip(self.facts, self._said, strict=True)
-            if f.category == "presenting_complaint"
-            for t in said
-            if not any(c.isdigit() for c in t)
-        )
         shared = {
-            i: len(self._said[i] & complaint)
+            i: len(self._said[i] & self._complaint)
             for i in timed
             if self.facts[i].category == "history_of_presenting_illness"
         }
         best = max(shared.values(), default=0)
         return [self.facts[i] for i, n in shared.items() if n and n == best][: self.route_limit]
+
+    def _routable(self, i: int, asked: frozenset[str], parts, named: frozenset[str]) -> bool:
+        """Whether a fact that has a topic asked about answers what the question names.
+
+        A topic is wider than a question. "Any vomiting or diarrhoea?" asks about the gut, but a
+        fact whose part on the gut is about another symptom ("abdominal pain") does not answer
+        it: the case says nothing on what was asked. So a fact must answer one part of the
+        question (``parts``: each part's terms, the symptoms it brings up and its topics): a part
+        that brings up specific symptoms needs a fact that shares a term with it, or whose own
+        part on the asked topic names no other symptom (a denial for the whole system, "no
+        respiratory distress", still answers); a part that brings up none is answered by any
+        fact on its topics (or the question's). A question on how long "this" has lasted asks
+        for the time of the presenting illness: a fact stating another time ("on natalizumab for
+        the past year", "birth at 39 weeks") answers it only if it names what the question
+        names (``named``: its terms less those that ask for the topic) or the illness.
+        """
+        said, fact = self._said[i], self.facts[i]
+        if not any(self._answers_part(i, part, asked) for part in parts):
+            return False
+        if "onset" in asked and fact.category != "presenting_complaint":
+            if named & said:
+                return True
+            # A fact on a medicine, a past illness, the family or social life gives that
+            # thing's time, unless it names the complaint itself.
+            if self._elsewhere(i):
+                return bool(said & self._complaint)
+            return bool(said & self._illness)
+        return True
+
+    def _answers_part(self, i: int, part, asked: frozenset[str]) -> bool:
+        """Whether fact ``i`` answers one part of a question (see :meth:`_routable`)."""
+        query, symptoms, topics = part
+        if not symptoms:
+            return bool((topics or asked) & self._topics[i])
+        if query & self._said[i]:
+            return True
+        on_topic = [names for t, names in self._symptom_parts[i].items() if t in asked]
+        return not on_topic or not all(on_topic)
+
+    @functools.cached_property
+    def _symptom_parts(self) -> list[dict[str, bool]]:
+        """Per fact, per topic its parts have: whether every part on that topic names a
+        specific symptom."""
+        out = []
+        for fact in self.facts:
+            named: dict[str, bool] = {}
+            for text in (fact.content, fact.patient_says):
+                for clause in _CLAUSE.split(text):
+                    has = bool(set(terms(clause)) & SYMPTOM_TERMS)
+                    for topic in text_topics(clause, fact.category, whole=False):
+                        named[topic] = named.get(topic, True) and has
+            out.append(named)
+        return out
+
+    def _elsewhere(self, i: int) -> bool:
+        """Whether a fact has a topic of another part of the history than the presenting
+        illness (a medicine, a past illness or operation, the family, social life)."""
+        topics = bundled_topics()
+        return any(
+            topics[t].category not in _ILLNESS_CATEGORIES for t in self._topics[i] if t in topics
+        )
+
+    @functools.cached_property
+    def _complaint(self) -> frozenset[str]:
+        """The terms of the presenting complaint, less numbers."""
+        return frozenset(
+            t for f, said in zip(self.facts, self._said, strict=True)
+            if f.category == "presenting_complaint"
+            for t in said if not any(c.isdigit() for c in t)
+        )  # fmt: skip
+
+    @functools.cached_property
+    def _illness(self) -> frozenset[str]:
+        """The terms that say what the presenting illness is: those of the presenting complaint
+        and of the history of the presenting illness that states no time (its symptoms) and has
+        no topic elsewhere, less numbers and terms the social, family, medicine and allergy
+        facts also use ("patient", "reports")."""
+        illness: set[str] = set(self._complaint)
+        elsewhere: set[str] = set()
+        for i, fact in enumerate(self.facts):
+            if fact.category not in (*_ILLNESS_CATEGORIES, "past_history"):
+                elsewhere |= self._said[i]
+            elif (
+                fact.category == "history_of_presenting_illness"
+                and "onset" not in self._topics[i]
+                and not self._elsewhere(i)
+            ):
+                illness |= self._said[i]
+        specific = (t for t in illness - elsewhere if not any(c.isdigit() for c in t))
+        return frozenset(specific) | _ILLNESS_WORDS
 
     @staticmethod
     def _authored(found: Disclosure) -> Disclosure:
