@@ -295,18 +295,19 @@ def order_eval(part: str) -> dict[str, Tally]:
 
 
 def diagnosis_eval(part: str) -> dict[str, Tally]:
-    """Synonyms accepted, near misses rejected, exact names accepted."""
+    """Synonyms accepted, near misses rejected, exact names accepted; judged with the case, as
+    the scoring judges them (a narrower name is judged against what the case says)."""
     table = yaml.safe_load((HERE / f"diagnoses_{part}.yaml").read_text(encoding="utf-8"))
     tallies = {"synonyms accepted": Tally(), "near misses rejected": Tally(), "exact": Tally()}
     for number, entry in table.items():
         case = imported().get(number)
         key = case.answer_key.diagnosis if case else Diagnosis(primary=entry["dx"])
         for variant in entry["accept"]:
-            ok = judge_differential([variant], key).outcome == "correct"
+            ok = judge_differential([variant], key, case=case).outcome == "correct"
             tallies["synonyms accepted"].add(ok, f"#{number} {variant!r} for {entry['dx']!r}")
         for variant in entry["reject"]:
-            ok = judge_differential([variant], key).outcome != "correct"
+            ok = judge_differential([variant], key, case=case).outcome != "correct"
             tallies["near misses rejected"].add(ok, f"#{number} {variant!r} for {entry['dx']!r}")
-        exact = judge_differential([entry["dx"]], key).outcome == "correct"
+        exact = judge_differential([entry["dx"]], key, case=case).outcome == "correct"
         tallies["exact"].add(exact, f"#{number} {entry['dx']!r}")
     return tallies

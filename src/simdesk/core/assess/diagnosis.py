@@ -12,6 +12,12 @@ name no disease ("probable", "of", "syndrome"). Two diagnoses are then:
 - ``unsure`` when one is a subset of the other (less or more specific) or the only difference is a
   probable misspelling. Only then may the local model be asked; its verdict is marked as a model
   judgement, earns partial credit at most, and never overrides ``different``.
+
+A name narrower than the key (the key plus qualifiers: "left lower lobe pneumonia", "acute
+appendicitis without perforation") is judged against the case's own text, as an examiner
+applying the case's guideline would: correct when the case supports every qualifier, partly
+correct when the case neither shows nor rules one out, incorrect when the case contradicts one
+(see :func:`_narrower`).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from simdesk.core.assess import lexicon as lx
 from simdesk.core.assess import terminology
 from simdesk.core.assess.errors import AssessError
 from simdesk.core.assess.model_text import Generate
-from simdesk.core.cases.schema import Diagnosis
+from simdesk.core.cases.schema import Case, Diagnosis
 from simdesk.core.errors import SimdeskError
 
 Verdict = Literal["same", "unsure", "different"]
@@ -228,6 +234,9 @@ class Comparison:
     verdict: Verdict
     reason: str
     judged_by: Literal["rules", "model"] = "rules"
+    # A narrower name than the key (the key plus qualifiers), judged against the case's own text:
+    # "supported" (verdict same), "unsupported" (partial credit by the rules), "contradicted".
+    narrower: Literal["supported", "unsupported", "contradicted"] | None = None
 
 
 def _words(tokens: Iterable[str]) -> str:
@@ -305,6 +314,309 @@ def best_comparison(submitted: str, targets: Sequence[str]) -> Comparison | None
     """The strongest verdict of ``submitted`` against any of ``targets`` (None if no targets)."""
     found = [compare(submitted, t) for t in targets]
     return max(found, key=lambda c: _RANK[c.verdict], default=None)
+
+
+# ---- a narrower name than the key, judged against the case's own text -------------------------
+
+_ENDINGS = (
+    "ations", "ation", "ating", "ated", "ate", "ions", "ion", "ing", "ed", "ar", "al", "ic",
+    "ous", "ia", "a", "e", "y",
+)  # fmt: skip
+_SITE = "<site>"
+_SEEN = frozenset({"seen", "present", "found", "identified", "visualized", "detected", "elicited"})
+_AFTER = frozenset({"absent", "negative", "excluded"})  # "Leucocytes negative": denies before
+_CLAUSE = re.compile(
+    r"[.;:!?\n()\[\]]+|\s[-\u2013\u2014]\s|\b(?:but|however|although|though|except)\b"
+)
+_SUBMITTED_NEGATIONS = frozenset({"without", "no", "not", "non"})
+_LIST_WORDS = frozenset({"or", "and", "nor"})
+_RULED_OUT = (lx.TEXT_NEGATIONS - _SUBMITTED_NEGATIONS) | {"ruled", "unlikely"}
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """A word without its ending, so that forms of one word meet: "perforated" and
+    "perforation", "basal" and "base", "lobar" and "lobe", "bacterial" and "bacteria"."""
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+def _marks(word: str) -> frozenset[str]:
+    """What a word meets in a case's text: its stem, and any site word for a site word ("lobe"
+    meets "lung fields")."""
+    return frozenset({_stem(word), _SITE} if word in lx.SITE_WORDS else {_stem(word)})
+
+
+def _clause_marks(clause: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The marks of the words a clause of a case's text asserts, and of those it denies: after
+    "no", "denies", "without", "negative for" to the end of the clause; before "absent",
+    "negative", "not seen" ("No abscess or collection", "Nitrites negative"); all of a clause
+    that finds something normal ("left testis normal")."""
+    tokens = [lx.WORD_SYNONYMS.get(t, t) for t in _surface(clause)]
+    denied = [bool(set(tokens) & lx.NORMAL_WORDS)] * len(tokens)
+    denying = False
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        after = token in _AFTER and following not in {"for", "of"}
+        if after or (token == "not" and following in _SEEN):
+            denied[:i] = [True] * i
+        elif token in lx.TEXT_NEGATIONS and (token != "free" or following == "of"):
+            denying = True
+        denied[i] = denied[i] or denying
+    asserted = frozenset(m for t, d in zip(tokens, denied, strict=True) if not d for m in _marks(t))
+    negated = frozenset(m for t, d in zip(tokens, denied, strict=True) if d for m in _marks(t))
+    return asserted, negated
+
+
+def _clauses(texts: Iterable[str]) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    return tuple(
+        _clause_marks(clause)
+        for text in texts
+        for clause in _CLAUSE.split(text)
+        if clause and clause.strip()
+    )
+
+
+@dataclass(frozen=True)
+class CaseText:
+    """What a case says, as marks of words (:func:`_marks`), for judging a narrower name.
+
+    ``findings``: per clause, the marks asserted and denied by what the case says of this
+    patient: the presenting complaint, facts, examination findings, results and the teaching
+    point of the diagnosis item (not the management, the timeline or the harms, which say what
+    could happen). ``signs``: per clause, the marks asserted by the examination findings and the
+    results alone - what the examiner and the tests found, which show where the disease is (a
+    side, a lobe), not what kind it is ("bone marrow aspiration" makes no aspiration disease,
+    "mild tenderness" no mild one). ``teaching``: per clause, the marks asserted by the
+    teaching point of the diagnosis item, the case's own account of its diagnosis, which may
+    state any qualifier. ``key``: marks of the key's names. ``apart``: for each acceptable
+    differential or must-not-miss name that is a key's name plus words, the marks of those words
+    (the case tells "perforated appendicitis" apart from "appendicitis"). ``uncomplicated``: a
+    name of the key says the disease has no complication."""
+
+    findings: tuple[tuple[frozenset[str], frozenset[str]], ...]
+    signs: tuple[frozenset[str], ...]
+    teaching: tuple[frozenset[str], ...]
+    key: frozenset[str]
+    apart: tuple[tuple[str, frozenset[str]], ...]
+    uncomplicated: bool
+
+    @functools.cached_property
+    def asserted(self) -> frozenset[str]:
+        return frozenset().union(*(a for a, _ in self.findings))
+
+    @functools.cached_property
+    def denied(self) -> frozenset[str]:
+        return frozenset().union(*(d for _, d in self.findings))
+
+
+def case_text(key: Diagnosis, case: Case | None = None) -> CaseText:
+    """The :class:`CaseText` of a case (or of its key alone, when no case is given)."""
+    names = [key.primary, *key.aliases]
+    name_forms = {form for name in names for form in canonical_forms(name)}
+    key_words = frozenset(w for form in name_forms for w in form)
+    apart = tuple(
+        (name, frozenset(m for w in form - whole for m in _marks(w)))
+        for name in (*key.acceptable_differentials, *key.must_not_miss)
+        for form in canonical_forms(name)
+        for whole in name_forms
+        if whole < form
+    )
+    uncomplicated = bool(key_words & lx.UNCOMPLICATED)
+    if case is None:
+        return CaseText((), (), (), _all_marks(key_words), apart, uncomplicated)
+    signs = [
+        *(text for f in case.examination.findings for text in (f.name or "", f.finding)),
+        *(text for r in case.investigations for text in (r.name or "", r.report or "")),
+    ]  # fmt: skip
+    teaching = [item.teaching_point for item in case.answer_key.rubric if item.diagnosis]
+    history = [case.patient.presenting_complaint, *(fact.content for fact in case.facts)]
+    # An aside in parentheses explains rather than finds ("(a pelvic appendix makes it positive)").
+    signs, teaching, history = (
+        [_PARENTHESES.sub(" ", text) for text in texts] for texts in (signs, teaching, history)
+    )
+    return CaseText(
+        _clauses([*history, *signs, *teaching]), tuple(a for a, _ in _clauses(signs)),
+        tuple(a for a, _ in _clauses(teaching)), _all_marks(key_words), apart, uncomplicated,
+    )  # fmt: skip
+
+
+def _all_marks(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(m for w in words for m in _marks(w))
+
+
+def _read_narrower(text: str) -> tuple[str, tuple[str, ...]]:
+    """A submitted name read as its core and the qualifiers it denies: "acute appendicitis
+    without perforation" -> ("acute appendicitis", ("perforation",)); "appendicitis, acute,
+    non-perforated" -> ("appendicitis acute", ("perforated",)). "non" denies the one word after
+    it; "without", "no" and "not" deny the rest of their part of the name."""
+    core: list[str] = []
+    denied: list[str] = []
+    for segment in re.split(r"[,;()]", text):
+        denying = 0  # words still denied: "non" denies one, "without" the rest of the segment
+        for token in _surface(segment):
+            if token in _SUBMITTED_NEGATIONS:
+                denying = 1 if token == "non" else len(segment)
+            elif token in _LIST_WORDS and denying:
+                continue
+            elif denying:
+                denied.append(token)
+                denying -= 1
+            elif token.startswith("non") and len(token) > 6:
+                denied.append(token[3:])
+            else:
+                core.append(token)
+    words = [lx.WORD_SYNONYMS.get(t, t) for t in denied]
+    kept = tuple(w for w in words if w not in lx.STOP_WORDS and w not in lx.HEDGES)
+    return " ".join(core), kept
+
+
+def _narrower(
+    item: str, primaries: Sequence[str], key: Diagnosis, text: CaseText
+) -> Comparison | None:
+    """``item`` judged as a narrower name than the key: the key plus qualifiers. None when it is
+    not one (its core is not the key, or it adds nothing).
+
+    The policy is an examiner's, applying the case's cited guideline to what the case itself
+    says: a narrower name is correct when the case shows every qualifier, partly correct when
+    the case neither shows nor rules one out, and never correct when the case contradicts one.
+
+    - *Supported* (correct, with the note "more specific than <key>: ..., as the case shows"):
+      an added qualifier that says where the disease is (a side, a lobe, a zone: place and site
+      words) and that one examination finding or result states with the other added words, on
+      that side more often than on the other ("left lower lobe pneumonia": "dullness to
+      percussion over the left lower lung fields"); any added qualifier that the diagnosis's
+      own teaching point states; a denied one ("without perforation", "non-perforated") that
+      the case rules out: its findings deny it ("no appendicolith seen"), it tells the
+      key-plus-it apart (must-not-miss "perforated appendicitis"), or the key says
+      uncomplicated (WSES 2020: uncomplicated appendicitis has no perforation, abscess or
+      gangrene).
+    - *Contradicted* (incorrect, with the reason): the case tells the key-plus-it apart; the key
+      names its opposite ("complicated" or "chronic" for an uncomplicated acute key); the
+      findings deny it and never assert it ("abscess" after "No abscess or collection"); the
+      findings are on the other side or at the other level ("right lower lobe" when the film
+      shows the left base); the findings assert a denied qualifier.
+    - *Unsupported* (partly correct, "more specific than the case states"): everything else.
+      A kind of the disease - its cause, setting, severity or pattern ("community acquired",
+      "bacterial", "lobar" on a case keyed "Pneumonia") - needs evidence the rules cannot
+      weigh: a history word makes no kind ("drinks alcohol" is no alcoholic hepatitis, "bone
+      marrow aspiration" no aspiration pneumonia), and the rules cannot tell a default kind
+      (bacterial, community acquired) from one with its own evidence and treatment
+      (aspiration, Pneumocystis, tuberculous). Correct care names the disease and is credited
+      for it; the unverified detail earns no more, so no near miss is ever accepted. A denial
+      the case does not rule out is unsupported too ("non-Hodgkin" names a subtype; "not
+      severe" may deny what the vital signs show).
+    """
+    if set(_surface(item)) & _RULED_OUT:
+        return None  # "appendicitis ruled out", "pneumonia unlikely": no narrower name
+    found: list[tuple[int, Comparison]] = []
+    readings = {item, _PARENTHESES.sub(" ", item)}
+    for reading in readings:
+        core, denied = _read_narrower(reading)
+        for expected in primaries:
+            for s in canonical_forms(core) if core else ():
+                for e in canonical_forms(expected):
+                    extra = _extra_words(s, e)
+                    if extra is None or not (extra or denied):
+                        continue
+                    kind, why = _qualifiers(extra, denied, text)
+                    rank = {"contradicted": 0, "unsupported": 1, "supported": 2}[kind]
+                    found.append((rank, Comparison(item, expected, *_narrower_verdict(
+                        kind, why, key.primary), narrower=kind)))  # fmt: skip
+    if not found:
+        return None
+    return max(found, key=lambda rc: rc[0])[1]
+
+
+def _extra_words(s: frozenset[str], e: frozenset[str]) -> frozenset[str] | None:
+    """The words ``s`` adds to ``e`` when it holds all of ``e`` (None otherwise), with the
+    acuity rule of :func:`_compare_forms`."""
+    if not e or (s | e) & lx.POLARITY:
+        return None
+    s_acuity, e_acuity = s & lx.ACUITY, e & lx.ACUITY
+    if s_acuity and e_acuity and s_acuity != e_acuity:
+        return None
+    if (s_acuity | e_acuity) == {"acute"} and not (s | e) & lx.ACUITY_SENSITIVE:
+        s, e = s - {"acute"}, e - {"acute"}
+    return s - e if e <= s else None
+
+
+def _qualifiers(
+    extra: frozenset[str], denied: tuple[str, ...], text: CaseText
+) -> tuple[Literal["supported", "unsupported", "contradicted"], str]:
+    """Whether the case supports, contradicts or neither the added and the denied qualifiers
+    (the policy is in :func:`_narrower`)."""
+    for word in sorted(extra):
+        marks = _marks(word)
+        for name, words in text.apart:
+            if marks & words:
+                return "contradicted", f"the case tells {name} apart"
+        acuity = lx.ACUITY - {word} if word in lx.ACUITY else frozenset()
+        others = sorted(lx.OPPOSITES.get(word, frozenset()) | acuity)
+        for other in others:
+            if _marks(other) & text.key or {f"un{word}", f"non{word}"} & text.key:
+                return "contradicted", f"the diagnosis is '{other}', not '{word}'"
+        if marks & text.denied and not marks & text.asserted:
+            return "contradicted", f"the case rules out '{word}'"
+        for other in others:
+            if word in lx.PLACE_WORDS:
+                if _count(other, text.signs) > _count(word, text.signs):
+                    return "contradicted", f"the findings are '{other}', not '{word}'"
+            elif _marks(other) & text.asserted and not marks & text.asserted:
+                return "contradicted", f"the case shows '{other}', not '{word}'"
+    for word in denied:
+        if _marks(word) & (text.asserted | text.key):
+            return "contradicted", f"the case shows '{word}'"
+    missing = [
+        *(word for word in sorted(extra) if not _shown(word, extra, text)),
+        *(word for word in denied if not _ruled_out(word, text)),
+    ]
+    written = " and ".join(
+        part
+        for part in (extra and f"adds {_words(extra)}", denied and f"denies {_words(denied)}")
+        if part
+    )
+    if missing:
+        return "unsupported", f"{written}, which the case neither shows nor rules out"
+    return "supported", f"{written}, as the case shows"
+
+
+def _count(word: str, clauses: Sequence[frozenset[str]]) -> int:
+    marks = _marks(word)
+    return sum(1 for asserted in clauses if marks & asserted)
+
+
+def _shown(word: str, extra: frozenset[str], text: CaseText) -> bool:
+    """An added qualifier the case shows: the diagnosis's teaching point states it with the
+    other added words, or it says where the disease is and a finding or result says so with the
+    other added words, more often than it says the opposite place."""
+    if any(all(_marks(w) & asserted for w in extra) for asserted in text.teaching):
+        return True
+    if not extra <= lx.PLACE_WORDS:
+        return False
+    if not any(all(_marks(w) & asserted for w in extra) for asserted in text.signs):
+        return False
+    others = lx.OPPOSITES.get(word, frozenset())
+    return all(_count(word, text.signs) > _count(other, text.signs) for other in others)
+
+
+def _ruled_out(word: str, text: CaseText) -> bool:
+    """A denied qualifier the case rules out: its findings deny it, it tells the key-plus-it
+    apart, or a name of the key says uncomplicated."""
+    marks = _marks(word)
+    return bool(
+        marks & text.denied or any(marks & words for _, words in text.apart) or text.uncomplicated
+    )
+
+
+def _narrower_verdict(kind: str, why: str, primary: str) -> tuple[Verdict, str]:
+    if kind == "supported":
+        return "same", f"more specific than {primary}: {why}"
+    if kind == "unsupported":
+        return "unsure", f"more specific than the case states: {why}"
+    return "different", f"more specific in a way the case rules out: {why}"
 
 
 # ---- the model, only when unsure -----------------------------------------------------------------
@@ -499,6 +811,24 @@ def _shortened(item: str, primaries: Sequence[str], key: Diagnosis) -> Compariso
     return None
 
 
+def _judge_item(item: str, primaries: Sequence[str], key: Diagnosis, text: CaseText) -> Comparison:
+    """One submitted name against the key: the best comparison, a shortened name of the key,
+    or a narrower one judged against the case. A name the same as one the case tells apart (an
+    acceptable differential or a must-not-miss diagnosis) is never taken as narrower."""
+    found = best_comparison(item, primaries)
+    assert found is not None  # primaries always hold the key's primary name
+    if found.verdict == "same":
+        return found
+    if found.verdict == "unsure":
+        shortened = _shortened(item, primaries, key)
+        if shortened is not None:
+            return shortened
+    apart = best_comparison(item, [*key.acceptable_differentials, *key.must_not_miss])
+    if apart is not None and apart.verdict == "same":
+        return found
+    return _narrower(item, primaries, key, text) or found
+
+
 def _names_the_key(group: terminology.Group, wholes: set[frozenset[str]]) -> bool:
     """Whether a terminology group is the key's disease or a narrower form of it: its heading
     has every word of a name of the key, or one of its names is a name of the key."""
@@ -509,9 +839,14 @@ def _names_the_key(group: terminology.Group, wholes: set[frozenset[str]]) -> boo
 
 
 def judge_differential(
-    differential: object, key: Diagnosis, generate: Generate | None = None
+    differential: object,
+    key: Diagnosis,
+    generate: Generate | None = None,
+    case: Case | None = None,
 ) -> DiagnosisResult:
-    """Judge a ranked differential; ``generate`` (the local model) is asked only when unsure."""
+    """Judge a ranked differential; ``generate`` (the local model) is asked only when unsure.
+    ``case`` (the case the key belongs to) lets a narrower name than the key be judged against
+    what the case says (:func:`_narrower`); without it, only the key's own words count."""
     items = clean_differential(differential)
     named = [key.primary, *key.aliases]
     primaries = list(dict.fromkeys([*named, *_key_synonyms(key)]))
@@ -524,18 +859,15 @@ def judge_differential(
         return DiagnosisResult(
             items, "not_submitted", 0.0, "no diagnosis was given", must_not_miss=mnm
         )
-    per_item = tuple(
-        _shortened(s, primaries, key) or found
-        if found is not None and found.verdict == "unsure"  # never overrides "different"
-        else found
-        for s in items
-        for found in [best_comparison(s, primaries)]
-    )
+    text = case_text(key, case)
+    per_item = tuple(_judge_item(s, primaries, key, text) for s in items)
     result = dict(submitted=items, must_not_miss=mnm, per_item=per_item)
     hit = next((i for i, c in enumerate(per_item) if c.verdict == "same"), None)
     if hit == 0:
+        note = f"; {per_item[0].reason}" if per_item[0].narrower else ""
         return DiagnosisResult(
-            outcome="correct", credit=CREDIT["correct"], reason=f"first choice is {key.primary}",
+            outcome="correct", credit=CREDIT["correct"],
+            reason=f"first choice is {key.primary}{note}",
             matched=per_item[0].expected, matched_rank=1, **result,
         )  # fmt: skip
     if hit is not None:
@@ -551,11 +883,20 @@ def judge_differential(
             reason=f"first choice is an acceptable differential; the diagnosis is {key.primary}",
             matched=first_differential.expected, matched_rank=1, **result,
         )  # fmt: skip
+    if per_item[0].narrower == "unsupported":
+        # The disease named more specifically than the case states: partial credit by the rules.
+        return DiagnosisResult(
+            outcome="partially_correct", credit=CREDIT["partially_correct"],
+            reason=f"partly correct: {key.primary}, {per_item[0].reason}",
+            matched=per_item[0].expected, matched_rank=1, **result,
+        )  # fmt: skip
     unsure = per_item[0] if per_item[0].verdict == "unsure" else None
     if unsure is None:
+        why = f": {per_item[0].reason}" if per_item[0].narrower == "contradicted" else ""
         return DiagnosisResult(
-            outcome="incorrect", credit=0.0, reason=f"the diagnosis is {key.primary}", **result
-        )
+            outcome="incorrect", credit=0.0, reason=f"the diagnosis is {key.primary}{why}",
+            **result,
+        )  # fmt: skip
     judgement = ask_model(unsure, generate) if generate is not None else None
     if judgement is not None and judgement.same:
         return DiagnosisResult(

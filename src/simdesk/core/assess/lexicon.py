@@ -39,3 +39,14 @@ CONFUSABLE_PIECES: tuple[tuple[str, str], ...] = tuple(
     tuple(pair.split("/", 1))
     for pair in sorted(_WORDS.sets["confusable_pieces"])  # type: ignore[misc]
 )
+# Judging a narrower name than the key against the case's own text (diagnosis.CaseText).
+TEXT_NEGATIONS = _WORDS.sets["text_negations"]
+UNCOMPLICATED = _WORDS.sets["uncomplicated"]
+SITE_WORDS = _WORDS.sets["site_words"]
+NORMAL_WORDS = _WORDS.sets["normal_words"]
+PLACE_WORDS = _WORDS.sets["place_words"] | SITE_WORDS
+OPPOSITES: dict[str, frozenset[str]] = {}
+for _pair in sorted(_WORDS.sets["opposites"]):
+    _a, _b = _pair.split("/", 1)
+    OPPOSITES[_a] = OPPOSITES.get(_a, frozenset()) | {_b}
+    OPPOSITES[_b] = OPPOSITES.get(_b, frozenset()) | {_a}

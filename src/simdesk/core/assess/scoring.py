@@ -490,7 +490,7 @@ def score(
     catalog = catalog or load_catalog()
     log = _Log(case, events, catalog)
     submitted = list(log.diagnosis.submitted) if log.diagnosis else []
-    diagnosis = judge_differential(submitted, case.answer_key.diagnosis, generate)
+    diagnosis = judge_differential(submitted, case.answer_key.diagnosis, generate, case)
     items = tuple(_score_item(item, log, diagnosis, catalog) for item in case.answer_key.rubric)
     domains = []
     for domain in DOMAINS:

@@ -1,0 +1,201 @@
+"""A narrower name than the key (the key plus qualifiers) is judged against the case's own text.
+
+The findings a new user reported (issue 17, Deliver 5; "correct care is never penalised"): on the
+bundled uncomplicated appendicitis case and on AgentClinic record 78 (key "Pneumonia"; the film
+shows the left base, percussion the left lower lung fields), correct but more specific names
+were scored 0 of 3. Each is played here through the real engine without the model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from simdesk.cli.play import run_script
+from simdesk.core.assess.debrief import build_debrief
+from simdesk.core.assess.diagnosis import CaseText, _clauses, _qualifiers, judge_differential
+from simdesk.core.assess.scoring import score
+from simdesk.core.cases import load_case
+from simdesk.core.cases.schema import Case, Diagnosis
+from simdesk.core.paths import bundled_cases_dir
+from simdesk.importers.agentclinic.record import import_agentclinic
+
+from .conftest import play
+
+RECORDS = Path(__file__).parents[2] / "fixtures" / "agentclinic" / "agentclinic_medqa.jsonl"
+
+
+@pytest.fixture(scope="module")
+def appendicitis() -> Case:
+    return load_case(bundled_cases_dir() / "acute-appendicitis-nurse.yaml")
+
+
+@pytest.fixture(scope="module")
+def pneumonia(tmp_path_factory) -> Case:
+    """AgentClinic record 78, imported with the real importer."""
+    folder = tmp_path_factory.mktemp("record78")
+    line = RECORDS.read_text(encoding="utf-8").splitlines()[77]
+    assert json.loads(line)["OSCE_Examination"]["Correct_Diagnosis"] == "Pneumonia"
+    (folder / "record.jsonl").write_text(line + "\n", encoding="utf-8")
+    import_agentclinic(folder / "record.jsonl", folder / "cases")
+    (path,) = (folder / "cases").glob("*.yaml")
+    return load_case(path)
+
+
+def _played(case: Case, name: str) -> tuple[dict, float]:
+    """The diagnosis verdict and the diagnosis item's earned weight, from a played script."""
+    report = run_script(case, [("ask", "where is the pain"), ("diagnose", [name])], None)
+    item = next(i for i in report["score"]["items"] if i["id"] == "diagnosis")
+    return report["diagnosis"], item["earned"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "acute appendicitis without perforation",
+        "appendicitis, acute, non-perforated",
+        "acute appendicitis (Alvarado 9)",
+    ],
+)
+def test_uncomplicated_appendicitis_named_more_specifically_is_correct(appendicitis, name):
+    # The key says uncomplicated and the case tells perforated appendicitis apart (must-not-miss):
+    # denying perforation is what the case says (WSES Jerusalem 2020: uncomplicated appendicitis).
+    verdict, earned = _played(appendicitis, name)
+    assert verdict["outcome"] == "correct", verdict
+    assert earned == 3
+
+
+def test_a_denied_complication_says_why_in_the_debrief(appendicitis):
+    verdict, _ = _played(appendicitis, "acute appendicitis without perforation")
+    assert "more specific than acute appendicitis" in verdict["reason"]
+    assert "denies 'perforation'" in verdict["reason"]
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("perforated appendicitis", "more specific"),  # the case's own must-not-miss
+        ("acute appendicitis with perforation", "tells perforated appendicitis apart"),
+        ("complicated appendicitis", "the diagnosis is 'uncomplicated'"),
+        # the ultrasound: "No abscess or collection; no appendicolith seen"
+        ("acute appendicitis with appendicolith", "rules out 'appendicolith'"),
+        ("appendicitis with abscess", "rules out 'abscess'"),
+        ("chronic appendicitis", "the diagnosis is 'acute'"),
+    ],
+)
+def test_a_subtype_the_appendicitis_case_contradicts_is_incorrect(appendicitis, name, why):
+    verdict, earned = _played(appendicitis, name)
+    assert verdict["outcome"] == "incorrect", verdict
+    assert why in verdict["reason"]
+    assert earned == 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["gangrenous appendicitis", "pelvic appendicitis", "acute appendicitis with peritonitis"],
+)
+def test_a_subtype_the_appendicitis_case_does_not_show_is_never_fully_correct(appendicitis, name):
+    # "pelvic": the obturator sign is negative; only an aside says what a pelvic appendix does.
+    verdict, earned = _played(appendicitis, name)
+    assert verdict["outcome"] == "partially_correct", verdict
+    assert "more specific than the case states" in verdict["reason"]
+    assert earned == 1.5
+
+
+@pytest.mark.parametrize("name", ["left lower lobe pneumonia", "left basal pneumonia"])
+def test_pneumonia_at_the_place_the_findings_show_is_correct(pneumonia, name):
+    verdict, earned = _played(pneumonia, name)
+    assert verdict["outcome"] == "correct", verdict
+    assert "as the case shows" in verdict["reason"]
+    assert earned == 3
+
+
+@pytest.mark.parametrize(
+    "name", ["CAP", "community acquired pneumonia", "lobar pneumonia", "bacterial pneumonia"]
+)
+def test_pneumonia_of_a_kind_the_case_neither_shows_nor_rules_out_earns_partial_credit(
+    pneumonia, name
+):
+    verdict, earned = _played(pneumonia, name)
+    assert verdict["outcome"] == "partially_correct", verdict
+    assert verdict["reason"].startswith(
+        "partly correct: Pneumonia, more specific than the case states: adds"
+    )
+    assert earned == 1.5
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome"),
+    [
+        ("right lower lobe pneumonia", "incorrect"),  # the findings are on the left
+        ("left upper lobe pneumonia", "incorrect"),  # and at the base
+        ("right pneumonia", "incorrect"),
+        ("aspiration pneumonia", "partially_correct"),  # no aspiration in the case: never correct
+        ("pneumocystis pneumonia", "partially_correct"),
+        ("pulmonary embolism", "incorrect"),
+        ("lung abscess", "incorrect"),
+    ],
+)
+def test_near_misses_on_the_pneumonia_case_are_never_correct(pneumonia, name, outcome):
+    verdict, _ = _played(pneumonia, name)
+    assert verdict["outcome"] == outcome, verdict
+
+
+def test_the_other_side_is_contradicted_when_the_findings_are_mostly_on_one_side(appendicitis):
+    # Rovsing's sign names the left iliac fossa once; every other finding is on the right.
+    key = appendicitis.answer_key.diagnosis
+    left = judge_differential(["left-sided appendicitis"], key, case=appendicitis)
+    right = judge_differential(["right-sided appendicitis"], key, case=appendicitis)
+    assert (left.outcome, right.outcome) == ("incorrect", "correct")
+
+
+def test_a_finding_called_normal_supports_no_side():
+    key = Diagnosis(primary="testicular torsion")
+    clauses = _clauses(["Left testis normal. Right testis high-riding, swollen and very tender."])
+    text = CaseText(clauses, tuple(a for a, _ in clauses), (), frozenset(), (), False)
+    assert _qualifiers(frozenset({"right"}), (), text)[0] == "supported"
+    assert _qualifiers(frozenset({"left"}), (), text)[0] == "contradicted"
+    assert judge_differential(["left testicular torsion"], key).outcome != "correct"
+
+
+def test_without_the_case_only_the_key_can_support_a_narrower_name(appendicitis, pneumonia):
+    # The key alone says nothing of the left lower lobe: partial credit, never full.
+    pneumonia_key = pneumonia.answer_key.diagnosis
+    assert judge_differential(["left lower lobe pneumonia"], pneumonia_key).outcome == (
+        "partially_correct"
+    )
+    key = appendicitis.answer_key.diagnosis  # says uncomplicated; tells perforated apart
+    assert judge_differential(["appendicitis without perforation"], key).outcome == "correct"
+    assert judge_differential(["perforated appendicitis"], key).outcome == "incorrect"
+
+
+def test_a_negated_subtype_the_case_does_not_rule_out_is_not_correct():
+    # "non-Hodgkin" names a subtype; nothing in a key of "lymphoma" rules Hodgkin out.
+    key = Diagnosis(primary="lymphoma")
+    assert judge_differential(["non-Hodgkin lymphoma"], key).outcome == "partially_correct"
+    hodgkin = Diagnosis(primary="Hodgkin lymphoma")
+    assert judge_differential(["non-Hodgkin lymphoma"], hodgkin).outcome == "incorrect"
+
+
+def test_the_debrief_says_more_specific_than_the_case_states(pneumonia):
+    encounter = play(pneumonia, [("diagnose", ["community acquired pneumonia"])])
+    result = score(pneumonia, encounter.events)
+    debrief = build_debrief(pneumonia, result, encounter.events)
+    assert debrief.diagnosis.startswith("partly correct: Pneumonia, more specific than the case")
+    assert result.item("diagnosis").status == "partial"
+    encounter = play(pneumonia, [("diagnose", ["left lower lobe pneumonia"])])
+    result = score(pneumonia, encounter.events)
+    debrief = build_debrief(pneumonia, result, encounter.events)
+    assert "more specific than Pneumonia" in debrief.diagnosis
+    assert "as the case shows" in debrief.diagnosis
+    assert result.item("diagnosis").status == "met"
+
+
+@pytest.mark.parametrize(
+    "name", ["appendicitis ruled out", "appendicitis unlikely", "appendicitis excluded"]
+)
+def test_a_key_written_as_ruled_out_earns_nothing(appendicitis, name):
+    result = judge_differential([name], appendicitis.answer_key.diagnosis, case=appendicitis)
+    assert result.credit == 0, result.reason
