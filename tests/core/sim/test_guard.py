@@ -525,3 +525,23 @@ def test_an_intensity_the_fact_does_not_give_is_never_shown():
     # A grade of 7 out of 10 or more is severe: "a very heavy pain" for "8 out of 10".
     guard = _asked("stemi-retired-driver", "chest-pain", "Tell me about the pain.")
     assert guard.check("It is a very heavy pain in the middle of my chest.").ok
+
+
+def test_a_notes_phrase_copied_from_the_content_is_not_speech():
+    from simdesk.core.cases.schema import Fact
+
+    fact = Fact(
+        id="pmh", category="past_history", cues=["past illness"],
+        content="No significant past medical history.",
+        patient_says="I have never had any serious illness.",
+    )  # fmt: skip
+    guard = ReplyGuard((fact,), persona_words=[], forbidden_terms=[])
+    # seen on the default model: the imported case's content said back as the patient's words
+    assert not guard.check("No significant past medical history.").ok
+    assert guard.check("No, I have never had any serious illness.").ok
+    # a phrase the speaker's own line uses may be said
+    fact = fact.model_copy(
+        update={"content": "History of asthma.", "patient_says": "I have a history of asthma."}
+    )
+    guard = ReplyGuard((fact,), persona_words=[], forbidden_terms=[])
+    assert guard.check("I have a history of asthma.").ok

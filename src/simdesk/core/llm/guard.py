@@ -77,6 +77,13 @@ _LEAD_SKIP = (
     )
 )
 _NOTE_NAMES = frozenset({"patient", "patient's"})
+# A clinical note's phrases: a model that copies them from a fact's content speaks as the note
+# ("No family history of similar illness"), unless the speaker's own line says them too.
+NOTE_PHRASES = re.compile(
+    r"\b(?:history of|present(?:s|ed)? with|complain(?:s|ed)? of|significant|unremarkable"
+    r"|non-?contributory|denies|noted)\b",
+    re.IGNORECASE,
+)
 
 # Units of time, and words that place something in time: an answer to "when" or "how long".
 TIME_UNITS = {u: u for u in "second minute hour day week fortnight month year".split()}
@@ -427,6 +434,7 @@ class ReplyGuard:
         self._speaker = THIRD_PERSON - _NOTE_NAMES if informant else frozenset()
         self._third_ok = self._speaker | (THIRD_PERSON & said)
         self._spoken_starts = {c[0] for t in spoken for c in _clauses(t) if c}
+        self._spoken_note = {m.lower() for t in spoken for m in NOTE_PHRASES.findall(t)}
         self.question = question
         self._allowed = _allowed_stems(fact_texts + persona_words)
         self._numbers = numbers(" ".join(fact_texts))
@@ -500,6 +508,9 @@ class ReplyGuard:
         """Why the text is not in the speaker's voice, or "": a patient who says "he" or "the
         patient" of themself, or anyone who copies a note's subjectless verb ("Denies fever",
         "Rarely drinks alcohol", "Has only ever used ...")."""
+        copied = {m.lower() for m in NOTE_PHRASES.findall(text)} - self._spoken_note
+        if copied:
+            return f"'{sorted(copied)[0]}': a note's wording, not speech"
         for clause in _clauses(text):
             # Said by the authored line, a "his" may stand in a clause ("my father had his
             # appendix out"), but it opens one only where the line opens one with it.
