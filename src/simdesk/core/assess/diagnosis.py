@@ -521,7 +521,7 @@ def _narrower(
                     extra = _extra_words(s, e)
                     if extra is None or not (extra or denied):
                         continue
-                    kind, why = _qualifiers(extra, denied, text)
+                    kind, why = _qualifiers(extra, denied, text, _written_order(core))
                     rank = {"contradicted": 0, "unsupported": 1, "supported": 2}[kind]
                     found.append((rank, Comparison(item, expected, *_narrower_verdict(
                         kind, why, key.primary), narrower=kind)))  # fmt: skip
@@ -543,8 +543,20 @@ def _extra_words(s: frozenset[str], e: frozenset[str]) -> frozenset[str] | None:
     return s - e if e <= s else None
 
 
+def _written_order(core: str) -> dict[str, int]:
+    """Where each canonical word of a name first comes, as written ("community acquired")."""
+    order: dict[str, int] = {}
+    for reading in _expand(_surface(core)):
+        for token in reading:
+            order.setdefault(lx.WORD_SYNONYMS.get(token, token), len(order))
+    return order
+
+
 def _qualifiers(
-    extra: frozenset[str], denied: tuple[str, ...], text: CaseText
+    extra: frozenset[str],
+    denied: tuple[str, ...],
+    text: CaseText,
+    order: dict[str, int] | None = None,
 ) -> tuple[Literal["supported", "unsupported", "contradicted"], str]:
     """Whether the case supports, contradicts or neither the added and the denied qualifiers
     (the policy is in :func:`_narrower`)."""
@@ -573,9 +585,16 @@ def _qualifiers(
         *(word for word in sorted(extra) if not _shown(word, extra, text)),
         *(word for word in denied if not _ruled_out(word, text)),
     ]
+
+    def by_place(word: str) -> tuple[int, str]:
+        return ((order or {}).get(word, len(order or {})), word)
+
     written = " and ".join(
         part
-        for part in (extra and f"adds {_words(extra)}", denied and f"denies {_words(denied)}")
+        for part in (
+            extra and "adds " + ", ".join(f"'{w}'" for w in sorted(extra, key=by_place)),
+            denied and f"denies {_words(denied)}",
+        )
         if part
     )
     if missing:
@@ -887,7 +906,7 @@ def judge_differential(
         # The disease named more specifically than the case states: partial credit by the rules.
         return DiagnosisResult(
             outcome="partially_correct", credit=CREDIT["partially_correct"],
-            reason=f"partly correct: {key.primary}, {per_item[0].reason}",
+            reason=f"{key.primary}, {per_item[0].reason}; half credit",
             matched=per_item[0].expected, matched_rank=1, **result,
         )  # fmt: skip
     unsure = per_item[0] if per_item[0].verdict == "unsure" else None
