@@ -66,17 +66,34 @@ def test_a_question_about_onset_is_answered_with_the_onset(model):
 # What the nurse's concerns say, read independently of the guard: his idea, his fear, his question
 # about antibiotics alone, his short-staffed health centre.
 CONCERNS = re.compile(r"appendic|operat|surg|antibiotic|scared|afraid|fear|short of staff|staff")
+# The new user's script, before the concerns (the authored lines: most replies were).
+NURSE_HISTORY = [
+    "what brings you in today", "any cough?", "how long have you had it", "any medicines?",
+    "do you smoke", "any urinary symptoms", "where is the pain", "how long have you had the pain",
+    "any vomiting?", "how is your appetite", "any fever", "any diarrhoea", "do you have a cough?",
+    "any allergies", "have you had this before", "when did you last eat", "any headache?",
+]  # fmt: skip
 
 
-def test_a_reply_shown_for_the_concerns_voices_them_and_so_does_the_debrief(model):
-    # Seen by a new user (issue 12): after "do you smoke" got the social line ("I am a nurse at
-    # a health centre ..."), the concerns' questions all got "I'm a nurse at a health centre."
-    # and the debrief credited "Discussed his fears and the question of antibiotics alone".
+def test_what_is_shown_voices_the_disclosed_fact_no_stronger_and_the_debrief_agrees(model):
+    # Seen by a new user (issue 12) after this history: "any fever" -> "I feel very hot and
+    # shivery." (the fact: hot and a bit shivery), and the concerns' questions -> "I'm a nurse
+    # at a health centre." (an echo of the social line), which the debrief credited as
+    # "Discussed his fears and the question of antibiotics alone". Here the model voices the
+    # fever, the diarrhoea, the allergies and the concerns; on this history it says "I feel very
+    # hot and shivery." (shown by the guard before this test), and once that is refused the
+    # transcript differs, so the echo may or may not come: the concerns' replies are read.
     from simdesk.core.assess.scoring import score_attempt
 
     case = load_case(bundled_cases_dir() / "acute-appendicitis-nurse.yaml")
     consultation = Consultation(case)
-    _voice(model, consultation, "do you smoke")
+    for question in NURSE_HISTORY:
+        if question in ("any fever", "any diarrhoea", "any allergies"):
+            pending, released, result = _voice(model, consultation, question)
+            for text in (released, result.text):
+                assert not re.search(r"\b(very|really|so|extremely)\b", text), (question, text)
+        else:
+            consultation.finish(consultation.ask(question), voiced=False)
     for question in ["what are you worried about", "what do you think is going on",
                      "do you have any questions for me"]:  # fmt: skip
         pending, released, result = _voice(model, consultation, question)
