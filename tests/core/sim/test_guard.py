@@ -545,3 +545,23 @@ def test_a_notes_phrase_copied_from_the_content_is_not_speech():
     )
     guard = ReplyGuard((fact,), persona_words=[], forbidden_terms=[])
     assert guard.check("I have a history of asthma.").ok
+
+
+def test_a_denial_is_never_widened_beyond_what_the_fact_denies():
+    """A new user's session: "Ever had anything like this before?" showed the model's "No pain."
+    for "I have never had pain like this before" - he is in pain now. A reply may deny a thing
+    only as narrowly as the fact does; coordinated denials stand each on their own."""
+    case = load_case(bundled_cases_dir() / "acute-appendicitis-nurse.yaml")
+    guard = _guard(case, "past-history")
+    assert not guard.check("No pain.").ok
+    assert "more widely" in guard.check("No pain.").reason
+    assert guard.check("No, I have never had pain like this.").ok
+    assert guard.check("No operations.").ok
+    vomiting = _fact(
+        "vomiting", "No vomiting since last night.", "I have not vomited since last night."
+    )
+    guard = ReplyGuard((vomiting,), persona_words=[], forbidden_terms=[])
+    assert not guard.check("I have not vomited.").ok
+    assert guard.check("I have not vomited since last night.").ok
+    habits = _fact("social", "Does not smoke or chew khat.", "I don't smoke or chew khat.")
+    assert ReplyGuard((habits,), persona_words=[], forbidden_terms=[]).check("I don't smoke.").ok

@@ -184,6 +184,36 @@ def unnegated(tokens: list[str], negatable: set[str], reach: int = 6) -> set[str
     return {stem(w) for i, w in enumerate(tokens) if i not in scoped and stem(w) in negatable}
 
 
+# Words after a negation that narrow what it denies ("never had pain like this before", "no
+# pain in the testes", "not vomited since last night"), beside content words.
+_RESTRICTING = frozenset("like this these such before since after during while when".split())
+_COORDINATING = frozenset({"or", "and", "nor"})
+
+
+def denials(tokens: list[str]) -> list[tuple[str, frozenset[str]]]:
+    """``(term, restrictors)`` for each content word a clause denies: the words after it, up to
+    the next "or"/"and", that narrow the denial - its later content words, else its restricting
+    function words ("never had pain like this before"). Coordinated words are denied each on
+    its own ("don't smoke or chew khat")."""
+    found = []
+    for i, word in enumerate(tokens):
+        if word not in NEGATIONS:
+            continue
+        item: list[str] = []
+        for w in [*tokens[i + 1 :], "or"]:
+            if w in _COORDINATING:
+                content = [n for n, x in enumerate(item) if x not in EVERYDAY]
+                for k, n in enumerate(content[:4]):
+                    rest = {stem(item[m]) for m in content[k + 1 :]}
+                    if not rest:
+                        rest = {x for x in item[n + 1 :] if x in _RESTRICTING}
+                    found.append((stem(item[n]), frozenset(rest)))
+                item = []
+            elif w not in NEGATIONS:
+                item.append(w)
+    return found
+
+
 def repeats(tokens: list[str], n: int = 4) -> tuple[str, ...]:
     """The first run of ``n`` words, not all of them function words, that a text says twice: a
     small model pushed towards the facts' words can loop ("with yellow sputum for six weeks
@@ -455,6 +485,11 @@ class ReplyGuard:
         # Terms the fact only ever negates: a reply may not state them plainly.
         stated = set().union(*(unnegated(c, {stem(w) for w in c}) for c in fact_clauses))
         self._negated_only = self._fact_negated_terms - stated
+        # What the fact denies and what narrows each denial (a reply may not widen one).
+        self._denials: dict[str, list[frozenset[str]]] = {}
+        for clause in fact_clauses:
+            for term, rest in denials(clause):
+                self._denials.setdefault(term, []).append(rest)
         fact_words = _allowed_stems(fact_texts)
         self._forbidden = [
             term.lower() for term in forbidden_terms
@@ -651,6 +686,9 @@ class ReplyGuard:
             return GuardVerdict(
                 False, f"the reply states '{sorted(flipped)[0]}', which the fact negates"
             )
+        widened = self._widened(clauses)
+        if widened:
+            return GuardVerdict(False, f"the reply denies '{widened}' more widely than the fact")
         wrong = self._relation(text) or self._overstated(text)
         if wrong:
             return GuardVerdict(False, wrong)
@@ -695,6 +733,18 @@ class ReplyGuard:
             if mine <= theirs and len(said & theirs) > len(mine):
                 return f"the reply says what {name} says, not the fact disclosed"
         return ""
+
+    def _widened(self, clauses: list[list[str]]) -> str | None:
+        """A term the reply denies where every denial of it in the fact is narrowed by words
+        the reply's clause leaves out: "No pain." for "I have never had pain like this before"
+        (he has pain now), "No pain" for "no pain or swelling in the testes"."""
+        for clause in clauses:
+            said = {stem(w) for w in clause} | set(clause)
+            for term, _rest in denials(clause):
+                narrowed = self._denials.get(term)
+                if narrowed and all(rest and not rest & said for rest in narrowed):
+                    return term
+        return None
 
 
 def claim_terms(text: str) -> set[str]:
