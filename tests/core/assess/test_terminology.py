@@ -267,16 +267,21 @@ def test_mondo_groups_keep_only_synonyms_that_name_nothing_else(tmp_path):
     ]
 
 
-@pytest.fixture
-def made_up_mondo(tmp_path, monkeypatch):
+def _only_mondo(rows, tmp_path, monkeypatch):
+    """Diagnosis matching with a made-up MONDO table of ``rows`` as the only terminology."""
     table = tmp_path / "mondo-synonyms-test.tsv.gz"
-    _mondo_table(table, MONDO_ROWS)
+    _mondo_table(table, rows)
     monkeypatch.setenv("SIMDESK_TERMINOLOGY_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(terminology, "SOURCES", (
         terminology.Source("MONDO", "test", lambda: table, terminology.build_mondo_groups,
                            exact=False),
     ))  # fmt: skip
     terminology._forget()
+
+
+@pytest.fixture
+def made_up_mondo(tmp_path, monkeypatch):
+    _only_mondo(MONDO_ROWS, tmp_path, monkeypatch)
     yield
     terminology._forget()
 
@@ -310,14 +315,7 @@ ABBREVIATION_ROWS = [
 
 @pytest.fixture
 def made_up_abbreviations(tmp_path, monkeypatch):
-    table = tmp_path / "mondo-synonyms-test.tsv.gz"
-    _mondo_table(table, ABBREVIATION_ROWS)
-    monkeypatch.setenv("SIMDESK_TERMINOLOGY_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(terminology, "SOURCES", (
-        terminology.Source("MONDO", "test", lambda: table, terminology.build_mondo_groups,
-                           exact=False),
-    ))  # fmt: skip
-    terminology._forget()
+    _only_mondo(ABBREVIATION_ROWS, tmp_path, monkeypatch)
     yield
     terminology._forget()
 
