@@ -249,12 +249,8 @@ def test_no_bare_yes_or_no_for_a_fact_of_mixed_polarity(pph_case):
 # two general fixes (a site "of" a site is one site; a phrase after an article or a possessive
 # stands whole in one stretch of a fact). Misses pinned so that a fix or a regression shows.
 RELATION_MISSES = {
-    # a condition ("when I rest" for pain eased by rest) and a sequence without "from ... to"
+    # a condition ("when I rest" for pain eased by rest)
     "For about a month my chest gets tight when I rest.",
-    "The swelling started above my knee and now it is in my foot.",
-    # tuning: an onset site ("started ... in my right lower side" for a pain that began at the
-    # navel) is not told from a later one
-    "It started as a dull ache in my right lower side.",
 }
 
 
@@ -565,3 +561,13 @@ def test_a_denial_is_never_widened_beyond_what_the_fact_denies():
     assert guard.check("I have not vomited since last night.").ok
     habits = _fact("social", "Does not smoke or chew khat.", "I don't smoke or chew khat.")
     assert ReplyGuard((habits,), persona_words=[], forbidden_terms=[]).check("I don't smoke.").ok
+
+
+def test_where_it_began_is_where_the_fact_says_it_began():
+    """The 200-question run showed the model's "It began in my right lower abdomen." to "did the
+    pain move from your belly button?" for a pain that began at the navel and moved there."""
+    case = load_case(bundled_cases_dir() / "acute-appendicitis-nurse.yaml")
+    guard = _guard(case, "pain-migration")
+    assert not guard.check("It began in my right lower abdomen.").ok
+    assert guard.check("It started around my navel.").ok
+    assert guard.check("It is in my right lower side now.").ok

@@ -608,6 +608,13 @@ class ReplyGuard:
                 ):
                     shown = value if isinstance(value, str) else f"{value:g}"
                     return f"no fact gives '{shown} {unit_name}' to '{' '.join(own)}'"
+            # Where it began is where the fact says it began ("It began in my right lower
+            # abdomen" for a pain that began at the navel and moved there).
+            for site in _start_sites(clause):
+                began = set().union(*(_start_sites(t) for t in self._texts))
+                sites = {stem(p[-1]) for t in self._texts for _b, p in _ends(t)}
+                if began and site in sites and site not in began:
+                    return f"the fact does not say it began at the '{site}'"
             # A direction: where it came from stands before where it went in the fact's text.
             ends = [(tokens_before, p[-1]) for tokens_before, p in _ends(clause)]
             sources = [head for before, head in ends if before == "from"]
@@ -776,6 +783,28 @@ def _ends(clause: list[str]) -> list[tuple[str, list[str]]]:
                 j -= 1
             out.append((clause[j], phrase))
     return out
+
+
+_STARTING = frozenset("began begin begins beginning started start starts starting".split())
+_MOVING = frozenset(
+    "moved move moves moving spread spreads went goes radiates radiating now".split()
+)
+
+
+def _start_sites(tokens: list[str]) -> set[str]:
+    """Stems of the sites a text says something began at ("began ... around the umbilicus"),
+    not where it went after ("and moved to the right lower abdomen")."""
+    found = set()
+    for start, phrase, kind in _phrases(tokens):
+        if kind != "place":
+            continue
+        for j in range(start - 1, max(-1, start - 8), -1):
+            if tokens[j] in _MOVING or tokens[j] in _GOALS or tokens[j] == "and":
+                break
+            if tokens[j] in _STARTING:
+                found.add(stem(phrase[-1]))
+                break
+    return found
 
 
 def tokens_at(tokens: list[str], i: int) -> str:
