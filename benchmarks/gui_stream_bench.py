@@ -172,6 +172,7 @@ def main() -> int:
                                 context_tokens=alone.n_ctx)  # fmt: skip
     rows = []
     shot = ROOT / "artifacts" / "gui-bench-streaming.png"
+    shot.unlink(missing_ok=True)  # this run's, not an earlier run's
     for n, question in enumerate(QUESTIONS[: args.questions]):
         b_first, b_done, b_reply = headless_turn(consultation, alone, events, question,
                                                  REPLY_TOKENS)  # fmt: skip
