@@ -237,7 +237,13 @@ def speed_section(base: Case) -> None:
     def engine(matcher):
         def run(question: str) -> None:
             disclosure = matcher.match(question)
-            guard = ReplyGuard(disclosure.facts, persona_words=[], forbidden_terms=forbidden)
+            guard = ReplyGuard(
+                disclosure.facts,
+                persona_words=[],
+                forbidden_terms=forbidden,
+                question=question,
+                other_facts=case.facts,
+            )  # as the app builds it
             guard.check(" ".join(f.patient_says for f in disclosure.facts) or "I am not sure.")
 
         return run

@@ -506,12 +506,15 @@ class ReplyGuard:
         self._timed = _timed_units(fact_texts)
         self._strong = _strong_units(fact_texts)
         self._texts = [words(t) for t in fact_texts]
+        # Where the facts say something began, and every site they name.
+        self._began = set().union(*(_start_sites(t) for t in self._texts))
+        self._sites = {stem(p[-1]) for t in self._texts for _b, p in _ends(t)}
         self._persona = _allowed_stems(persona_words)
         # What the reply may be saying instead of the disclosed facts: the persona (name,
         # occupation) and each of the case's other facts, as claim terms.
         self._fact_claims = claim_terms(" ".join(fact_texts))
-        self._sources = [("the persona", claim_terms(" ".join(persona_words)))] + [
-            (f"fact '{f.id}'", claim_terms(f"{f.content} {f.patient_says}"))
+        self._sources = [("the persona", _authored_claims(" ".join(persona_words)))] + [
+            (f"fact '{f.id}'", _authored_claims(f"{f.content} {f.patient_says}"))
             for f in other_facts if f not in facts
         ]  # fmt: skip
         # The words the facts and the persona give (for constrained decoding).
@@ -611,9 +614,7 @@ class ReplyGuard:
             # Where it began is where the fact says it began ("It began in my right lower
             # abdomen" for a pain that began at the navel and moved there).
             for site in _start_sites(clause):
-                began = set().union(*(_start_sites(t) for t in self._texts))
-                sites = {stem(p[-1]) for t in self._texts for _b, p in _ends(t)}
-                if began and site in sites and site not in began:
+                if self._began and site in self._sites and site not in self._began:
                     return f"the fact does not say it began at the '{site}'"
             # A direction: where it came from stands before where it went in the fact's text.
             ends = [(tokens_before, p[-1]) for tokens_before, p in _ends(clause)]
@@ -763,6 +764,13 @@ def claim_terms(text: str) -> set[str]:
     plain = _plain_only(words(text))
     return {t for t in terms(text) if t not in plain and t not in _time_forms()
             and _value(t) is None and t not in EVERYDAY}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=8192)
+def _authored_claims(text: str) -> frozenset[str]:
+    """``claim_terms`` of an authored text (a fact, the persona), kept: a guard is built for every
+    question and reads all the case's other facts, which do not change."""
+    return frozenset(claim_terms(text))
 
 
 def _plain_only(tokens: list[str]) -> set[str]:
