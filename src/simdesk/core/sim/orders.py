@@ -14,9 +14,10 @@ An order is read by a small grammar, not by a list of phrasings:
   name spans the parts ("ampicillin and gentamicin");
 - **dose** (number and unit, per kg and per time), **route** and **frequency** where typed;
 - **fluids**: a crystalloid named with its volume and rate is a bolus (at most an hour), a
-  maintenance or replacement infusion (longer, or a rate per hour), or IMCI Plan C (two phases,
-  or 100 ml/kg); a crystalloid without volume or rate is not understood: the learner is asked
-  how much and how fast. A crystalloid carrying another drug ("ASV in 500 ml NS") is a diluent.
+  maintenance or replacement infusion (longer, or a rate per hour), or IMCI Plan C (two phases
+  per kg, 100 ml/kg, or two phases in ml with Plan C's timings and 30:70 split); a crystalloid
+  without volume or rate is not understood: the learner is asked how much and how fast. A
+  crystalloid carrying another drug ("ASV in 500 ml NS") is a diluent.
 
 Ties between catalog entries for the same drug (magnesium sulfate for asthma or eclampsia) go to
 the entry the case uses; otherwise the learner is asked to choose.
@@ -108,6 +109,10 @@ PLAN_C_RE = re.compile(r"\bplan[\s-]*c\b")
 BOLUS_MAX_MINUTES = 60
 BOLUS_MIN_RATE_ML_H = 500
 PLAN_C_ML_PER_KG = 100
+# IMCI Plan C's two phases, (first, second) in minutes: 30 ml/kg then 70 ml/kg, in 1 h then 5 h
+# under 12 months and in 30 min then 2.5 h from 12 months (WHO IMCI chart booklet 2014).
+PLAN_C_MINUTES = ((60, 300), (30, 150))
+PLAN_C_FIRST_SHARE = 0.3
 
 _SPLIT_RE = re.compile(r"\s*(?:,|;|\+|&|\band\b|\bplus\b|\b(?:along\s+)?with\b)\s*")
 _CLAUSE_RE = re.compile(r"\s*(?:;|,|\.(?!\d)|\bthen\b)\s*")
@@ -296,6 +301,8 @@ class OrderReader:
                 phases = _phases(whole)
                 if len(phases) > 1 and all(kg for _v, kg, _m in phases):  # Plan C: the total
                     dose = Dose(sum(v for v, _kg, _m in phases), "ml/kg")
+                elif regimen == "plan_c" and _plan_c_shape(phases):  # written out in ml
+                    dose = Dose(sum(v for v, _kg, _m in phases), "ml")
             dosed = entry.category not in UNDOSED
             # advice is given now even when it says "if" ("come back if the fever returns")
             planned = condition is not None and entry.category != "communication"
@@ -580,6 +587,20 @@ def _phases(text: str) -> list[tuple[float, bool, float | None]]:
     return phases
 
 
+def _plan_c_shape(phases: list[tuple[float, bool, float | None]]) -> bool:
+    """Two phases in ml with Plan C's timings and its 30:70 split ("250 ml over 30 min then
+    580 ml over 2.5 h" for 8.3 kg): Plan C written out for the child's weight."""
+    if len(phases) != 2 or any(kg or minutes is None for _v, kg, minutes in phases):
+        return False
+    (first, _, m1), (second, _, m2) = phases
+    share = first / (first + second)
+    timed = any(
+        abs(m1 - want1) <= 0.1 * want1 and abs(m2 - want2) <= 0.1 * want2
+        for want1, want2 in PLAN_C_MINUTES
+    )
+    return timed and abs(share - PLAN_C_FIRST_SHARE) <= 0.05
+
+
 def _infusion(text: str) -> bool:
     """Does a crystalloid's text give it a regimen of its own (a rate, Plan C, or at least
     500 ml), not a diluent's volume ("in 100 ml saline")?"""
@@ -614,6 +635,8 @@ def _fluid_regimen(text: str, named: str | None, intent: str) -> str | None:
     if len(per_kg) >= 2 and abs(sum(per_kg) - PLAN_C_ML_PER_KG) <= 10:
         return "plan_c"
     if per_kg and abs(sum(per_kg) - PLAN_C_ML_PER_KG) <= 10 and len(phases) == 1:
+        return "plan_c"
+    if _plan_c_shape(phases):
         return "plan_c"
     if MAINTENANCE_WORDS.search(text):
         return "maintenance"
