@@ -81,7 +81,8 @@ def synonyms_by_terminology() -> None:
     from simdesk.core.assess import terminology
 
     print(
-        "\n  diagnosis synonyms accepted by terminology (HOLD-OUT | tuning; near misses accepted):"
+        "\n  diagnosis synonyms accepted by terminology (HOLD-OUT | tuning | more tuning;"
+        " near misses accepted):"
     )
     installed = {source.name for source in terminology.SOURCES if source.locate()}
     combos = [(s.name,) for s in terminology.SOURCES] + [
@@ -95,12 +96,30 @@ def synonyms_by_terminology() -> None:
         if not set(combo) <= installed:
             print(f"    {name:<30} not installed (make)")
             continue
-        found = [_synonyms_with(part, combo) for part in ("holdout", "tuning")]
+        found = [_synonyms_with(part, combo) for part in ("holdout", *unseen.DIAGNOSIS_TUNING)]
         print(f"    {name:<30} " + "  |  ".join(
             f"{s.right}/{s.total} ({s.accuracy:.3f}); {r.total - r.right}/{r.total}"
             for s, r in found))  # fmt: skip
     for source in terminology.SOURCES:
         print(f"    {source.name}: {source.licence}")
+
+
+def _accepted(dx: dict) -> str:
+    return f"{dx['synonyms accepted'].accuracy:.3f}"
+
+
+def _near_misses(dx: dict) -> str:
+    rejected = dx["near misses rejected"]
+    return f"{rejected.total - rejected.right}/{rejected.total}"
+
+
+def _exact(dx: dict) -> str:
+    return f"{dx['exact'].right}/{dx['exact'].total}"
+
+
+def _dx_figure(dx: dict, more: dict | None, figure) -> str:
+    """A diagnosis figure; on the tuning side, the first tuning file's, then the second's."""
+    return figure(dx) if more is None else f"{figure(dx)} | {figure(more)}"
 
 
 def unseen_section() -> None:
@@ -111,6 +130,8 @@ def unseen_section() -> None:
         mts = unseen.history_eval(part, mts=True)
         exams, orders = unseen.exam_eval(part), unseen.order_eval(part)
         dx = unseen.diagnosis_eval(part)
+        # The tuning column gives the first tuning file's figure, then the second's (tuning_more).
+        more = unseen.diagnosis_eval("tuning_more") if part == "tuning" else None
         rows.append(
             [
                 f"{history.recall:.3f} @ {history.precision:.3f}",
@@ -121,10 +142,9 @@ def unseen_section() -> None:
                 f"{exams['regions'].accuracy:.3f}",
                 f"{orders['common names'].accuracy:.3f}",
                 f"{orders['record names'].accuracy:.3f}",
-                f"{dx['synonyms accepted'].accuracy:.3f}",
-                f"{dx['near misses rejected'].total - dx['near misses rejected'].right}"
-                f"/{dx['near misses rejected'].total}",
-                f"{dx['exact'].right}/{dx['exact'].total}",
+                _dx_figure(dx, more, _accepted),
+                _dx_figure(dx, more, _near_misses),
+                _dx_figure(dx, more, _exact),
             ]
         )
     names = [

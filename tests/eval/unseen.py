@@ -294,9 +294,15 @@ def order_eval(part: str) -> dict[str, Tally]:
     return tallies
 
 
+# The tuning parts of the diagnosis variants: the first file, and the variants for the tuning
+# records it left out (written before its first run, never edited after).
+DIAGNOSIS_TUNING = ("tuning", "tuning_more")
+
+
 def diagnosis_eval(part: str) -> dict[str, Tally]:
     """Synonyms accepted, near misses rejected, exact names accepted; judged with the case, as
-    the scoring judges them (a narrower name is judged against what the case says)."""
+    the scoring judges them (a narrower name is judged against what the case says). ``part``:
+    ``holdout``, ``tuning`` or ``tuning_more`` (``diagnoses_<part>.yaml``)."""
     table = yaml.safe_load((HERE / f"diagnoses_{part}.yaml").read_text(encoding="utf-8"))
     tallies = {"synonyms accepted": Tally(), "near misses rejected": Tally(), "exact": Tally()}
     for number, entry in table.items():
