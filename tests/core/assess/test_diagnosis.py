@@ -170,6 +170,7 @@ def _judged(submitted: str, primary: str, aliases=()) -> str:
         ("seborrhoeic keratosis", "Seborrheic keratosis"),  # British spelling
         ("Benign paroxysmal positional vertigo (BPPV)", "Benign paroxysmal positional vertigo"),
         ("SJS", "Stevens-Johnson syndrome"),  # initials the lexicon does not know otherwise
+        ("IVH", "Intraventricular haemorrhage"),  # a word part's initial: intra-ventricular
         ("fifth disease", "Erythema infectiosum"),  # ICD-10-CM: [fifth disease]
         ("frozen shoulder", "Adhesive capsulitis of shoulder"),  # ICD-10-CM inclusion term
         (
@@ -188,6 +189,8 @@ def test_an_ordinary_word_inside_a_name_is_not_expanded_into_a_disease():
     assert _judged("venom induced consumption coagulopathy", key) == "correct"
     assert _judged("tuberculosis", key) == "incorrect"
     assert _judged("VSD", "Atrial septal defect") == "incorrect"  # other initials
+    assert _judged("IH", "Intraventricular haemorrhage") == "correct"  # the whole words' too
+    assert _judged("IVH", "Interstitial haemorrhage") == "incorrect"  # no part 'stitial'
 
 
 @pytest.mark.parametrize(

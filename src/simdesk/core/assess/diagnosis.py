@@ -164,11 +164,27 @@ def word_key(text: str) -> frozenset[str]:
     return _content(_surface(_PARENTHESES.sub(" ", text)))
 
 
-def _initials(text: str) -> str:
-    """The initials of a name's words ("Stevens-Johnson syndrome" -> "sjs")."""
+_PART = 5  # the shortest word part that gives its own initial ("ventricular", "pharyngeal")
+
+
+def _initials(text: str) -> frozenset[str]:
+    """The initials of a name's words ("Stevens-Johnson syndrome" -> "sjs"). A word joined from
+    parts gives the initial of each part as well, where the part after the first is a word of
+    its own in the terminologies' names ("intraventricular haemorrhage" -> "ih", "ivh";
+    "glossopharyngeal neuralgia" -> "gn", "gpn"; "gastroesophageal reflux disease" -> "gerd")."""
     text = _PARENTHESES.sub(" ", text)
     tokens = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).lower())
-    return "".join(t[0] for t in tokens if t not in lx.STOP_WORDS)
+    words = terminology.words(word_key)
+    choices = []
+    for token in tokens:
+        if token in lx.STOP_WORDS:
+            continue
+        parts = {token[0]}
+        for cut in range(2, len(token) - _PART + 1):
+            if _respell(token[cut:]) in words:
+                parts.add(token[0] + token[cut])
+        choices.append(sorted(parts))
+    return frozenset("".join(c) for c in itertools.islice(itertools.product(*choices), 16))
 
 
 def _is_acronym_of(submitted: str, expected: str) -> bool:
@@ -179,7 +195,7 @@ def _is_acronym_of(submitted: str, expected: str) -> bool:
         return False
     if (token,) in _abbreviations():
         return False  # a known abbreviation: its expansions decide
-    return _initials(expected) == token
+    return token in _initials(expected)
 
 
 @functools.cache

@@ -336,6 +336,11 @@ class Tables:
     named: dict[Key, tuple[int, ...]]  # every name's word key -> the groups that list it
     phenotypes: frozenset[int] = frozenset()  # the groups of a terminology of phenotypes
 
+    @functools.cached_property
+    def words(self) -> frozenset[str]:
+        """Every word of the names (as their word keys hold them)."""
+        return frozenset(w for names in self.groups for _, ws in names for w in ws)
+
 
 def groups(word_key: WordKey) -> list[Group]:
     """The synonym groups as ``(name, its word key)`` (see ``_tables``)."""
@@ -542,6 +547,11 @@ def nearest_names(words: frozenset[str], word_key: WordKey) -> tuple[int, list[G
         elif others == fewest:
             found |= diseases
     return fewest, [tables.groups[number] for number in sorted(found)]
+
+
+def words(word_key: WordKey) -> frozenset[str]:
+    """Every word of the terminologies' names, by ``word_key``."""
+    return _index_tables(word_key).words
 
 
 def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
