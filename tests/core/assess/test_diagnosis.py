@@ -171,6 +171,9 @@ def _judged(submitted: str, primary: str, aliases=()) -> str:
         ("Benign paroxysmal positional vertigo (BPPV)", "Benign paroxysmal positional vertigo"),
         ("SJS", "Stevens-Johnson syndrome"),  # initials the lexicon does not know otherwise
         ("IVH", "Intraventricular haemorrhage"),  # a word part's initial: intra-ventricular
+        ("adenocarcinoma of the pancreas", "Pancreatic adenocarcinoma"),  # the organ, no plural
+        ("ruptured uterus", "Uterine rupture"),  # a past participle for its noun
+        ("pyoderma gangrenosa", "Pyoderma gangrenosum"),  # another Latin ending
         ("fifth disease", "Erythema infectiosum"),  # ICD-10-CM: [fifth disease]
         ("frozen shoulder", "Adhesive capsulitis of shoulder"),  # ICD-10-CM inclusion term
         (
@@ -191,6 +194,8 @@ def test_an_ordinary_word_inside_a_name_is_not_expanded_into_a_disease():
     assert _judged("VSD", "Atrial septal defect") == "incorrect"  # other initials
     assert _judged("IH", "Intraventricular haemorrhage") == "correct"  # the whole words' too
     assert _judged("IVH", "Interstitial haemorrhage") == "incorrect"  # no part 'stitial'
+    assert _judged("ileus", "Ileum perforation") == "incorrect"  # a short stem keeps its ending
+    assert _judged("perforated ulcer", "Perforation of the bowel") == "incorrect"
 
 
 @pytest.mark.parametrize(

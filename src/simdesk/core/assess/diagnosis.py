@@ -57,10 +57,18 @@ def _respell(word: str) -> str:
     return word
 
 
+@functools.cache
+def _organs() -> frozenset[str]:
+    """The organs the organ adjectives name ("pancreas" for "pancreatic"): singular nouns."""
+    return frozenset(lx.WORD_SYNONYMS.values())
+
+
 @functools.lru_cache(maxsize=65536)
 def _singular(word: str) -> str:
     if len(word) <= 3 or word in lx.KEEP_FINAL_S or word.endswith(("ss", "us", "is")):
         return word
+    if word in _organs():
+        return word  # "pancreas" is the organ "pancreatic" names, not a plural
     if word.endswith("ies"):
         return word[:-3] + "y"
     if word.endswith("sses"):
@@ -259,6 +267,29 @@ def _words(tokens: Iterable[str]) -> str:
     return ", ".join(f"'{t}'" for t in sorted(tokens))
 
 
+# Latin adjective endings that English writes in several ways (pyoderma gangrenosum /
+# gangrenosa, pes anserinus / anserine bursitis): the same word when the rest is long.
+_LATIN_ENDINGS = ("inus", "ine", "um", "us", "a", "e")
+_LATIN_STEM = 6
+
+
+def _latin_stem(word: str) -> str:
+    for ending in _LATIN_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= _LATIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
+def _other_form(written: str, meant: str) -> bool:
+    """Whether ``written`` is another form of the word ``meant``: its past participle as an
+    adjective ("ruptured uterus" for "uterine rupture", "perforated" for "perforation"), or
+    another Latin ending of it (``_LATIN_ENDINGS``)."""
+    if written.endswith("ed") and not meant.endswith("ed"):
+        return _stem(written) == _stem(meant) and len(_stem(meant)) >= 4
+    stem = _latin_stem(written)
+    return stem != written and stem == _latin_stem(meant)
+
+
 def _compare_forms(s: frozenset[str], e: frozenset[str]) -> tuple[Verdict, str]:
     if not s or not e:
         return "different", "names no disease"
@@ -270,6 +301,10 @@ def _compare_forms(s: frozenset[str], e: frozenset[str]) -> tuple[Verdict, str]:
     if (s_acuity | e_acuity) == {"acute"} and not (s | e) & lx.ACUITY_SENSITIVE:
         s, e = s - {"acute"}, e - {"acute"}
     missing, extra = e - s, s - e
+    for word in sorted(extra):
+        form = next((m for m in sorted(missing) if _other_form(word, m)), None)
+        if form is not None:
+            missing, extra = missing - {form}, extra - {word}
     if not missing and not extra:
         return "same", "the same diagnosis"
     if missing and extra:
