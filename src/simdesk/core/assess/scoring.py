@@ -214,6 +214,12 @@ class _Log:
             elif isinstance(event, ev.Treatment) and event.code and not event.planned:
                 self.done.append(_Done(event.code, event.intent, given_minute(event), event,
                                        event.request, event.text))  # fmt: skip
+            elif isinstance(event, ev.Treatment) and event.code:
+                # a conditional order ("ORS once he can drink") is a plan, as in the written
+                # plan: it carries out an expected action with no time window, nothing more
+                self.done.append(_Done(event.code, event.intent, given_minute(event), event,
+                                       event.request, event.text, in_plan=True,
+                                       conditional=True))  # fmt: skip
             elif isinstance(event, ev.Plan):
                 self.done += _plan_items(reader, catalog, event)
                 for code, said in _plan_tests(tests, reader, event):

@@ -67,7 +67,10 @@ UNDOSED = _WORDS.sets["undosed"]
 # A condition or "as needed" makes the order a plan. Condition words run to the clause's end.
 CONDITION_RE = re.compile(
     r"\b(?:if|when|whenever|unless|should\s+(?:he|she|they|it)|in\s+case(?:\s+of)?|prn|p\.r\.n\.?"
-    r"|as\s+(?:needed|required|necessary)|when\s+required|sos|on\s+demand)\b.*$"
+    r"|as\s+(?:needed|required|necessary)|when\s+required|sos|on\s+demand"
+    # "once he can drink", "as soon as she is awake": a time the patient reaches, not a frequency
+    r"|(?:once|as\s+soon\s+as)\s+(?:he|she|they|the\s+(?:child|baby|infant|patient))"
+    r")\b.*$"
 )
 _LEADINGCONDITION_RE = re.compile(r"^\s*(?:if|when|should)\b[^,;]*?(?:,|\bthen\b)\s*")
 
