@@ -82,6 +82,20 @@ def test_breathing_after_oxygen_and_salbutamol_is_answered_from_the_state():
     )
 
 
+def test_a_medicine_named_for_the_symptom_is_not_followed_by_the_medicine():
+    # GUI walk-through: after oxygen, salbutamol, ipratropium and prednisolone, "r u feeling
+    # better" was voiced "... since the oxygen and the medicine for breathing and the medicine."
+    consultation = Consultation(_case("acute-severe-asthma-adult"))
+    encounter = consultation.encounter
+    for order in ("oxygen", "salbutamol 5 mg neb", "ipratropium 500 mcg neb", "prednisolone 50 mg"):
+        encounter.treat(order)
+    encounter.wait(15)
+    pending = consultation.ask("r u feeling better")
+    assert pending.turn.facts[0].content == (
+        "Better than before since the oxygen and the medicine for breathing."
+    )
+
+
 def test_untreated_patient_gets_worse_and_defaults_speak_for_any_case():
     consultation = Consultation(_case("septic-shock-urosepsis"))  # no state_lines authored
     consultation.encounter.wait(120)

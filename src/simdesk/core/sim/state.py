@@ -251,6 +251,10 @@ def state_answer(
         name = "the oxygen" if code == "oxygen" else LAY_NAMES.get(entry.category, "the medicine")
         if name not in lay:
             lay.append(name)
+    # "the medicine for breathing and the medicine" reads as one medicine said twice: the
+    # unnamed medicines go without saying beside a named one
+    if any(n.startswith("the medicine ") for n in lay):
+        lay = [n for n in lay if n != "the medicine"]
     word = TOPIC_WORDS[topic]
     since = f" since {' and '.join(lay)}" if lay else ""
     # How they feel is said without a subject a reply could copy as a note's ("Feels better"
