@@ -262,3 +262,20 @@ def test_potassium_in_a_litre_running_over_hours_gives_the_fluid_too(dka):
     assert given == [("potassium-replacement", "40 mmol"), ("iv-fluids-maintenance", "1000 ml")]
     events = play(dka, [("treat", "ceftriaxone 2 g IV in 100 ml normal saline")]).events
     assert [e.code for e in events if e.kind == "treatment"] == ["ceftriaxone"]
+
+
+@pytest.mark.parametrize(
+    ("case_id", "question", "item_id", "named"),
+    [
+        # GUI walk-through: "Partly done: not asked about no controller."
+        ("acute-severe-asthma-adult", "do u have asthma before?", "history-risk-of-death",
+         "controller"),
+        ("diarrhoea-severe-dehydration-toddler", "how many times has he passed stool today",
+         "history-diarrhoea", "blood in stool"),
+    ],
+)  # fmt: skip
+def test_a_negative_fact_missed_is_named_by_what_it_is_about(case_id, question, item_id, named):
+    case = bundled(case_id)
+    events = play(case, [("ask", question)]).events
+    item = score(case, events).item(item_id)
+    assert item.status == "partial" and item.missing_names == (named,)

@@ -355,7 +355,12 @@ def ref_name(ref: str, catalog: Catalog) -> str:
         return entry.name if entry else key
     if kind == "diagnosis" or not key:
         return "the diagnosis"
-    return key.replace("-", " ").replace("_", " ")
+    name = key.replace("-", " ").replace("_", " ")
+    if kind in ("fact", "exam"):
+        # a negative finding is named by what it is about: "not asked about blood in stool",
+        # "cough or ear", not "not asked about no blood in stool"
+        name = re.sub(r"\s+no\s+", " or ", re.sub(r"^(?:no|not|never)\s+", "", name))
+    return name
 
 
 def _score_item(
