@@ -279,3 +279,12 @@ def test_a_negative_fact_missed_is_named_by_what_it_is_about(case_id, question, 
     events = play(case, [("ask", question)]).events
     item = score(case, events).item(item_id)
     assert item.status == "partial" and item.missing_names == (named,)
+
+
+def test_the_asthma_triggers_item_needs_each_trigger_asked():
+    # GUI walk-through: "any chest pain or fever" disclosed the cold and earned the whole of
+    # "Asked about triggers - work exposure, infection, smoking." (2/2), kiln and bidis unasked.
+    case = bundled("acute-severe-asthma-adult")
+    events = play(case, [("ask", "any chest pain or fever")]).events
+    item = score(case, events).item("history-triggers")
+    assert item.status == "partial" and item.missing_names == ("kiln work", "smoking")
