@@ -51,6 +51,7 @@ DURATION = (
     r"|\byesterday\b"
 )
 MEDICATION_KEYS = ("Current_Medications", "Medications", "Drug_History")
+HPI_KEYS = ("History", "Symptoms")
 # Topic -> (record keys that may hold it, None: any key of the patient actor; text pattern).
 TOPICS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
     "complaint": (("Symptoms", "History"), None),
@@ -95,6 +96,42 @@ TOPICS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
     "ros_skin": (("History", "Symptoms", "Review_of_Systems"), r"\brash|\bitch|lesion|skin|prurit"),
     "ros_joints": (("History", "Symptoms", "Review_of_Systems"),
                    r"joint|muscle|myalgia|arthralg|back pain|stiff|\bbones?\b"),
+    # The dimensions of the presenting illness (hpi_*.yaml): said in the record's account of the
+    # illness; earlier episodes may be said anywhere (often in the past medical history).
+    "onset_how": (HPI_KEYS, r"\bsudden|gradual|abrupt|insidious|\bonset\b|came on|comes on"
+                  r"|(started|began|begun) (while|when|after|during)|progressive|rapidly (increas"
+                  r"|develop|grow|worsen)|woke (up )?with"),
+    "site": (HPI_KEYS, r"\b(left|right|upper|lower|bilateral|central|midline|substernal"
+             r"|retrosternal|epigastri\w*|periumbilical|suprapubic|flank|groin|back|chest|abdom\w*"
+             r"|belly|stomach|head|neck|throat|shoulders?|arms?|elbows?|wrists?|hands?|fingers?"
+             r"|legs?|thighs?|knees?|calf|calves|ankles?|feet|foot|toes?|hips?|pelvi\w*|buttocks?"
+             r"|face|eyes?|ears?|jaw|scrotum|testic\w*|vagin\w*|rectal|anal|anus|penis|breasts?"
+             r"|spine|temple|forehead|scalp|mouth|tongue|lips?|trunk|extremit\w*)\b"),
+    "radiation": (HPI_KEYS, r"radiat|\bspread|(goes|going|travel\w*|extend\w*|mov\w*) (down|into"
+                  r"|towards|through) (the|his|her|my)\b"),
+    "character": (HPI_KEYS, r"\b(sharp|dull|burning|crushing|stabbing|throbbing|aching|achy|ache"
+                  r"|cramp\w*|colicky|squeez\w*|tightness|shooting|gnawing|pleuritic|tearing"
+                  r"|heaviness|pressing|pounding|soreness|itchy|itching|stinging|electric"
+                  r"|lancinating)\b"),
+    "severity": (HPI_KEYS, r"\d+ ?/ ?10|out of (10|ten)|\bsevere|\bmild|\bmoderate|excruciating"
+                 r"|\bworst\b|\bintense|unbearable|debilitat|\bextremely\b"),
+    "timing": (HPI_KEYS, r"constant|intermittent|comes? and goes?|on and off|episod|persistent"
+               r"|continuous|\bat night|nocturnal|in the (morning|evening)|\bmornings\b"
+               r"|\bnights\b|wak(es|ing) (him|her|them|me|up)|every (day|morning|night|evening)"
+               r"|recurr|periodic|\battacks?\b|\bbouts?\b|several times|times (a|per) (day|week)"
+               r"|after (meals|eating)|\bfrequent"),
+    "aggravating": (HPI_KEYS, r"\bwors(e|en|ens|ened|ening)( \w+){0,2} (after|with|when|on"
+                    r"|during|by|if|at|in)\b(?! the (left|right))|aggravat|exacerbat|trigger"
+                    r"|provok|precipitat|brought on by|on exertion"),
+    "relieving": (HPI_KEYS, r"\b(improv(es|ed|ing|ement)|better|eas(e|es|ed|ing)|settl\w*"
+                  r"|subsid\w*|resolv\w*)( \w+){0,2} (after|with|when|on|if)\b|reliev|alleviat"),
+    "associated": (("Symptoms/Secondary_Symptoms", "Review_of_Systems"), None),
+    "previous": (("History", "Symptoms", "Past_Medical_History", "Review_of_Systems"),
+                 r"\b(prior|previous|similar|recurrent|repeated|earlier) (episodes?|attacks?"
+                 r"|symptoms|pain|problems?|bouts?|complaints?)|\bepisodes? (of|like) (this"
+                 r"|similar|the same)|\b(first|second|third) (time|episode|occurrence)"
+                 r"|never (had|experienced) (this|anything|such|similar)|happened before"
+                 r"|\bhad (this|similar) before"),
 }  # fmt: skip
 
 
@@ -161,8 +198,10 @@ def imported() -> dict[int, Case]:
 
 
 @functools.cache
-def phrasings(part: str) -> dict:
-    return yaml.safe_load((HERE / f"phrasings_{part}.yaml").read_text(encoding="utf-8"))
+def phrasings(part: str, book: str = "phrasings") -> dict:
+    """A part's phrasings: ``phrasings`` (every topic, exams, orders) or ``hpi`` (the dimensions
+    of the presenting illness)."""
+    return yaml.safe_load((HERE / f"{book}_{part}.yaml").read_text(encoding="utf-8"))
 
 
 @functools.cache
@@ -229,16 +268,19 @@ def _ask(history: History, disclose, number: int, question: str, topics, present
             history.wrong.append(f"#{number} {question!r} -> {fact.id}: {fact.content[:60]!r}")
 
 
-def history_eval(part: str, discloser: Discloser = engine_discloser, mts: bool = False) -> History:
-    """History questions on the ``part`` records: the part's own phrasings, or the MTS questions."""
+def history_eval(
+    part: str, discloser: Discloser = engine_discloser, mts: bool = False, book: str = "phrasings"
+) -> History:
+    """History questions on the ``part`` records: the part's own phrasings (``book``: the
+    ``phrasings`` or ``hpi`` files), or the MTS questions."""
     history = History()
     cases = imported()
     if mts:
         questions = list(mts_questions())
     else:
-        book = phrasings(part)
-        questions = [(q, (t,)) for t, qs in book["history"].items() for q in qs]
-        questions += [(q, ("off_topic",)) for q in book["off_topic"]]
+        asked = phrasings(part, book)
+        questions = [(q, (t,)) for t, qs in asked["history"].items() for q in qs]
+        questions += [(q, ("off_topic",)) for q in asked["off_topic"]]
     for number in split()[part]:
         case = cases[number]
         present = {t for t in TOPICS if topic_present(records()[number], t)}
