@@ -128,6 +128,7 @@ def unseen_section() -> None:
     for part in ("holdout", "tuning"):
         history = unseen.history_eval(part)
         mts = unseen.history_eval(part, mts=True)
+        hpi = unseen.history_eval(part, book="hpi")
         exams, orders = unseen.exam_eval(part), unseen.order_eval(part)
         dx = unseen.diagnosis_eval(part)
         # The tuning column gives the first tuning file's figure, then the second's (tuning_more).
@@ -136,8 +137,10 @@ def unseen_section() -> None:
             [
                 f"{history.recall:.3f} @ {history.precision:.3f}",
                 f"{mts.recall:.3f} @ {mts.precision:.3f}",
+                f"{hpi.recall:.3f} @ {hpi.precision:.3f}",
                 f"{history.off_case_disclosed}/{history.off_case}"
                 f" + {mts.off_case_disclosed}/{mts.off_case}",
+                f"{hpi.off_case_disclosed}/{hpi.off_case}",
                 f"{exams['vitals'].accuracy:.3f}",
                 f"{exams['regions'].accuracy:.3f}",
                 f"{orders['common names'].accuracy:.3f}",
@@ -149,12 +152,13 @@ def unseen_section() -> None:
         )
     names = [
         "history recall @ precision (own phrasings)", "history recall @ precision (MTS-Dialog)",
-        "off-case disclosures (own + MTS)", "vital signs asked as an exam", "exam regions",
+        "history recall @ precision (HPI dimensions)", "off-case disclosures (own + MTS)",
+        "off-case disclosures (HPI dimensions)", "vital signs asked as an exam", "exam regions",
         "orders: common names", "orders: the records' own test names",
         "diagnosis synonyms accepted", "near misses accepted", "exact diagnosis accepted",
     ]  # fmt: skip
-    targets = [">= 0.90 @ 0.95", ">= 0.90 @ 0.95", "0", ">= 0.95", ">= 0.95", ">= 0.95",
-               ">= 0.95", ">= 0.95", "0", "all"]  # fmt: skip
+    targets = [">= 0.90 @ 0.95", ">= 0.90 @ 0.95", ">= 0.90 @ 0.95", "0", "0", ">= 0.95",
+               ">= 0.95", ">= 0.95", ">= 0.95", ">= 0.95", "0", "all"]  # fmt: skip
     split = unseen.split()
     title = (
         f"Unseen AgentClinic cases, split by case (hold-out {len(split['holdout'])}, "
@@ -182,9 +186,12 @@ def off_case_section() -> None:
     (the fact's record key and text), to judge each: a real disclosure of something not asked,
     or a record that does answer the question although the eval's rule says it does not."""
     for part in ("holdout", "tuning"):
-        for mts in (False, True):
-            history = unseen.history_eval(part, mts=mts)
-            kind = "MTS-Dialog" if mts else "own phrasings"
+        for kind, mts, book in (
+            ("own phrasings", False, "phrasings"),
+            ("MTS-Dialog", True, "phrasings"),
+            ("HPI dimensions", False, "hpi"),
+        ):
+            history = unseen.history_eval(part, mts=mts, book=book)
             print(
                 f"\nOff-case disclosures, {part}, {kind}: "
                 f"{history.off_case_disclosed}/{history.off_case}"

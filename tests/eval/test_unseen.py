@@ -41,6 +41,35 @@ def test_history_recall_and_precision_on_real_clinicians_questions(mts):
     assert mts.recall >= 0.93 and mts.precision >= 0.97, mts.misses[:20] + mts.wrong[:20]
 
 
+@pytest.fixture(scope="module")
+def hpi():
+    return unseen.history_eval("holdout", book="hpi")
+
+
+# Hold-out, measured 2026-12-07 on the dimensions of the presenting illness (hpi_holdout.yaml,
+# frozen before the first run): recall 0.939 at precision 0.990 (673 asked where the record
+# mentions the dimension; 0.529 at 0.928 before the dimensions were topics).
+def test_history_recall_and_precision_on_the_presenting_illness_dimensions(hpi):
+    assert hpi.asked >= 650
+    assert hpi.recall >= 0.93 and hpi.precision >= 0.98, hpi.misses[:20] + hpi.wrong[:20]
+    for topic in ("site", "radiation", "character", "severity", "timing", "previous"):
+        answered, asked = hpi.by_topic[topic]
+        assert asked and answered / asked >= 0.75, (topic, answered, asked)
+
+
+def test_presenting_illness_dimensions_off_case_do_not_grow(hpi):
+    # Measured 39 of 1379 (227 before the dimensions were topics): 37 are one hold-out phrasing
+    # the topics do not understand ("Have you noticed anything that sets it off?" is read as the
+    # review of systems' "noticed anything"), 2 are "extreme" read as a severity.
+    assert hpi.off_case >= 1300
+    assert hpi.off_case_disclosed <= 39, hpi.wrong
+
+
+@pytest.mark.xfail(strict=True, reason="target 0 off-case disclosures; measured 39 of 1379")
+def test_presenting_illness_dimensions_off_case_target(hpi):
+    assert hpi.off_case_disclosed == 0
+
+
 def test_the_eval_rules_agree_on_what_a_record_mentions():
     # A record text that is a right answer to a topic (topic_answers) means the record mentions
     # the topic (topic_present). They disagreed on #105 ("No other significant past medical

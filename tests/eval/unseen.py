@@ -99,6 +99,7 @@ TOPICS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
     # The dimensions of the presenting illness (hpi_*.yaml): said in the record's account of the
     # illness; earlier episodes may be said anywhere (often in the past medical history).
     "onset_how": (HPI_KEYS, r"\bsudden|gradual|abrupt|insidious|\bonset\b|came on|comes on"
+                  r"|immediate"
                   r"|(started|began|begun) (while|when|after|during)|progressive|rapidly (increas"
                   r"|develop|grow|worsen)|woke (up )?with"),
     "site": (HPI_KEYS, r"\b(left|right|upper|lower|bilateral|central|midline|substernal"
@@ -106,7 +107,8 @@ TOPICS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
              r"|belly|stomach|head|neck|throat|shoulders?|arms?|elbows?|wrists?|hands?|fingers?"
              r"|legs?|thighs?|knees?|calf|calves|ankles?|feet|foot|toes?|hips?|pelvi\w*|buttocks?"
              r"|face|eyes?|ears?|jaw|scrotum|testic\w*|vagin\w*|rectal|anal|anus|penis|breasts?"
-             r"|spine|temple|forehead|scalp|mouth|tongue|lips?|trunk|extremit\w*)\b"),
+             r"|spine|temple|forehead|scalp|mouth|tongue|lips?|trunk|extremit\w*|gums?|teeth|tooth"
+             r"|thumbs?|heels?|limbs?|nose)\b"),
     "radiation": (HPI_KEYS, r"radiat|\bspread|(goes|going|travel\w*|extend\w*|mov\w*) (down|into"
                   r"|towards|through) (the|his|her|my)\b"),
     "character": (HPI_KEYS, r"\b(sharp|dull|burning|crushing|stabbing|throbbing|aching|achy|ache"
@@ -118,7 +120,8 @@ TOPICS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
     "timing": (HPI_KEYS, r"constant|intermittent|comes? and goes?|on and off|episod|persistent"
                r"|continuous|\bat night|nocturnal|in the (morning|evening)|\bmornings\b"
                r"|\bnights\b|wak(es|ing) (him|her|them|me|up)|every (day|morning|night|evening)"
-               r"|recurr|periodic|\battacks?\b|\bbouts?\b|several times|times (a|per) (day|week)"
+               r"|recurr|periodic|\battacks?\b|\bbouts?\b|several times|(times|once|twice) (a|per)"
+               r" (day|week)"
                r"|after (meals|eating)|\bfrequent"),
     "aggravating": (HPI_KEYS, r"\bwors(e|en|ens|ened|ening)( \w+){0,2} (after|with|when|on"
                     r"|during|by|if|at|in)\b(?! the (left|right))|aggravat|exacerbat|trigger"

@@ -189,6 +189,9 @@ KEY_CATEGORY = {
     "Drug_History": "medications",
     "Family_History": "family",
 }
+# A secondary "symptom" that says one of these says how the complaint behaves ("Pain worsens
+# with movement", "The onset of pain while exercising"), not a symptom that comes with it.
+NOT_A_SYMPTOM = frozenset({"onset", "onset_manner", "aggravating", "relieving", "previous"})
 # Topics whose facts file under their own category whatever key they came from.
 TOPIC_CATEGORY = {"family": "family", "allergies": "allergies"}
 
@@ -256,8 +259,10 @@ def build_facts(actor: dict, primary: str, voice: Voice, report, where: str) -> 
         else:
             says = secondary_symptom_line(symptom, voice)
         category = "history_of_presenting_illness"
-        add(category, symptom, f"Patient_Actor/Symptoms/Secondary_Symptoms/{i}", says,
-            specific_topics(symptom, category))  # fmt: skip
+        topics = specific_topics(symptom, category)
+        if not topics & NOT_A_SYMPTOM:
+            topics |= {"associated"}  # a symptom that comes with the complaint
+        add(category, symptom, f"Patient_Actor/Symptoms/Secondary_Symptoms/{i}", says, topics)
     for key, value in actor.items():
         if key in ("Demographics", "Symptoms"):
             continue
