@@ -453,6 +453,7 @@ class CaseText:
     key: frozenset[str]
     apart: tuple[tuple[str, frozenset[str]], ...]
     uncomplicated: bool
+    age: float | None = None  # the patient's age in years, where the case gives it
 
     @functools.cached_property
     def asserted(self) -> frozenset[str]:
@@ -491,6 +492,7 @@ def case_text(key: Diagnosis, case: Case | None = None) -> CaseText:
     return CaseText(
         _clauses([*history, *signs, *teaching]), tuple(a for a, _ in _clauses(signs)),
         tuple(a for a, _ in _clauses(teaching)), _all_marks(key_words), apart, uncomplicated,
+        case.patient.age_years,
     )  # fmt: skip
 
 
@@ -543,18 +545,22 @@ def _narrower(
       the case rules out: its findings deny it ("no appendicolith seen"), it tells the
       key-plus-it apart (must-not-miss "perforated appendicitis"), or the key says
       uncomplicated (WSES 2020: uncomplicated appendicitis has no perforation, abscess or
-      gangrene).
+      gangrene); an age band the patient is in (WHO: newborn the first 28 days, infant under
+      1 year); a period the case's text says the patient is in ("postpartum"); "community
+      acquired" where the case's text puts the patient in no hospital, ward or ventilator
+      (IDSA/ATS 2016: hospital-acquired is onset 48 h or more after admission).
     - *Contradicted* (incorrect, with the reason): the case tells the key-plus-it apart; the key
       names its opposite ("complicated" or "chronic" for an uncomplicated acute key); the
       findings deny it and never assert it ("abscess" after "No abscess or collection"); the
       findings are on the other side or at the other level ("right lower lobe" when the film
-      shows the left base); the findings assert a denied qualifier.
+      shows the left base); the findings assert a denied qualifier; an age band the patient
+      is not in ("neonatal" for a 30-year-old).
     - *Unsupported* (partly correct, "more specific than the case states"): everything else.
-      A kind of the disease - its cause, setting, severity or pattern ("community acquired",
-      "bacterial", "lobar" on a case keyed "Pneumonia") - needs evidence the rules cannot
+      A kind of the disease - its cause, severity or pattern ("bacterial", "lobar" on a case
+      keyed "Pneumonia") - needs evidence the rules cannot
       weigh: a history word makes no kind ("drinks alcohol" is no alcoholic hepatitis, "bone
       marrow aspiration" no aspiration pneumonia), and the rules cannot tell a default kind
-      (bacterial, community acquired) from one with its own evidence and treatment
+      (bacterial) from one with its own evidence and treatment
       (aspiration, Pneumocystis, tuberculous). Correct care names the disease and is credited
       for it; the unverified detail earns no more, so no near miss is ever accepted. A denial
       the case does not rule out is unsupported too ("non-Hodgkin" names a subtype; "not
@@ -623,6 +629,8 @@ def _qualifiers(
                 return "contradicted", f"the diagnosis is '{other}', not '{word}'"
         if marks & text.denied and not marks & text.asserted:
             return "contradicted", f"the case rules out '{word}'"
+        if word in lx.AGE_WORDS and text.age is not None and not _of_age(word, text.age):
+            return "contradicted", f"the patient is {text.age:g} years old, not '{word}'"
         for other in others:
             if word in lx.PLACE_WORDS:
                 if _count(other, text.signs) > _count(word, text.signs):
@@ -658,12 +666,30 @@ def _count(word: str, clauses: Sequence[frozenset[str]]) -> int:
     return sum(1 for asserted in clauses if marks & asserted)
 
 
+def _of_age(word: str, age: float) -> bool:
+    low, high = lx.AGE_WORDS[word]
+    return low <= age < high
+
+
 def _shown(word: str, extra: frozenset[str], text: CaseText) -> bool:
     """An added qualifier the case shows: the diagnosis's teaching point states it with the
-    other added words, or it says where the disease is and a finding or result says so with the
-    other added words, more often than it says the opposite place."""
+    other added words; it names an age band the patient is in ("neonatal" on a 2-day-old, WHO
+    age bands); it names the period the disease follows and the case's text says the patient is
+    in it ("postpartum endometritis": "in the postpartum period"); it says the disease was
+    acquired in the community and the case's text puts the patient in no hospital, ward or
+    ventilator (IDSA/ATS 2016: hospital-acquired pneumonia begins 48 h or more after
+    admission, ventilator-associated 48 h or more after intubation; any other is community
+    acquired); or it says where the disease is and a finding or result says so with the other
+    added words, more often than it says the opposite place."""
     if any(all(_marks(w) & asserted for w in extra) for asserted in text.teaching):
         return True
+    if word in lx.AGE_WORDS:
+        return text.age is not None and _of_age(word, text.age)
+    if word in lx.PERIOD_WORDS:
+        return bool(text.findings) and bool(_marks(word) & text.asserted)
+    if word in lx.COMMUNITY_WORDS:
+        in_hospital = _all_marks(lx.HOSPITAL_WORDS) & text.asserted
+        return "community" in extra and bool(text.findings) and not in_hospital
     if not extra <= lx.PLACE_WORDS:
         return False
     if not any(all(_marks(w) & asserted for w in extra) for asserted in text.signs):

@@ -50,3 +50,11 @@ for _pair in sorted(_WORDS.sets["opposites"]):
     _a, _b = _pair.split("/", 1)
     OPPOSITES[_a] = OPPOSITES.get(_a, frozenset()) | {_b}
     OPPOSITES[_b] = OPPOSITES.get(_b, frozenset()) | {_a}
+# A narrower name's age band, period and setting (diagnosis._qualifiers).
+AGE_WORDS: dict[str, tuple[float, float]] = {
+    word: (float(band.split("-")[0]), float(band.split("-")[1]))
+    for word, band in _WORDS.maps["age_words"].items()
+}
+PERIOD_WORDS = _WORDS.sets["period_words"]
+COMMUNITY_WORDS = _WORDS.sets["community_words"]
+HOSPITAL_WORDS = _WORDS.sets["hospital_words"]
