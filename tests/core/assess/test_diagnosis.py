@@ -174,6 +174,9 @@ def _judged(submitted: str, primary: str, aliases=()) -> str:
         ("adenocarcinoma of the pancreas", "Pancreatic adenocarcinoma"),  # the organ, no plural
         ("ruptured uterus", "Uterine rupture"),  # a past participle for its noun
         ("pyoderma gangrenosa", "Pyoderma gangrenosum"),  # another Latin ending
+        ("Listeria infection", "Listeriosis"),  # a genus for the infection named for it
+        ("hyaline membrane disease", "Neonatal respiratory distress syndrome"),  # MONDO's label
+        ("venous insufficiency", "Chronic venous insufficiency"),  # ICD-10-CM's "(chronic)"
         ("fifth disease", "Erythema infectiosum"),  # ICD-10-CM: [fifth disease]
         ("frozen shoulder", "Adhesive capsulitis of shoulder"),  # ICD-10-CM inclusion term
         (
@@ -195,6 +198,10 @@ def test_an_ordinary_word_inside_a_name_is_not_expanded_into_a_disease():
     assert _judged("IH", "Intraventricular haemorrhage") == "correct"  # the whole words' too
     assert _judged("IVH", "Interstitial haemorrhage") == "incorrect"  # no part 'stitial'
     assert _judged("ileus", "Ileum perforation") == "incorrect"  # a short stem keeps its ending
+    assert _judged("Listeria infection", "Leptospirosis") == "incorrect"
+    assert _judged("hyaline membrane disease", "Acute respiratory distress syndrome") == (
+        "incorrect"
+    )
     assert _judged("perforated ulcer", "Perforation of the bowel") == "incorrect"
 
 

@@ -282,8 +282,13 @@ def _latin_stem(word: str) -> str:
 
 def _other_form(written: str, meant: str) -> bool:
     """Whether ``written`` is another form of the word ``meant``: its past participle as an
-    adjective ("ruptured uterus" for "uterine rupture", "perforated" for "perforation"), or
-    another Latin ending of it (``_LATIN_ENDINGS``)."""
+    adjective ("ruptured uterus" for "uterine rupture", "perforated" for "perforation"),
+    another Latin ending of it (``_LATIN_ENDINGS``), or a genus for the infection named for it
+    ("Listeria infection" for "listeriosis"; "infection" names no particular disease)."""
+    if terminology.genus_and_its_infection(written, meant) or (
+        terminology.genus_and_its_infection(meant, written)
+    ):
+        return True
     if written.endswith("ed") and not meant.endswith("ed"):
         return _stem(written) == _stem(meant) and len(_stem(meant)) >= 4
     stem = _latin_stem(written)
@@ -922,7 +927,30 @@ def _judge_item(item: str, primaries: Sequence[str], key: Diagnosis, text: CaseT
     apart = best_comparison(item, [*key.acceptable_differentials, *key.must_not_miss])
     if apart is not None and apart.verdict == "same":
         return found
-    return _narrower(item, primaries, key, text) or found
+    narrower = _narrower(item, primaries, key, text)
+    if narrower is not None and narrower.verdict == "same":
+        return narrower
+    return _by_its_disease_name(item, primaries, key, text) or narrower or found
+
+
+def _by_its_disease_name(
+    item: str, primaries: Sequence[str], key: Diagnosis, text: CaseText
+) -> Comparison | None:
+    """``item`` accepted through MONDO: it is a name of a MONDO disease whose label is a name
+    of the key ("hyaline membrane disease": "newborn respiratory distress syndrome"), or a
+    narrower one the case supports (a newborn, for "Respiratory distress syndrome")."""
+    for group in terminology.disease_groups(item, word_key):
+        label = group[0][0]
+        same = best_comparison(label, primaries)
+        if same is not None and same.verdict == "same":
+            return Comparison(item, same.expected, "same", f"MONDO names it {label}")
+        narrower = _narrower(label, primaries, key, text)
+        if narrower is not None and narrower.verdict == "same":
+            return Comparison(
+                item, narrower.expected, "same", f"MONDO names it {label}: {narrower.reason}",
+                narrower=narrower.narrower,
+            )  # fmt: skip
+    return None
 
 
 def _names_the_key(group: terminology.Group, wholes: set[frozenset[str]]) -> bool:

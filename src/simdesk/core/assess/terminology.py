@@ -27,6 +27,7 @@ import functools
 import gzip
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import pickle
@@ -44,7 +45,7 @@ from simdesk.core.files import atomic_write
 from simdesk.core.paths import locations
 
 WordKey = Callable[[str], frozenset[str]]
-_FORMAT = 5  # bump when the way groups are read changes
+_FORMAT = 6  # bump when the way groups are read changes
 
 _BRACKET = re.compile(r"\s*\[([^\]]+)\]")
 _RESIDUAL = re.compile(r"^(other|unspecified)\b|\bunspecified\b|\bNEC\b|\bnot elsewhere", re.I)
@@ -61,8 +62,24 @@ def _clean(name: str) -> str:
     return " ".join(_NOS.sub("", name).split()).strip(" ,")
 
 
+def _with_and_without(name: str) -> list[str]:
+    """A name with its nonessential modifiers (ICD-10-CM's parentheses: "supplementary words
+    which may be present or absent ... without affecting the code") each present or absent:
+    "Venous insufficiency (chronic) (peripheral)" names "Venous insufficiency", "Chronic venous
+    insufficiency" ... A modifier is written where it stands."""
+    modifiers = _PARENTHESES.findall(name)
+    if not modifiers or len(modifiers) > 3:
+        return [name]
+    found = []
+    for kept in itertools.product((False, True), repeat=len(modifiers)):
+        parts = _PARENTHESES.split(name)  # text, modifier, text, modifier, ..., text
+        words = [p if i % 2 == 0 else (p if kept[i // 2] else "") for i, p in enumerate(parts)]
+        found.append(_clean(" ".join(words)))
+    return found
+
+
 def _names(description: str, inclusions: list[str]) -> list[str]:
-    names = [_clean(_BRACKET.sub("", description))]
+    names = _with_and_without(_clean(_BRACKET.sub("", description)))
     names += [_clean(b) for b in _BRACKET.findall(description)]
     for term in inclusions:
         term = _clean(_BRACKET.sub("", term))
@@ -335,6 +352,7 @@ class Tables:
     index: dict[Key, list[int]]  # a diagnosis's word key -> the groups it leads into
     named: dict[Key, tuple[int, ...]]  # every name's word key -> the groups that list it
     phenotypes: frozenset[int] = frozenset()  # the groups of a terminology of phenotypes
+    mondo: frozenset[int] = frozenset()  # the groups of MONDO, a curated disease ontology
 
     @functools.cached_property
     def words(self) -> frozenset[str]:
@@ -355,6 +373,7 @@ def _tables(word_key: WordKey) -> Tables:
     the names that pass ``_usable``."""
     exact: list[Group] = []
     lumped: list[Group] = []
+    lumped_from: list[str] = []
     phenotypes: set[int] = set()
     for source, path in _sources():
         read = [
@@ -364,11 +383,17 @@ def _tables(word_key: WordKey) -> Tables:
         if source.phenotypes and source.exact:
             phenotypes.update(range(len(exact), len(exact) + len(read)))
         (exact if source.exact else lumped).extend(read)
+        if not source.exact:
+            lumped_from += [source.name] * len(read)
     named = _named(exact)
     bare = _bare(exact, named, word_key)
     for key, number in bare.items():
         named[key].add(number)
-    every = exact + _usable(lumped, named)
+    usable = _usable(lumped, named)
+    every = exact + [names for _, names in usable]
+    diseases = frozenset(
+        len(exact) + i for i, (n, _) in enumerate(usable) if lumped_from[n] == "MONDO"
+    )
     # One key object per word set, shared by both tables; the groups in a tuple (below).
     keys: dict[Key, Key] = {}
     named = _named(every, keys)
@@ -390,7 +415,7 @@ def _tables(word_key: WordKey) -> Tables:
     # Most names are in one group: a tuple holds it in a quarter of a set's memory.
     return Tables(
         every, dict(index), {key: tuple(found) for key, found in named.items()},
-        frozenset(phenotypes),
+        frozenset(phenotypes), diseases,
     )  # fmt: skip
 
 
@@ -424,7 +449,7 @@ def _bare(exact: list[Group], named: dict[Key, set[int]], word_key: WordKey) -> 
     }
 
 
-def _usable(lumped: list[Group], named: dict[Key, set[int]]) -> list[Group]:
+def _usable(lumped: list[Group], named: dict[Key, set[int]]) -> list[tuple[int, Group]]:
     """A lumped group's entry is kept as a synonym of its heading only when nothing says it is
     another disease: it is not worded as narrower or broader than the heading ("Lobar
     pneumonia", "Pes anserine bursitis" under "Bursitis"), it is not the heading of another
@@ -434,8 +459,8 @@ def _usable(lumped: list[Group], named: dict[Key, set[int]]) -> list[Group]:
     "Pneumonia"). A shorter entry ("Perthes disease" under "Legg-Calve-Perthes disease") is kept
     when no exact terminology uses it as a name."""
     headings = {frozenset(names[0][1]) for names in lumped}
-    kept: list[Group] = []
-    for names in lumped:
+    kept: list[tuple[int, Group]] = []
+    for number, names in enumerate(lumped):
         heading = frozenset(names[0][1])
         with_heading = named.get(heading, set())
         usable = [names[0]]
@@ -444,7 +469,7 @@ def _usable(lumped: list[Group], named: dict[Key, set[int]]) -> list[Group]:
             if key == heading or not _apart(key, heading, headings, named, with_heading):
                 usable.append((name, words))
         if len(usable) >= 2:
-            kept.append(usable)
+            kept.append((number, usable))
     return kept
 
 
@@ -458,15 +483,36 @@ def _apart(
 
 
 _STEM = 5
+_INFECTION = ("iasis", "osis", "asis")  # listeriosis, candidiasis, leishmaniasis
+_GENUS_ENDINGS = ("um", "us", "a")
+_GENUS_STEM = 6
+
+
+def genus_and_its_infection(genus: str, disease: str) -> bool:
+    """Whether ``disease`` is the infection named for the genus ``genus``: the genus's stem with
+    -osis or -iasis ("Listeria" / "listeriosis", "Candida" / "candidiasis", "Toxoplasma" /
+    "toxoplasmosis"), on a stem of six letters or more."""
+    for ending in _GENUS_ENDINGS:
+        if genus.endswith(ending) and len(genus) - len(ending) >= _GENUS_STEM:
+            stem = genus[: -len(ending)]
+            return any(disease == stem + suffix or disease == stem + suffix[1:]
+                       for suffix in _INFECTION)  # fmt: skip
+    return False
 
 
 def _restemmed(key: frozenset[str], heading: frozenset[str]) -> bool:
     """Whether ``key`` is ``heading`` with a word swapped for another word on its stem
-    (pneumonitis / pneumonia): another ending names another disease."""
+    (pneumonitis / pneumonia): another ending names another disease. A genus and the infection
+    named for it (Listeria / listeriosis) are one disease."""
     if len(key) != len(heading):
         return False  # "Eczematous dermatitis" under "Eczema" adds a word, it swaps none
     stems = {w[:_STEM] for w in heading if len(w) > _STEM}
-    return any(len(w) > _STEM and w[:_STEM] in stems and w not in heading for w in key)
+    return any(
+        len(w) > _STEM and w[:_STEM] in stems and w not in heading
+        and not any(genus_and_its_infection(w, h) or genus_and_its_infection(h, w)
+                    for h in heading)
+        for w in key
+    )  # fmt: skip
 
 
 def _misread_abbreviation(name: str, keys: set[frozenset[str]], word_key: WordKey) -> bool:
@@ -554,6 +600,13 @@ def words(word_key: WordKey) -> frozenset[str]:
     return _index_tables(word_key).words
 
 
+def disease_groups(name: str, word_key: WordKey) -> list[Group]:
+    """The MONDO groups (a curated disease ontology's label and the synonyms that name nothing
+    else) that one of whose names ``name`` is, word for word."""
+    tables = _index_tables(word_key)
+    return [tables.groups[n] for n in tables.index.get(word_key(name), ()) if n in tables.mondo]
+
+
 def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
     """Terminology names of the same disease (empty when no terminology knows it), by
     ``word_key``: the canonical words of a name as the diagnosis matcher reads it."""
@@ -565,10 +618,11 @@ def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
         for name, words in tables.groups[number]:
             other = frozenset(words)
             # A shorter name ("Perthes disease" beside "Legg-Calve-Perthes disease") is a
-            # synonym only where no other group lists it: "Keratosis" is in several.
-            if other == key or (
-                other < key and not numbers.issuperset(tables.named.get(other, ()))
-            ):
+            # synonym only where no other disease's group lists it: "Keratosis" is in several.
+            # A phenotype named the same (the HPO's sign "Venous insufficiency") is no other
+            # disease, as in ``nearest_names``.
+            listing = set(tables.named.get(other, ())) - tables.phenotypes
+            if other == key or (other < key and not numbers.issuperset(listing)):
                 continue
             found[name] = None
     return tuple(found)
