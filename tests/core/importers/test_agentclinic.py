@@ -393,3 +393,36 @@ def test_speech_rules_keep_every_number_and_negation_on_all_107_records(monkeypa
     # measured: 86 with the speech rules off (114 before this change, on the first-person rules)
     assert sum(bool(note_speak.search(x)) for x in plain_lines) > 80
     assert [x for x in spoken_lines if note_speak.search(x)] == []
+
+
+def test_a_partner_and_a_diagnosis_are_said_as_the_patient_says_them():
+    # GUI walk-through of an imported record (42, the 30-year-old trying to conceive): "I and my
+    # husband have been trying ...", "The husband occasionally has ...", "Diagnosed with body
+    # dysmorphic disorder ...", "I have had body Dysmorphic Disorder diagnosed three years ago."
+    from simdesk.importers.agentclinic.history import Voice, first_person, say, spoken
+
+    me = Voice(carer=False, sex="female")
+    notes = {
+        "The patient and her husband have been trying to conceive for 15 months.": (
+            "My husband and I have been trying to conceive for 15 months."
+        ),
+        "The husband occasionally has difficulties maintaining an erection.": (
+            "My husband occasionally has difficulties maintaining an erection."
+        ),
+        "Husband occasionally has erectile dysfunction.": (
+            "My husband occasionally has erectile dysfunction."
+        ),
+        "Diagnosed with body dysmorphic disorder three years ago.": (
+            "I was diagnosed with body dysmorphic disorder three years ago."
+        ),
+        # not a parent, who may be the one speaking (record 89's "The mother is concerned ...")
+        "The mother is concerned about the patient's sleep.": (
+            "The mother is concerned about my sleep."
+        ),
+    }
+    for note, said in notes.items():
+        assert spoken(first_person(note, me), me) == said, note
+    past = spoken(say("Body Dysmorphic Disorder diagnosed three years ago", "past_history", me), me)
+    assert past == "I was diagnosed with body dysmorphic disorder three years ago."
+    past = spoken(say("AIDS diagnosed in 2015", "past_history", me), me)
+    assert past == "I was diagnosed with AIDS in 2015."

@@ -408,6 +408,19 @@ def _healthy(m: re.Match) -> str:
     return f"{m.group(1)} {be} {m.group(2) or ''}{m.group(3)}"
 
 
+# The speaker's partner ("the husband"); not a parent, who may be the one speaking for a child.
+_FAMILY = "[Hh]usband|[Ww]ife|[Pp]artner|[Ss]pouse|[Bb]oyfriend|[Gg]irlfriend|[Ff]ianc[eé]e?"
+
+
+def _plain_name(name: str) -> str:
+    """A condition's name as said in a sentence: "body Dysmorphic Disorder" (a Title Case name
+    whose first letter say() lowered) -> "body dysmorphic disorder"; "AIDS" keeps its capitals."""
+    names = name.split()
+    if len(names) > 1 and all(w[:1].isupper() and w[1:].islower() for w in names[1:]):
+        return " ".join(w.lower() for w in names)
+    return name
+
+
 def spoken(line: str, voice: Voice) -> str:
     """A first-person line with the note's constructions said as a patient says them: "I have a
     2-day history of X" -> "For two days I have had X"; "No significant past medical history"
@@ -600,6 +613,33 @@ def spoken(line: str, voice: Voice) -> str:
         _healthy,
         out,
     )
+    # a note's subjectless passive: "Diagnosed with X three years ago" -> "I was diagnosed ..."
+    out = re.sub(
+        r"^(diagnosed|treated|admitted|hospitali[sz]ed|operated on|seen)"
+        r"(?= (?:with|for|at|in|on|by|after)\b)",
+        lambda m: f"{me} was {m.group(1).lower()}",
+        out,
+        flags=re.IGNORECASE,
+    )
+    # say()'s "I have had X diagnosed three years ago" -> "I was diagnosed with X three years ago"
+    out = re.sub(
+        r"^(I|He|She) (?:have|has) had (.+?) diagnosed (?=(?:\w+ )*ago\b|in \d|at (?:the )?age\b)",
+        lambda m: f"{m.group(1)} was diagnosed with {_plain_name(m.group(2))} ",
+        out,
+    )
+    if not voice.carer:
+        # the speaker's partner: "The husband occasionally has ..." -> "My husband ..."
+        out = re.sub(
+            rf"\b([Tt]he|^)\s*({_FAMILY})\b(?! of\b)",
+            lambda m: ("My " if m.start() == 0 else "my ") + m.group(2).lower(),
+            out,
+        )
+        # "I and my husband have been trying" -> "My husband and I have been trying"
+        out = re.sub(
+            r"(^|\b)I and my (\w+)\b",
+            lambda m: ("My" if m.start() == 0 else "my") + f" {m.group(2)} and I",
+            out,
+        )
     if not voice.carer:
         out = re.sub(
             r"^I((?: \w+ly| also| still| now)?) (\w+)\b",
