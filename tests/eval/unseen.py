@@ -201,10 +201,12 @@ def imported() -> dict[int, Case]:
 
 
 @functools.cache
-def phrasings(part: str, book: str = "phrasings") -> dict:
+def phrasings(part: str, book: str = "phrasings", edition: str = "") -> dict:
     """A part's phrasings: ``phrasings`` (every topic, exams, orders) or ``hpi`` (the dimensions
-    of the presenting illness)."""
-    return yaml.safe_load((HERE / f"{book}_{part}.yaml").read_text(encoding="utf-8"))
+    of the presenting illness); ``edition`` names a later, independent book of the same part
+    (``"2"``: hpi_holdout2.yaml)."""
+    path = HERE / f"{book}_{part}{edition}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 @functools.cache
@@ -272,16 +274,20 @@ def _ask(history: History, disclose, number: int, question: str, topics, present
 
 
 def history_eval(
-    part: str, discloser: Discloser = engine_discloser, mts: bool = False, book: str = "phrasings"
+    part: str,
+    discloser: Discloser = engine_discloser,
+    mts: bool = False,
+    book: str = "phrasings",
+    edition: str = "",
 ) -> History:
     """History questions on the ``part`` records: the part's own phrasings (``book``: the
-    ``phrasings`` or ``hpi`` files), or the MTS questions."""
+    ``phrasings`` or ``hpi`` files, ``edition`` a later book of them), or the MTS questions."""
     history = History()
     cases = imported()
     if mts:
         questions = list(mts_questions())
     else:
-        asked = phrasings(part, book)
+        asked = phrasings(part, book, edition)
         questions = [(q, (t,)) for t, qs in asked["history"].items() for q in qs]
         questions += [(q, ("off_topic",)) for q in asked["off_topic"]]
     for number in split()[part]:
