@@ -116,12 +116,16 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
             }
         )
     for test in investigations[:6]:
+        # a mapped test by the catalog's name, as the Orders tab lists it ("Ordered US_ABDOMEN."
+        # read as a code on a new user's debrief)
+        entry = index.catalog.test(test["code"])
+        name = test.get("name") or (entry.name if entry else test["code"])
         rubric.append(
             {
                 "id": f"test-{slug(test['code'])}"[:60],
                 "domain": "investigations",
                 "weight": 1,
-                "description": f"Ordered {test.get('name') or test['code']}.",
+                "description": f"Ordered {name}.",
                 "tests": [test["code"]],
                 "teaching_point": "Result in the record: "
                 + (test.get("report") or "see the result table."),
