@@ -115,3 +115,18 @@ def test_the_readers_words_are_checked_data():
     )
     assert tables.maps["units"]["µg"] == "mcg" and tables.maps["routes"]["by mouth"] == "oral"
     assert "stat" in tables.sets["modifiers"] and "procedure" in tables.sets["undosed"]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # GUI walk-through: the written plan's counselling was lost after an addendum clause
+        ("Admit, reassess every 30 min, counsel grandmother on ORS, feeding, danger signs",
+         [("admit", "give", False), ("counselling", "give", False)]),
+        ("admit, review in the morning, teach inhaler technique",
+         [("admit", "give", False), ("counselling", "give", False)]),
+    ],
+)  # fmt: skip
+def test_counselling_after_an_addendum_is_an_order_of_its_own(reader, text, want):
+    got, parsed = read(reader, text)
+    assert got == want, parsed.message()

@@ -527,7 +527,10 @@ def _starts_new(part: str) -> bool:
         or bool(
             re.match(
                 r"^(?:give|start|add|stop|hold|withhold|omit|remove|continue|reduce|admit|"
-                r"refer|transfer|keep|apply)\b",
+                r"refer|transfer|keep|apply|"
+                # what is said to the patient or carer is an order of its own ("admit,
+                # reassess every 30 min, counsel grandmother on ORS")
+                r"counsel|educate|explain|advise|teach|instruct|reassure|inform|tell|discuss)\b",
                 part,
             )
         )
