@@ -154,3 +154,11 @@ def test_a_recommendation_quotes_only_what_the_learner_saw_in_a_debrief(malaria_
             assert quote in seen, (pick.case_id, quote)
             quoted += 1
     assert quoted >= 1
+
+
+def test_a_weak_domain_reason_reads_as_a_sentence(malaria_case, cases):
+    # GUI walk-through: "your investigations in respiratory is at 33%" (a plural domain name)
+    missed = [_result(malaria_case, GOOD_STEPS[:1], T0, 0)]
+    reasons = [p.reason for p in recommend(missed, cases, T0 + timedelta(days=1), top=len(cases))]
+    weak = [r for r in reasons if "this case exercises it" in r]
+    assert weak and all(re.match(r"your \w+ score in [\w ]+ is \d+%; ", r) for r in weak), weak

@@ -174,7 +174,7 @@ def recommend(
         ]  # fmt: skip
         if weak:
             mean, domain = min(weak)
-            why = f"your {domain} in {meta.specialty} is at {round(100 * mean)}%; "
+            why = f"your {domain} score in {meta.specialty} is {round(100 * mean)}%; "
             reasons.append((3.0 * (1 - mean), why + "this case exercises it"))
         elif not played[meta.id]:
             reasons.append((1.0, f"you have not tried {meta.specialty} yet"))
