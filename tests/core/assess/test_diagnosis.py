@@ -177,6 +177,7 @@ def _judged(submitted: str, primary: str, aliases=()) -> str:
         ("Listeria infection", "Listeriosis"),  # a genus for the infection named for it
         ("hyaline membrane disease", "Neonatal respiratory distress syndrome"),  # MONDO's label
         ("venous insufficiency", "Chronic venous insufficiency"),  # ICD-10-CM's "(chronic)"
+        ("congenital German measles", "Congenital rubella"),  # a part renamed (rubella)
         ("fifth disease", "Erythema infectiosum"),  # ICD-10-CM: [fifth disease]
         ("frozen shoulder", "Adhesive capsulitis of shoulder"),  # ICD-10-CM inclusion term
         (

@@ -930,7 +930,35 @@ def _judge_item(item: str, primaries: Sequence[str], key: Diagnosis, text: CaseT
     narrower = _narrower(item, primaries, key, text)
     if narrower is not None and narrower.verdict == "same":
         return narrower
-    return _by_its_disease_name(item, primaries, key, text) or narrower or found
+    return (
+        _by_its_disease_name(item, primaries, key, text)
+        or _by_a_part_renamed(item, [key.primary, *key.aliases])
+        or narrower
+        or found
+    )
+
+
+_PART_WORDS = 3  # the longest part of a name renamed (German measles, the 9th cranial nerve)
+
+
+def _by_a_part_renamed(item: str, primaries: Sequence[str]) -> Comparison | None:
+    """``item`` accepted where a part of it, renamed by a terminology, gives a name of the key:
+    "congenital German measles" for "Congenital rubella" (ICD-10-CM and MONDO: German measles is
+    rubella). The part is a name of two words or more in a terminology group, and the renamed
+    whole is compared with the key's own names only (a terminology's synonyms of the key lump
+    related names: "Stenosis of aorta" under coarctation)."""
+    words = item.split()
+    for size in range(min(_PART_WORDS, len(words) - 1), 1, -1):
+        for start in range(len(words) - size + 1):
+            part = " ".join(words[start : start + size])
+            for other in terminology.synonyms(part, word_key):
+                renamed = " ".join([*words[:start], other, *words[start + size :]])
+                same = best_comparison(renamed, primaries)
+                if same is not None and same.verdict == "same":
+                    return Comparison(
+                        item, same.expected, "same", f"{part} is {other} ({renamed})"
+                    )
+    return None
 
 
 def _by_its_disease_name(
