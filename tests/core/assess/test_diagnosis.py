@@ -171,6 +171,8 @@ def _judged(submitted: str, primary: str, aliases=()) -> str:
         ("Benign paroxysmal positional vertigo (BPPV)", "Benign paroxysmal positional vertigo"),
         ("SJS", "Stevens-Johnson syndrome"),  # initials the lexicon does not know otherwise
         ("IVH", "Intraventricular haemorrhage"),  # a word part's initial: intra-ventricular
+        ("CoA", "Coarctation of the aorta"),  # a small letter for a small word ("of")
+        ("ToF", "Tetralogy of Fallot"),
         ("adenocarcinoma of the pancreas", "Pancreatic adenocarcinoma"),  # the organ, no plural
         ("ruptured uterus", "Uterine rupture"),  # a past participle for its noun
         ("pyoderma gangrenosa", "Pyoderma gangrenosum"),  # another Latin ending
@@ -198,6 +200,7 @@ def test_an_ordinary_word_inside_a_name_is_not_expanded_into_a_disease():
     assert _judged("VSD", "Atrial septal defect") == "incorrect"  # other initials
     assert _judged("IH", "Intraventricular haemorrhage") == "correct"  # the whole words' too
     assert _judged("IVH", "Interstitial haemorrhage") == "incorrect"  # no part 'stitial'
+    assert _judged("CoA", "Coarctation aorta") == "incorrect"  # no small word for its 'o'
     assert _judged("ileus", "Ileum perforation") == "incorrect"  # a short stem keeps its ending
     assert _judged("Listeria infection", "Leptospirosis") == "incorrect"
     assert _judged("hyaline membrane disease", "Acute respiratory distress syndrome") == (

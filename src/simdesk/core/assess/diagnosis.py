@@ -197,13 +197,31 @@ def _initials(text: str) -> frozenset[str]:
 
 def _is_acronym_of(submitted: str, expected: str) -> bool:
     """An acronym the learner wrote ("SJS", "ASD") that spells the expected name's initials, and
-    that the lexicon does not know as something else."""
-    token = submitted.strip().replace(".", "").lower()
+    that the lexicon does not know as something else. Written in capitals with a small letter
+    between them ("CoA", "ToF"), the small letter is the initial of a small word ("of")."""
+    written = submitted.strip().replace(".", "")
+    token = written.lower()
     if not re.fullmatch(r"[a-z]{2,6}", token) or len(expected.split()) < 2:
         return False
     if (token,) in _abbreviations():
         return False  # a known abbreviation: its expansions decide
+    if re.fullmatch(r"[A-Z](?:[a-z]?[A-Z])+", written) and written != written.upper():
+        capitals = "".join(c for c in written if c.isupper()).lower()
+        return capitals in _initials(expected) and written == _with_small_words(expected, written)
     return token in _initials(expected)
+
+
+def _with_small_words(expected: str, written: str) -> str:
+    """``expected``'s initials as ``written`` writes them: capitals for its words and a small
+    letter for each small word between them ("Coarctation of the aorta" -> "CoA" for "CoA")."""
+    tokens = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", expected).lower())
+    out = ""
+    for token in tokens:
+        if token not in lx.STOP_WORDS:
+            out += token[0].upper()
+        elif out and len(out) < len(written) and written[len(out)] == token[0]:
+            out += token[0]
+    return out
 
 
 @functools.cache
@@ -955,9 +973,7 @@ def _by_a_part_renamed(item: str, primaries: Sequence[str]) -> Comparison | None
                 renamed = " ".join([*words[:start], other, *words[start + size :]])
                 same = best_comparison(renamed, primaries)
                 if same is not None and same.verdict == "same":
-                    return Comparison(
-                        item, same.expected, "same", f"{part} is {other} ({renamed})"
-                    )
+                    return Comparison(item, same.expected, "same", f"{part} is {other} ({renamed})")
     return None
 
 
