@@ -123,8 +123,10 @@ def test_diagnosis_near_misses_are_never_accepted(diagnoses):
 
 
 def test_diagnosis_synonyms_accepted_do_not_regress(diagnoses):
-    # Measured 54 of 87 (0.621; tuning 38 of 45, more tuning 74 of 143) after word parts'
-    # initials, organs kept singular, participles and Latin endings as other forms of a word.
+    # Measured 55 of 87 (0.632; tuning 40 of 45, more tuning 90 of 143) after a part of the
+    # body the complaint or a finding names supports a narrower name (HPO body parts); 54 after
+    # word parts' initials, organs kept singular, participles and Latin endings as other forms
+    # of a word.
     # Before: 52 of 87 (0.598; tuning 38 of 45) with ICD-10-CM, HPO, MeSH and MONDO (lumped
     # entries kept only when nothing names them apart; MONDO's table ships with simdesk),
     # initials, spelling rules (ae/oe, -our, -re, -ema), shorter names no other group uses, sites
@@ -134,12 +136,12 @@ def test_diagnosis_synonyms_accepted_do_not_regress(diagnoses):
     # 41 (measured before the shortened names). Before MONDO: 48; before MeSH: 42 (ICD-10-CM +
     # HPO); before issue 17: 20.
     hpo, mesh = terminology._hpo_obo() is not None, terminology._mesh_table() is not None
-    least = {(True, True): 54, (True, False): 46, (False, True): 44, (False, False): 41}
+    least = {(True, True): 55, (True, False): 46, (False, True): 44, (False, False): 41}
     assert diagnoses["synonyms accepted"].right >= least[hpo, mesh], diagnoses[
         "synonyms accepted"
     ].misses
 
 
-@pytest.mark.xfail(strict=True, reason="target 0.95 of standard synonyms accepted; measured 0.621")
+@pytest.mark.xfail(strict=True, reason="target 0.95 of standard synonyms accepted; measured 0.632")
 def test_diagnosis_synonyms_target(diagnoses):
     assert diagnoses["synonyms accepted"].accuracy >= 0.95

@@ -147,6 +147,17 @@ def test_an_age_band_is_judged_by_the_patients_age():
     assert _qualifiers(frozenset({"newborn"}), (), _text(["Cough."]))[0] == "unsupported"
 
 
+def test_a_part_of_the_body_the_complaint_or_a_finding_names_supports_the_name():
+    clauses = _clauses(["Tenderness over the medial tibia."])
+    text = CaseText(clauses, tuple(a for a, _ in clauses), (), frozenset(), (), False, 23.0,
+                    tuple(a for a, _ in _clauses(["knee pain"])))  # fmt: skip
+    assert _qualifiers(frozenset({"knee"}), (), text)[0] == "supported"  # the complaint
+    assert _qualifiers(frozenset({"tibia"}), (), text)[0] == "supported"  # a finding
+    assert _qualifiers(frozenset({"elbow"}), (), text)[0] == "unsupported"
+    history = _text(["He fell on his elbow last year."])  # the history names no site of this
+    assert _qualifiers(frozenset({"elbow"}), (), history)[0] == "unsupported"
+
+
 def test_a_period_the_case_states_supports_the_name():
     postpartum = _text(["She is in the postpartum period after a vaginal delivery."])
     assert _qualifiers(frozenset({"postpartum"}), (), postpartum)[0] == "supported"

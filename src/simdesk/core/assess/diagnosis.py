@@ -477,6 +477,7 @@ class CaseText:
     apart: tuple[tuple[str, frozenset[str]], ...]
     uncomplicated: bool
     age: float | None = None  # the patient's age in years, where the case gives it
+    complaint: tuple[frozenset[str], ...] = ()  # per clause, the marks the complaint asserts
 
     @functools.cached_property
     def asserted(self) -> frozenset[str]:
@@ -516,6 +517,7 @@ def case_text(key: Diagnosis, case: Case | None = None) -> CaseText:
         _clauses([*history, *signs, *teaching]), tuple(a for a, _ in _clauses(signs)),
         tuple(a for a, _ in _clauses(teaching)), _all_marks(key_words), apart, uncomplicated,
         case.patient.age_years,
+        tuple(a for a, _ in _clauses([_PARENTHESES.sub(" ", case.patient.presenting_complaint)])),
     )  # fmt: skip
 
 
@@ -571,7 +573,9 @@ def _narrower(
       gangrene); an age band the patient is in (WHO: newborn the first 28 days, infant under
       1 year); a period the case's text says the patient is in ("postpartum"); "community
       acquired" where the case's text puts the patient in no hospital, ward or ventilator
-      (IDSA/ATS 2016: hospital-acquired is onset 48 h or more after admission).
+      (IDSA/ATS 2016: hospital-acquired is onset 48 h or more after admission); a part of the
+      body (the HPO's "Abnormal <part> morphology" terms) that the presenting complaint, a
+      finding or a result names ("pes anserine bursitis of the knee": "knee pain").
     - *Contradicted* (incorrect, with the reason): the case tells the key-plus-it apart; the key
       names its opposite ("complicated" or "chronic" for an uncomplicated acute key); the
       findings deny it and never assert it ("abscess" after "No abscess or collection"); the
@@ -702,8 +706,9 @@ def _shown(word: str, extra: frozenset[str], text: CaseText) -> bool:
     acquired in the community and the case's text puts the patient in no hospital, ward or
     ventilator (IDSA/ATS 2016: hospital-acquired pneumonia begins 48 h or more after
     admission, ventilator-associated 48 h or more after intubation; any other is community
-    acquired); or it says where the disease is and a finding or result says so with the other
-    added words, more often than it says the opposite place."""
+    acquired); it names a part of the body that the complaint, a finding or a result names; or
+    it says where the disease is and a finding or result says so with the other added words,
+    more often than it says the opposite place."""
     if any(all(_marks(w) & asserted for w in extra) for asserted in text.teaching):
         return True
     if word in lx.AGE_WORDS:
@@ -713,6 +718,10 @@ def _shown(word: str, extra: frozenset[str], text: CaseText) -> bool:
     if word in lx.COMMUNITY_WORDS:
         in_hospital = _all_marks(lx.HOSPITAL_WORDS) & text.asserted
         return "community" in extra and bool(text.findings) and not in_hospital
+    if word in terminology.anatomy_words(word_key) and word not in lx.PLACE_WORDS:
+        # A part of the body the complaint, a finding or a result names ("pes anserine bursitis
+        # of the knee": "knee pain"; the HPO's body parts).
+        return any(_marks(word) & asserted for asserted in (*text.complaint, *text.signs))
     if not extra <= lx.PLACE_WORDS:
         return False
     if not any(all(_marks(w) & asserted for w in extra) for asserted in text.signs):

@@ -326,9 +326,12 @@ _lock = threading.Lock()
 def warm_up(word_key: WordKey) -> None:
     """Build or load the groups on a background thread (an encounter starts it, so that judging
     the diagnosis at the end never waits for the first build)."""
-    threading.Thread(
-        target=_index_tables, args=(word_key,), name="simdesk-terminology", daemon=True
-    ).start()
+
+    def load() -> None:
+        _index_tables(word_key)
+        anatomy_words(word_key)
+
+    threading.Thread(target=load, name="simdesk-terminology", daemon=True).start()
 
 
 def _sources() -> list[tuple[Source, Path]]:
@@ -593,6 +596,25 @@ def nearest_names(words: frozenset[str], word_key: WordKey) -> tuple[int, list[G
         elif others == fewest:
             found |= diseases
     return fewest, [tables.groups[number] for number in sorted(found)]
+
+
+_MORPHOLOGY = re.compile(r"^name: Abnormal (.+?) morphology$")
+
+
+@functools.cache
+def anatomy_words(word_key: WordKey) -> frozenset[str]:
+    """Words that name a part of the body: those of the HPO's "Abnormal <part> morphology"
+    terms ("Abnormal knee morphology", "Abnormal ovary morphology"); empty without the HPO."""
+    obo = _hpo_obo()
+    if obo is None:
+        return frozenset()
+    opener = gzip.open if obo.suffix == ".gz" else open
+    found: set[str] = set()
+    with opener(obo, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if part := _MORPHOLOGY.match(line.rstrip("\n")):
+                found |= word_key(part.group(1))
+    return frozenset(w for w in found if len(w) > 2 and w.isalpha())
 
 
 def words(word_key: WordKey) -> frozenset[str]:
