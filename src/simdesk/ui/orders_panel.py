@@ -162,7 +162,11 @@ class OrdersPanel(QWidget):
         column.addWidget(QLabel("Pending results:"))
         self.pending = QListWidget()
         self.pending.setObjectName("pendingResults")
-        self.pending.setMaximumHeight(70)
+        self.pending.setMaximumHeight(90)
+        # a long name wraps in the narrow column instead of hiding under a scroll bar
+        # ("Urea and electrolytes (UE): due in 120 min (simulated)" at 1366x768)
+        self.pending.setWordWrap(True)
+        self.pending.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         column.addWidget(self.pending)
         waits = QGridLayout()  # two by two: narrow enough to leave the test list its room
         self.wait_next = QPushButton("Wait for next result")
