@@ -271,6 +271,9 @@ class EncounterPage(QWidget):
             )
             + f"<br>Presenting complaint: {html.escape(p.presenting_complaint)}"
         )
+        # the one who answers: "Ask the grandmother" when a carer gives the history
+        who = f"the {p.informant.relation}" if p.informant else "the patient"
+        self.question_edit.setPlaceholderText(f"Ask {who} a question and press Enter (Ctrl+K)")
         catalog = load_catalog()
         self.exam_panel.set_case(case, catalog)
         self.orders_panel.set_case(case, catalog)
