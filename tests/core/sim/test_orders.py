@@ -98,6 +98,9 @@ def test_dose_route_and_frequency_are_captured(reader):
     assert (str(item.dose), item.route) == ("0.1 unit/kg/h", "iv")
     item = reader.read("hydrocortisone 100 mg IV every 6 hours").items[0]
     assert item.frequency == "q6h"
+    # GUI walk-through: "every 20 min" was dropped from the salbutamol order (GINA 2024)
+    item = reader.read("salbutamol 5mg neb every 20 min x3").items[0]
+    assert (item.code, str(item.dose), item.frequency) == ("salbutamol-inhaled", "5 mg", "q20min")
 
 
 def test_the_holdout_keeps_its_first_run_figure():

@@ -104,6 +104,8 @@ FREQUENCIES = (
      "q6h"),
 )  # fmt: skip
 _EVERY_RE = re.compile(r"\b(?:every\s+(\d+)\s*(?:h|hr|hrs|hours?)|q(\d+)h|(\d+)\s*-?\s*hourly)\b")
+# "salbutamol 5 mg neb every 20 min x3" (GINA: every 20 minutes in the first hour)
+_EVERY_MIN_RE = re.compile(r"\b(?:every\s+(\d+)\s*(?:min|mins|minutes?)|q(\d+)\s*min)\b")
 
 # Fluid regimens, by the catalog's ``regimen`` field.
 BOLUS_WORDS = re.compile(r"\b(?:bolus|boluses|push|challenge|resus\w*|rapid(?:ly)?|fast|stat)\b")
@@ -568,6 +570,9 @@ def _frequency(text: str) -> str | None:
     every = _EVERY_RE.search(text)
     if every:
         return f"q{next(g for g in every.groups() if g)}h"
+    every = _EVERY_MIN_RE.search(text)
+    if every:
+        return f"q{next(g for g in every.groups() if g)}min"
     for pattern, name in FREQUENCIES:
         if re.search(pattern, text):
             return name
