@@ -158,6 +158,13 @@ def test_a_part_of_the_body_the_complaint_or_a_finding_names_supports_the_name()
     assert _qualifiers(frozenset({"elbow"}), (), history)[0] == "unsupported"
 
 
+def test_a_class_the_key_belongs_to_by_definition_supports_the_name():
+    # MONDO files myasthenia gravis under autoimmune disease: "autoimmune" adds nothing to it.
+    key = Diagnosis(primary="Myasthenia gravis")
+    assert judge_differential(["autoimmune myasthenia gravis"], key).outcome == "correct"
+    assert judge_differential(["ocular myasthenia gravis"], key).outcome == "partially_correct"
+
+
 def test_a_period_the_case_states_supports_the_name():
     postpartum = _text(["She is in the postpartum period after a vaginal delivery."])
     assert _qualifiers(frozenset({"postpartum"}), (), postpartum)[0] == "supported"

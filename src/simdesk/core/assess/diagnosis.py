@@ -478,6 +478,7 @@ class CaseText:
     uncomplicated: bool
     age: float | None = None  # the patient's age in years, where the case gives it
     complaint: tuple[frozenset[str], ...] = ()  # per clause, the marks the complaint asserts
+    classes: frozenset[str] = frozenset()  # words of the MONDO classes the key belongs to
 
     @functools.cached_property
     def asserted(self) -> frozenset[str]:
@@ -501,8 +502,11 @@ def case_text(key: Diagnosis, case: Case | None = None) -> CaseText:
         if whole < form
     )
     uncomplicated = bool(key_words & lx.UNCOMPLICATED)
+    classes = frozenset().union(*(terminology.class_words(n, word_key) for n in names))
     if case is None:
-        return CaseText((), (), (), _all_marks(key_words), apart, uncomplicated)
+        return CaseText(
+            (), (), (), _all_marks(key_words), apart, uncomplicated, classes=classes
+        )  # fmt: skip
     signs = [
         *(text for f in case.examination.findings for text in (f.name or "", f.finding)),
         *(text for r in case.investigations for text in (r.name or "", r.report or "")),
@@ -518,6 +522,7 @@ def case_text(key: Diagnosis, case: Case | None = None) -> CaseText:
         tuple(a for a, _ in _clauses(teaching)), _all_marks(key_words), apart, uncomplicated,
         case.patient.age_years,
         tuple(a for a, _ in _clauses([_PARENTHESES.sub(" ", case.patient.presenting_complaint)])),
+        classes,
     )  # fmt: skip
 
 
@@ -575,7 +580,9 @@ def _narrower(
       acquired" where the case's text puts the patient in no hospital, ward or ventilator
       (IDSA/ATS 2016: hospital-acquired is onset 48 h or more after admission); a part of the
       body (the HPO's "Abnormal <part> morphology" terms) that the presenting complaint, a
-      finding or a result names ("pes anserine bursitis of the knee": "knee pain").
+      finding or a result names ("pes anserine bursitis of the knee": "knee pain"); a word of
+      a MONDO class the key belongs to by definition ("autoimmune myasthenia gravis": MONDO
+      files myasthenia gravis under autoimmune disease; not the very general groupings).
     - *Contradicted* (incorrect, with the reason): the case tells the key-plus-it apart; the key
       names its opposite ("complicated" or "chronic" for an uncomplicated acute key); the
       findings deny it and never assert it ("abscess" after "No abscess or collection"); the
@@ -718,6 +725,8 @@ def _shown(word: str, extra: frozenset[str], text: CaseText) -> bool:
     if word in lx.COMMUNITY_WORDS:
         in_hospital = _all_marks(lx.HOSPITAL_WORDS) & text.asserted
         return "community" in extra and bool(text.findings) and not in_hospital
+    if word in text.classes and word not in lx.PLACE_WORDS and word not in lx.OPPOSITES:
+        return True  # what the key is by definition: "autoimmune" myasthenia gravis (MONDO)
     if word in terminology.anatomy_words(word_key) and word not in lx.PLACE_WORDS:
         # A part of the body the complaint, a finding or a result names ("pes anserine bursitis
         # of the knee": "knee pain"; the HPO's body parts).

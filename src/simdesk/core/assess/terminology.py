@@ -330,6 +330,7 @@ def warm_up(word_key: WordKey) -> None:
     def load() -> None:
         _index_tables(word_key)
         anatomy_words(word_key)
+        _mondo_tree(word_key)
 
     threading.Thread(target=load, name="simdesk-terminology", daemon=True).start()
 
@@ -596,6 +597,43 @@ def nearest_names(words: frozenset[str], word_key: WordKey) -> tuple[int, list[G
         elif others == fewest:
             found |= diseases
     return fewest, [tables.groups[number] for number in sorted(found)]
+
+
+@functools.cache
+def _mondo_tree(
+    word_key: WordKey,
+) -> tuple[dict[str, tuple[str, tuple[str, ...], bool]], dict[Key, tuple[str, ...]]]:
+    """MONDO's terms (label, parents, very general grouping) and its labels' word keys."""
+    terms: dict[str, tuple[str, tuple[str, ...], bool]] = {}
+    labelled: dict[Key, list[str]] = defaultdict(list)
+    table = _mondo_table()
+    if table is None:
+        return {}, {}
+    with gzip.open(table, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#") or not line.strip():
+                continue
+            term, label, _names, parents, general = line.rstrip("\n").split("\t")
+            terms[term] = (label, tuple(p for p in parents.split("|") if p), general == "1")
+            labelled[word_key(label)].append(term)
+    return terms, {key: tuple(found) for key, found in labelled.items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def class_words(name: str, word_key: WordKey) -> frozenset[str]:
+    """The words of the MONDO classes the disease ``name`` labels belongs to: its ancestors'
+    labels, leaving out the very general groupings ("disease by body system or component").
+    "autoimmune" for "Myasthenia gravis" (MONDO files it under autoimmune disease); empty where
+    MONDO labels no disease so."""
+    terms, labelled = _mondo_tree(word_key)
+    seen: set[str] = set()
+    todo = list(labelled.get(word_key(name), ()))
+    while todo:
+        for parent in terms[todo.pop()][1]:
+            if parent in terms and parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return frozenset(w for a in seen if not terms[a][2] for w in word_key(terms[a][0]))
 
 
 _MORPHOLOGY = re.compile(r"^name: Abnormal (.+?) morphology$")
