@@ -872,13 +872,39 @@ def _key_synonyms(key: Diagnosis) -> list[str]:
         found = best_comparison(synonym, apart)
         return found is not None and found.verdict == "same"
 
-    return [
+    found = [
         synonym
         for name in (key.primary, *key.aliases)
         for written in (name, *_genus_spelled_out(name))
         for synonym in terminology.synonyms(written, word_key)
         if not told_apart(synonym)
     ]
+    own = {
+        w for name in (key.primary, *key.aliases) for form in canonical_forms(name) for w in form
+    }
+    return found + [
+        plain for synonym in found
+        if (plain := _without_qualifiers(synonym, own)) and not told_apart(plain)
+    ]  # fmt: skip
+
+
+def _without_qualifiers(synonym: str, own: set[str]) -> str | None:
+    """A synonym of the key without a qualifier of one side or the other (benign/malignant,
+    left/right, acute/chronic) that none of the key's own names has: the qualifier came with a
+    narrower term the terminology lumped in ("cystosarcoma phyllodes, malignant" for "Phyllodes
+    tumor" gives "cystosarcoma phyllodes"). None when it has none."""
+    sides = set(lx.OPPOSITES) | lx.ACUITY
+    dropped = [
+        t for t in re.findall(r"[A-Za-z]+", synonym)
+        if _singular(_respell(t.lower())) in sides - own
+    ]  # fmt: skip
+    if not dropped:
+        return None
+    plain = synonym
+    for word in dropped:
+        plain = re.sub(rf"\b{word}\b", " ", plain)
+    plain = " ".join(re.sub(r"\s*,\s*(,|$)", r"\1", plain).split()).strip(" ,")
+    return plain if word_key(plain) else None
 
 
 _GENUS_INITIAL = re.compile(r"\b([A-Z])(?:\.\s*|\s+)([a-z]{4,})\b")
