@@ -126,3 +126,16 @@ def test_a_timer_in_practice_or_an_unknown_mode_is_refused(malaria_case):
         AssessedSession(malaria_case, "practice", time_limit_s=60)
     with pytest.raises(AssessError, match="Unknown mode"):
         AssessedSession(malaria_case, "osce")
+
+
+def test_the_narrative_does_not_say_the_teaching_points_lead_twice():
+    # GUI walk-through: "Most important to work on: started IV rehydration by Plan C - Plan C -
+    # Ringer's lactate 100 ml/kg ..."
+    from simdesk.core.cases.loader import load_case
+    from simdesk.core.paths import bundled_cases_dir
+
+    case = load_case(bundled_cases_dir() / "diarrhoea-severe-dehydration-toddler.yaml")
+    events = play(case, [("exam", "skin pinch"), ("diagnose", "severe dehydration")]).events
+    text = template_narrative(score(case, events))
+    assert "Plan C - Plan C" not in text
+    assert "by Plan C - Ringer's lactate 100 ml/kg" in text

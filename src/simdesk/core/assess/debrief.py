@@ -131,7 +131,13 @@ def template_narrative(score: Score) -> str:
         parts.append("You did well: " + "; ".join(_lower(i.description) for i in met[:3]) + ".")
     if missed:
         top = missed[0]
-        parts.append(f"Most important to work on: {_lower(top.description)} - {top.teaching_point}")
+        what, why = _lower(top.description), top.teaching_point
+        # "... by Plan C - Plan C - Ringer's lactate ...": a teaching point that opens with the
+        # words the description ends on goes on from them
+        head, sep, rest = why.partition(" - ")
+        if sep and rest and what.lower().endswith(head.lower()):
+            why = rest[:1].upper() + rest[1:]
+        parts.append(f"Most important to work on: {what} - {why}")
     return " ".join(parts)
 
 
