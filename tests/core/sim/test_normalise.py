@@ -33,7 +33,10 @@ def test_real_words_are_never_changed(word):
 
 
 def test_no_known_word_is_changed_and_the_case_keeps_its_own():
-    known = sorted(w for w in nm.known_words() if w.isalpha())
+    from simdesk.core.sim.disclosure import SLANG
+
+    # Chat spellings ("thx", "r") are known words that are normalised by design.
+    known = sorted(w for w in nm.known_words() if w.isalpha() and w not in SLANG)
     assert len(known) > 5000
     assert all(nm.normalise(w) == w for w in known[::7])
     assert nm.normalise("any alergies") == "any allergies"

@@ -135,3 +135,24 @@ def test_a_diarrhoea_question_still_gets_the_loose_bowel_movements(cases):
     # agentclinic-044: "Bloody loose bowel movements" (the record's words for diarrhoea).
     got = _disclosed(cases[44], "Any diarrhoea?")
     assert any("loose bowel" in f.content for f in cases[44].facts if f.id in got)
+
+
+# The last 200-question run showed "Any tiredness, loss of appetite or weight change?" ->
+# "No fever. I haven't had a fever, pain, or any discharge from the swelling." (agentclinic-016,
+# model text shown): tiredness, appetite and weight were not read as specific symptoms, so the
+# constitutional topic routed every fact on it, a denial of other symptoms among them.
+def test_a_constitutional_question_does_not_get_a_denial_of_other_symptoms(cases):
+    # agentclinic-016: "No fever"; "denies having a fever, pain, or any discharge".
+    assert _disclosed(cases[16], "Any tiredness, loss of appetite or weight change?") == []
+
+
+def test_a_constitutional_question_still_gets_the_weight_loss_it_names(cases):
+    # agentclinic-020: "Denies fever, weight loss, changes in bowel or bladder function."
+    got = _disclosed(cases[20], "Any tiredness, loss of appetite or weight change?")
+    assert got == ["review-of-systems-11"]
+
+
+def test_a_denial_of_the_whole_system_still_answers_its_symptoms(cases):
+    # agentclinic-020: "changes in bowel or bladder function" names no specific symptom.
+    for question in ("Any nausea, vomiting or diarrhoea?", "Any pain passing urine?"):
+        assert _disclosed(cases[20], question) == ["review-of-systems-11"], question
