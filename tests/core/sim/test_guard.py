@@ -187,7 +187,9 @@ def test_relevance_holdout_triples(row, request):
 
 
 # Tuning misses of the rule (2026-12-06, 23/25; 25/25 once how often a habit is done answers a
-# yes/no question about it and a word the topic shares with another clause does not answer).
+# yes/no question about it and a word the topic shares with another clause does not answer;
+# 2026-12-07, 12 triples added from the 200-question run, 32/37 before: a denial of other
+# symptoms was an answer; 37/37 once it is not).
 TUNING_MISSES: set[str] = set()
 
 
@@ -195,10 +197,19 @@ TUNING_MISSES: set[str] = set()
 def test_relevance_tuning_triples(row, request):
     if f"{row['question']}->{row['reply']}" in TUNING_MISSES:
         request.applymarker(pytest.mark.xfail(strict=True, reason="known tuning miss"))
-    case = load_case(bundled_cases_dir() / f"{row['case']}.yaml")
+    case = _triple_case(row["case"])
     guard = ReplyGuard((case.fact(row["fact"]),), persona_words=[case.patient.name],
                        forbidden_terms=[], question=row["question"])  # fmt: skip
     assert guard.check(row["reply"]).ok == row["relevant"]
+
+
+def _triple_case(case_id: str):
+    """A bundled case, or an imported AgentClinic one (its id starts with "agentclinic-")."""
+    if case_id.startswith("agentclinic-"):
+        from tests.eval import unseen
+
+        return next(c for c in unseen.imported().values() if c.meta.id == case_id)
+    return load_case(bundled_cases_dir() / f"{case_id}.yaml")
 
 
 def test_clean_reply_keeps_one_line_and_two_sentences():

@@ -850,7 +850,11 @@ class Relevance:
     share the most terms with the question are its topic: "are you coughing anything up" must get
     the sputum, not the six weeks the cough has lasted; and a word the topic shares with another
     clause of the same text does not answer ("firing started last week" is no answer to "what is
-    your job?" for a worker on a kiln's firing crew).
+    your job?" for a worker on a kiln's firing crew). A denial of other symptoms is no answer:
+    a yes or no answers only alone or with the fact's words for what was asked ("No chest
+    pain." is no answer to "any cough?" from "no cough or chest pain"), and a question on
+    symptoms the fact does not name is answered only by a clause naming none (a denial of the
+    whole system), not by "No fever" to "any tiredness or weight change?".
     """
 
     def __init__(self, question: str, facts: tuple[Fact, ...]) -> None:
@@ -887,7 +891,12 @@ class Relevance:
         # Where no clause shares a word with the question, the history topics decide: "what's
         # your job?" is answered by the clause on work, not by "I'm single" beside it.
         asked_topics = question_topics(question)
+        asked_symptoms = asked & SYMPTOM_TERMS
+        # The fact's own words for what was asked (see _own_terms); a yes or no is an answer
+        # only with these or alone.
+        self._topic_terms: set[str] = set()
         for fact in named or facts:
+            names_asked = asked & set(terms(f"{fact.content} {fact.patient_says}"))
             for text in (fact.content, fact.patient_says):
                 clauses = self._clauses(text)
                 overlap = [len(asked & set(terms(c))) for c in clauses]
@@ -898,8 +907,17 @@ class Relevance:
                         c for c in clauses
                         if asked_topics & text_topics(c, fact.category, whole=False)
                     ]  # fmt: skip
-                    topic = on_topic or topic
-                said = set().union(*(self._content(c) for c in topic)) - asked
+                    # Specific symptoms that the fact does not name are answered only by its
+                    # clauses on the topic that name no specific symptom (a denial of the whole
+                    # system: "no changes in bowel function"); "No fever" is no answer to "any
+                    # tiredness or weight change?", whatever topic they share.
+                    if asked_symptoms and on_topic and not names_asked:
+                        topic = [c for c in on_topic if not set(terms(c)) & SYMPTOM_TERMS]
+                    else:
+                        topic = on_topic or topic
+                own = set().union(*(self._own_terms(c, asked) for c in topic))
+                self._topic_terms |= own
+                said = own - asked
                 elsewhere = set().union(*(self._content(c) for c in clauses if c not in topic))
                 self._answers |= (said - elsewhere) or said
                 for clause in topic:
@@ -1045,13 +1063,31 @@ class Relevance:
             return ""
         if self._echo and self._echo <= set(self._terms(reply)):
             return ""  # said with its own yes or no ("no appetite"), which the guard checks
-        if (
-            self.kind == "yes/no"
-            and not self.inverted
-            and ((YES_WORDS | NO_WORDS) & set(words(reply)) or often)
-        ):
+        if self.kind == "yes/no" and not self.inverted and (often or self._yes_or_no(reply)):
             return ""
         return "does not say what was asked"
+
+    def _own_terms(self, clause: str, asked: set[str]) -> set[str]:
+        """The terms of a topic clause's items (split at "or"/"and"/commas) that share a term
+        with the question, or of all its items where none does: "no cough or chest pain" says
+        "cough" to "any cough?", not the chest pain."""
+        items = [i for i in _ALTERNATIVES.split(clause) if i and i.strip()]
+        own = [i for i in items if asked & set(self._terms(i))] or items
+        return set().union(*(self._content(i) for i in own))
+
+    def _yes_or_no(self, reply: str) -> bool:
+        """Whether a yes, a no or a denial in the reply answers the question: a yes or no alone
+        in its clause ("No.", "Yes, ..."), or a yes, no or negation with the fact's words for
+        what was asked ("No burning" to "any dysuria?", "My legs are not swollen"); not one
+        that denies something else ("No chest pain." to "any cough?", "No pain, no swelling of
+        the testes." to "any dysuria or haematuria?")."""
+        for clause in _clauses(reply):
+            said = self._content(" ".join(clause))
+            if (YES_WORDS | NO_WORDS) & set(clause) and not said:
+                return True
+            if (YES_WORDS | NO_WORDS | NEGATIONS) & set(clause) and said & self._topic_terms:
+                return True
+        return False
 
 
 _GRADE_STEMS = frozenset(stem(w) for w in GRADES)
