@@ -439,3 +439,13 @@ def test_a_mapped_test_is_named_in_the_rubric_as_the_orders_tab_lists_it():
     assert ordered["US_ABDOMEN"] == f"Ordered {index.catalog.test('US_ABDOMEN').name}."
     assert ordered["FBC"] == f"Ordered {index.catalog.test('FBC').name}."
     assert ordered["HORMONAL_PROFILE"] == "Ordered Hormonal Profile."  # the record's own name
+
+
+def test_they_after_my_husband_and_i_is_we():
+    # GUI walk-through of record 42: "My husband and I have been trying ..." then "They are
+    # sexually active at least twice a week."
+    record = json.loads((SAMPLE / "agentclinic_medqa.jsonl").read_text().splitlines()[41])
+    case = record_to_case(record, 42, CatalogIndex(CATALOG), ImportReport())
+    says = [f["patient_says"] for f in case["facts"]]
+    assert "We are sexually active at least twice a week." in says
+    assert not [s for s in says if s.startswith("They ")]

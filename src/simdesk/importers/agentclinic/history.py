@@ -281,6 +281,7 @@ def build_facts(actor: dict, primary: str, voice: Voice, report, where: str) -> 
             add(category, text.strip(), f"Patient_Actor/{key}", say(text.strip(), category, voice))
             continue
         pieces = atoms(text, category)
+        couple = False  # a sentence said "My husband and I": "They are ..." after it is "We"
         for clause, topics in pieces:
             own = category
             if category in ("past_history", "social"):
@@ -288,7 +289,11 @@ def build_facts(actor: dict, primary: str, voice: Voice, report, where: str) -> 
             source = f"Patient_Actor/{key}"
             if len(pieces) > 1 and topics and category == "social":
                 source += "/" + sorted(topics)[0]
-            add(own, clause, source, say(clause, own, voice), topics)
+            says = say(clause, own, voice)
+            if couple and not voice.carer and says.startswith("They "):
+                says = "We " + says[len("They ") :]
+            couple = couple or bool(re.search(rf"\b(?:{_FAMILY}) and I\b", spoken(says, voice)))
+            add(own, clause, source, says, topics)
     return facts
 
 
