@@ -181,6 +181,7 @@ def _judged(submitted: str, primary: str, aliases=()) -> str:
         ("venous insufficiency", "Chronic venous insufficiency"),  # ICD-10-CM's "(chronic)"
         ("congenital German measles", "Congenital rubella"),  # a part renamed (rubella)
         ("cystosarcoma phyllodes", "Phyllodes tumor"),  # MeSH's lumped "..., malignant"
+        ("coarctation", "Coarctation of the aorta"),  # "TGA with coarctation" names TGA
         ("fifth disease", "Erythema infectiosum"),  # ICD-10-CM: [fifth disease]
         ("frozen shoulder", "Adhesive capsulitis of shoulder"),  # ICD-10-CM inclusion term
         (

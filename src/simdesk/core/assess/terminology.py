@@ -588,7 +588,10 @@ def nearest_names(words: frozenset[str], word_key: WordKey) -> tuple[int, list[G
     for key, numbers in tables.named.items():
         if not words <= key:
             continue
-        diseases = set(numbers) - tables.phenotypes
+        diseases = {
+            n for n in set(numbers) - tables.phenotypes
+            if not _only_with(tables.groups[n], key, words, word_key)
+        }  # fmt: skip
         if not diseases:
             continue
         others = len(key) - len(words)
@@ -597,6 +600,21 @@ def nearest_names(words: frozenset[str], word_key: WordKey) -> tuple[int, list[G
         elif others == fewest:
             found |= diseases
     return fewest, [tables.groups[number] for number in sorted(found)]
+
+
+_WITH = re.compile(r"\bwith\b", re.I)
+
+
+def _only_with(group: Group, key: Key, words: frozenset[str], word_key: WordKey) -> bool:
+    """Whether the group's names with ``key`` have ``words`` only after "with": "TGA
+    with coarctation" names transposition of the great arteries, not coarctation - the disease
+    of "X with Y" is X."""
+    names = [name for name, ws in group if frozenset(ws) == key]
+    return bool(names) and all(
+        (split := _WITH.split(name, maxsplit=1)) and len(split) > 1
+        and not words & word_key(split[0])
+        for name in names
+    )  # fmt: skip
 
 
 @functools.cache
