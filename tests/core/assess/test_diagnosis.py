@@ -182,6 +182,7 @@ def _judged(submitted: str, primary: str, aliases=()) -> str:
         ("congenital German measles", "Congenital rubella"),  # a part renamed (rubella)
         ("cystosarcoma phyllodes", "Phyllodes tumor"),  # MeSH's lumped "..., malignant"
         ("coarctation", "Coarctation of the aorta"),  # "TGA with coarctation" names TGA
+        ("genito-pelvic pain/penetration disorder", "Genitopelvic pain disorder"),  # either
         ("fifth disease", "Erythema infectiosum"),  # ICD-10-CM: [fifth disease]
         ("frozen shoulder", "Adhesive capsulitis of shoulder"),  # ICD-10-CM inclusion term
         (
@@ -203,6 +204,7 @@ def test_an_ordinary_word_inside_a_name_is_not_expanded_into_a_disease():
     assert _judged("IH", "Intraventricular haemorrhage") == "correct"  # the whole words' too
     assert _judged("IVH", "Interstitial haemorrhage") == "incorrect"  # no part 'stitial'
     assert _judged("CoA", "Coarctation aorta") == "incorrect"  # no small word for its 'o'
+    assert _judged("appendicitis/ovarian torsion", "Ovarian torsion") != "correct"  # two names
     assert _judged("ileus", "Ileum perforation") == "incorrect"  # a short stem keeps its ending
     assert _judged("Listeria infection", "Leptospirosis") == "incorrect"
     assert _judged("hyaline membrane disease", "Acute respiratory distress syndrome") == (

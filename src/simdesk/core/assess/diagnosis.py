@@ -163,7 +163,23 @@ def canonical_forms(text: str) -> frozenset[frozenset[str]]:
     """The canonical word sets of a diagnosis: one per reading of its abbreviations; a name
     with a parenthesis is also read without it ("Benign paroxysmal positional vertigo (BPPV)")."""
     texts = {text, _PARENTHESES.sub(" ", text)} if _PARENTHESES.search(text) else {text}
+    texts |= {alternative for t in texts for alternative in _alternatives(t)}
     return frozenset(_content(reading) for t in texts for reading in _expand(_surface(t)))
+
+
+_SLASH = re.compile(r"\b([A-Za-z]+)/([A-Za-z]+)\b")
+
+
+def _alternatives(text: str) -> list[str]:
+    """A name with a word written as alternatives, read with each: "genito-pelvic
+    pain/penetration disorder" names "genito-pelvic pain disorder" (DSM-5). Only with words on
+    both sides: two names joined by a slash ("appendicitis/ovarian torsion") are two diagnoses."""
+    found = _SLASH.search(text)
+    if not found or not text[: found.start()].strip() or not text[found.end() :].strip():
+        return []  # words on both sides: one name, not two diagnoses
+    return [
+        text[: found.start()] + found.group(i) + text[found.end() :] for i in (1, 2)
+    ]  # fmt: skip
 
 
 def word_key(text: str) -> frozenset[str]:
