@@ -122,6 +122,11 @@ def _dx_figure(dx: dict, more: dict | None, figure) -> str:
     return figure(dx) if more is None else f"{figure(dx)} | {figure(more)}"
 
 
+def _hpi_figure(hpi, more, figure) -> str:
+    """An HPI-dimensions figure; on the tuning side, hpi_tuning's, then hpi_tuning_more's."""
+    return figure(hpi) if more is None else f"{figure(hpi)} | {figure(more)}"
+
+
 def unseen_section() -> None:
     """The 107 AgentClinic records split by case: hold-out first, tuning beside."""
     rows = []
@@ -133,14 +138,17 @@ def unseen_section() -> None:
         dx = unseen.diagnosis_eval(part)
         # The tuning column gives the first tuning file's figure, then the second's (tuning_more).
         more = unseen.diagnosis_eval("tuning_more") if part == "tuning" else None
+        hpi_more = (
+            unseen.history_eval("tuning", book="hpi", edition="_more") if part == "tuning" else None
+        )
         rows.append(
             [
                 f"{history.recall:.3f} @ {history.precision:.3f}",
                 f"{mts.recall:.3f} @ {mts.precision:.3f}",
-                f"{hpi.recall:.3f} @ {hpi.precision:.3f}",
+                _hpi_figure(hpi, hpi_more, lambda h: f"{h.recall:.3f} @ {h.precision:.3f}"),
                 f"{history.off_case_disclosed}/{history.off_case}"
                 f" + {mts.off_case_disclosed}/{mts.off_case}",
-                f"{hpi.off_case_disclosed}/{hpi.off_case}",
+                _hpi_figure(hpi, hpi_more, lambda h: f"{h.off_case_disclosed}/{h.off_case}"),
                 f"{exams['vitals'].accuracy:.3f}",
                 f"{exams['regions'].accuracy:.3f}",
                 f"{orders['common names'].accuracy:.3f}",
@@ -185,15 +193,17 @@ def off_case_section() -> None:
     """Every off-case question that disclosed something, hold-out first, with what it disclosed
     (the fact's record key and text), to judge each: a real disclosure of something not asked,
     or a record that does answer the question although the eval's rule says it does not."""
-    for part in ("holdout", "tuning"):
+    for part, edition in (("holdout", ""), ("tuning", ""), ("tuning", "_more")):
         for kind, mts, book in (
             ("own phrasings", False, "phrasings"),
             ("MTS-Dialog", True, "phrasings"),
             ("HPI dimensions", False, "hpi"),
         ):
-            history = unseen.history_eval(part, mts=mts, book=book)
+            if edition and book != "hpi":
+                continue  # the second tuning book is of the HPI dimensions only
+            history = unseen.history_eval(part, mts=mts, book=book, edition=edition)
             print(
-                f"\nOff-case disclosures, {part}, {kind}: "
+                f"\nOff-case disclosures, {part}{edition}, {kind}: "
                 f"{history.off_case_disclosed}/{history.off_case}"
             )
             for number, question, facts in history.off_case_facts:
