@@ -1,7 +1,7 @@
 import pytest
 
 from simdesk.core.cases.schema import Fact
-from simdesk.core.cases.topics import question_topics
+from simdesk.core.cases.topics import question_topics, text_topics
 from simdesk.core.sim.disclosure import FactMatcher
 from simdesk.core.sim.session import Encounter
 
@@ -207,3 +207,47 @@ def test_what_makes_it_worse_or_better_is_asked_as_such():
     assert "aggravating" not in question_topics("Is the pain getting worse?")
     # a patient whose record says nothing of it discloses nothing
     assert FactMatcher(facts[:1] + facts[2:]).match("What makes it worse?").empty
+
+
+def test_a_verb_about_it_asks_what_the_complaint_does_not_the_review_of_systems():
+    # The HPI hold-out: "Have you noticed anything that sets it off?" was read as the review of
+    # systems' "noticed anything" and disclosed the record's review of systems where the record
+    # says nothing of what sets it off.
+    facts = [
+        _fact("pain", "Left shoulder pain for two months.", "My shoulder hurts.", [],
+              category="history_of_presenting_illness"),
+        _fact("ros", "Denies fever or weight loss.", "No fever.", []),
+    ]  # fmt: skip
+    matcher = FactMatcher(facts)
+    for question in ("Have you noticed anything that sets it off?", "What brings it on?",
+                     "Is there anything that sparks it?", "What makes it flare up?",
+                     "Have you noticed anything that makes it worse?"):  # fmt: skip
+        assert question_topics(question) == {"aggravating"}, question
+        assert matcher.match(question).empty, question
+    for question in ("Does anything settle it?", "Is there anything that takes the edge off?",
+                     "Have you noticed anything that makes it better?"):  # fmt: skip
+        assert question_topics(question) == {"relieving"}, question
+        assert matcher.match(question).empty, question
+    # without the complaint as its object the verb says when or how it went
+    assert question_topics("When did this kick off?") == {"onset"}
+    assert "relieving" not in question_topics("Has it settled?")
+    # the review of systems' own question still reaches it
+    assert [f.id for f in matcher.match("Have you noticed anything else?").facts] == ["ros"]
+    # an episode's length is its timing, not since when
+    assert question_topics("How long does each bout last?") == {"timing"}
+    assert question_topics("How long have you had it?") == {"onset"}
+
+
+def test_a_grade_word_is_a_severity_only_where_it_grades_a_symptom():
+    # The HPI hold-out: 'extreme' in 'extreme ranges of motion' and 'extreme irritability' gave
+    # the facts the severity dimension, and "how severe is it?" disclosed them.
+    def severity(text: str) -> bool:
+        return "severity" in text_topics(text, "history_of_presenting_illness")
+
+    assert not severity("Shoulder pain worsening with extreme ranges of motion.")
+    assert not severity("He exhibited extreme irritability and yelled at his computer.")
+    for text in ("Severe right lower quadrant pain.", "Mild shortness of breath on exertion.",
+                 "Extremely fatigued.", "The pain is severe.", "Severe pruritus.",
+                 "Pain severe enough to wake him.", "Severe chills.",
+                 "Pain rated 8/10."):  # fmt: skip
+        assert severity(text), text
