@@ -123,8 +123,9 @@ def _dx_figure(dx: dict, more: dict | None, figure) -> str:
 
 
 def _hpi_figure(hpi, more, figure) -> str:
-    """An HPI-dimensions figure; on the tuning side, hpi_tuning's, then hpi_tuning_more's."""
-    return figure(hpi) if more is None else f"{figure(hpi)} | {figure(more)}"
+    """An HPI-dimensions figure: the first book's, then the second's (hpi_holdout2 on the hold-out
+    side, hpi_tuning_more on the tuning side)."""
+    return f"{figure(hpi)} | {figure(more)}"
 
 
 def unseen_section() -> None:
@@ -138,9 +139,10 @@ def unseen_section() -> None:
         dx = unseen.diagnosis_eval(part)
         # The tuning column gives the first tuning file's figure, then the second's (tuning_more).
         more = unseen.diagnosis_eval("tuning_more") if part == "tuning" else None
-        hpi_more = (
-            unseen.history_eval("tuning", book="hpi", edition="_more") if part == "tuning" else None
-        )
+        # The HPI column gives the first book's figure, then the second's: hpi_holdout2 on the
+        # hold-out side, hpi_tuning_more on the tuning side.
+        edition = "2" if part == "holdout" else "_more"
+        hpi_more = unseen.history_eval(part, book="hpi", edition=edition)
         rows.append(
             [
                 f"{history.recall:.3f} @ {history.precision:.3f}",
@@ -193,14 +195,15 @@ def off_case_section() -> None:
     """Every off-case question that disclosed something, hold-out first, with what it disclosed
     (the fact's record key and text), to judge each: a real disclosure of something not asked,
     or a record that does answer the question although the eval's rule says it does not."""
-    for part, edition in (("holdout", ""), ("tuning", ""), ("tuning", "_more")):
+    books = (("holdout", ""), ("holdout", "2"), ("tuning", ""), ("tuning", "_more"))
+    for part, edition in books:
         for kind, mts, book in (
             ("own phrasings", False, "phrasings"),
             ("MTS-Dialog", True, "phrasings"),
             ("HPI dimensions", False, "hpi"),
         ):
             if edition and book != "hpi":
-                continue  # the second tuning book is of the HPI dimensions only
+                continue  # the second books are of the HPI dimensions only
             history = unseen.history_eval(part, mts=mts, book=book, edition=edition)
             print(
                 f"\nOff-case disclosures, {part}{edition}, {kind}: "

@@ -68,6 +68,26 @@ def test_presenting_illness_dimensions_off_case_disclose_nothing(hpi):
     assert hpi.off_case_disclosed == 0, hpi.wrong
 
 
+@pytest.fixture(scope="module")
+def hpi2():
+    return unseen.history_eval("holdout", book="hpi", edition="2")
+
+
+# The second, independent HPI hold-out book (hpi_holdout2.yaml, written by someone who had not seen
+# the first book's results), first measured 2026-12-07 after the verbs about "it" and the grade
+# words were fixed on tuning: recall 0.642 at precision 0.943 (882 asked), off-case 65 of 1626
+# (0.588 at 0.845 and 246 off-case with the code before those fixes, measured after them).
+def test_presenting_illness_dimensions_on_the_second_holdout_book(hpi2):
+    assert hpi2.asked >= 850 and hpi2.off_case >= 1600
+    assert hpi2.recall >= 0.64 and hpi2.precision >= 0.94, hpi2.misses[:20] + hpi2.wrong[:20]
+    assert hpi2.off_case_disclosed <= 65, hpi2.wrong
+
+
+@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.642 @ 0.943, 65")
+def test_presenting_illness_dimensions_second_holdout_target(hpi2):
+    assert hpi2.recall >= 0.90 and hpi2.precision >= 0.95 and hpi2.off_case_disclosed == 0
+
+
 def test_the_eval_rules_agree_on_what_a_record_mentions():
     # A record text that is a right answer to a topic (topic_answers) means the record mentions
     # the topic (topic_present). They disagreed on #105 ("No other significant past medical
