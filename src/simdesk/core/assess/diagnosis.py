@@ -743,7 +743,11 @@ def _shown(word: str, extra: frozenset[str], text: CaseText) -> bool:
         return "community" in extra and bool(text.findings) and not in_hospital
     if word in text.classes and word not in lx.PLACE_WORDS and word not in lx.OPPOSITES:
         return True  # what the key is by definition: "autoimmune" myasthenia gravis (MONDO)
-    if word in terminology.anatomy_words(word_key) and word not in lx.PLACE_WORDS:
+    if (
+        word in terminology.anatomy_words(word_key)
+        and word not in lx.PLACE_WORDS
+        and word not in lx.OPPOSITES
+    ):
         # A part of the body the complaint, a finding or a result names ("pes anserine bursitis
         # of the knee": "knee pain"; the HPO's body parts).
         return any(_marks(word) & asserted for asserted in (*text.complaint, *text.signs))
