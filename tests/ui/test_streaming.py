@@ -125,6 +125,100 @@ def test_whole_reply_shown_and_typing_mark_gone(page, screenshot):
     screenshot(page.window_, "42-streaming-done")
 
 
+def test_the_model_reads_the_question_before_the_page_is_redrawn(page):
+    # Issue 12, streaming cost: the page's own work (the question's line, the typing mark, the
+    # clock, the monitor, saving the question) ran before the request was sent, and so added to
+    # the time to the first word. The request goes first; the page is brought up to date while
+    # the model reads the prompt.
+    shown_at_submit = []
+    submit = page.backend.submit
+
+    def submit_and_look(prompt, **options):
+        shown_at_submit.append(page.transcript.toPlainText())
+        return submit(prompt, **options)
+
+    page.backend.submit = submit_and_look
+    page.ask("How long have you had the cough?")
+    assert len(shown_at_submit) == 1
+    assert "How long have you had the cough?" not in shown_at_submit[0]
+    assert page.transcript.toPlainText().splitlines()[-2:] == [
+        "You: How long have you had the cough?",
+        f"{page.encounter.case.patient.name}: typing…",
+    ]
+    assert page.busy and page.stop_button.isEnabled()
+
+
+def test_released_text_is_painted_at_once(page):
+    # Issue 12, streaming cost: released text waited for the event loop to paint it, behind the
+    # tokens still queued and, at the end, behind the page's own work: 5-60 ms between the text
+    # going in and the learner seeing it. No event is processed here: the paint happens inside
+    # the release itself.
+    from PySide6.QtCore import QEvent, QObject
+
+    painted: list[str] = []
+
+    class Painted(QObject):
+        def eventFilter(self, _watched, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                painted.append(page.transcript.toPlainText().splitlines()[-1])
+            return False
+
+    spy = Painted()
+    page.transcript.viewport().installEventFilter(spy)
+    page.ask("Do you smoke?")
+    name = page.encounter.case.patient.name
+    painted.clear()
+    for token in (" Yes", ",", " I"):  # " I" shows that "Yes" is a clause: it is released
+        page.on_token(1, token)
+    assert painted == [f"{name}: Yes"]
+    page.on_done(ReplyDone(1, " Yes, I", False, 100, 3, 0.1))  # the end: the rest, painted too
+    assert painted[-1] == page.transcript.toPlainText().splitlines()[-1] != f"{name}: Yes"
+    page.transcript.viewport().removeEventFilter(spy)
+
+
+def test_no_garbage_collection_while_a_reply_streams(page, monkeypatch):
+    # Issue 12, streaming cost: the GUI thread's timer ran a full collection (70-300 ms on 2
+    # cores, holding the GIL, so the model thread could not pass tokens on either) in the middle
+    # of a reply; the worst question's first word came 110 ms after the backend alone's. It
+    # waits for the reply to end, and no longer than MAX_POSTPONED ticks.
+    import gc
+
+    from PySide6.QtWidgets import QApplication
+
+    from simdesk.ui import gc_on_gui_thread
+
+    collector = QApplication.instance().findChild(gc_on_gui_thread._Collector)
+    mine = [ref for ref in gc_on_gui_thread._conditions if ref() == page.replying]
+    monkeypatch.setattr(gc_on_gui_thread, "_conditions", mine)  # other tests' windows left out
+    collector.ticks = gc_on_gui_thread.FULL_EVERY - 1  # the next tick is a full collection
+    collector.postponed, collector.full_due = 0, False
+    runs: list[int] = []
+
+    def note(phase, info):
+        if phase == "start":
+            runs.append(info["generation"])
+
+    gc.callbacks.append(note)
+    try:
+        page.ask("How long have you had the cough?")
+        for _ in range(3):
+            collector.collect()
+        assert runs == []  # the reply is streaming
+        _play(page, " About six weeks now.")
+        collector.collect()
+        assert runs == [2]  # the full collection that was due, once the reply has ended
+        collector.collect()
+        assert runs == [2, 1]  # then the young generations again
+        page.ask("Do you sweat at night?")  # a reply that never ends: collected all the same
+        for _ in range(gc_on_gui_thread.MAX_POSTPONED):
+            collector.collect()
+        assert runs == [2, 1]
+        collector.collect()
+        assert runs == [2, 1, 1]
+    finally:
+        gc.callbacks.remove(note)
+
+
 def test_a_question_typed_while_the_patient_answers_waits_and_goes_next(page, qtbot):
     # Seen by a new user: Return was ignored while a reply streamed, the text stayed in the box,
     # and the next question was typed onto its end ("...insulin?have u been passing urine").
