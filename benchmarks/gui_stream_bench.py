@@ -8,10 +8,15 @@ in turn: first to a second backend with no window (the same guarded stream, fed 
 thread: the raw baseline), then in the window. Both cancel the model once nothing more can be
 shown. Measured per question, from asking:
 
-- the first released word: in the window when the transcript shows it; for the backend alone
-  when the token that ends the first clause arrives (the guard needs that token to release);
-- the reply complete: in the window when the page reports it; alone when ``ReplyDone`` arrives;
+- the first released word: in the window when the transcript's viewport is painted with it;
+  for the backend alone when the token that ends the first clause arrives (the guard needs that
+  token to release), or ``ReplyDone`` when the guard releases only at the end;
+- the reply complete: in the window when the page reports it and its text is painted; alone
+  when ``ReplyDone`` arrives;
 - the GUI thread's CPU time (``time.thread_time`` on that thread) over the reply's wall time.
+
+Between questions the window's event loop runs for ``PAUSE_S`` (the learner reads and types;
+its timers run then, as they do in use).
 
 Then the encounter is submitted and the debrief narrative timed (model text, or the template
 once 10 s have passed). A screenshot of the window while a reply streams is saved in
@@ -45,6 +50,7 @@ QUESTIONS = [
     "How is your breathing now?",
 ]  # fmt: skip
 CASE = "pulmonary-tb-miner"
+PAUSE_S = 1.5  # between questions: reading the reply, typing the next (not measured)
 PASSPHRASE = "a quiet river at dawn"
 
 
@@ -87,39 +93,69 @@ def headless_turn(consultation, backend, events: queue.Queue, question: str, tok
 
 
 def gui_turn(app, page, question: str):
-    """One question in the window: (first release s, complete s, GUI CPU s, reply)."""
-    from PySide6.QtCore import QEventLoop, QTimer
+    """One question in the window: (first word s, complete s, GUI CPU s, reply).
+
+    Times are taken when the transcript's viewport is painted with the new text (what the
+    learner sees), not when the text is handed to the widget; the reply is complete when the
+    page reports it and its last text has been painted."""
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 
     marks: dict[str, float] = {}
+    unpainted = [False]  # text went into the transcript and is not painted yet
+    reply: list[str] = []
+    loop = QEventLoop()
     append = page._append_reply
 
-    def timed_append(text: str) -> None:
-        append(text)
-        if text and "first" not in marks:
-            marks["first"] = time.perf_counter()
-
-    loop = QEventLoop()
-    reply: list[str] = []
-
-    def finished(text: str) -> None:
+    def settle() -> None:
         marks["done"] = time.perf_counter()
         marks["cpu_done"] = time.thread_time()
-        reply.append(text)
         loop.quit()
 
+    def timed_append(text: str) -> None:
+        unpainted[0] = unpainted[0] or bool(text)  # before: the page may paint it at once
+        append(text)
+
+    class Painted(QObject):
+        def eventFilter(self, _watched, event) -> bool:
+            if event.type() == QEvent.Type.Paint and unpainted[0]:
+                unpainted[0] = False
+                marks.setdefault("first", time.perf_counter())
+                if reply:
+                    settle()
+            return False
+
+    def finished(text: str) -> None:
+        reply.append(text)
+        if not unpainted[0]:  # everything shown is painted already
+            settle()
+
+    painted = Painted()
+    viewport = page.transcript.viewport()
+    viewport.installEventFilter(painted)
     page._append_reply = timed_append
     page.reply_finished.connect(finished)
     started, cpu = time.perf_counter(), time.thread_time()
     page.ask(question)
-    if not reply:
+    if "done" not in marks:
         QTimer.singleShot(600_000, loop.quit)  # never hang the benchmark
         loop.exec()
-    if not reply:
-        raise TimeoutError(f"no reply to {question!r} in the window")
     page.reply_finished.disconnect(finished)
     page._append_reply = append
+    viewport.removeEventFilter(painted)
+    if "done" not in marks:
+        raise TimeoutError(f"no reply to {question!r} in the window")
     first = marks["first"] - started if "first" in marks else None
     return first, marks["done"] - started, marks["cpu_done"] - cpu, reply[0]
+
+
+def learner_pause(seconds: float) -> None:
+    """The learner reads the reply and types the next question: the window's event loop runs
+    (its clock, its garbage collection) as it does between questions."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
 
 
 def sign_in(app, win) -> None:
@@ -190,6 +226,7 @@ def main() -> int:
         if n == 1:
             page._append_reply = original
         rows.append((question, b_first, b_done, g_first, g_done, g_cpu, b_reply, g_reply))
+        learner_pause(PAUSE_S)
         print(f"{n + 1:2}. {question[:40]:<40} alone {b_done:5.2f} s  window {g_done:5.2f} s"
               f"  gui cpu {g_cpu * 1000:6.1f} ms  {g_reply[:50]!r}", flush=True)  # fmt: skip
 
