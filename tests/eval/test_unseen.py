@@ -47,24 +47,25 @@ def hpi():
 
 
 # Hold-out, measured 2026-12-07 on the dimensions of the presenting illness (hpi_holdout.yaml,
-# frozen before the first run): recall 0.967 at precision 0.995 (673 asked where the record
-# mentions the dimension; 0.529 at 0.928 before the dimensions were topics, 0.939 at 0.990 before
-# verbs about "it" were read by class).
+# frozen before the first run): recall 0.985 at precision 0.995 (599 asked where the record
+# mentions the dimension, and a pain where the question names one; 0.953 at 0.989 before verbs
+# about "it" were read by class, with the same judge; 0.529 at 0.928 before the dimensions were
+# topics, with the judge of then).
 def test_history_recall_and_precision_on_the_presenting_illness_dimensions(hpi):
-    assert hpi.asked >= 650
-    assert hpi.recall >= 0.96 and hpi.precision >= 0.99, hpi.misses[:20] + hpi.wrong[:20]
+    assert hpi.asked >= 580
+    assert hpi.recall >= 0.98 and hpi.precision >= 0.99, hpi.misses[:20] + hpi.wrong[:20]
     for topic in ("site", "radiation", "character", "severity", "timing", "previous"):
         answered, asked = hpi.by_topic[topic]
         assert asked and answered / asked >= 0.75, (topic, answered, asked)
 
 
 def test_presenting_illness_dimensions_off_case_disclose_nothing(hpi):
-    # Measured 0 of 1379 (227 before the dimensions were topics; 39 before a verb about "it" was
+    # Measured 0 of 1223 (227 before the dimensions were topics; 39 before a verb about "it" was
     # read as asking what the complaint does and a grade word as a severity only of a symptom:
     # 29 "Have you noticed anything that sets it off?" read as the review of systems' "noticed
     # anything", 10 "extreme ranges of motion"/"extreme irritability" read as a severity). Those
     # 39 are no longer unseen: their cause was known when they were fixed.
-    assert hpi.off_case >= 1300
+    assert hpi.off_case >= 1200
     assert hpi.off_case_disclosed == 0, hpi.wrong
 
 
@@ -76,14 +77,16 @@ def hpi2():
 # The second, independent HPI hold-out book (hpi_holdout2.yaml, written by someone who had not seen
 # the first book's results), first measured 2026-12-07 after the verbs about "it" and the grade
 # words were fixed on tuning: recall 0.642 at precision 0.943 (882 asked), off-case 65 of 1626
-# (0.588 at 0.845 and 246 off-case with the code before those fixes, measured after them).
+# (0.588 at 0.845 and 246 off-case with the code before those fixes, measured after them). With
+# the judge of 2026-12-07 (no bare "onset" as how it began; a pain question only on a record with
+# a pain): 0.676 at 0.939 (818 asked), off-case 65 of 1414 (0.620 at 0.839, 222, before).
 def test_presenting_illness_dimensions_on_the_second_holdout_book(hpi2):
-    assert hpi2.asked >= 850 and hpi2.off_case >= 1600
-    assert hpi2.recall >= 0.64 and hpi2.precision >= 0.94, hpi2.misses[:20] + hpi2.wrong[:20]
+    assert hpi2.asked >= 800 and hpi2.off_case >= 1400
+    assert hpi2.recall >= 0.67 and hpi2.precision >= 0.93, hpi2.misses[:20] + hpi2.wrong[:20]
     assert hpi2.off_case_disclosed <= 65, hpi2.wrong
 
 
-@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.642 @ 0.943, 65")
+@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.676 @ 0.939, 65")
 def test_presenting_illness_dimensions_second_holdout_target(hpi2):
     assert hpi2.recall >= 0.90 and hpi2.precision >= 0.95 and hpi2.off_case_disclosed == 0
 
@@ -164,3 +167,16 @@ def test_diagnosis_synonyms_accepted_do_not_regress(diagnoses):
 @pytest.mark.xfail(strict=True, reason="target 0.95 of standard synonyms accepted; measured 0.632")
 def test_diagnosis_synonyms_target(diagnoses):
     assert diagnoses["synonyms accepted"].accuracy >= 0.95
+
+
+def test_the_judge_reads_how_it_began_and_pain_from_the_record():
+    def record(history: str) -> dict:
+        return {"OSCE_Examination": {"Patient_Actor": {"History": history}}}
+
+    # a bare onset says when, not how
+    assert not unseen.topic_present(record("New-onset cough, onset 3 days ago."), "onset_how")
+    assert unseen.topic_present(record("Acute onset of chest pain."), "onset_how")
+    assert unseen.topic_present(record("Onset while running."), "onset_how")
+    # "where is the pain?" is asked only where the record has a pain
+    assert unseen._mentions_pain(record("Sharp lower back pain for two days."))
+    assert not unseen._mentions_pain(record("Itchy rash on the left arm for a week."))

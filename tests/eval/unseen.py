@@ -98,8 +98,10 @@ TOPICS: dict[str, tuple[tuple[str, ...] | None, str | None]] = {
                    r"joint|muscle|myalgia|arthralg|back pain|stiff|\bbones?\b"),
     # The dimensions of the presenting illness (hpi_*.yaml): said in the record's account of the
     # illness; earlier episodes may be said anywhere (often in the past medical history).
-    "onset_how": (HPI_KEYS, r"\bsudden|gradual|abrupt|insidious|\bonset\b|came on|comes on"
-                  r"|immediate"
+    # Not a bare "onset" ("new-onset", "onset 3 days ago" say when, not how): an onset that says
+    # how ("acute onset") or during what ("onset while running").
+    "onset_how": (HPI_KEYS, r"\bsudden|gradual|abrupt|insidious|(acute|rapid|slow) onset"
+                  r"|\bonset (of \w+ )?(while|when|after|during)\b|came on|comes on|immediate"
                   r"|(started|began|begun) (while|when|after|during)|progressive|rapidly (increas"
                   r"|develop|grow|worsen)|woke (up )?with"),
     "site": (HPI_KEYS, r"\b(left|right|upper|lower|bilateral|central|midline|substernal"
@@ -294,9 +296,28 @@ def history_eval(
         case = cases[number]
         present = {t for t in TOPICS if topic_present(records()[number], t)}
         disclose = discloser(case)
+        pain = book == "hpi" and _mentions_pain(records()[number])
         for question, topics in questions:
+            if book == "hpi" and PAIN_QUESTION.search(question) and not pain:
+                continue  # "where is the pain?" presupposes a pain this record does not have
             _ask(history, disclose, number, question, topics, present)
     return history
+
+
+# A question on a dimension of the pain ("where is the pain?", "does it hurt?") is asked only on a
+# record whose account of the illness mentions a pain; elsewhere it is neither on- nor off-case.
+PAIN_QUESTION = re.compile(r"\b(pain|painful|hurts?|hurting|aches?|aching|sore)\b", re.I)
+PAIN_SAID = re.compile(
+    r"\bpain|\bache|aching|hurt|\bsore|discomfort|tender|cramp|colic|\w+algia|\bangina", re.I
+)
+
+
+def _mentions_pain(record: dict) -> bool:
+    actor = record["OSCE_Examination"]["Patient_Actor"]
+    return any(
+        _in_keys(path, HPI_KEYS) and PAIN_SAID.search(text) and not NOT_GIVEN.match(text)
+        for path, text in _texts(actor, "Patient_Actor")
+    )
 
 
 def exam_eval(part: str) -> dict[str, Tally]:
