@@ -582,3 +582,78 @@ def test_where_it_began_is_where_the_fact_says_it_began():
     assert not guard.check("It began in my right lower abdomen.").ok
     assert guard.check("It started around my navel.").ok
     assert guard.check("It is in my right lower side now.").ok
+
+
+@pytest.fixture(scope="module")
+def toddler_case():
+    return load_case(bundled_cases_dir() / "diarrhoea-severe-dehydration-toddler.yaml")
+
+
+def _informant_guard(case, fact_ids, question, **kwargs):
+    informant = case.patient.informant
+    return ReplyGuard(
+        tuple(case.fact(f) for f in fact_ids), informant=True, question=question,
+        persona_words=[case.patient.name, informant.name, informant.relation],
+        forbidden_terms=[case.answer_key.diagnosis.primary], **kwargs,
+    )  # fmt: skip
+
+
+def test_still_needs_a_fact_that_says_the_symptom_goes_on(toddler_case):
+    # Issue 12, seen in the window: "any fever or fits?" -> "He is still fevered, he has not had
+    # any fits." for "Mild fever yesterday" (the grandmother). "Still" says it is there now.
+    guard = _informant_guard(toddler_case, ["fever"], "any fever or fits?")
+    assert not guard.check("He is still fevered, he has not had any fits.").ok
+    assert not guard.check("He keeps getting hot.").ok
+    assert guard.check("He was a little hot yesterday, no fits.").ok
+    stream = GuardedStream(guard, toddler_case.fact("fever").patient_says)
+    assert _feed(stream, " He is still fevered, he has not had any fits.") == []
+    assert stream.finish()[:2] == (toddler_case.fact("fever").patient_says, False)
+    # A fact that says it goes on ("since this morning he is weak") lets "still" be said.
+    weak = _informant_guard(toddler_case, ["lethargy"], "is he weak?")
+    assert weak.check("Yes, he is still weak.").ok
+    assert weak.check("Since this morning he is still weak.").ok
+
+
+def test_stopped_needs_no_fact_that_says_it_goes_on(toddler_case, cerebral_malaria_case):
+    # The reverse of "still": "it has stopped" for loose motions the fact says he has.
+    guard = _informant_guard(toddler_case, ["watery-diarrhoea", "home-fluids-medicines"],
+                             "did you give him anything?")  # fmt: skip
+    assert not guard.check("The syrup stopped the loose motions.").ok
+    assert not guard.check("The loose motions have stopped.").ok
+    assert guard.check("The pharmacy gave a syrup to stop the motions.").ok
+    # What a fact says ended may be said to have ended.
+    ended = _informant_guard(cerebral_malaria_case, ["home-treatment"], "any malaria treatment?")
+    assert ended.check("He vomited the first dose. He has not taken any more.").ok
+
+
+@pytest.fixture(scope="module")
+def cerebral_malaria_case():
+    return load_case(bundled_cases_dir() / "cerebral-malaria-child.yaml")
+
+
+def test_no_bare_yes_or_no_to_a_how_or_what_question():
+    # Issue 12, seen in the window: "how is the breathing now?" -> "Yes, my breathing is better
+    # than before." A yes is no answer to a "how"; refused from its first clause, no "Yes" is
+    # released (released text is never taken back), and the authored line is shown.
+    from functools import partial
+
+    from simdesk.core.sim.state import contradiction
+
+    now = _fact("state-breathing", "The breathing is better than before since the oxygen.",
+                "Breathing... bit easier now.")  # fmt: skip
+
+    def guard(question):
+        return ReplyGuard((now,), persona_words=[], forbidden_terms=[], question=question,
+                          claims=partial(contradiction, "better"))  # fmt: skip
+
+    reply = "Yes, my breathing is better than before."
+    for question in ["how is the breathing now?", "What is your breathing like now?"]:
+        assert not guard(question).check(reply).ok
+    assert guard("how is the breathing now?").check("My breathing is better than before.").ok
+    # A yes/no question takes the yes, and so does a "how" with one ("how is it? any better?").
+    for question in ["is the breathing better now?", "how is it now? any better?",
+                     "what about the breathing now?"]:  # fmt: skip
+        assert guard(question).check(reply).ok
+    stream = GuardedStream(guard("how is the breathing now?"), now.patient_says)
+    assert _feed(stream, " " + reply) == []
+    assert stream.finish()[:2] == (now.patient_says, False)

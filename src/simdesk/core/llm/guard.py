@@ -155,6 +155,29 @@ _CLAUSE_END = re.compile(r"[,;:.!?\u2026]+(?=\s)")
 _SENTENCE_END = re.compile(r"[.!?\u2026]+(?=\s|$)")
 _SPEAKER = re.compile(r"^\s*(?:patient|me)\s*:\s*", re.IGNORECASE)
 MAX_SENTENCES = 2
+# A question that asks how, what, where, when, why, which or who (not "what about ...?", which
+# asks yes or no): a bare yes or no is no answer form to it ("how is the breathing now?" ->
+# "Yes, ..."). Every part of the question must be one; "how is she? is she better?" takes a yes.
+_WH_QUESTION = re.compile(
+    r"^(?:(?:and|so|ok|okay|now|also|tell me|please|doctor|then)[ ,]+)*"
+    r"(?:how|what|where|when|why|which|who|whom|whose)\b(?! about\b| if\b| else\b)"
+)
+# Words by which a reply says something goes on now: "he is still fevered", "he keeps vomiting",
+# "the fever continues", "even now". "Now" alone is not one of them.
+_PERSISTS = frozenset(
+    """still continue continues continued continuing keep keeps keeping kept persist persists
+    persisted persisting persistent ongoing""".split()
+)
+# Words by which a fact places what it says in the present, or says it goes on: a clause with
+# one of these says its symptom is there now ("since this morning he is so weak", "he has loose
+# motions", "the breathing is better than before"); "mild fever yesterday" does not.
+_ONGOING = _PERSISTS | frozenset(
+    """now today tonight currently since constant constantly all every daily is are am has have
+    do does i'm he's she's it's we're they're""".split()
+)
+# Words by which a reply says something has ended ("it has stopped", "no longer", "not anymore").
+_ENDED = frozenset("stop stops stopped stopping ceased gone finished".split())
+_KEEP = frozenset("keep keeps keeping kept".split())  # a persistence word only before "-ing"
 
 
 def negated_terms(tokens: list[str], reach: int = 6, content_words: int = 2) -> set[str]:
@@ -479,6 +502,7 @@ class ReplyGuard:
         self._fact_denial = any(words(f.content)[:1] and words(f.content)[0] in NEGATIONS
                                 for f in facts)  # fmt: skip
         fact_clauses = [c for t in fact_texts for c in _clauses(t)]
+        self._fact_clauses = fact_clauses
         self._fact_negated_terms = set().union(
             *(negated_terms(c, content_words=4) for c in fact_clauses)
         )
@@ -697,7 +721,12 @@ class ReplyGuard:
         widened = self._widened(clauses)
         if widened:
             return GuardVerdict(False, f"the reply denies '{widened}' more widely than the fact")
-        wrong = self._relation(text) or self._overstated(text)
+        wrong = (
+            self._relation(text)
+            or self._overstated(text)
+            or self._persistence(clauses)
+            or (self._answer_form(clauses) if self.question.strip() else "")
+        )
         if wrong:
             return GuardVerdict(False, wrong)
         if self._relevance is not None and not self._relevance.inverted:
@@ -726,6 +755,52 @@ class ReplyGuard:
                 return GuardVerdict(False, elsewhere, final=False)
         return GuardVerdict(True, "model text passed the guard")
 
+    def _answer_form(self, clauses: list[list[str]]) -> str:
+        """Why the reply is not in a form that answers the question, or "": a bare yes or no
+        (a clause of nothing else, "Yes, my breathing is better") to a question that asks how,
+        what, where, when, why, which or who. Failing from the first clause, the "Yes" is never
+        released and the reply is refused as a whole, not shown from its second clause."""
+        parts = [" ".join(words(p)) for p in re.split(r"[?.!;]+", self.question)]
+        parts = [p for p in parts if p]
+        if not parts or not all(_WH_QUESTION.match(p) for p in parts):
+            return ""
+        for clause in clauses:
+            said = set(clause) - _FILLERS
+            if said and said <= YES_WORDS | NO_WORDS:
+                return f"'{clause[-1]}' is no answer to a '{parts[0].split()[0]}' question"
+        return ""
+
+    def _persistence(self, clauses: list[list[str]]) -> str:
+        """Why the reply says something goes on, or has ended, where the facts do not, or "".
+
+        "He is still fevered" for "mild fever yesterday": "still", "keeps", "continues" or
+        "even now" say the symptom is there now, which needs a fact clause that says it with a
+        word of the present or of going on ("since this morning he is so weak", "the breathing
+        is better than before"), not negated. The reverse, "it has stopped", "no longer" or
+        "not any more", needs no fact clause saying it goes on unless one says it ended too."""
+        for clause in clauses:
+            for kind, word, negated in _persistence_claims(clause):
+                if kind == "persists" and not self._said_with(word, _ONGOING, negated):
+                    return f"no fact says '{word}' goes on now"
+                if kind == "ended" and self._said_with(word, _ONGOING, False):
+                    ended = any(
+                        _supported(word, _stems([said])) for c in self._fact_clauses
+                        for claim, said, _n in _persistence_claims(c) if claim == "ended"
+                    )  # fmt: skip
+                    if not ended:
+                        return f"a fact says '{word}' goes on, not that it ended"
+        return ""
+
+    def _said_with(self, word: str, markers: frozenset[str] | set[str], negated: bool) -> bool:
+        """Whether a fact clause says ``word`` beside one of ``markers``, negated as the reply
+        says it (``negated``) or plainly."""
+        for clause in self._fact_clauses:
+            if not (markers & set(clause) and _supported(word, _stems(clause))):
+                continue
+            if any(_supported(word, {n}) for n in negated_terms(clause)) == negated:
+                return True
+        return False
+
     def _said_elsewhere(self, text: str) -> str:
         """Why the reply voices something other than the disclosed facts, or "".
 
@@ -753,6 +828,48 @@ class ReplyGuard:
                 if narrowed and all(rest and not rest & said for rest in narrowed):
                     return term
         return None
+
+
+def _persistence_claims(clause: list[str]) -> list[tuple[str, str, bool]]:
+    """``(kind, word, negated)`` for each thing a reply's clause says goes on ("persists": "still",
+    "keeps", "continues", "even now", "has not stopped") or has ended ("ended": "stopped",
+    "gone", "no longer", "not any more"), with the content word it says it of: the nearest
+    after the marker, else the nearest before ("the fever continues"), and whether the clause
+    negates that word ("he still has no fever")."""
+    found = []
+    negated = {i for i, w in enumerate(clause) if w in NEGATIONS}
+    for i, word in enumerate(clause):
+        before = clause[max(0, i - 3) : i]
+        following = [w for w in clause[i + 1 : i + 3] if w != "on"][:1]
+        if word in _KEEP and not (following and following[0].endswith("ing")):
+            continue  # "we keep no chemicals", "cannot keep food down": not "keeps vomiting"
+        if word in _PERSISTS or word == "now" and before[-1:] == ["even"]:
+            kind = "persists"
+        elif word in _ENDED:
+            if before[-1:] == ["to"] or following and following[0] in _PLACE:
+                continue  # "a syrup to stop the motions" (what it was for), "gone to my back"
+            kind = "persists" if NEGATIONS & set(before) else "ended"
+        elif (
+            word == "longer"
+            and before[-1:] == ["no"]
+            or (
+                word in ("anymore", "more")
+                and (word == "anymore" or before[-1:] == ["any"])
+                and any(n < i for n in negated)
+            )
+        ):
+            kind = "ended"
+        else:
+            continue
+        after = [w for w in clause[i + 1 :] if _is_content(w) and w not in _ENDED | _PERSISTS]
+        ahead = [w for w in clause[:i] if _is_content(w) and w not in _ENDED | _PERSISTS]
+        said = after[:1] or ahead[-1:]
+        if said:
+            at = clause.index(said[0])
+            scopes = set().union(*(negated_terms(clause[n:]) for n in negated if n < at))
+            denied = stem(said[0]) in scopes or said[0] in scopes
+            found.append((kind, said[0], denied))
+    return found
 
 
 def claim_terms(text: str) -> set[str]:
