@@ -32,11 +32,14 @@ def name_key(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    """A deliberately small suffix stripper: enough to join cough/coughs/coughing/coughed."""
+    """A deliberately small suffix stripper: enough to join cough/coughs/coughing/coughed and
+    bleed/bleeds/bleeding."""
     word = word.removesuffix("'s")
     for suffix in ("ingly", "edly", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)]
+            if suffix == "ed" and base.endswith("e"):
+                break  # bleed, breastfeed, need: "-eed" is the word's own, not a past tense
             if suffix in ("ies", "ied"):
                 return base + "y"
             if len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "ls":
