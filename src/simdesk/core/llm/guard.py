@@ -1115,17 +1115,23 @@ class Relevance:
         out: list[str] = []
         for clause in (c for c in _TOPIC_SPLIT.split(text) if c and c.strip()):
             tokens = words(clause)
-            said = {t for t in self._content(clause) if not t.startswith("#")} - {"time"}
+            said = {t for t in self._content(clause, hollow=True) if not t.startswith("#")}
+            said -= {"time"}
             if out and not said and any(_value(w) is None for w in tokens):
                 out[-1] = f"{out[-1]} {clause}"
             else:
                 out.append(clause)
         return out
 
-    def _content(self, text: str) -> set[str]:
-        """Terms of a text that are not times; numbers as ``#value`` unless they count time."""
+    def _content(self, text: str, *, hollow: bool = False) -> set[str]:
+        """Terms of a text that are not times; numbers as ``#value`` unless they count time;
+        not those only the speaker's contractions and the verbs of feeling and knowing give
+        ("i'm", "feel": "I feel it." says nothing of a fever), unless ``hollow``."""
         tokens = words(text)
         durations = {v for v, _ in time_amounts(tokens) if not isinstance(v, str)}
+        given = {t for w in tokens if w in _HOLLOW for t in self._terms(w)}
+        others = {t for w in tokens if w not in _HOLLOW for t in self._terms(w)}
+        plain = set() if hollow else given - others
         out = set()
         numeric = " ".join(
             str(int(_value(w))) if _value(w) is not None and _value(w) % 1 == 0 else w
@@ -1140,6 +1146,7 @@ class Relevance:
                 term not in self._time_forms
                 and stem(term) not in TIME_WORDS
                 and term not in _PARTICLES
+                and term not in plain
             ):
                 out.add(term)
         return out
@@ -1208,6 +1215,13 @@ class Relevance:
 
 
 _GRADE_STEMS = frozenset(stem(w) for w in GRADES)
+# Words that say nothing of a fact by themselves though disclosure keeps them as terms: the
+# speaker's own contractions and the verbs of feeling, seeming and knowing ("I feel it.", "I'm
+# like this."). Quantity words ("much", "less", "a little") are claims, not hollow.
+_HOLLOW = frozenset(
+    """i'm i'd i'll i've myself feel feels feeling felt seem seems seemed think thought know
+    knew""".split()
+)
 _SYMPTOMS = frozenset(
     {"presenting_complaint", "history_of_presenting_illness", "review_of_systems"}
 )
