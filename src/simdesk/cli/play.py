@@ -145,10 +145,11 @@ def play_step(
     facts: list[str] = []
     sources: list[str] = []
     model_used = False
-    released = None
+    released = guard = None
     if action == "ask":
         reply = encounter.say(str(value), model, show)
         text, model_used, released = reply.text, reply.model_text_used, reply.released
+        guard = reply.reason  # why the model's text was shown, cut short or refused
         question = next(e for e in encounter.events[first_event:] if isinstance(e, ev.Question))
         facts, sources = list(question.fact_ids), list(question.sources)
     elif action == "exam":
@@ -184,6 +185,7 @@ def play_step(
         "input": value,
         **({} if released is None else {"released": released}),
         "reply": text,
+        **({} if guard is None else {"guard": guard}),
         "facts": facts,
         "sources": sources,
         "results": [e.code for e in results],

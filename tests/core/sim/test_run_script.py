@@ -40,6 +40,9 @@ def test_run_script_json_without_the_model(tmp_path, capsys):
     assert steps[1]["facts"] == [] and not steps[1]["model_text_used"]
     assert [s["released"] for s in steps[:2]] == ["", ""]  # nothing streamed without a model
     assert "released" not in steps[2]
+    # the guard's reason for each reply (no model: the authored line; nothing disclosed)
+    assert [s["guard"] for s in steps[:2]] == ["no model: authored line", "no fact disclosed"]
+    assert "guard" not in steps[2]
     assert steps[2]["facts"] == ["chest-auscultation"]
     assert "ordered" in steps[4]["reply"]
     assert "cavity" in steps[6]["reply"] and "CXR" in steps[6]["results"]  # after its turnaround
@@ -84,4 +87,8 @@ def test_run_script_json_with_the_model(tmp_path, capsys, default_model):
     for step in asked:  # what streamed is never taken back: the reply starts with it
         assert step["reply"].startswith(step["released"])
         assert step["released"] == "" or step["model_text_used"]
+        # the guard says why: passed, cut short at a checked clause, or refused (and why)
+        passed = step["guard"] == "model text passed the guard"
+        assert passed or step["guard"].startswith("stopped") or not step["model_text_used"]
+        assert step["guard"] and (step["model_text_used"] or not passed)
     assert report["diagnosis"]["correct"] is True
