@@ -27,7 +27,7 @@ from simdesk.core.llm.prompt import (
 from simdesk.core.sim import events as ev
 from simdesk.core.sim.events import Event
 from simdesk.core.sim.session import Encounter, Turn
-from simdesk.core.sim.state import contradiction
+from simdesk.core.sim.state import contradiction, shown_now
 
 # Words for family members: an informant may call the patient "my grandson" or "the baby".
 KINSHIP = """son daughter grandson granddaughter child children baby boy girl husband wife mother
@@ -108,6 +108,7 @@ class Consultation:
             informant=self.case.patient.informant is not None,
             claims=partial(contradiction, turn.state.trend) if turn.state else None,
             other_facts=self.case.facts,
+            shown_now=partial(shown_now, self.encounter.vitals, self.case.patient.age_years),
         )  # fmt: skip
         prompt = self.transcript.prompt_for(turn.question, turn.facts) if turn.facts else None
         stream = GuardedStream(guard, turn.authored_reply)

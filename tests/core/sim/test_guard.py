@@ -657,3 +657,24 @@ def test_no_bare_yes_or_no_to_a_how_or_what_question():
     stream = GuardedStream(guard("how is the breathing now?"), now.patient_says)
     assert _feed(stream, " " + reply) == []
     assert stream.finish()[:2] == (now.patient_says, False)
+
+
+def test_the_vitals_now_may_show_that_a_symptom_goes_on(toddler_case):
+    # "Still" is true where the state shows it now, though the fact speaks of yesterday: the
+    # temperature above the normal band ("mild fever yesterday", 38.6 now); and then the fever
+    # may not be said to have gone. At 37.9 (the band's top) it is not shown.
+    from functools import partial
+
+    from simdesk.core.sim.state import shown_now
+
+    age = toddler_case.patient.age_years
+    vitals = {"heart_rate": 170, "systolic_bp": 80, "resp_rate": 42, "spo2": 98}
+
+    def guard(temperature):
+        now = partial(shown_now, {**vitals, "temperature_c": temperature}, age)
+        return _informant_guard(toddler_case, ["fever"], "any fever or fits?", shown_now=now)
+
+    assert guard(38.6).check("He is still hot, no fits.").ok
+    assert not guard(37.9).check("He is still hot, no fits.").ok
+    assert not guard(38.6).check("The fever has gone, no fits.").ok
+    assert guard(37.9).check("He was a little hot yesterday, no fits.").ok

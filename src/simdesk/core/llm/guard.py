@@ -472,7 +472,11 @@ class ReplyGuard:
         informant: bool = False,
         claims: Callable[[str], tuple[str, bool]] | None = None,
         other_facts: tuple[Fact, ...] = (),
+        shown_now: Callable[[str], bool] | None = None,
     ) -> None:
+        # Whether the simulated state now shows the symptom a word names (the vitals: "still
+        # hot" with a temperature above the normal band), beside the facts that say it goes on.
+        self._shown_now = shown_now
         # A check of what the reply claims as a whole (the patient now: better, the same or
         # worse): ``claims(text)`` gives why it cannot be shown ("" if it can) and whether that
         # is final (False: more words may still say it).
@@ -777,11 +781,20 @@ class ReplyGuard:
         "even now" say the symptom is there now, which needs a fact clause that says it with a
         word of the present or of going on ("since this morning he is so weak", "the breathing
         is better than before"), not negated. The reverse, "it has stopped", "no longer" or
-        "not any more", needs no fact clause saying it goes on unless one says it ended too."""
+        "not any more", needs no fact clause saying it goes on unless one says it ended too.
+        The state now may show it too (``shown_now``): then it may be said to go on, and not to
+        have ended."""
         for clause in clauses:
             for kind, word, negated in _persistence_claims(clause):
-                if kind == "persists" and not self._said_with(word, _ONGOING, negated):
+                shown = self._shown_now is not None and self._shown_now(word)
+                if (
+                    kind == "persists"
+                    and not (shown and not negated)
+                    and not self._said_with(word, _ONGOING, negated)
+                ):
                     return f"no fact says '{word}' goes on now"
+                if kind == "ended" and shown:
+                    return f"the patient now shows '{word}', which the reply says ended"
                 if kind == "ended" and self._said_with(word, _ONGOING, False):
                     ended = any(
                         _supported(word, _stems([said])) for c in self._fact_clauses

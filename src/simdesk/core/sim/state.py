@@ -97,6 +97,18 @@ def state_topic(question: str) -> str | None:
     return None
 
 
+def shown_now(vitals: dict[str, float], age_years: float, word: str) -> bool:
+    """Whether the vitals now show the symptom a reply's ``word`` names, so that it may be
+    said to go on ("he is still hot"): a fever by a temperature above the normal band, the
+    breathing by a rate above it or an SpO2 below it. Pain and the rest are not vital signs."""
+    bands = bands_for(age_years)
+    if TOPICS["fever"].search(word):
+        return vitals["temperature_c"] > bands["temperature_c"].high
+    if TOPICS["breathing"].search(word):
+        return vitals["resp_rate"] > bands["resp_rate"].high or vitals["spo2"] < bands["spo2"].low
+    return False
+
+
 def distress(vitals: dict[str, float], names: tuple[str, ...], age_years: float) -> float:
     """How far the named vitals are outside their normal band, in band widths (0 = normal)."""
     bands = bands_for(age_years)
