@@ -17,6 +17,7 @@ from simdesk.core.cases.catalog import AnalyteValue, Catalog, load_catalog, norm
 from simdesk.core.cases.schema import MANOEUVRE_ORDER, Case, ExamFinding, Fact
 from simdesk.core.errors import SimdeskError
 from simdesk.core.sim import events as ev
+from simdesk.core.sim.demographics import age_fact, asks_age, carer_speaks, states_age
 from simdesk.core.sim.disclosure import Disclosure, FactMatcher
 from simdesk.core.sim.events import Event
 from simdesk.core.sim.matching import (
@@ -158,6 +159,7 @@ class Encounter:
         self.catalog = self.catalog or load_catalog()
         self._rng = random.Random(self.seed)
         self._matcher = FactMatcher(self.case.facts)
+        self._carer = carer_speaks(self.case.patient, self.case.facts)
         self._exams = ExamMatcher(self.case, self.catalog)
         self._tests = TestMatcher(self.catalog, self.case)
         self._orders = OrderReader(self.catalog, case_treatment_codes(self.case))
@@ -219,6 +221,8 @@ class Encounter:
         self._advance(MINUTES_PER_QUESTION)
         state = self._state_answer(question)
         disclosure = Disclosure((state.fact,), (1.0,)) if state else self._matcher.match(question)
+        if not state and asks_age(question, self.case.patient, self._carer):
+            disclosure = self._age(disclosure)
         if disclosure.empty:
             authored = self._rng.choice(self.case.patient.unsure_lines)
         else:
@@ -229,6 +233,14 @@ class Encounter:
             scores=list(disclosure.scores), sources=[f.source for f in facts if f.source],
         )  # fmt: skip
         return Turn(event.seq, question, disclosure, authored, state)
+
+    def _age(self, found: Disclosure) -> Disclosure:
+        """For a question on the patient's age: the disclosed facts that say it, else the age
+        from the case's demographics (``simdesk.core.sim.demographics``)."""
+        kept = [(f, s) for f, s in zip(found.facts, found.scores, strict=True) if states_age(f)]
+        if kept:
+            return Disclosure(tuple(f for f, _ in kept), tuple(s for _, s in kept))
+        return Disclosure((age_fact(self.case.patient, self._carer),), (1.0,))
 
     def _moment(self, minute: float, vitals: dict[str, float]) -> Moment:
         """The state at ``minute``: the vitals and the relief of each symptom (pain eased by the
