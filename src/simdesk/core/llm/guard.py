@@ -536,6 +536,10 @@ class ReplyGuard:
         self._texts = [words(t) for t in fact_texts]
         # Where the facts say something began, and every site they name.
         self._began = set().union(*(_start_sites(t) for t in self._texts))
+        # The conditions the facts give ("when I climb the hill", "worse on walking").
+        self._conditions = set().union(
+            *(_conditions(c, _CONDITION | {"on"}) for t in fact_texts for c in _clauses(t))
+        )
         self._sites = {stem(p[-1]) for t in self._texts for _b, p in _ends(t)}
         self._persona = _allowed_stems(persona_words)
         # What the reply may be saying instead of the disclosed facts: the persona (name,
@@ -644,6 +648,11 @@ class ReplyGuard:
             for site in _start_sites(clause):
                 if self._began and site in self._sites and site not in self._began:
                     return f"the fact does not say it began at the '{site}'"
+            # A condition is one the fact gives ("when I climb the hill"), not another of its
+            # words: "my chest gets tight when I rest" for tightness on walking eased by rest.
+            unsaid = _conditions(clause) - self._conditions
+            if self._conditions and unsaid:
+                return f"the fact does not give '{sorted(unsaid)[0]}' as a condition"
             # A direction: where it came from stands before where it went in the fact's text.
             ends = [(tokens_before, p[-1]) for tokens_before, p in _ends(clause)]
             sources = [head for before, head in ends if before == "from"]
@@ -927,6 +936,19 @@ _STARTING = frozenset("began begin begins beginning started start starts startin
 _MOVING = frozenset(
     "moved move moves moving spread spreads went goes radiates radiating now".split()
 )
+
+
+_CONDITION = frozenset("when whenever if while".split())
+
+
+def _conditions(tokens: list[str], markers: frozenset[str] = _CONDITION) -> set[str]:
+    """Stems of the content words a clause puts after "when", "whenever", "if" or "while" (or
+    other ``markers``): the conditions it says something happens under ("when I climb the hill
+    to the market")."""
+    for i, word in enumerate(tokens):
+        if word in markers:
+            return {stem(w) for w in tokens[i + 1 :] if _is_content(w)}
+    return set()
 
 
 def _start_sites(tokens: list[str]) -> set[str]:
