@@ -104,6 +104,35 @@ def synonyms_by_terminology() -> None:
         print(f"    {source.name}: {source.licence}")
 
 
+def synonym_audit() -> None:
+    """Every case key's terminology synonyms (107 AgentClinic records and the bundled cases),
+    each marked where a terminology gives the key a name that is another concept's
+    (``terminology.synonym_verdicts``: such a name is not accepted as the key's diagnosis)."""
+    from collections import Counter
+
+    from simdesk.core.assess import terminology
+    from simdesk.core.assess.diagnosis import word_key
+
+    keys = {f"agentclinic #{n}": c.answer_key.diagnosis for n, c in unseen.imported().items()}
+    keys |= {name: c.answer_key.diagnosis for name, c in playable_cases().items()}
+    given, reasons = 0, Counter()
+    print("\n  diagnosis synonyms by case key ('x' marks another concept's name, not accepted):")
+    for case, key in sorted(keys.items()):
+        for name in dict.fromkeys((key.primary, *key.aliases)):
+            found = terminology.synonym_verdicts(name, word_key)
+            if not found:
+                continue
+            print(f"    {case}: {name}")
+            for synonym, why in found:
+                given += 1
+                reasons[why or "kept"] += 1
+                print(f"      {'x' if why else ' '} {synonym}" + (f"  ({why})" if why else ""))
+    flagged = given - reasons["kept"]
+    print(f"\n  {len(keys)} case keys; {given} synonyms given, {flagged} another concept's:")
+    for why, count in reasons.most_common():
+        print(f"    {why:<40} {count}")
+
+
 def _accepted(dx: dict) -> str:
     return f"{dx['synonyms accepted'].accuracy:.3f}"
 
@@ -583,6 +612,9 @@ def main() -> int:
     parser.add_argument(
         "--synonyms", action="store_true", help="only diagnosis synonyms by terminology"
     )
+    parser.add_argument(
+        "--synonym-audit", action="store_true", help="only every case key's synonyms, marked"
+    )
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--model-only", action="store_true", help="only the model reply run")
     parser.add_argument("--dump", type=Path, help="write every voiced reply as JSON lines")
@@ -594,6 +626,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.synonyms:
         synonyms_by_terminology()
+        return 0
+    if args.synonym_audit:
+        synonym_audit()
         return 0
     if args.off_case:
         off_case_section()

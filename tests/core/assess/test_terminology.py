@@ -468,3 +468,50 @@ def test_a_shortened_name_that_names_another_disease_is_not_accepted():
         primary="Acute myeloid leukemia", acceptable_differentials=["Chronic myeloid leukemia"]
     )
     assert judge_differential(["myeloid leukemia"], key).outcome != "correct"
+
+
+needs_all = pytest.mark.skipif(
+    not all(source.locate() for source in terminology.SOURCES),
+    reason="a terminology (pyproject dependency or shipped MONDO table) is missing: make",
+)
+
+
+@needs_all
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [
+        # MeSH lumps "akathisia" among the entries of "Psychomotor Agitation", a heading the HPO
+        # names apart ("Agitation"): agitation is not akathisia.
+        ("Akathisia", "Psychomotor agitation"),
+        ("Akathisia", "psychomotor hyperactivity"),
+        # The HPO's sign "Respiratory distress" is named like the newborn's syndrome once the
+        # matcher drops "syndrome"; "shock lung" and "human ARDS" are the adult's syndrome.
+        ("Respiratory distress syndrome", "Breathing difficulties"),
+        ("Respiratory distress syndrome", "shock lung"),
+        ("Respiratory distress syndrome", "human ards"),
+        # The HPO lists "Situational syncope" among the synonyms of "Vasovagal syncope", a MeSH
+        # heading of its own: another kind of reflex syncope.
+        ("Situational syncope", "Vasovagal syncope"),
+        ("Situational syncope", "Reflex syncope"),
+        # ICD-10-CM's Q25.1 includes "Stenosis of aorta": aortic stenosis is another disease.
+        ("Coarctation of the aorta", "Stenosis of aorta"),
+    ],
+)
+def test_a_name_a_terminology_gives_that_is_another_concepts_is_not_accepted(key, written):
+    assert judge_differential([written], Diagnosis(primary=key)).outcome != "correct"
+    assert word_key(written) not in {word_key(n) for n in terminology.synonyms(key, word_key)}
+
+
+@needs_all
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [
+        ("Coarctation of the aorta", "Aortic coarctation"),
+        ("Acute myelogenous leukemia", "AML"),
+        ("Testicular torsion", "torsion of the testis"),
+        ("Roseola infantum", "sixth disease"),
+        ("Chronic venous insufficiency", "venous insufficiency"),
+    ],
+)
+def test_a_terminology_synonym_of_the_same_disease_is_still_accepted(key, written):
+    assert judge_differential([written], Diagnosis(primary=key)).outcome == "correct"

@@ -318,6 +318,7 @@ def only(*names: str) -> Iterator[None]:
 
 def _forget() -> None:
     _tables.cache_clear()
+    _loose_tables.cache_clear()
 
 
 _lock = threading.Lock()
@@ -357,6 +358,7 @@ class Tables:
     named: dict[Key, tuple[int, ...]]  # every name's word key -> the groups that list it
     phenotypes: frozenset[int] = frozenset()  # the groups of a terminology of phenotypes
     mondo: frozenset[int] = frozenset()  # the groups of MONDO, a curated disease ontology
+    exact: int = 0  # the groups before this number are of an exact terminology's
 
     @functools.cached_property
     def words(self) -> frozenset[str]:
@@ -419,7 +421,7 @@ def _tables(word_key: WordKey) -> Tables:
     # Most names are in one group: a tuple holds it in a quarter of a set's memory.
     return Tables(
         every, dict(index), {key: tuple(found) for key, found in named.items()},
-        frozenset(phenotypes), diseases,
+        frozenset(phenotypes), diseases, len(exact),
     )  # fmt: skip
 
 
@@ -685,13 +687,124 @@ def disease_groups(name: str, word_key: WordKey) -> list[Group]:
     return [tables.groups[n] for n in tables.index.get(word_key(name), ()) if n in tables.mondo]
 
 
-def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
-    """Terminology names of the same disease (empty when no terminology knows it), by
-    ``word_key``: the canonical words of a name as the diagnosis matcher reads it."""
+_SMALL = frozenset({"of", "the", "a", "an", "in", "and"})
+_ENDING = re.compile(r"(ic|al|ar|ous|es|s|a|e|us|um)$")
+
+
+def _loose(name: str) -> frozenset[str]:
+    """A name's words as written, small words left out and each word cut to its stem ("Stenosis
+    of aorta" and "aortic stenosis" are one name; "Respiratory distress syndrome" keeps its
+    "syndrome", which the matcher's word key drops)."""
+    words = re.findall(r"[a-z0-9]+", name.lower().replace("'s", ""))
+    return frozenset(
+        _ENDING.sub("", w) if len(w) > 4 else w for w in words if w not in _SMALL
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Loose:
+    """The groups' names by ``_loose`` key, by stems, and their labels' words."""
+
+    named: dict[frozenset[str], tuple[int, ...]]  # a name's loose key -> the groups listing it
+    stemmed: dict[frozenset[str], tuple[int, ...]]  # its stems (``_stems``) -> the groups
+    labels: list[frozenset[str]]  # each group's label's loose key
+    with_word: dict[str, tuple[int, ...]]  # a word of a label's loose key -> those groups
+
+
+@functools.cache
+def _loose_tables(word_key: WordKey) -> _Loose:
+    named: dict[frozenset[str], set[int]] = defaultdict(set)
+    stemmed: dict[frozenset[str], set[int]] = defaultdict(set)
+    with_word: dict[str, set[int]] = defaultdict(set)
+    labels = []
+    for number, names in enumerate(_index_tables(word_key).groups):
+        for name, _words in names:
+            loose = _loose(name)
+            named[loose].add(number)
+            stemmed[_stems(loose)].add(number)
+        labels.append(_loose(names[0][0]))
+        for word in labels[-1]:
+            with_word[word].add(number)
+    return _Loose(
+        {k: tuple(v) for k, v in named.items()}, {k: tuple(v) for k, v in stemmed.items()},
+        labels, {k: tuple(v) for k, v in with_word.items()},
+    )  # fmt: skip
+
+
+def synonym_verdicts(diagnosis: str, word_key: WordKey) -> list[tuple[str, str]]:
+    """Every name the groups of ``diagnosis`` give it, each with why it is not its synonym (empty
+    when it is). A terminology group gives a name to a diagnosis that is not its own where
+
+    - the diagnosis is in the group only under another name than its label, and that label is
+      the name of another concept elsewhere ("akathisia" among MeSH's entries of "Psychomotor
+      Agitation", which the HPO names apart; "Situational syncope" among the HPO's synonyms of
+      "Vasovagal syncope", a MeSH heading of its own): ``"under another concept's label"``;
+    - the group is a phenotype's (the HPO's signs) and has the diagnosis only once a word the
+      matcher drops is gone ("Respiratory distress syndrome" and the sign "Respiratory
+      distress"): ``"a sign named like the disease"``;
+    - the name is listed by a MONDO group the diagnosis is not in ("shock lung", of acute
+      respiratory distress syndrome) or an HPO group, or is another group's label, or is such a
+      name written
+      otherwise ("Stenosis of aorta", "aortic stenosis"): ``"another concept's name"``;
+    - the name is a name of another disease of MONDO with one word added ("human ards"):
+      ``"narrower than another concept"``.
+
+    Phenotype groups count as another concept only for a group's label (above)."""
     key = word_key(diagnosis)
     tables = _index_tables(word_key)
+    loose = _loose_tables(word_key)
+    loose_named = loose.named
+    loose_key = _loose(diagnosis)
     numbers = set(tables.index.get(key, []))
-    found: dict[str, None] = {}
+    # The groups that name the diagnosis, written otherwise or not ("Aortic coarctation" for
+    # "Coarctation of the aorta", "Eczematoid" for "Eczematous dermatitis"), and those whose
+    # label is one of theirs with words added ("malignant phyllodes tumor", "Exanthema subitum
+    # due to human herpesvirus 6"): none is another concept. An acuity added makes another
+    # disease ("acute respiratory distress syndrome" is not the newborn's).
+    own = numbers | set(loose.stemmed.get(_stems(loose_key), ()))
+    labels = [loose.labels[n] for n in own]
+    acuity = {_loose(w).__iter__().__next__() for w in lexicon.ACUITY if _loose(w)}
+    for label in labels:
+        if label:
+            candidates = set.intersection(*(set(loose.with_word.get(w, ())) for w in label))
+            own |= {
+                n for n in candidates
+                if label < loose.labels[n] and not (loose.labels[n] - label) & acuity
+            }  # fmt: skip
+    # Words of the diagnosis that the matcher drops ("syndrome", "disease"): a sign of the HPO
+    # named without them is not the disease ("Respiratory distress").
+    dropped = {
+        w for raw in re.findall(r"[a-z0-9]+", diagnosis.lower())
+        if raw not in _SMALL and not word_key(raw) for w in _loose(raw)
+    }  # fmt: skip
+    # MONDO's and ICD-10-CM's groups (a disease ontology's, a classification's) are trusted to
+    # name the diagnosis they list; the lumped MeSH headings and the HPO's signs are checked.
+    curated = {
+        n for n in numbers
+        if n in tables.mondo or (n < tables.exact and n not in tables.phenotypes)
+    }  # fmt: skip
+    reasons: dict[int, str] = {}
+    for number in numbers:
+        names = tables.groups[number]
+        label = frozenset(names[0][1])
+        if (
+            number in tables.phenotypes
+            and dropped
+            and not any(dropped <= _loose(name) for name, _ in names)
+        ):
+            reasons[number] = "a sign named like the disease"
+        elif (
+            label != key and number not in curated
+            and set(tables.named.get(label, ())) - own
+            and not any(label in {frozenset(w) for _, w in tables.groups[n]} for n in curated)
+            and _other_qualifier(loose_key, loose.labels[number])
+        ):  # fmt: skip
+            reasons[number] = "under another concept's label"
+    # The groups that list the label of one of the diagnosis's own groups are of the same
+    # disease ("Pulmonary tuberculosis" of MONDO and MeSH for "pulmonary TB").
+    for number in numbers - set(reasons):
+        own |= set(tables.named.get(frozenset(tables.groups[number][0][1]), ()))
+    found: dict[str, str] = {}
     for number in sorted(numbers):
         for name, words in tables.groups[number]:
             other = frozenset(words)
@@ -702,5 +815,50 @@ def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
             listing = set(tables.named.get(other, ())) - tables.phenotypes
             if other == key or (other < key and not numbers.issuperset(listing)):
                 continue
-            found[name] = None
-    return tuple(found)
+            why = reasons.get(number, "")
+            # A shorter name is decided above; a phenotype named the same as a longer one is
+            # another concept ("aortic stenosis" of the HPO for "Stenosis of aorta").
+            loosely = set(loose_named.get(_loose(name), ()))
+            if other < key:
+                loosely -= tables.phenotypes
+            # Another group is another concept where it is a disease ontology's (MONDO) or a
+            # phenotype's (the HPO) or has the name as its label; a classification's or MeSH's
+            # other title lumps ("Renal tubulo-interstitial disorders in diseases classified
+            # elsewhere").
+            if not why and any(
+                n in tables.mondo or n in tables.phenotypes or loose.labels[n] == _loose(name)
+                for n in (listing | loosely) - own
+            ):
+                why = "another concept's name"
+            if not why and len(other) > 1 and any(
+                key < frozenset(tables.groups[n][0][1])
+                for word in other
+                for n in set(tables.named.get(other - {word}, ())) & tables.mondo - own
+            ):  # fmt: skip
+                why = "narrower than another concept"
+            if found.get(name, "x"):
+                found[name] = why
+    return list(found.items())
+
+
+def _stems(key: frozenset[str]) -> frozenset[str]:
+    return frozenset(w[:_STEM] for w in key)
+
+
+def _other_qualifier(one: frozenset[str], other: frozenset[str]) -> bool:
+    """Whether two names (``_loose`` keys) each have a word the other lacks and none of those
+    words shares its first five letters with, or is part of, one of the other's: another kind of
+    the same thing ("situational" and "vasovagal" syncope) or nothing in common ("akathisia",
+    "psychomotor agitation"), not a spelling ("myelogenous", "myeloid") or a longer word
+    ("interstitial", "tubulointerstitial")."""
+    mine, theirs = one - other, other - one
+    return bool(mine and theirs) and not any(
+        a[:_STEM] == b[:_STEM] or a in b or b in a for a in mine for b in theirs
+    )
+
+
+def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
+    """Terminology names of the same disease (empty when no terminology knows it), by
+    ``word_key``: the canonical words of a name as the diagnosis matcher reads it. A name a
+    group gives that is another concept's (``synonym_verdicts``) is left out."""
+    return tuple(name for name, why in synonym_verdicts(diagnosis, word_key) if not why)
