@@ -743,9 +743,10 @@ def synonym_verdicts(diagnosis: str, word_key: WordKey) -> list[tuple[str, str]]
       matcher drops is gone ("Respiratory distress syndrome" and the sign "Respiratory
       distress"): ``"a sign named like the disease"``;
     - the name is listed by a MONDO group the diagnosis is not in ("shock lung", of acute
-      respiratory distress syndrome) or an HPO group, or is another group's label, or is such a
-      name written
-      otherwise ("Stenosis of aorta", "aortic stenosis"): ``"another concept's name"``;
+      respiratory distress syndrome) or an HPO group, or is such a name written otherwise
+      ("Stenosis of aorta", "aortic stenosis"): ``"another concept's name"``. A MeSH heading
+      named so is not another concept: MeSH's "Glomerulonephritis, Membranous" is the HPO's
+      synonym of "Membranous nephropathy", the same disease;
     - the name is a name of another disease of MONDO with one word added ("human ards"):
       ``"narrower than another concept"``.
 
@@ -822,12 +823,11 @@ def synonym_verdicts(diagnosis: str, word_key: WordKey) -> list[tuple[str, str]]
             if other < key:
                 loosely -= tables.phenotypes
             # Another group is another concept where it is a disease ontology's (MONDO) or a
-            # phenotype's (the HPO) or has the name as its label; a classification's or MeSH's
-            # other title lumps ("Renal tubulo-interstitial disorders in diseases classified
-            # elsewhere").
+            # phenotype's (the HPO); a classification's or MeSH's title, even one that is the
+            # name, lumps ("Renal tubulo-interstitial disorders in diseases classified
+            # elsewhere"; "Glomerulonephritis, Membranous" for membranous nephropathy).
             if not why and any(
-                n in tables.mondo or n in tables.phenotypes or loose.labels[n] == _loose(name)
-                for n in (listing | loosely) - own
+                n in tables.mondo or n in tables.phenotypes for n in (listing | loosely) - own
             ):
                 why = "another concept's name"
             if not why and len(other) > 1 and any(
