@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from simdesk.core.cases.contradictions import never_says
-from simdesk.core.cases.schema import Case
+from simdesk.core.cases.schema import Case, Fact
 from simdesk.core.errors import SimdeskError
 from simdesk.core.llm.guard import DECODING, GuardedStream, ReplyGuard, decoding_options
 from simdesk.core.llm.prompt import (
@@ -27,7 +27,7 @@ from simdesk.core.llm.prompt import (
 from simdesk.core.sim import events as ev
 from simdesk.core.sim.events import Event
 from simdesk.core.sim.session import Encounter, Turn
-from simdesk.core.sim.state import contradiction, shown_now
+from simdesk.core.sim.state import StateAnswer, contradiction, shown_now
 
 # Words for family members: an informant may call the patient "my grandson" or "the baby".
 KINSHIP = """son daughter grandson granddaughter child children baby boy girl husband wife mother
@@ -91,6 +91,21 @@ class Consultation:
         if patient.informant is not None:  # someone speaking for the patient names them
             self._persona_words += [patient.informant.name, patient.informant.relation, KINSHIP]
 
+    def guard_for(
+        self, facts: tuple[Fact, ...], question: str, state: StateAnswer | None = None
+    ) -> ReplyGuard:
+        """The guard a reply to ``question`` disclosing ``facts`` must pass, as ``ask`` builds it
+        (``state``: the patient-now state the question is about, if any)."""
+        return ReplyGuard(
+            facts, persona_words=self._persona_words, forbidden_terms=self._forbidden,
+            question=question,
+            never_says=never_says(self.case.meta.id, {f.id for f in facts}),
+            informant=self.case.patient.informant is not None,
+            claims=partial(contradiction, state.trend) if state else None,
+            other_facts=self.case.facts,
+            shown_now=partial(shown_now, self.encounter.vitals, self.case.patient.age_years),
+        )  # fmt: skip
+
     def use_model(self, prompt_format: PromptFormat, context_tokens: int) -> None:
         """Prompt the next questions for the model loaded now (it may load after the start).
 
@@ -101,15 +116,7 @@ class Consultation:
 
     def ask(self, question: str) -> PendingReply:
         turn = self.encounter.ask(question)
-        guard = ReplyGuard(
-            turn.facts, persona_words=self._persona_words, forbidden_terms=self._forbidden,
-            question=turn.question,
-            never_says=never_says(self.case.meta.id, {f.id for f in turn.facts}),
-            informant=self.case.patient.informant is not None,
-            claims=partial(contradiction, turn.state.trend) if turn.state else None,
-            other_facts=self.case.facts,
-            shown_now=partial(shown_now, self.encounter.vitals, self.case.patient.age_years),
-        )  # fmt: skip
+        guard = self.guard_for(turn.facts, turn.question, turn.state)
         prompt = self.transcript.prompt_for(turn.question, turn.facts) if turn.facts else None
         stream = GuardedStream(guard, turn.authored_reply)
         options = decoding_options(self.decoding, guard) if prompt is not None else {}
