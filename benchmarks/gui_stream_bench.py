@@ -304,6 +304,8 @@ def main() -> int:
         line("first word: window - alone's first clause", f"{statistics.median(lags):.1f} ms",
              "<= 50 ms", statistics.median(lags) <= 50)  # fmt: skip
         line("  same, worst question", f"{worst:.1f} ms", "", worst <= 50)
+        print(f"  (first word compared on {len(lags)} of {len(rows)} questions: those the model "
+              "voiced alone; an authored line shown has no first clause)")  # fmt: skip
     line("debrief narrative settled after shown (s)", f"{narrative_s:.1f}", "<= 10",
          narrative_s <= 10.5)  # fmt: skip
     own = [r[8] * 1000 for r in rows if r[8] is not None]
