@@ -20,7 +20,7 @@ its timers run then, as they do in use).
 
 Then the encounter is submitted and the debrief narrative timed (model text, or the template
 once 10 s have passed). A screenshot of the window while a reply streams is saved in
-``artifacts/``.
+``artifacts/``, taken on one more question that is not timed (the grab blocks the GUI thread).
 """
 
 from __future__ import annotations
@@ -254,23 +254,25 @@ def main() -> int:
     for n, question in enumerate(QUESTIONS[: args.questions]):
         b_first, b_done, b_reply = headless_turn(consultation, alone, events, question,
                                                  REPLY_TOKENS)  # fmt: skip
-        if n == 1:  # look at what the learner sees while a reply streams
-            original = page._append_reply
-
-            def grab(text: str, original=original) -> None:
-                original(text)
-                if text and not shot.exists():
-                    shot.parent.mkdir(exist_ok=True)
-                    win.grab().save(str(shot))
-
-            page._append_reply = grab
         g_first, g_done, g_cpu, g_reply, g_own = gui_turn(app, page, question)
-        if n == 1:
-            page._append_reply = original
         rows.append((question, b_first, b_done, g_first, g_done, g_cpu, b_reply, g_reply, g_own))
         learner_pause(PAUSE_S)
         print(f"{n + 1:2}. {question[:40]:<40} alone {b_done:5.2f} s  window {g_done:5.2f} s"
               f"  gui cpu {g_cpu * 1000:6.1f} ms  {g_reply[:50]!r}", flush=True)  # fmt: skip
+
+    # What the learner sees while a reply streams, on one more question asked only in the window
+    # and not timed (a grab blocks the GUI thread for a few hundred ms).
+    original = page._append_reply
+
+    def grab(text: str) -> None:
+        original(text)
+        if text and not shot.exists():
+            shot.parent.mkdir(exist_ok=True)
+            win.grab().save(str(shot))
+
+    page._append_reply = grab
+    gui_turn(app, page, QUESTIONS[1])
+    page._append_reply = original
 
     # The debrief narrative: model text within 10 s, or the template.
     started = time.perf_counter()
