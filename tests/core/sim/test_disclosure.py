@@ -238,6 +238,23 @@ def test_a_verb_about_it_asks_what_the_complaint_does_not_the_review_of_systems(
     assert question_topics("How long have you had it?") == {"onset"}
 
 
+def test_a_family_question_with_a_dimension_word_is_about_the_family():
+    # GUI benchmark on imported record 20: "Anyone in the family with similar problems?" got
+    # "No prior episodes of similar pain." - the patient's own earlier episodes, not the family's.
+    facts = [
+        _fact("pain", "Sharp lower back pain since this morning.", "My back hurts.", [],
+              category="history_of_presenting_illness"),
+        _fact("before", "No prior episodes of similar pain.", "I never had this before.", [],
+              category="past_history"),
+    ]  # fmt: skip
+    matcher = FactMatcher(facts)
+    for question in ("Anyone in the family with similar problems?",
+                     "Any family history of similar problems?"):  # fmt: skip
+        assert question_topics(question) == {"family"}, question
+        assert matcher.match(question).empty, question
+    assert [f.id for f in matcher.match("Have you had this before?").facts] == ["before"]
+
+
 def test_a_grade_word_is_a_severity_only_where_it_grades_a_symptom():
     # The HPI hold-out: 'extreme' in 'extreme ranges of motion' and 'extreme irritability' gave
     # the facts the severity dimension, and "how severe is it?" disclosed them.
