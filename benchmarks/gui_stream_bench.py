@@ -30,6 +30,7 @@ import collections
 import os
 import queue
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +52,18 @@ QUESTIONS = [
     "How is your breathing now?",
 ]  # fmt: skip
 CASE = "pulmonary-tb-miner"
+# Everyday questions for an imported AgentClinic record (--imported N), whose patient the model
+# voices more often than the bundled cases' (whose authors wrote a line for most questions)
+EVERYDAY = [
+    "What brings you in today?", "When did it start?", "How long has this been going on?",
+    "Where exactly is it?", "What makes it worse?", "Anything make it better?",
+    "Any medical problems in the past?", "Have you had this before?", "Any operations?",
+    "Do you take any medicines?", "Any allergies?", "Anyone in the family with similar problems?",
+    "Do you smoke?", "Do you drink alcohol?", "What do you do for work?", "Who do you live with?",
+    "Any fever or weight loss?", "Any other symptoms?", "What are you worried about?",
+    "How do you feel now?",
+]  # fmt: skip
+AGENTCLINIC = ROOT.parent / "shared" / "data" / "agentclinic" / "agentclinic_medqa.jsonl"
 PAUSE_S = 1.5  # between questions: reading the reply, typing the next (not measured)
 PASSPHRASE = "a quiet river at dawn"
 
@@ -174,6 +187,7 @@ def gui_turn(app, page, question: str):
     page._append_reply = timed_append
     page.reply_finished.connect(finished)
     ARRIVED.clear()
+    HANDLING[0] = 0.0  # no model event has released anything of this reply yet
     started, cpu = time.perf_counter(), time.thread_time()
     page.ask(question)
     if "done" not in marks:
@@ -213,9 +227,18 @@ def sign_in(app, win) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=len(QUESTIONS))
+    parser.add_argument("--imported", type=int, metavar="N",
+                        help="play AgentClinic record N (imported first) with everyday questions, "
+                        "not the TB case")  # fmt: skip
+    parser.add_argument("--records", type=Path, default=AGENTCLINIC, help="the AgentClinic .jsonl")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="simdesk-gui-bench-")
     os.environ["SIMDESK_HOME"] = home
+    case_id, questions = CASE, QUESTIONS
+    if args.imported:  # imported as a user imports them, into this run's own home
+        subprocess.run([sys.executable, "-m", "simdesk", "cases", "import-agentclinic",
+                        str(args.records)], check=True, capture_output=True)  # fmt: skip
+        case_id, questions = f"agentclinic-{args.imported:03d}-", EVERYDAY
 
     from PySide6.QtWidgets import QApplication
 
@@ -233,7 +256,7 @@ def main() -> int:
     sign_in(app, win)
     win.idle_timer.stop()  # nothing is typed here: the idle lock would end the encounter
     spin(app, lambda: win.backend.ready.is_set(), 600)
-    entry = next(e for e in win.entries if e.ok and e.case.meta.id == CASE)
+    entry = next(e for e in win.entries if e.ok and e.case.meta.id.startswith(case_id))
     win.start_case(entry)
     spin(app, lambda: win.encounter.running, 60)
     page = win.encounter
@@ -251,7 +274,7 @@ def main() -> int:
     rows = []
     shot = ROOT / "artifacts" / "gui-bench-streaming.png"
     shot.unlink(missing_ok=True)  # this run's, not an earlier run's
-    for n, question in enumerate(QUESTIONS[: args.questions]):
+    for n, question in enumerate(questions[: args.questions]):
         b_first, b_done, b_reply = headless_turn(consultation, alone, events, question,
                                                  REPLY_TOKENS)  # fmt: skip
         g_first, g_done, g_cpu, g_reply, g_own = gui_turn(app, page, question)
@@ -271,7 +294,7 @@ def main() -> int:
             win.grab().save(str(shot))
 
     page._append_reply = grab
-    gui_turn(app, page, QUESTIONS[1])
+    gui_turn(app, page, questions[1])
     page._append_reply = original
 
     # The debrief narrative: model text within 10 s, or the template.
@@ -292,7 +315,8 @@ def main() -> int:
     ratio = sum(r[4] for r in rows) / sum(r[2] for r in rows)
     lags = [(r[3] - r[1]) * 1000 for r in rows if r[1] is not None and r[3] is not None]
     same = sum(r[6] == r[7] for r in rows)
-    print(f"\nStreaming in the window vs the backend alone ({len(rows)} questions, {CASE})")
+    played = f"{len(rows)} questions, {entry.case.meta.id}"
+    print(f"\nStreaming in the window vs the backend alone ({played})")
     print("-" * 78)
     print(f"  {'measure':<44} {'value':>10} {'target':>10}  result")
 
