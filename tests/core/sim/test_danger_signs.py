@@ -43,6 +43,7 @@ PNEUMONIA = [
     ("has she had any fits", "no-fits-no-vomiting"),
     ("is she unusually sleepy", "sleepy"),
     ("is she hard to wake", "sleepy"),
+    ("is she lethargic or unconscious", "sleepy"),  # IMCI's own wording
 ]
 MALARIA = [
     ("is he able to drink or breastfeed", "vomiting-unable-to-drink"),
@@ -50,6 +51,7 @@ MALARIA = [
     ("has he had convulsions", "convulsions"),
     ("is he unusually sleepy", "not-waking"),
     ("is he difficult to wake", "not-waking"),
+    ("is he lethargic or unconscious", "not-waking"),
 ]
 DIARRHOEA = [
     ("is he able to drink", "drinking-poorly"),
@@ -58,6 +60,7 @@ DIARRHOEA = [
     ("has he had fits", "fever"),  # "No cough, and no fits."
     ("is he unusually sleepy", "lethargy"),
     ("is he difficult to wake", "lethargy"),
+    ("is he lethargic or unconscious", "lethargy"),
 ]
 
 
