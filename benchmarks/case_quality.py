@@ -151,10 +151,10 @@ def _dx_figure(dx: dict, more: dict | None, figure) -> str:
     return figure(dx) if more is None else f"{figure(dx)} | {figure(more)}"
 
 
-def _hpi_figure(hpi, more, figure) -> str:
-    """An HPI-dimensions figure: the first book's, then the second's (hpi_holdout2 on the hold-out
-    side, hpi_tuning_more on the tuning side)."""
-    return f"{figure(hpi)} | {figure(more)}"
+def _hpi_figure(figure, *books) -> str:
+    """An HPI-dimensions figure of each book: the first, then the second (hpi_holdout2 on the
+    hold-out side, hpi_tuning_more on the tuning side), then hpi_holdout3 on the hold-out side."""
+    return " | ".join(figure(book) for book in books)
 
 
 def unseen_section() -> None:
@@ -169,17 +169,17 @@ def unseen_section() -> None:
         # The tuning column gives the first tuning file's figure, then the second's (tuning_more).
         more = unseen.diagnosis_eval("tuning_more") if part == "tuning" else None
         # The HPI column gives the first book's figure, then the second's: hpi_holdout2 on the
-        # hold-out side, hpi_tuning_more on the tuning side.
-        edition = "2" if part == "holdout" else "_more"
-        hpi_more = unseen.history_eval(part, book="hpi", edition=edition)
+        # hold-out side, hpi_tuning_more on the tuning side; then hpi_holdout3 on the hold-out.
+        editions = ("2", "3") if part == "holdout" else ("_more",)
+        books = [hpi] + [unseen.history_eval(part, book="hpi", edition=e) for e in editions]
         rows.append(
             [
                 f"{history.recall:.3f} @ {history.precision:.3f}",
                 f"{mts.recall:.3f} @ {mts.precision:.3f}",
-                _hpi_figure(hpi, hpi_more, lambda h: f"{h.recall:.3f} @ {h.precision:.3f}"),
+                _hpi_figure(lambda h: f"{h.recall:.3f} @ {h.precision:.3f}", *books),
                 f"{history.off_case_disclosed}/{history.off_case}"
                 f" + {mts.off_case_disclosed}/{mts.off_case}",
-                _hpi_figure(hpi, hpi_more, lambda h: f"{h.off_case_disclosed}/{h.off_case}"),
+                _hpi_figure(lambda h: f"{h.off_case_disclosed}/{h.off_case}", *books),
                 f"{exams['vitals'].accuracy:.3f}",
                 f"{exams['regions'].accuracy:.3f}",
                 f"{orders['common names'].accuracy:.3f}",
@@ -208,6 +208,7 @@ def unseen_section() -> None:
     print(f"  {'measure':<{width}}  {'HOLD-OUT':>16}  {'tuning':>16}  target")
     for name, hold, tune, target in zip(names, *rows, targets, strict=True):
         print(f"  {name:<{width}}  {hold:>16}  {tune:>16}  {target}")
+    print("  HPI dimensions: hold-out books 1 | 2 | 3 (hpi_holdout, 2, 3); tuning books 1 | 2")
     synonyms_by_terminology()
     print("\n  method ablation, history recall @ precision on the hold-out (own / MTS):")
     for understand in ("lexical", "topics", "topics+classifier"):
@@ -224,7 +225,13 @@ def off_case_section() -> None:
     """Every off-case question that disclosed something, hold-out first, with what it disclosed
     (the fact's record key and text), to judge each: a real disclosure of something not asked,
     or a record that does answer the question although the eval's rule says it does not."""
-    books = (("holdout", ""), ("holdout", "2"), ("tuning", ""), ("tuning", "_more"))
+    books = (
+        ("holdout", ""),
+        ("holdout", "2"),
+        ("holdout", "3"),
+        ("tuning", ""),
+        ("tuning", "_more"),
+    )
     for part, edition in books:
         for kind, mts, book in (
             ("own phrasings", False, "phrasings"),
