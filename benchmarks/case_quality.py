@@ -157,9 +157,21 @@ def _hpi_figure(figure, *books) -> str:
     return " | ".join(figure(book) for book in books)
 
 
-def unseen_section() -> None:
-    """The 107 AgentClinic records split by case: hold-out first, tuning beside."""
+def _hpi_by_dimension(books: dict[str, unseen.History]) -> None:
+    """Each HPI book's recall by dimension (on-case questions answered/asked), hold-out first;
+    counts only, never the questions."""
+    print("\n  HPI dimensions, recall by dimension (on-case answered/asked):")
+    print(f"    {'dimension':<12}" + "".join(f"  {name:>11}" for name in books))
+    for topic in [t for t in unseen.TOPICS if any(t in b.by_topic for b in books.values())]:
+        cells = [b.by_topic.get(topic, (0, 0)) for b in books.values()]
+        print(f"    {topic:<12}" + "".join(f"  {f'{a}/{n}':>11}" for a, n in cells))
+
+
+def unseen_section(by_dimension: bool = False) -> None:
+    """The 107 AgentClinic records split by case: hold-out first, tuning beside; with
+    ``by_dimension``, each HPI book's recall by dimension as well."""
     rows = []
+    hpi_books: dict[str, list] = {}
     for part in ("holdout", "tuning"):
         history = unseen.history_eval(part)
         mts = unseen.history_eval(part, mts=True)
@@ -172,6 +184,7 @@ def unseen_section() -> None:
         # hold-out side, hpi_tuning_more on the tuning side; then hpi_holdout3 on the hold-out.
         editions = ("2", "3") if part == "holdout" else ("_more",)
         books = [hpi] + [unseen.history_eval(part, book="hpi", edition=e) for e in editions]
+        hpi_books[part] = books
         rows.append(
             [
                 f"{history.recall:.3f} @ {history.precision:.3f}",
@@ -209,6 +222,10 @@ def unseen_section() -> None:
     for name, hold, tune, target in zip(names, *rows, targets, strict=True):
         print(f"  {name:<{width}}  {hold:>16}  {tune:>16}  {target}")
     print("  HPI dimensions: hold-out books 1 | 2 | 3 (hpi_holdout, 2, 3); tuning books 1 | 2")
+    if by_dimension:
+        labels = ("HOLD-OUT 1", "HOLD-OUT 2", "HOLD-OUT 3", "tuning 1", "tuning 2")
+        every = hpi_books["holdout"] + hpi_books["tuning"]
+        _hpi_by_dimension(dict(zip(labels, every, strict=True)))
     synonyms_by_terminology()
     print("\n  method ablation, history recall @ precision on the hold-out (own / MTS):")
     for understand in ("lexical", "topics", "topics+classifier"):
@@ -630,6 +647,11 @@ def main() -> int:
     parser.add_argument(
         "--off-case", action="store_true", help="only list off-case questions that disclosed"
     )
+    parser.add_argument(
+        "--by-dimension",
+        action="store_true",
+        help="also each HPI book's recall by dimension (counts only)",
+    )
     args = parser.parse_args()
     if args.synonyms:
         synonyms_by_terminology()
@@ -649,7 +671,7 @@ def main() -> int:
         finally:
             voice.shutdown()
         return 0
-    unseen_section()
+    unseen_section(args.by_dimension)
     disclosure_section()
     speed_section(playable_cases()["pulmonary-tb-miner"])
     leak_section(None)
