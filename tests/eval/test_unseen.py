@@ -79,16 +79,38 @@ def hpi2():
 # words were fixed on tuning: recall 0.642 at precision 0.943 (882 asked), off-case 65 of 1626
 # (0.588 at 0.845 and 246 off-case with the code before those fixes, measured after them). With
 # the judge of 2026-12-07 (no bare "onset" as how it began; a pain question only on a record with
-# a pain): 0.676 at 0.939 (818 asked), off-case 65 of 1414 (0.620 at 0.839, 222, before).
+# a pain): 0.676 at 0.939 (818 asked), off-case 65 of 1414 (0.620 at 0.839, 222, before). With
+# a question naming another complaint asked only where the record mentions it: 0.712 at 0.945
+# (767 asked), off-case 62 of 1387.
 def test_presenting_illness_dimensions_on_the_second_holdout_book(hpi2):
-    assert hpi2.asked >= 800 and hpi2.off_case >= 1400
-    assert hpi2.recall >= 0.67 and hpi2.precision >= 0.93, hpi2.misses[:20] + hpi2.wrong[:20]
-    assert hpi2.off_case_disclosed <= 65, hpi2.wrong
+    assert hpi2.asked >= 760 and hpi2.off_case >= 1380
+    assert hpi2.recall >= 0.71 and hpi2.precision >= 0.94, hpi2.misses[:20] + hpi2.wrong[:20]
+    assert hpi2.off_case_disclosed <= 62, hpi2.wrong
 
 
-@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.676 @ 0.939, 65")
+@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.712 @ 0.945, 62")
 def test_presenting_illness_dimensions_second_holdout_target(hpi2):
     assert hpi2.recall >= 0.90 and hpi2.precision >= 0.95 and hpi2.off_case_disclosed == 0
+
+
+@pytest.fixture(scope="module")
+def hpi3():
+    return unseen.history_eval("holdout", book="hpi", edition="3")
+
+
+# The third HPI hold-out book (hpi_holdout3.yaml, 88 questions written 2026-12-07 by someone who
+# had seen no other book nor any result; frozen), first run on 1c00a83: 0.733 at 0.917, off-case
+# 114 of 1875; with the judge of a question naming a complaint (above): 0.815 at 0.932 (958
+# asked), off-case 94 of 1697. Its failing questions are not read: it is the honest figure.
+def test_presenting_illness_dimensions_on_the_third_holdout_book(hpi3):
+    assert hpi3.asked >= 950 and hpi3.off_case >= 1690
+    assert hpi3.recall >= 0.81 and hpi3.precision >= 0.93
+    assert hpi3.off_case_disclosed <= 94
+
+
+@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.815 @ 0.932, 94")
+def test_presenting_illness_dimensions_third_holdout_target(hpi3):
+    assert hpi3.recall >= 0.90 and hpi3.precision >= 0.95 and hpi3.off_case_disclosed == 0
 
 
 def test_the_eval_rules_agree_on_what_a_record_mentions():
@@ -186,5 +208,18 @@ def test_the_judge_reads_how_it_began_and_pain_from_the_record():
     assert unseen.topic_present(record("Acute onset of chest pain."), "onset_how")
     assert unseen.topic_present(record("Onset while running."), "onset_how")
     # "where is the pain?" is asked only where the record has a pain
-    assert unseen._mentions_pain(record("Sharp lower back pain for two days."))
-    assert not unseen._mentions_pain(record("Itchy rash on the left arm for a week."))
+    pain = record("Sharp lower back pain for two days.")
+    rash = record("Itchy rash on the left arm for a week.")
+    assert unseen._presupposed("Where is the pain?", pain)
+    assert not unseen._presupposed("Where is the pain?", rash)
+    # a question naming another complaint is asked only where the record mentions one it names
+    assert unseen._presupposed("Does the rash come and go?", rash)
+    assert not unseen._presupposed("Does the cough come and go?", rash)
+    assert unseen._presupposed("Any cough or itching with it?", rash)
+    denied = {
+        "OSCE_Examination": {
+            "Patient_Actor": {"History": "Rash.", "Review_of_Systems": "Denies cough."}
+        }
+    }
+    assert unseen._presupposed("Any cough with it?", denied)
+    assert unseen._presupposed("When did it start?", rash)

@@ -296,9 +296,8 @@ def history_eval(
         case = cases[number]
         present = {t for t in TOPICS if topic_present(records()[number], t)}
         disclose = discloser(case)
-        pain = book == "hpi" and _mentions_pain(records()[number])
         for question, topics in questions:
-            if book == "hpi" and PAIN_QUESTION.search(question) and not pain:
+            if book == "hpi" and not _presupposed(question, records()[number]):
                 continue  # "where is the pain?" presupposes a pain this record does not have
             _ask(history, disclose, number, question, topics, present)
     return history
@@ -312,10 +311,45 @@ PAIN_SAID = re.compile(
 )
 
 
-def _mentions_pain(record: dict) -> bool:
+# The same for a question that names another complaint ("does the cough come and go?", "any
+# dizziness with it?"): asked only on a record whose account of the illness or review of systems
+# mentions one of the complaints it names. A row: the words a question names it by, the words a
+# record says it by.
+COMPLAINTS = (
+    (r"\bcough\w*", r"cough"),
+    (r"\brash\w*", r"\brash|lesion|erupt|spots"),
+    (r"\bbleed\w*|\bblood", r"bleed|blood|h(a)?emorrh"),
+    (r"\bdizz\w*|vertigo|light-?headed", r"dizz|vertigo|light-?headed"),
+    (r"\bswell\w*|\bswollen", r"swell|swollen|o?edema"),
+    (r"\bweak\w*", r"weak|paresis"),
+    (r"\bheadaches?\b", r"headache|cephal"),
+    (r"\bvomit\w*|\bthrow\w* up", r"vomit|emesis"),
+    (r"\bnause\w*|\bsick to", r"nause"),
+    (r"\bfevers?\b|\bfeverish", r"fever|febrile|pyrexi"),
+    (r"\bdiarrh\w*|loose stools?", r"diarrh|loose stool"),
+    (r"\bbreath\w*", r"breath|dyspn"),
+    (r"\bnumb\w*|\btingl\w*|pins and needles", r"numb|tingl|paresthes|pins and needles"),
+    (r"\bitch\w*", r"itch|prurit"),
+    (r"\bwheez\w*", r"wheez"),
+    (r"\bsputum|\bphlegm|\bmucus", r"sputum|phlegm|mucus|productive"),
+    (r"\bpalpitat\w*|heart racing", r"palpitat|racing"),
+)
+
+
+def _presupposed(question: str, record: dict) -> bool:
+    """Whether the record's account of the illness has what the question takes for granted: a
+    pain for a pain question, one of the named complaints for a question naming complaints."""
+    if PAIN_QUESTION.search(question) and not _mentions(record, PAIN_SAID):
+        return False
+    named = [said for asked, said in COMPLAINTS if re.search(asked, question, re.I)]
+    keys = (*HPI_KEYS, "Review_of_Systems")  # a complaint the record denies is answered too
+    return not named or any(_mentions(record, re.compile(said, re.I), keys) for said in named)
+
+
+def _mentions(record: dict, said: re.Pattern, keys: tuple[str, ...] = HPI_KEYS) -> bool:
     actor = record["OSCE_Examination"]["Patient_Actor"]
     return any(
-        _in_keys(path, HPI_KEYS) and PAIN_SAID.search(text) and not NOT_GIVEN.match(text)
+        _in_keys(path, keys) and said.search(text) and not NOT_GIVEN.match(text)
         for path, text in _texts(actor, "Patient_Actor")
     )
 
