@@ -8,10 +8,12 @@ import gzip
 import os
 import pickle
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from simdesk.core import background
 from simdesk.core.assess import diagnosis, terminology
 from simdesk.core.assess.diagnosis import judge_differential, word_key
 from simdesk.core.cases.schema import Diagnosis
@@ -518,3 +520,49 @@ def test_a_name_a_terminology_gives_that_is_another_concepts_is_not_accepted(key
 )
 def test_a_terminology_synonym_of_the_same_disease_is_still_accepted(key, written):
     assert judge_differential([written], Diagnosis(primary=key)).outcome == "correct"
+
+
+# -- built in the background, never while the model generates a reply --------------------------
+
+
+@pytest.mark.usefixtures("made_up")
+def test_the_background_build_waits_while_the_model_generates_a_reply(tmp_path):
+    """A first-time user's first questions: the terminology (about 11 s of CPU on 2 cores for
+    the real ones) is built between replies, not while the model generates one."""
+    with background.replying():
+        thread = terminology.warm_up(word_key)
+        thread.join(1.5)
+        assert thread.is_alive()
+        assert terminology._tables.cache_info().currsize == 0
+        assert not list((tmp_path / "cache").glob("*.json"))
+    thread.join(60)
+    assert not thread.is_alive()
+    assert terminology._tables.cache_info().currsize == 1
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+
+
+@pytest.mark.usefixtures("made_up")
+def test_judging_the_diagnosis_does_not_wait_for_a_reply_to_end():
+    """Once somebody needs the tables (scoring at submit), the paused build goes on at once."""
+    with background.replying():
+        thread = terminology.warm_up(word_key)
+        thread.join(0.5)
+        assert thread.is_alive()  # paused
+        started = time.monotonic()
+        assert _accepted("coxa plana", "Legg-Calve-Perthes disease")
+        assert time.monotonic() - started < background.MAX_PAUSE_S / 3
+    thread.join(60)
+    assert not thread.is_alive()
+
+
+@pytest.mark.usefixtures("made_up")
+def test_prepare_builds_only_the_missing_files_and_keeps_nothing_in_memory(tmp_path):
+    terminology.prepare(word_key).join(60)
+    files = sorted((tmp_path / "cache").glob("*.json"))
+    assert len(files) == 2
+    assert terminology._tables.cache_info().currsize == 0  # files only: loaded by an encounter
+    kept = files[0].stat().st_mtime_ns
+    files[1].unlink()
+    terminology.prepare(word_key).join(60)
+    assert files[1].is_file()
+    assert files[0].stat().st_mtime_ns == kept

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import queue
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from simdesk.core import background
 from simdesk.core.consultation import Consultation
 from simdesk.core.errors import ModelCorrupt, ModelMissing
 from simdesk.core.llm.backend import (
@@ -70,6 +73,35 @@ def test_reply_streams_token_by_token(backend):
     assert all(t.request_id == rid for t in tokens)
     assert "".join(t.text for t in tokens) == done.text
     assert "\nDoctor:" not in done.text  # the stop string ends the turn
+
+
+def test_background_work_waits_while_a_request_is_served(backend):
+    """Work nobody waits for yet (the terminology's build) steps aside from the first event of
+    a reply to its last: it would take a core from the model and the GIL from its tokens."""
+    backend.recorder.until(ModelReady)
+    assert background.replies_in_flight() == 0
+    in_flight: list[tuple[type, int, float]] = []
+    listener = backend._listener
+
+    def noting(event) -> None:
+        in_flight.append((type(event), background.replies_in_flight(), time.monotonic()))
+        listener(event)
+
+    backend._listener = noting
+    resumed: list[float] = []
+    rid = backend.submit(PROMPT, stop=STOP, max_tokens=24)
+    backend.recorder.until(ReplyToken)
+    waiter = threading.Thread(target=lambda: (background.pause_for_replies(),
+                                              resumed.append(time.monotonic())))  # fmt: skip
+    waiter.start()
+    done, _ = backend.recorder.until(ReplyDone)
+    waiter.join(10)
+    assert done.request_id == rid
+    assert [n for kind, n, _ in in_flight if kind in (ReplyReading, ReplyToken, ReplyDone)]
+    assert all(n == 1 for _, n, _ in in_flight)
+    done_at = next(at for kind, _, at in in_flight if kind is ReplyDone)
+    assert resumed and resumed[0] >= done_at  # the waiting work went on only after the reply
+    assert background.replies_in_flight() == 0
 
 
 def test_cancel_stops_within_a_token(backend):

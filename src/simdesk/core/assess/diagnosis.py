@@ -1147,3 +1147,9 @@ def judge_differential(
 def warm_up() -> None:
     """Load the terminology's synonyms in the background (see ``terminology.warm_up``)."""
     terminology.warm_up(word_key)
+
+
+def prepare() -> None:
+    """Build the terminology's missing cache files in the background, ahead of any encounter
+    (see ``terminology.prepare``)."""
+    terminology.prepare(word_key)

@@ -7,8 +7,12 @@ https://mondo.monarchinitiative.org, CC BY 4.0: a table derived by ``scripts/ext
 and shipped in ``data/``). MeSH and MONDO lump narrower or related names with exact ones; their
 names are filtered before use (``build_mondo_groups``, ``_usable``).
 
-The groups are read once per machine from the packages' files (slow) into the user cache folder
-(``terminology-groups-*.json``, one per terminology, 1-4 MB each); later starts load them.
+The groups are read once per machine from the packages' files (slow: about 11 s of CPU on 2
+cores) into the user cache folder (``terminology-groups-*.json``, one per terminology, 1-4 MB
+each); later starts load them and index them (about 2 s). Both happen in the background before
+they are needed: the window builds the files at launch (``prepare``), an encounter loads them
+(``warm_up``), and both step aside while the model generates a reply
+(:mod:`simdesk.core.background`), so a first-time user's first questions are not slowed by them.
 
 Each ICD-10-CM category or subcategory with a specific title gives one synonym group: its title,
 a bracketed name in the title ("Erythema infectiosum [fifth disease]") and its inclusion terms
@@ -40,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
+from simdesk.core import background
 from simdesk.core.assess import lexicon
 from simdesk.core.files import atomic_write
 from simdesk.core.paths import locations
@@ -128,6 +133,7 @@ def build_hpo_groups(obo: Path) -> list[list[str]]:
         for line in (*lines, "[Term]"):
             line = line.rstrip("\n")
             if line.startswith("["):
+                _step()
                 kept = [
                     n for n in dict.fromkeys(names)
                     if n and not _RESIDUAL.search(n) and not _NOT_THE_DISEASE.search(n)
@@ -150,6 +156,7 @@ def build_groups(tabular: Path) -> list[list[str]]:
     for _event, node in ElementTree.iterparse(tabular, events=("end",)):
         if node.tag != "diag":
             continue
+        _step()
         code = node.findtext("name") or ""
         description = node.findtext("desc") or ""
         if not _DISEASE_CODE.fullmatch(code) or _RESIDUAL.search(_BRACKET.sub("", description)):
@@ -177,6 +184,7 @@ def build_mesh_groups(table: Path) -> list[list[str]]:
     package's table, read once into the cache; the table is the package's own data, trusted as
     its code is). Entry terms include narrower concepts ("Pneumonitis" under "Pneumonia"), so
     these groups are filtered against the exact terminologies before use (see ``_usable``)."""
+    _step()  # the table is read in one call (about 0.4 s)
     with bz2.open(table, "rb") as raw:
         data = pickle.load(raw)  # noqa: S301 - a pinned dependency's own data file
     headings = data["disease_canonical_to_data"]
@@ -186,6 +194,7 @@ def build_mesh_groups(table: Path) -> list[list[str]]:
             entries[canonicals[0]].append(variant)
     groups = []
     for canonical, names in entries.items():
+        _step()
         heading = headings.get(canonical, {}).get("name") or canonical
         kept = [
             n for n in dict.fromkeys([heading, *(n for n in names if n != heading.lower())])
@@ -234,6 +243,7 @@ def build_mondo_groups(table: Path) -> list[list[str]]:
         for line in lines:
             if line.startswith("#") or not line.strip():
                 continue
+            _step()
             term, label, synonyms, parents, general = line.rstrip("\n").split("\t")
             terms[term] = (
                 label, [s for s in synonyms.split("|") if s],
@@ -256,6 +266,7 @@ def build_mondo_groups(table: Path) -> list[list[str]]:
 
     groups = []
     for term, (label, synonyms, _parents, general) in terms.items():
+        _step()
         if general:
             continue
         kept = [label]
@@ -317,23 +328,67 @@ def only(*names: str) -> Iterator[None]:
 
 
 def _forget() -> None:
+    _wanted.clear()
     _tables.cache_clear()
     _loose_tables.cache_clear()
 
 
 _lock = threading.Lock()
+_files_lock = threading.Lock()  # one thread builds a missing cache file; the others wait for it
+_in_background = threading.local()  # ``on``: this thread's work nobody waits for yet
+_wanted = threading.Event()  # someone waits for the tables: background work no longer pauses
 
 
-def warm_up(word_key: WordKey) -> None:
-    """Build or load the groups on a background thread (an encounter starts it, so that judging
-    the diagnosis at the end never waits for the first build)."""
+def _step() -> None:
+    """Between two small steps of the build: background work waits while the model generates a
+    reply (see :mod:`simdesk.core.background`), until somebody needs the tables."""
+    if background.replies_in_flight() and getattr(_in_background, "on", False):
+        background.pause_for_replies(unless=_wanted.is_set)
+
+
+def _in_the_background(work: Callable[[], object], name: str) -> threading.Thread:
+    def run() -> None:
+        _in_background.on = True
+        work()
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_up(word_key: WordKey) -> threading.Thread:
+    """Build or load the groups on a background thread that steps aside while the model
+    generates a reply (an encounter starts it, so that judging the diagnosis at the end never
+    waits for the first build)."""
 
     def load() -> None:
         _index_tables(word_key)
         anatomy_words(word_key)
         _mondo_tree(word_key)
 
-    threading.Thread(target=load, name="simdesk-terminology", daemon=True).start()
+    return _in_the_background(load, "simdesk-terminology")
+
+
+_prepared: dict[WordKey, threading.Thread] = {}
+_prepare_lock = threading.Lock()
+
+
+def prepare(word_key: WordKey) -> threading.Thread:
+    """Build the missing cache files on a background thread that steps aside while the model
+    generates a reply, keeping nothing in memory (files already there are not read); the one
+    already running if there is one. The window starts it when it reads the library (at launch),
+    so that a first-time user's first encounter only loads the files."""
+
+    def build() -> None:
+        for source, path in _sources():
+            if not _cache_file(source, path).is_file():
+                _stored_groups(source, path, word_key)
+
+    with _prepare_lock:
+        running = _prepared.get(word_key)
+        if running is None or not running.is_alive():
+            _prepared[word_key] = _in_the_background(build, "simdesk-terminology-files")
+        return _prepared[word_key]
 
 
 def _sources() -> list[tuple[Source, Path]]:
@@ -382,6 +437,7 @@ def _tables(word_key: WordKey) -> Tables:
     lumped_from: list[str] = []
     phenotypes: set[int] = set()
     for source, path in _sources():
+        _step()
         read = [
             [(name, tuple(sys.intern(w) for w in words)) for name, words in names]
             for names in _stored_groups(source, path, word_key)
@@ -405,6 +461,7 @@ def _tables(word_key: WordKey) -> Tables:
     named = _named(every, keys)
     index: dict[Key, list[int]] = defaultdict(list)
     for number, names in enumerate(every):
+        _step()
         title = frozenset(names[0][1])
         for _name, words in names:
             key = keys[frozenset(words)]
@@ -428,6 +485,7 @@ def _tables(word_key: WordKey) -> Tables:
 def _named(groups: list[Group], keys: dict[Key, Key] | None = None) -> dict[Key, set[int]]:
     named: dict[Key, set[int]] = defaultdict(set)
     for number, names in enumerate(groups):
+        _step()
         for _name, words in names:
             key = frozenset(words)
             if keys is not None:
@@ -442,6 +500,7 @@ def _bare(exact: list[Group], named: dict[Key, set[int]], word_key: WordKey) -> 
     has it."""
     found: dict[Key, set[int]] = defaultdict(set)
     for number, names in enumerate(exact):
+        _step()
         for name, words in names:
             qualified = _QUALIFIED.fullmatch(name)
             if qualified:
@@ -467,6 +526,7 @@ def _usable(lumped: list[Group], named: dict[Key, set[int]]) -> list[tuple[int, 
     headings = {frozenset(names[0][1]) for names in lumped}
     kept: list[tuple[int, Group]] = []
     for number, names in enumerate(lumped):
+        _step()
         heading = frozenset(names[0][1])
         with_heading = named.get(heading, set())
         usable = [names[0]]
@@ -539,21 +599,39 @@ def _misread_abbreviation(name: str, keys: set[frozenset[str]], word_key: WordKe
     )
 
 
-def _stored_groups(
-    source: Source, path: Path, word_key: WordKey
-) -> list[list[tuple[str, list[str]]]]:
-    """One source's groups from the cache file, or read from its file and written to it."""
+def _cache_file(source: Source, path: Path) -> Path:
+    """Where one source's groups are kept (keyed by its file and the diagnosis lexicon)."""
     rules = hashlib.sha256(Path(lexicon.PATH).read_bytes()).hexdigest()[:12]
     files = f"{source.name}-{path.name}-{path.stat().st_size}"
     key = hashlib.sha256(f"{files}-{rules}-v{_FORMAT}".encode()).hexdigest()[:16]
     folder = os.environ.get("SIMDESK_TERMINOLOGY_CACHE") or locations().cache / "terminology"
-    cache = Path(folder) / f"terminology-groups-{key}.json"
+    return Path(folder) / f"terminology-groups-{key}.json"
+
+
+def _stored_groups(
+    source: Source, path: Path, word_key: WordKey
+) -> list[list[tuple[str, list[str]]]]:
+    """One source's groups from the cache file, or read from its file and written to it."""
+    cache = _cache_file(source, path)
+    _step()
     try:
         return json.loads(cache.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
+    with _files_lock:  # another thread may be building it: then read what it wrote
+        try:
+            return json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+        return _build_groups(source, path, word_key, cache)
+
+
+def _build_groups(
+    source: Source, path: Path, word_key: WordKey, cache: Path
+) -> list[list[tuple[str, list[str]]]]:
     built = []
     for names in source.build(path):
+        _step()
         # One name per word key: "Pneumonias" and "pneumonia, lobar" add nothing to "Pneumonia"
         # and "Lobar pneumonia" (the matcher reads words as a set, plurals as singular).
         keys = {word_key(name) for name in names}
@@ -565,6 +643,7 @@ def _stored_groups(
         group = [(name, list(key)) for key, name in keyed.items()]
         if len(group) >= 2:
             built.append(group)
+    _step()  # written in one call (about 0.1 s)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(cache, json.dumps(built).encode("utf-8"), mode=0o644)
@@ -575,6 +654,9 @@ def _stored_groups(
 
 def _index_tables(word_key: WordKey) -> Tables:
     """The tables, built once (callers wait for it)."""
+    if not getattr(_in_background, "on", False) and not _wanted.is_set():
+        _wanted.set()  # a build in the background goes on at full speed from here
+        background.wake()
     with _lock:
         return _tables(word_key)
 
@@ -633,6 +715,7 @@ def _mondo_tree(
         for line in lines:
             if line.startswith("#") or not line.strip():
                 continue
+            _step()
             term, label, _names, parents, general = line.rstrip("\n").split("\t")
             terms[term] = (label, tuple(p for p in parents.split("|") if p), general == "1")
             labelled[word_key(label)].append(term)
@@ -670,6 +753,7 @@ def anatomy_words(word_key: WordKey) -> frozenset[str]:
     found: set[str] = set()
     with opener(obo, "rt", encoding="utf-8") as lines:
         for line in lines:
+            _step()
             if part := _MORPHOLOGY.match(line.rstrip("\n")):
                 found |= word_key(part.group(1))
     return frozenset(w for w in found if len(w) > 2 and w.isalpha())

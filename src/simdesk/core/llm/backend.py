@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from simdesk.core.background import replying
 from simdesk.core.errors import ModelCorrupt, ModelCrashed, ModelError, SimdeskError
 from simdesk.core.llm.machine import physical_cores
 from simdesk.core.llm.prompt import (
@@ -257,6 +258,10 @@ class ModelBackend:
         self._stop_child()
 
     def _serve(self, request: GenerationRequest) -> None:
+        with replying():  # background work waits meanwhile (simdesk.core.background)
+            self._serve_now(request)
+
+    def _serve_now(self, request: GenerationRequest) -> None:
         rid = request.request_id
         try:
             if self._is_cancelled(rid):

@@ -39,9 +39,14 @@ class LibraryMixin:
         self.library_watcher.addPath(str(folder))
 
     def _read_library(self):
+        from simdesk.core.assess.diagnosis import prepare
         from simdesk.core.cases.catalog import load_catalog
         from simdesk.core.cases.library import load_library
 
+        # The terminology that judges a diagnosis is built once per machine (about 11 s of CPU,
+        # in the background): on a first launch now, while the learner signs in and chooses a
+        # case, and never while the model generates a reply.
+        prepare()
         load_catalog()  # warm the cache the encounter reads
         return load_library(bundled_cases_dir(), self.locations.user_cases)
 
