@@ -166,7 +166,10 @@ def test_diagnosis_near_misses_are_never_accepted(diagnoses):
 
 
 def test_diagnosis_synonyms_accepted_do_not_regress(diagnoses):
-    # Measured 55 of 87 (0.632; tuning 40 of 45, more tuning 94 of 143) once a MeSH heading
+    # Measured 57 of 87 (0.655; tuning 40 of 45, more tuning 96 of 143) once a less specific
+    # name of the same site is correct (a MONDO class the key is filed under, at most three
+    # steps up: "pancreatic cancer" for pancreatic adenocarcinoma); near misses still 0.
+    # Before: 55 of 87 (0.632; tuning 40 of 45, more tuning 94 of 143) once a MeSH heading
     # that is the name is no longer another concept ("membranous glomerulonephritis" for
     # membranous nephropathy was refused: a wrong rejection the synonym audit listed).
     # Before: 54 of 87 (0.621; tuning 40 of 45, more tuning 94 of 143) after a name a
@@ -188,13 +191,13 @@ def test_diagnosis_synonyms_accepted_do_not_regress(diagnoses):
     # 41 (measured before the shortened names). Before MONDO: 48; before MeSH: 42 (ICD-10-CM +
     # HPO); before issue 17: 20.
     hpo, mesh = terminology._hpo_obo() is not None, terminology._mesh_table() is not None
-    least = {(True, True): 55, (True, False): 46, (False, True): 44, (False, False): 41}
+    least = {(True, True): 57, (True, False): 46, (False, True): 44, (False, False): 41}
     assert diagnoses["synonyms accepted"].right >= least[hpo, mesh], diagnoses[
         "synonyms accepted"
     ].misses
 
 
-@pytest.mark.xfail(strict=True, reason="target 0.95 of standard synonyms accepted; measured 0.632")
+@pytest.mark.xfail(strict=True, reason="target 0.95 of standard synonyms accepted; measured 0.655")
 def test_diagnosis_synonyms_target(diagnoses):
     assert diagnoses["synonyms accepted"].accuracy >= 0.95
 

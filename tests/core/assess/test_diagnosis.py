@@ -213,6 +213,35 @@ def test_an_ordinary_word_inside_a_name_is_not_expanded_into_a_disease():
     assert _judged("perforated ulcer", "Perforation of the bowel") == "incorrect"
 
 
+def test_a_less_specific_name_of_the_same_site_is_correct_and_the_debrief_names_the_key():
+    # MONDO files pancreatic adenocarcinoma under malignant pancreatic neoplasm ("pancreatic
+    # cancer", "carcinoma of the pancreas"): correct care named less precisely.
+    result = judge_differential(
+        ["pancreatic cancer"], Diagnosis(primary="Pancreatic adenocarcinoma")
+    )
+    assert result.outcome == "correct"
+    assert "the more specific name is Pancreatic adenocarcinoma" in result.reason
+    assert _judged("carcinoma of the pancreas", "Pancreatic adenocarcinoma") == "correct"
+    assert _judged("gastric cancer", "Gastric adenocarcinoma") == "correct"
+    # A class without the site, an organ's grouping, a sibling: not accepted.
+    assert _judged("adenocarcinoma", "Pancreatic adenocarcinoma") == "incorrect"
+    assert _judged("pancreas disorder", "Pancreatic adenocarcinoma") == "incorrect"
+    assert _judged("chronic pancreatitis", "Pancreatic adenocarcinoma") == "incorrect"
+    # No site in the key: MONDO files pneumonia under pneumonitis, another disease in practice.
+    assert _judged("pneumonitis", "Pneumonia") == "incorrect"
+    # A qualifier the key lacks: ARDS is filed above the newborn's syndrome.
+    assert (
+        _judged("acute respiratory distress syndrome", "Neonatal respiratory distress syndrome")
+        == "incorrect"
+    )
+    # The class holds a diagnosis the case tells apart: naming it chooses nothing.
+    key = Diagnosis(
+        primary="Pancreatic adenocarcinoma",
+        acceptable_differentials=["Pancreatic neuroendocrine carcinoma"],
+    )
+    assert judge_differential(["pancreatic cancer"], key).outcome == "incorrect"
+
+
 @pytest.mark.parametrize(
     ("submitted", "expected", "verdict"),
     [

@@ -295,6 +295,8 @@ class Comparison:
     # A narrower name than the key (the key plus qualifiers), judged against the case's own text:
     # "supported" (verdict same), "unsupported" (partial credit by the rules), "contradicted".
     narrower: Literal["supported", "unsupported", "contradicted"] | None = None
+    # A less specific name than the key: a MONDO class it is filed under (``_broader``).
+    less_specific: bool = False
 
 
 def _words(tokens: Iterable[str]) -> str:
@@ -1015,9 +1017,75 @@ def _judge_item(item: str, primaries: Sequence[str], key: Diagnosis, text: CaseT
     return (
         _by_its_disease_name(item, primaries, key, text)
         or _by_a_part_renamed(item, [key.primary, *key.aliases])
+        or _broader(item, key)
         or narrower
         or found
     )
+
+
+# How far up MONDO's is_a tree a broader name may be: MONDO files pancreatic adenocarcinoma
+# under exocrine pancreatic carcinoma, malignant exocrine pancreas neoplasm and then malignant
+# pancreatic neoplasm ("pancreatic cancer"), three steps.
+_BROADER_STEPS = 3
+
+
+def _broader(item: str, key: Diagnosis) -> Comparison | None:
+    """``item`` accepted as a less specific name of the key: it names a MONDO class the key's
+    disease is filed under ("pancreatic cancer" for "Pancreatic adenocarcinoma"), which is
+    correct care named less precisely; the debrief gives the more specific name. The class is
+    at most ``_BROADER_STEPS`` is_a steps above the key and not one of MONDO's very general
+    groupings, and the name keeps what tells the key apart:
+
+    - the key names a part of the body (the HPO's body parts) and ``item`` names it too: a
+      class without the site ("adenocarcinoma", "digestive system carcinoma") says less than
+      where the disease is;
+    - ``item`` names more than the part ("liver disorder" is an organ's grouping, no disease)
+      and shares a word with the key's own names;
+    - ``item`` adds no qualifier the key lacks: no acuity, side, place, age band or period
+      ("acute respiratory distress syndrome", filed above the newborn's, is another disease);
+    - the class holds none of the diagnoses the case tells apart (its acceptable differentials
+      and must-not-miss diagnoses): naming it does not choose between them.
+
+    A sibling of the key (the near misses: "chronic pancreatitis", "Mallory-Weiss tear") is
+    never its class, so it is never accepted here."""
+    wanted = terminology.mondo_terms(item, word_key)
+    if not wanted:
+        return None
+    named = [key.primary, *key.aliases]
+    key_words = {w for name in named for form in canonical_forms(name) for w in form}
+    item_words = {w for form in canonical_forms(item) for w in form}
+    sites = terminology.anatomy_words(word_key)
+    key_sites = key_words & sites
+    qualifiers = (
+        lx.ACUITY | set(lx.OPPOSITES) | lx.PLACE_WORDS | set(lx.AGE_WORDS) | lx.PERIOD_WORDS
+    )
+    if (
+        not key_sites
+        or not key_sites <= item_words
+        or not item_words - sites
+        or not key_words & item_words
+        or (item_words - key_words) & qualifiers
+    ):
+        return None
+    apart = [
+        terminology.mondo_ancestors(term, word_key)
+        for name in (*key.acceptable_differentials, *key.must_not_miss)
+        for term in terminology.mondo_terms(name, word_key)
+    ]
+    own = sorted({t for name in named for t in terminology.mondo_terms(name, word_key)})
+    for term in own:
+        above = terminology.mondo_ancestors(term, word_key, _BROADER_STEPS)
+        for parent in sorted(wanted & set(above)):
+            if any(parent in classes for classes in apart):
+                continue
+            return Comparison(
+                item, key.primary, "same",
+                f"less specific: MONDO files {terminology.mondo_label(term, word_key)} under "
+                f"{terminology.mondo_label(parent, word_key)}; the more specific name is "
+                f"{key.primary}",
+                less_specific=True,
+            )  # fmt: skip
+    return None
 
 
 _PART_WORDS = 3  # the longest part of a name renamed (German measles, the 9th cranial nerve)
@@ -1096,7 +1164,9 @@ def judge_differential(
     result = dict(submitted=items, must_not_miss=mnm, per_item=per_item)
     hit = next((i for i, c in enumerate(per_item) if c.verdict == "same"), None)
     if hit == 0:
-        note = f"; {per_item[0].reason}" if per_item[0].narrower else ""
+        note = (
+            f"; {per_item[0].reason}" if per_item[0].narrower or per_item[0].less_specific else ""
+        )
         return DiagnosisResult(
             outcome="correct", credit=CREDIT["correct"],
             reason=f"first choice is {key.primary}{note}",

@@ -739,6 +739,43 @@ def class_words(name: str, word_key: WordKey) -> frozenset[str]:
     return frozenset(w for a in seen if not terms[a][2] for w in word_key(terms[a][0]))
 
 
+def mondo_terms(name: str, word_key: WordKey) -> frozenset[str]:
+    """The MONDO terms ``name`` names: a term's label, or a name of a MONDO group (a label and
+    the synonyms that name nothing else), word for word."""
+    terms, labelled = _mondo_tree(word_key)
+    if not terms:
+        return frozenset()
+    found = set(labelled.get(word_key(name), ()))
+    for group in disease_groups(name, word_key):
+        found |= set(labelled.get(frozenset(group[0][1]), ()))
+    return frozenset(found)
+
+
+def mondo_ancestors(term: str, word_key: WordKey, steps: int | None = None) -> dict[str, int]:
+    """The MONDO classes ``term`` is filed under (is_a), each with the fewest steps up to it, at
+    most ``steps`` (None: all); MONDO's very general groupings are left out ("disease by
+    anatomical system", "cancer": they name no particular disease)."""
+    terms, _labelled = _mondo_tree(word_key)
+    found: dict[str, int] = {}
+    layer, seen, step = [term], {term}, 0
+    while layer and (steps is None or step < steps):
+        step += 1
+        layer = [
+            p for t in layer for p in (terms[t][1] if t in terms else ())
+            if p in terms and p not in seen
+        ]  # fmt: skip
+        seen.update(layer)
+        for parent in layer:
+            if not terms[parent][2]:
+                found.setdefault(parent, step)
+    return found
+
+
+def mondo_label(term: str, word_key: WordKey) -> str:
+    """The label of a MONDO term."""
+    return _mondo_tree(word_key)[0][term][0]
+
+
 _MORPHOLOGY = re.compile(r"^name: Abnormal (.+?) morphology$")
 
 
