@@ -566,3 +566,16 @@ def test_prepare_builds_only_the_missing_files_and_keeps_nothing_in_memory(tmp_p
     terminology.prepare(word_key).join(60)
     assert files[1].is_file()
     assert files[0].stat().st_mtime_ns == kept
+
+
+@needs_all
+def test_a_spelling_the_terminologies_write_beside_the_word_is_the_same_word():
+    # The HPO and MeSH write "Drug induced acathisia" beside "Drug induced akathisia", and
+    # "acathisia" nowhere else: a spelling of akathisia, not a probable misspelling.
+    assert "akathisia" in terminology.interchangeable_words(word_key)["acathisia"]
+    key = Diagnosis(primary="Akathisia")
+    assert judge_differential(["acathisia"], key).outcome == "correct"
+    # A misspelling no terminology writes stays unsure (incorrect without the model).
+    assert judge_differential(["akathesia"], key).outcome == "incorrect"
+    # A word written on its own ("increta": placenta increta) is no spelling of another.
+    assert "increta" not in terminology.interchangeable_words(word_key)

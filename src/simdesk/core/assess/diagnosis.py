@@ -350,13 +350,20 @@ def _compare_forms(s: frozenset[str], e: frozenset[str]) -> tuple[Verdict, str]:
         return "same", "the same diagnosis"
     if missing and extra:
         unpaired = set(extra)
+        pairs: list[tuple[str, str]] = []
         for meant in sorted(missing):
             typo = next((w for w in sorted(unpaired) if _is_typo(w, meant)), None)
             unpaired.discard(typo)
             if typo is None:
                 break
+            pairs.append((typo, meant))
         else:
             if not unpaired:
+                # A spelling the terminologies write as the word's ("acathisia"): the same.
+                if all(
+                    m in terminology.interchangeable_words(word_key).get(t, ()) for t, m in pairs
+                ):
+                    return "same", f"{_words(extra)}: another spelling of {_words(missing)}"
                 return "unsure", f"{_words(extra)} may be a misspelling of {_words(missing)}"
         if not s & e:
             return "different", "no word in common"

@@ -365,6 +365,7 @@ def warm_up(word_key: WordKey) -> threading.Thread:
         _index_tables(word_key)
         anatomy_words(word_key)
         _mondo_tree(word_key)
+        interchangeable_words(word_key)
 
     return _in_the_background(load, "simdesk-terminology")
 
@@ -737,6 +738,38 @@ def class_words(name: str, word_key: WordKey) -> frozenset[str]:
                 seen.add(parent)
                 todo.append(parent)
     return frozenset(w for a in seen if not terms[a][2] for w in word_key(terms[a][0]))
+
+
+_INTERCHANGED_MIN = 2  # names a word is written in, each beside its twin with the other word
+
+
+@functools.cache
+def interchangeable_words(word_key: WordKey) -> dict[str, frozenset[str]]:
+    """Words the terminologies always write interchangeably with another word: every name with
+    the word has, in its group, the same name with the other word instead, in two names or more
+    ("Drug induced acathisia" beside "Drug induced akathisia", in the HPO and in MeSH). A word
+    used on its own anywhere ("anterior", "accreta") has none. The matcher takes a word it reads
+    as a misspelling of another (``diagnosis._is_typo``) as a spelling of it when it is one of
+    these."""
+    tables = _index_tables(word_key)
+    uses: dict[str, int] = defaultdict(int)
+    twinned: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for number, names in enumerate(tables.groups):
+        if number % 1000 == 0:
+            _step()
+        keys = [frozenset(words) for _, words in dict.fromkeys(names)]
+        for key in keys:
+            for word in key:
+                uses[word] += 1
+            for other in keys:
+                one, two = key - other, other - key
+                if len(one) == 1 and len(two) == 1:
+                    twinned[next(iter(one))][next(iter(two))] += 1
+    return {
+        word: frozenset(o for o, n in others.items() if n >= uses[word])
+        for word, others in twinned.items()
+        if uses[word] >= _INTERCHANGED_MIN and any(n >= uses[word] for n in others.values())
+    }
 
 
 def mondo_terms(name: str, word_key: WordKey) -> frozenset[str]:
