@@ -310,3 +310,67 @@ def test_a_streamed_first_clause_never_reads_as_the_opposite_of_the_whole():
     pending = consultation.ask("Is the pain any better?")
     assert pending.stream.feed("Since the painkiller, ") == ""
     assert pending.stream.feed("it is easier. ").startswith("Since the painkiller, it is easier")
+
+
+# -- signs a carer watches: urine and alertness (WHO IMCI / Pocket book: reassess after Plan C) --
+
+
+def _plan_c_for_two_hours(consultation):
+    encounter = consultation.encounter
+    encounter.treat("iv cannula")
+    encounter.treat("ringers lactate 30ml/kg over 30min then 70 ml/kg over 2.5 hrs")
+    for _ in range(4):
+        encounter.wait(30)
+
+
+def test_urine_and_alertness_follow_rehydration():
+    # A new user gave Plan C, waited two hours (HR 170 -> 131) and asked "has he passed
+    # urine?": "He has not passed urine since last night." - the history, as if nothing had
+    # happened; "is he more awake now?" got "I am not sure."
+    consultation = Consultation(_case("diarrhoea-severe-dehydration-toddler"))
+    pending = consultation.ask("has he passed urine?")
+    assert [f.id for f in pending.turn.facts] == ["no-urine"]  # the history, at the start
+    consultation.finish(pending, voiced=False)
+    pending = consultation.ask("is he more awake now?")
+    assert pending.turn.state.topic == "alertness" and pending.turn.state.trend == "same"
+    assert "more awake" not in pending.turn.authored_reply
+    consultation.finish(pending, voiced=False)
+    _plan_c_for_two_hours(consultation)
+    for question, topic, said in [
+        ("has he passed urine?", "urine", "passed some urine"),
+        ("is his nappy wet now", "urine", "passed some urine"),
+        ("is he more awake now?", "alertness", "more awake"),
+        ("is he still sleepy?", "alertness", "more awake"),
+    ]:
+        pending = consultation.ask(question)
+        state = pending.turn.state
+        assert state is not None and state.topic == topic, question
+        assert said in pending.turn.authored_reply and said in state.fact.content, question
+        assert "since the drip" in state.fact.content or state.still
+        consultation.finish(pending, voiced=False)
+    # asking counts as asking about urine output and lethargy (the history items)
+    asked = {i for e in consultation.encounter.events if e.kind == "question" for i in e.fact_ids}
+    assert {"no-urine", "lethargy"} <= asked
+    # the sign's history is still the history
+    pending = consultation.ask("how long has he been sleepy?")
+    assert [f.id for f in pending.turn.facts] == ["lethargy"]
+
+
+def test_urine_stays_absent_without_rehydration():
+    consultation = Consultation(_case("diarrhoea-severe-dehydration-toddler"))
+    consultation.encounter.treat("loperamide syrup 2mg po")
+    for _ in range(4):
+        consultation.encounter.wait(30)
+    pending = consultation.ask("has he passed urine?")
+    assert [f.id for f in pending.turn.facts] == ["no-urine"]
+    consultation.finish(pending, voiced=False)
+    pending = consultation.ask("is he passing urine now?")
+    assert pending.turn.state.topic == "urine" and pending.turn.state.trend == "worse"
+    assert pending.turn.authored_reply.startswith("No, he has still not passed")
+
+
+def test_signs_are_history_for_a_patient_without_the_problem():
+    # the nurse with appendicitis says "no blood in the urine": no urine problem to follow
+    consultation = Consultation(_case("acute-appendicitis-nurse"))
+    pending = consultation.ask("are you passing urine now?")
+    assert pending.turn.state is None

@@ -72,7 +72,9 @@ class Informant(StrictModel):
 
 
 StateTrend = Literal["better", "same", "worse"]
-StateTopic = Literal["general", "breathing", "pain", "fever", "dizziness", "bleeding"]
+StateTopic = Literal[
+    "general", "breathing", "pain", "fever", "dizziness", "bleeding", "urine", "alertness"
+]
 
 
 class StateLine(StrictModel):

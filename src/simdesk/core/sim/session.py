@@ -29,13 +29,17 @@ from simdesk.core.sim.matching import (
 from simdesk.core.sim.orders import OrderItem, OrderReader
 from simdesk.core.sim.physiology import Physiology
 from simdesk.core.sim.state import (
+    SIGNS,
     TOPIC_VITALS,
     TOPICS,
     Moment,
     StateAnswer,
+    compare,
     complains_of,
     easings,
     relief,
+    sign_facts,
+    sign_topic,
     state_answer,
     state_topic,
 )
@@ -228,8 +232,12 @@ class Encounter:
         else:
             authored = " ".join(f.patient_says for f in disclosure.facts)
         facts = disclosure.facts
+        asked = [f.id for f in facts]
+        if state is not None and state.topic in SIGNS:
+            # the question asked about the sign the history gives: it counts as asked
+            asked += [f.id for f in sign_facts(self.case.facts, state.topic)]
         event = self._log(
-            ev.Question, text=question, fact_ids=[f.id for f in facts],
+            ev.Question, text=question, fact_ids=asked,
             scores=list(disclosure.scores), sources=[f.source for f in facts if f.source],
         )  # fmt: skip
         return Turn(event.seq, question, disclosure, authored, state)
@@ -256,9 +264,21 @@ class Encounter:
         that topic (or the start) and the treatments given since (``simdesk.core.sim.state``)."""
         assert self.catalog is not None
         topic = state_topic(question)
-        if topic is None:
+        if topic in SIGNS and not self._sign_moves(topic):
+            topic = None  # the history answers
+        sign = sign_topic(question) if topic is None else None
+        if sign is not None and not self._sign_moves(sign):
+            sign = None
+        if topic is None and sign is None:
             return None
         start = self._moment(-1.0, self.physiology.baseline_vitals())
+        if sign is not None:
+            # Asked without "now": the history tells it until the state has moved on from it
+            # (two hours of Plan C: "has he passed urine?" asks whether urine has come)
+            now = self._moment(self.sim_minute, self.vitals)
+            if compare(sign, start, now, self.case.patient.age_years, set()) != "better":
+                return None
+            topic = sign
         since, before = self._state_asked or (-1.0, start)
         now = self._moment(self.sim_minute, self.vitals)
         given = [code for code, minutes in self.physiology.given.items()
@@ -271,6 +291,12 @@ class Encounter:
         )  # fmt: skip
         self._state_asked = (self.sim_minute, now)
         return answer
+
+    def _sign_moves(self, topic: str) -> bool:
+        """Whether a sign (urine, alertness) is the patient's now: the history gives the problem
+        and a treatment moves the vitals it goes with (a record with no response rules keeps
+        its history)."""
+        return bool(sign_facts(self.case.facts, topic) and self._acts_on(topic))
 
     def _acts_on(self, topic: str) -> set[str]:
         """The treatment codes that act on ``topic``: what eases it, and the case's response rules

@@ -53,6 +53,15 @@ TOPICS: dict[str, re.Pattern[str]] = {
     "fever": re.compile(r"\b(fever\w*|hot|temperature|chills?|shiver\w*)\b"),
     "dizziness": re.compile(r"\b(dizz\w*|faint\w*|light ?headed)\b"),
     "bleeding": re.compile(r"\b(bleed\w*|blood)\b"),
+    # Signs a carer watches (WHO IMCI and the Pocket book reassess them after rehydration):
+    # whether urine has come, and how awake the patient is.
+    "urine": re.compile(
+        r"\b(urin\w*|pee(d|ing|s)?|wee(d|ing|s)?|nappy|nappies|diapers?|wet|passed water)\b"
+    ),
+    "alertness": re.compile(
+        r"\b(awake|wak(e|es|ing)|alert\w*|sleepy|drowsy|letharg\w*|conscious\w*|floppy|"
+        r"playing|confused|muddled)\b"
+    ),
     "general": re.compile(
         r"\b(feel\w*|you doing|how are you|how is (he|she)|does (he|she) seem|"
         r"(he|she)'s doing|better|worse)\b"
@@ -65,14 +74,69 @@ TOPIC_VITALS = {
     "fever": ("temperature_c",),
     "dizziness": ("systolic_bp", "heart_rate"),
     "bleeding": ("heart_rate", "systolic_bp"),
+    # urine comes back with the circulation; the patient wakes as perfusion and oxygen return
+    "urine": ("heart_rate", "systolic_bp"),
+    "alertness": ("heart_rate", "systolic_bp", "spo2"),
     "general": ("heart_rate", "systolic_bp", "resp_rate", "spo2", "temperature_c"),
 }
 TOPIC_WORDS = {"breathing": "breathing", "pain": "pain", "fever": "fever",
-               "dizziness": "dizziness", "bleeding": "bleeding", "general": "feeling"}  # fmt: skip
+               "dizziness": "dizziness", "bleeding": "bleeding", "urine": "urine",
+               "alertness": "alertness", "general": "feeling"}  # fmt: skip
 # How a patient names what was given, by catalog category (procedures and advice go unnamed).
 LAY_NAMES = {"fluids": "the drip", "analgesic": "the painkiller", "respiratory": "the medicine for "
              "breathing", "obstetric": "the injection", "haematology": "the blood"}  # fmt: skip
 UNNAMED = {"procedure", "communication", "disposition", "public-health"}
+# Signs that are the patient's now only where the case gives the problem (a fact says little or
+# no urine, or a patient who is drowsy or confused): elsewhere their questions are history. The
+# pattern finds the facts that say it; "No fever, cough, burning urine" says no such thing.
+SIGNS = ("urine", "alertness")
+SIGN_PROBLEM = {
+    "urine": re.compile(
+        r"\b(no|not|little|less|hardly|scant\w*|reduced|decreased|low)\b "
+        r"((passed|passing|pass|made|making|any|much|a|the|only|very|dark|yet|been) ){0,3}"
+        r"(urine|urinated|peed|wee|wet nappies|wet diapers)\b|"
+        r"\b(nappy|nappies|diapers?)\b[^.;]{0,30}\bdry\b|\b(oligur\w*|anur\w*)"
+    ),
+    "alertness": re.compile(
+        r"\b(sleepy|drowsy|letharg\w*|(hard|difficult) to (wake|rouse|keep awake)|"
+        r"(does|will|did|has) not (wake|woken)|won't wake|not waking|unconscious|unrousable|"
+        r"unresponsive|confused|confusion|muddled|obtunded|coma|comatose|floppy)\b"
+    ),
+}
+# A sign said not to be there ("without confusion", "does not seem confused").
+_SIGN_NEGATED = re.compile(r"\b(no|not|without|denies|denied|never)\b(\W+\w+){0,2}\W*$")
+# The history of earlier illness is not the patient now ("admitted for 'sugar coma' at 17").
+_SIGN_CATEGORIES = ("presenting_complaint", "history_of_presenting_illness", "review_of_systems")
+# A sign's content (what the model voices and the guard checks) and authored default lines,
+# by trend; {since} names what was given, {He}/{he}/{him} the patient.
+SIGN_CONTENT = {
+    ("urine", "better"): "Better than before{since}: has passed some urine.",
+    ("urine", "same"): "The same as before{since}: still not passing much urine.",
+    ("urine", "worse"): "Worse than before{since}: still not passing urine.",
+    ("alertness", "better"): "Better than before{since}: more awake.",
+    ("alertness", "same"): "The same as before{since}: still not fully awake.",
+    ("alertness", "worse"): "Worse than before{since}: less awake.",
+}
+SIGN_LINES = {
+    ("urine", "better", True): "Yes, I have passed some urine now, doctor.",
+    ("urine", "same", True): "No, I have still not passed much urine, doctor.",
+    ("urine", "worse", True): "No, I have still not passed much urine, doctor.",
+    ("urine", "better", False): "Yes, {he} has passed some urine now, doctor.",
+    ("urine", "same", False): "No, {he} has still not passed much urine, doctor.",
+    ("urine", "worse", False): "No, {he} has still not passed much urine, doctor.",
+    ("alertness", "better", True): "I feel a little more awake now, doctor.",
+    ("alertness", "same", True): "No better, doctor. I still don't feel myself.",
+    ("alertness", "worse", True): "I feel worse, doctor. I can't think straight.",
+    ("alertness", "better", False): "{He} is a little more awake now, doctor.",
+    ("alertness", "same", False): "{He} is no better, doctor. {He} is still not {himself}.",
+    ("alertness", "worse", False): "{He} is worse, doctor. {He} is less awake than before.",
+}
+# A question on a sign that says it asks for history: when it began, how long, how often.
+_SIGN_HISTORY = re.compile(
+    r"\b(how long|how many|how often|since when|start(s|ed)?|began|begin|first|onset|"
+    r"before (this|the|he|she|you))\b"
+)
+
 TREND_EPSILON = 0.15  # change in distress (in units of a band's width) that counts
 
 DEFAULT_LINES = {
@@ -95,6 +159,29 @@ def state_topic(question: str) -> str | None:
         if pattern.search(q):
             return topic
     return None
+
+
+def sign_topic(question: str) -> str | None:
+    """The sign (urine, alertness) a question asks about as it is now, whatever its tense ("has
+    he passed urine?" after two hours of rehydration asks whether urine has come), or None for
+    any other question and for the sign's history ("how long has he been sleepy?")."""
+    q = " ".join(question.lower().replace("?", " ").split())
+    if _SIGN_HISTORY.search(q):
+        return None
+    return next((topic for topic in SIGNS if TOPICS[topic].search(q)), None)
+
+
+def sign_facts(facts: list[Fact] | tuple[Fact, ...], topic: str) -> list[Fact]:
+    """The case's facts that give the patient the problem a sign ``topic`` names (little or no
+    urine, drowsy or confused); none for a patient without it."""
+    found = []
+    for fact in facts:
+        text = f"{fact.content} {fact.patient_says}".lower()
+        if fact.category in _SIGN_CATEGORIES and any(
+            not _SIGN_NEGATED.search(text[: m.start()]) for m in SIGN_PROBLEM[topic].finditer(text)
+        ):
+            found.append(fact)
+    return found
 
 
 def shown_now(vitals: dict[str, float], age_years: float, word: str) -> bool:
@@ -269,6 +356,9 @@ def state_answer(
         lay = [n for n in lay if n != "the medicine"]
     word = TOPIC_WORDS[topic]
     since = f" since {' and '.join(lay)}" if lay else ""
+    first_person = patient.informant is None
+    if topic in SIGNS:
+        return _sign_answer(patient, topic, trend, since, first_person, question, still)
     # How they feel is said without a subject a reply could copy as a note's ("Feels better"
     # fails the guard's voice check): "Better than before since the painkiller."
     subject = "" if topic == "general" else f"The {word} is "
@@ -281,7 +371,6 @@ def state_answer(
         "worse": f"{subject}worse {than}{since}.",
     }[trend]
     content = content[0].upper() + content[1:]
-    first_person = patient.informant is None
     authored = [
         line.says for line in patient.state_lines if line.trend == trend and line.topic == topic
     ] or [line.says for line in patient.state_lines if line.trend == trend and
@@ -294,6 +383,28 @@ def state_answer(
     fact = Fact(
         id=f"state-{topic}", category="review_of_systems", content=content, patient_says=says,
         cues=[question],
+    )  # fmt: skip
+    return StateAnswer(topic, trend, fact, still)
+
+
+def _sign_answer(
+    patient: Patient, topic: str, trend: str, since: str, first_person: bool, question: str,
+    still: bool,
+) -> StateAnswer:  # fmt: skip
+    """The answer on a sign now: the case's authored line for the sign and trend, or a default."""
+    content = SIGN_CONTENT[topic, trend].format(since=since)
+    if still:
+        content = content.replace("than before", "than at the start", 1)
+    authored = [line.says for line in patient.state_lines
+                if line.trend == trend and line.topic == topic]  # fmt: skip
+    male = patient.sex == "male"
+    he, himself = ("he", "himself") if male else ("she", "herself")
+    default = SIGN_LINES[topic, trend, first_person].format(
+        He=he.capitalize(), he=he, himself=himself
+    )
+    fact = Fact(
+        id=f"state-{topic}", category="review_of_systems", content=content,
+        patient_says=authored[0] if authored else default, cues=[question],
     )  # fmt: skip
     return StateAnswer(topic, trend, fact, still)
 
