@@ -133,3 +133,26 @@ def test_the_readers_words_are_checked_data():
 def test_counselling_after_an_addendum_is_an_order_of_its_own(reader, text, want):
     got, parsed = read(reader, text)
     assert got == want, parsed.message()
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # GUI walk-through: the plan "ORS 5ml/kg/h once he can drink, zinc 20mg od x10 days"
+        # read the zinc as part of when to give the ORS: "Planned ORS and zinc 1/2 - not done:
+        # give zinc"
+        ("ORS 5ml/kg/h once he can drink, zinc 20mg od x10 days",
+         [("ors-plan-b", "give", True), ("zinc", "give", False)]),
+        ("paracetamol 15 mg/kg if fever, ceftriaxone 100 mg/kg iv",
+         [("paracetamol", "give", True), ("ceftriaxone", "give", False)]),
+        # ... not into one it only mentions (the DKA expert plan: no discharge ordered)
+        ("insulin 0.1 units/kg/h when glucose checked, diabetes team review before discharge",
+         [("insulin-iv", "give", True)]),
+        # a condition with commas of its own stays one
+        ("salbutamol neb if wheeze, cough or breathless", [("salbutamol-inhaled", "give", True)]),
+        ("if fitting, diazepam 0.5 mg/kg PR", [("diazepam", "give", True)]),
+    ],
+)  # fmt: skip
+def test_a_condition_ends_at_a_comma_before_another_treatment(reader, text, want):
+    got, parsed = read(reader, text)
+    assert got == want, parsed.message()

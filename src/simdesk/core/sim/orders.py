@@ -234,7 +234,7 @@ class OrderReader:
         low = _tidy(raw)
         if not low:
             return ParsedOrder(raw, problem="The order is empty.", suggestions=())
-        clauses = [c for c in _clauses(low) if c]
+        clauses = [part for c in _clauses(low) if c for part in self._end_condition(c)]
         items: list[OrderItem] = []
         problem: tuple[str, tuple[str, ...] | None] | None = None
         for clause in clauses:
@@ -251,6 +251,28 @@ class OrderReader:
             raw, problem=message,
             suggestions=self.suggest(low) if suggestions is None else suggestions,
         )  # fmt: skip
+
+    def _end_condition(self, clause: str) -> list[str]:
+        """A condition runs to its clause's end, but not over a comma into another treatment:
+        "ORS 5 ml/kg/h once he can drink, zinc 20 mg od x10 days" is two orders, the second
+        unconditional (the zinc was read as part of when to give the ORS)."""
+        lead = _LEADINGCONDITION_RE.match(clause)
+        start = lead.end() if lead else 0
+        found = CONDITION_RE.search(clause, start)
+        if not found:
+            return [clause]
+        at = found.start()
+        for comma in (m.start() for m in re.finditer(",", clause[at:])):
+            rest = clause[at + comma + 1 :].strip()
+            if rest and self._leads_with_treatment(rest.split(",")[0]):
+                return [clause[: at + comma].strip(), *self._end_condition(rest)]
+        return [clause]
+
+    def _leads_with_treatment(self, segment: str) -> bool:
+        """Whether a segment starts with the name of a treatment ("zinc 20 mg od"), not only
+        mentions one ("diabetes team review before discharge")."""
+        first = next((t for w in words(segment) if w not in MODIFIERS for t in terms(w)), None)
+        return first is not None and any(first in bag for _, bag, _ in self._items(segment))
 
     def _clause(self, clause: str, whole: str):
         """A clause's items, or ``[]`` and ``(problem, suggestions or None)`` (None: the
