@@ -226,7 +226,9 @@ def test_the_preview_agrees_with_the_table(qtbot, win):
     assert label.startswith("Done - best")
     assert f"Your status: {label}" in win.case_list.details.toPlainText()
     row = win.case_list.list.currentRow()
-    assert win.case_list.list.item(row, 5).text() == label
+    status = win.case_list.statuses[TB]
+    assert win.case_list.list.item(row, 5).text() == f"Done {status.best:.0f}%"
+    assert win.case_list.list.item(row, 5).toolTip() == label
     assert win.case_list.list.item(row, 0).toolTip() == win.case_list.list.item(row, 0).text()
 
 

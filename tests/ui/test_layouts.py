@@ -219,3 +219,37 @@ def test_library_columns_stay_whole_once_cases_are_done(qtbot, simdesk_home, dis
     assert table.item(0, 5).toolTip() == "Exam in progress (Done - best 60%)"
     qtbot.waitUntil(win.ops.idle, timeout=10_000)
     win.close()
+
+
+def test_case_titles_stay_whole_once_cases_are_done(qtbot, simdesk_home, display):
+    """A new user's finding at 1366x768: once Status read 'Done - best 40%' the case titles
+    were cut ('... - Arif Hossain, 1...'), though every title was whole while they were New.
+    Now a played case's status is short in the table ('Done 40%'; its tooltip and the preview
+    say 'Done - best 40%'), and the titles whole while New stay whole once Done."""
+    from simdesk.ui.case_list import DONE, NEW, CaseStatus
+    from tests.ui.conftest import open_signed_in
+
+    display(10)
+    win = open_signed_in(qtbot, name="Amina K.", start_model=False)
+    win.resize(1366, 768)
+    page = win.case_list
+    table = page.list
+    ids = [e.case.meta.id for e in page.entries if e.case is not None]
+    metrics = table.fontMetrics()
+
+    def cut(state):
+        page.set_statuses({case_id: CaseStatus(state, 40.0 if state == DONE else None)
+                           for case_id in ids})  # fmt: skip
+        qtbot.wait(100)
+        room = table.columnWidth(0) - 12  # the cell's margins
+        titles = [table.item(row, 0).text() for row in range(table.rowCount())]
+        return table.columnWidth(0), [t for t in titles if metrics.horizontalAdvance(t) > room]
+
+    width_new, cut_new = cut(NEW)
+    width_done, cut_done = cut(DONE)
+    assert set(cut_done) <= set(cut_new), (width_new, width_done, set(cut_done) - set(cut_new))
+    assert width_done >= width_new - 30, (width_new, width_done)
+    assert table.item(0, 5).text() == "Done 40%"
+    assert table.item(0, 5).toolTip() == "Done - best 40%"
+    qtbot.waitUntil(win.ops.idle, timeout=10_000)
+    win.close()
