@@ -52,8 +52,8 @@ def test_a_patient_gives_their_own_age(tmp_path, capsys):
 
 
 def test_imported_cases_give_the_age_in_their_voice():
-    """An imported record of a child has no named informant but a parent's voice ("My child
-    has ..."): the parent gives the child's age; an adult gives their own."""
+    """An imported record of a child names its informant (the parent who brought the child):
+    the parent gives the child's age; an adult gives their own."""
     cases = unseen.imported()
     child = next(c for c in cases.values() if c.patient.age_years < 1)
     adult = next(c for c in cases.values() if c.patient.age_years >= 18)

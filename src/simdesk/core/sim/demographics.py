@@ -40,21 +40,6 @@ def _pattern(who: str, whose: str) -> re.Pattern[str]:
 _OF_CARER = _pattern(_CHILD, _CHILD_OF)
 _OF_PATIENT = _pattern(_YOU, r"(your)")
 _BARE = re.compile(r"^(and |so )?(what('s| is) the )?(age|date of birth|dob)$")
-# A line that speaks of the patient in the third person: a carer answers for them.
-_CARER_LINE = re.compile(r"^(he|she|his|her|my (child|son|daughter|baby|boy|girl))\b")
-_OWN_LINE = re.compile(r"^(i|i'm|i've|i'd|my)\b")
-
-
-def carer_speaks(patient: Patient, facts: tuple[Fact, ...] | list[Fact]) -> bool:
-    """Whether someone answers for the patient: a named informant, or a case whose lines speak
-    of the patient in the third person ("My child has ...", "He has ...", as imported records
-    of a child do) more often than in the first ("I have ...")."""
-    if patient.informant is not None:
-        return True
-    lines = [f.patient_says.strip().lower() for f in facts]
-    theirs = sum(bool(_CARER_LINE.match(line)) for line in lines)
-    own = sum(bool(_OWN_LINE.match(line) and not _CARER_LINE.match(line)) for line in lines)
-    return theirs > own
 
 
 def asks_age(question: str, patient: Patient, carer: bool) -> bool:

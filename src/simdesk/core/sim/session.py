@@ -17,7 +17,7 @@ from simdesk.core.cases.catalog import AnalyteValue, Catalog, load_catalog, norm
 from simdesk.core.cases.schema import MANOEUVRE_ORDER, Case, ExamFinding, Fact
 from simdesk.core.errors import SimdeskError
 from simdesk.core.sim import events as ev
-from simdesk.core.sim.demographics import age_fact, asks_age, carer_speaks, states_age
+from simdesk.core.sim.demographics import age_fact, asks_age, states_age
 from simdesk.core.sim.disclosure import Disclosure, FactMatcher
 from simdesk.core.sim.events import Event
 from simdesk.core.sim.matching import (
@@ -163,7 +163,8 @@ class Encounter:
         self.catalog = self.catalog or load_catalog()
         self._rng = random.Random(self.seed)
         self._matcher = FactMatcher(self.case.facts)
-        self._carer = carer_speaks(self.case.patient, self.case.facts)
+        # someone answers for the patient: the case names them (an imported child's record too)
+        self._carer = self.case.patient.informant is not None
         self._exams = ExamMatcher(self.case, self.catalog)
         self._tests = TestMatcher(self.catalog, self.case)
         self._orders = OrderReader(self.catalog, case_treatment_codes(self.case))

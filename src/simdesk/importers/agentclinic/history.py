@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from simdesk.core.cases.topics import text_topics
 from simdesk.core.sim.disclosure import SYMPTOM_TERMS, terms
+from simdesk.importers.agentclinic.informant import child_word, informant_says, relation_sex
 
 # Record sentences about the record, not the patient ("No additional symptoms provided.").
 RECORD_META = re.compile(
@@ -60,8 +61,12 @@ _ADVERB = frozenset({"recently", "occasionally", "currently"})
 
 @dataclass(frozen=True)
 class Voice:
+    """Whose voice a record's lines are said in: the patient's, or (``carer``) that of the
+    informant who answers for a child (``relation``: "mother", "parent"; ``sex``: the patient's)."""
+
     carer: bool
     sex: str
+    relation: str = "parent"
 
     @property
     def subject(self) -> str:
@@ -112,6 +117,7 @@ def first_person(text: str, voice: Voice) -> str:
     """A record clause in the patient's (or carer's) voice, by rule."""
     text = " ".join(text.split()).rstrip(".") + "."
     if voice.carer:
+        text = informant_says(text, voice.relation, relation_sex(voice.relation), voice.sex)
         out = re.sub(r"\b[Tt]he (patient|child|baby|infant|newborn|boy|girl)('s)?\b",
                      lambda m: "my child" + (m.group(2) or ""), text)  # fmt: skip
         out = re.sub(r"^(my child)", "My child", out)
@@ -229,6 +235,14 @@ def secondary_symptom_line(symptom: str, voice: Voice) -> str:
     return f"{voice.subject} also {has} {_lower_first(symptom)}."
 
 
+def _kin(line: str, voice: Voice) -> str:
+    """ "My child" said as the informant calls the child: a grandmother's "my grandson"."""
+    if not voice.carer or voice.relation in ("mother", "father", "parent"):
+        return line
+    kid = child_word(voice.relation, voice.sex)
+    return re.sub(r"\b([Mm]y) child\b", lambda m: f"{m[1]} {kid}", line)
+
+
 def build_facts(actor: dict, primary: str, voice: Voice, report, where: str) -> list[dict]:
     """Every fact of a record's patient actor, in the order a record tells them."""
     facts: list[dict] = []
@@ -239,7 +253,7 @@ def build_facts(actor: dict, primary: str, voice: Voice, report, where: str) -> 
                 "id": f"{category.replace('_', '-')[:20].strip('-')}-{len(facts) + 1}",
                 "category": category,
                 "content": content,
-                "patient_says": spoken(says, voice),
+                "patient_says": _kin(spoken(says, voice), voice),
                 "source": source,
                 **({"topics": sorted(topics)} if topics else {}),
             }

@@ -31,6 +31,7 @@ from simdesk.importers.agentclinic.examination import (
     parse_vitals,
 )
 from simdesk.importers.agentclinic.history import _VERB, Voice, build_facts
+from simdesk.importers.agentclinic.informant import child_word, informant_for
 from simdesk.importers.agentclinic.investigations import CatalogIndex, _import_tests
 
 # How a record's occupation sentence names the work: "Works as a bank clerk", "Engineer by
@@ -72,8 +73,11 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
     primary = str(symptoms.get("Primary_Symptom") or "a health problem").strip().rstrip(".")
     diagnosis = str(osce["Correct_Diagnosis"]).strip()
     names = FEMALE_NAMES if demo.sex == "female" else MALE_NAMES
-    child = "daughter" if demo.sex == "female" else "son"
-    facts = build_facts(actor, primary, Voice(demo.carer, demo.sex), report, where)
+    # a child's record is told by whoever brought the child: the case names them (issue 12)
+    informant = informant_for(osce, number) if demo.carer else None
+    relation = informant["relation"] if informant else "parent"
+    child = child_word(relation, demo.sex)
+    facts = build_facts(actor, primary, Voice(demo.carer, demo.sex, relation), report, where)
     who = f"My {child}" if demo.carer else "I"
     exam_raw = osce.get("Physical_Examination_Findings") or {}
     reading = parse_vitals(
@@ -153,7 +157,7 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
             **({"occupation": job} if (job := stated_occupation(facts)) else {}),
             "presenting_complaint": primary.lower(),
             "persona": {
-                "speech_style": "the child's parent, answering for the child; plain words"
+                "speech_style": f"the child's {relation}, answering for the child; plain words"
                 if demo.carer
                 else "plain, short answers",
                 "health_literacy": "medium",
@@ -161,6 +165,7 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
             },
             "opening_line": f"Good morning, doctor. {who} {'has' if demo.carer else 'have'} "
             f"{primary[0].lower() + primary[1:]}.",
+            **({"informant": informant} if informant else {}),
         },
         "vitals": reading.vitals,
         # the catalog's "alert, comfortable at rest ..." is no record's finding

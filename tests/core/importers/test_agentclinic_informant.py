@@ -1,0 +1,139 @@
+"""An imported record of a child names who answers for the child (issue 12, Deliver 4).
+
+The importer wrote a child's lines in a parent's voice but recorded no informant: the engine
+guessed it back from the lines' pronouns for the age answer only, while the transcript label, the
+prompt, the guard and the patient-now lines treated the child as the speaker.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from simdesk.core.cases.schema import Case
+from simdesk.core.consultation import Consultation
+from simdesk.core.llm.prompt import persona_header, speaker_label
+from simdesk.core.sim.session import Encounter
+from simdesk.importers.agentclinic import CatalogIndex, ImportReport, record_to_case
+from simdesk.importers.agentclinic.informant import informant_relation, informant_says
+from tests.eval import unseen
+
+RECORDS = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "agentclinic" / "agentclinic_medqa.jsonl"
+)
+
+
+@functools.cache
+def _record(number: int) -> dict:
+    return json.loads(RECORDS.read_text(encoding="utf-8").splitlines()[number - 1])
+
+
+def _case(number: int) -> Case:
+    data = record_to_case(_record(number), number, CatalogIndex(None), ImportReport())
+    return Case.model_validate(data)
+
+
+def _osce(history: str, objective: str = "") -> dict:
+    actor = {"Demographics": "3-year-old boy", "History": history}
+    return {"Patient_Actor": actor, "Objective_for_Doctor": objective}
+
+
+@pytest.mark.parametrize(
+    ("history", "objective", "relation"),
+    [
+        ("The patient's mother reports a cough for 3 days.", "", "mother"),
+        ("He was brought in by his grandfather after a fall.", "", "grandfather"),
+        ("No other symptoms noted by the father.", "", "father"),
+        ("Fever for 2 days.", "Assess the infant brought in by a concerned mother.", "mother"),
+        # plural, neutral, or both parents named: a parent
+        ("The parents report that the child has been breathing fast.", "", "parent"),
+        ("No other symptoms reported by the caregiver.", "", "parent"),
+        ("The mother reports a rash. The father notes a fever.", "", "parent"),
+        # someone the record only mentions does not answer
+        ("The mother had gestational diabetes. Lives with parents.", "", "parent"),
+        ("An uncle on his mother's side had similar problems.", "", "parent"),
+    ],
+)  # fmt: skip
+def test_the_informant_is_who_the_record_says_brings_the_child(history, objective, relation):
+    assert informant_relation(_osce(history, objective)) == relation
+
+
+def test_every_child_record_names_its_informant_and_no_adult_record_does():
+    cases = unseen.imported()
+    named = {n: c.patient.informant for n, c in cases.items() if c.patient.informant}
+    children = {n for n, c in cases.items() if c.patient.age_years < 12}
+    assert set(named) == children and len(children) == 26  # of 107 records
+    relations = Counter(i.relation for i in named.values())
+    assert relations == {"mother": 11, "parent": 15}  # measured 2026-12-07
+    for n, informant in named.items():
+        patient = cases[n].patient
+        assert informant.name != patient.name
+        assert informant.relation in patient.persona.speech_style
+        assert patient.speaker == f"{informant.name} ({informant.relation})"
+
+
+def test_every_part_reads_the_informant_from_the_case():
+    case = _case(14)  # a 2-day-old boy; "The mother reports that the infant has had ..."
+    informant = case.patient.informant
+    assert informant is not None and informant.relation == "mother"
+    view = case.patient_view()
+    assert speaker_label(view) == "Mother"
+    assert f"{informant.name}, the mother, answers for the patient." in persona_header(view)
+    consultation = Consultation(case)
+    guard = consultation.guard_for(case.facts[:1], "What is the problem?")
+    assert guard._speaker  # the guard lets the mother speak of him in the third person
+    encounter = Encounter(case)
+    assert encounter.ask("How old is he?").authored_reply == "He is 1 week old."
+    assert not encounter.ask("How old are you?").facts  # the mother's age is not his
+    now = Encounter(case).ask("How is he now?")
+    assert now.state is not None and now.authored_reply.startswith("He ")
+
+
+def test_the_informant_tells_the_history_in_her_own_voice():
+    says = {f.content: f.patient_says for f in _case(14).facts}
+    told = "The mother reports that the infant has had bilious vomiting"
+    [line] = [s for c, s in says.items() if c.startswith(told)]
+    assert line.startswith("My child has had bilious vomiting")
+    assert not any("mother" in s.lower() for s in says.values())
+    lines = [f.patient_says for f in _case(67).facts]  # the mother of a 1-month-old
+    assert "I took prenatal vitamins." in lines
+    assert "Prenatal testing indicated I was not immune to rubella." in lines
+
+
+@pytest.mark.parametrize(
+    ("note", "relation", "said"),
+    [
+        ("The patient's mother reports noticing papules on the child's abdomen.", "mother",
+         "I noticed papules on the child's abdomen."),
+        ("The parents report that the child appears unwell.", "parent",
+         "The child appears unwell."),
+        ("The patient is presented by his mother for a well-child visit.", "mother",
+         "I brought him in for a well-child visit."),
+        ("His mother reports that despite the feeding difficulties, she believes he is gaining "
+         "weight.", "mother", "Despite the feeding difficulties, I believe he is gaining weight."),
+        ("No other complaints provided by the mother.", "mother", "No other complaints."),
+        ("The mother had gestational diabetes.", "mother", "I had gestational diabetes."),
+        # a neutral "parent" may not be the mother: she stays "the mother"
+        ("The mother had gestational diabetes.", "parent", "The mother had gestational diabetes."),
+    ],
+)  # fmt: skip
+def test_the_record_s_report_of_the_informant_is_said_by_them(note, relation, said):
+    sex = {"mother": "female", "parent": None}[relation]
+    assert informant_says(note, relation, sex, "male") == said
+
+
+def test_a_grandmother_calls_the_child_her_grandson():
+    record = json.loads(json.dumps(_record(14)))
+    actor = record["OSCE_Examination"]["Patient_Actor"]
+    actor["History"] = actor["History"].replace("The mother reports", "The grandmother reports")
+    record["OSCE_Examination"]["Objective_for_Doctor"] = "Assess the infant."
+    case = Case.model_validate(record_to_case(record, 14, CatalogIndex(None), ImportReport()))
+    assert case.patient.informant is not None and case.patient.informant.relation == "grandmother"
+    assert case.patient.opening_line.startswith("Good morning, doctor. My grandson has")
+    lines = [f.patient_says for f in case.facts]
+    assert "My grandson has bilious vomiting." in lines
+    assert not any("my child" in line.lower() for line in lines)
