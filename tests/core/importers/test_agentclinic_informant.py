@@ -1,4 +1,5 @@
-"""An imported record of a child names who answers for the child (issue 12, Deliver 4).
+"""An imported record of a child names who answers for the child (issue 12, Deliver 4), and the
+importer's note-speak leftovers a new user found are said as a patient says them.
 
 The importer wrote a child's lines in a parent's voice but recorded no informant: the engine
 guessed it back from the lines' pronouns for the age answer only, while the transcript label, the
@@ -19,6 +20,7 @@ from simdesk.core.consultation import Consultation
 from simdesk.core.llm.prompt import persona_header, speaker_label
 from simdesk.core.sim.session import Encounter
 from simdesk.importers.agentclinic import CatalogIndex, ImportReport, record_to_case
+from simdesk.importers.agentclinic.history import Voice, is_meta, spoken
 from simdesk.importers.agentclinic.informant import informant_relation, informant_says
 from tests.eval import unseen
 
@@ -124,6 +126,76 @@ def test_the_informant_tells_the_history_in_her_own_voice():
 def test_the_record_s_report_of_the_informant_is_said_by_them(note, relation, said):
     sex = {"mother": "female", "parent": None}[relation]
     assert informant_says(note, relation, sex, "male") == said
+
+
+ME = Voice(carer=False, sex="female")
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        # record 20: "She describes the pain as radiating ..."
+        ("I describe the pain as radiating down my leg.", "My pain is radiating down my leg."),
+        ("I describe my job as stressful and mention poor sleep quality.",
+         "My job is stressful and I have poor sleep quality."),
+        ("I describe experiencing a false sensation of motion.",
+         "I have a false sensation of motion."),
+        # record 20: a present perfect at a past time
+        ("I've been exercising in the gym several hours ago when I felt a pain.",
+         "I was exercising in the gym several hours ago when I felt a pain."),
+        ("I've been noticing a lesion on my chest 2 months ago, which has grown.",
+         "I noticed a lesion on my chest 2 months ago, which has grown."),
+        ("I've been having pain since 2 days ago.", "I've been having pain since 2 days ago."),
+        # record 4: a third-person verb left after "I"
+        ("I've also been feeling a fullness and has difficulty wearing my usual clothing.",
+         "I've also been feeling a fullness and have difficulty wearing my usual clothing."),
+        ("The pain worsens when I holds my son and is eased with ice.",
+         "The pain worsens when I hold my son and is eased with ice."),
+        ("I notice that the rash worsens but has not resolved.",
+         "I notice that the rash worsens but has not resolved."),
+        ("I mention adopting a diet but hasn't noticed benefits.",
+         "I've been adopting a diet but haven't noticed benefits."),
+        # record 59: someone else's report
+        ("They mention that I have been under stress and has become reclusive.",
+         "They say that I have been under stress and have become reclusive."),
+        ("I mention being treated for esophagitis 6 months ago.",
+         "I was treated for esophagitis 6 months ago."),
+        ("I mention being sexually active with one partner.",
+         "I am sexually active with one partner."),
+        ("I mention that my legs have been swollen for years and that my mother had the same.",
+         "My legs have been swollen for years and my mother had the same."),
+        ("I report bloody loose bowel movements.", "I have bloody loose bowel movements."),
+        ("I report recent return from a camping trip.",  # an event, not something one has
+         "I report recent return from a camping trip."),
+        ("I have never had any serious illness reported by the roommates.",
+         "I have never had any serious illness."),
+    ],
+)  # fmt: skip
+def test_note_speak_a_new_user_found_is_said_as_a_patient_says_it(line, said):
+    assert spoken(line, ME) == said
+
+
+def test_a_record_silent_on_something_says_nothing_of_it():
+    # "No mention of smoking, alcohol, or drug use." became "No smoking.", "Alcohol.", "Or drug
+    # use.": the record does not say she does not smoke.
+    assert is_meta("No mention of smoking, alcohol, or drug use.")
+    lines = [f.patient_says for f in _case(107).facts]
+    assert not any("smok" in line.lower() or line == "Alcohol." for line in lines)
+
+
+def test_a_fact_the_record_repeats_is_said_once_in_its_own_section():
+    # record 42 said smoking and alcohol in the History and the Social_History, and the
+    # diagnosis of body dysmorphic disorder in the History and the Past_Medical_History
+    facts = _case(42).facts
+    smoking = [f for f in facts if "smok" in f.patient_says.lower()]
+    assert [(f.category, f.patient_says) for f in smoking] == [
+        ("social", "I do not smoke or drink alcohol.")
+    ]
+    bdd = [f for f in facts if "dysmorphic" in f.patient_says]
+    assert [f.category for f in bdd] == ["past_history"]
+    # a term two words fold together is no repeat: the record names both
+    lines = [f.patient_says for f in _case(80).facts]
+    assert "I also have malaise." in lines and "I also have fatigue." in lines
 
 
 def test_a_grandmother_calls_the_child_her_grandson():

@@ -23,6 +23,7 @@ RECORD_META = re.compile(
     r"^\s*(information\s+)?(not\s+(provided|specified|available|applicable|mentioned|reported))"
     r"|\bnot (provided|specified|available|mentioned|applicable)\s*\.?\s*$"
     r"|^\s*(none|n/?a|na|unknown)\.?\s*$|is not (relevant|pertinent|applicable)"
+    r"|^\s*no mention of\b"  # the record is silent ("No mention of smoking"): not a "no"
     r"|^\s*no (additional|relevant|pertinent|further) (information|details|history|symptoms"
     r"|social history)|^\s*no (other )?(additional )?information"
     # "nothing else": no other symptoms or abnormalities, without naming any ("No other systemic
@@ -366,7 +367,6 @@ _UNREMARKABLE = re.compile(
 )
 _TIMED = re.compile(r"\b(during|since|after|before|at the time|in the past|recently|when)\b")
 _VERB_3SG = frozenset(v for v in _VERB if v.endswith("s") and v != "was")
-_OTHER_SUBJECT = re.compile(r"\b(which|that|who|it|he|she|they|we)\b|\bmy \w+ (?:has|is)\b")
 _PARTICIPLE = {"drinking": "drunk", "eating": "eaten", "taking": "taken", "getting": "got"}
 
 
@@ -526,13 +526,7 @@ def spoken(line: str, voice: Voice) -> str:
         r"\1 had ",
         out,
     )
-    out = re.sub(r"^I (?:also )?(?:mention|report|state|say|note|describe)s? that (?=I )", "", out)
-    out = re.sub(r"^I( also)? report (?:experiencing |having )?(\w+ing)\b", r"I've\1 been \2", out)
-    out = re.sub(
-        r"^I( also)? (?:report|mention|describe)s? (?=an? |several |some |\w+ed )",
-        r"I\1 have ",
-        out,
-    )
+    out = _told(_agree(out) if not voice.carer else out)
     out = re.sub(r"\b(have|has) had had\b", r"\1 had", out)
     if m := _HISTORY.match(out):
         what = m["what"].rstrip(".")
@@ -667,17 +661,201 @@ def spoken(line: str, voice: Voice) -> str:
             ),
             out,
         )
-    if not voice.carer and out.startswith("I "):
-
-        def agree(m: re.Match) -> str:
-            if _OTHER_SUBJECT.search(out[: m.start()]):
-                return m.group(0)
-            return f"{m.group(1)} {_VERB[m.group(2)]}"
-
-        out = re.sub(rf"(,|\band|\bbut) ({'|'.join(sorted(_VERB_3SG))})\b", agree, out)
-        out = re.sub(
-            r"(\band|\bbut|,) (?:also )?report (?:that )?(?:experiencing |having )?",
-            r"\1 I have ",
-            out,
-        )
+    if voice.carer:
+        # the child told the parent: "He reports a muddy taste" -> "He complains of a muddy taste"
+        out = re.sub(r"^(He|She)( also)? reports (?=no\b|not\b)", r"\1\2 says \1 has ", out)
+        out = re.sub(r"^(He|She)( also)? reports (?!that\b)", r"\1\2 complains of ", out)
+        out = re.sub(r"(?<= says )(He|She)\b", lambda m: m[1].lower(), out)
+    else:
+        out = _agree(out)
+    out = _done_then(out)
     return out[0].upper() + out[1:] if out else out
+
+
+# Telling words a note puts before what the patient said ("I mention ...", "I describe the pain
+# as ...", "and mention poor sleep"): the patient says the thing itself.
+_TELL = r"(?:mention|report|state|say|note|describe)s?"
+_CLAUSE_START = r"(?=(?:I|my|it|there|the|we|they|he|she|this|these)\b)"
+
+
+def _told(out: str) -> str:
+    """A first-person line without the note's telling words: "I mention that my legs ..." ->
+    "My legs ..."; "I mention being treated for X 6 months ago" -> "I was treated for X 6 months
+    ago"; "I mention being sexually active" -> "I am sexually active"; "I describe the pain as
+    radiating" -> "My pain is radiating"; "I report bloody stools" -> "I have bloody stools";
+    "I mention the recent formation of bumps" -> "I have noticed the recent formation of bumps";
+    "They mention that ..." -> "They say that ..."."""
+    told = re.sub(rf"^I (?:also )?{_TELL} that {_CLAUSE_START}", "", out)
+    if told != out:  # "... for 10 years and that my mother had ..." -> "... and my mother had"
+        out = re.sub(rf"(,? and) that {_CLAUSE_START}", r"\1 ", told)
+    out = re.sub(r"^I (?:also )?(?:mention|report|state|say|note)s? (?=I )", "", out)
+    out = re.sub(
+        r"^I( also)? describes? (?:the|my) ((?:\w+ ){0,2}?\w+) as (?=\w)",
+        lambda m: f"My {m[2]} is ",
+        out,
+    )
+    out = re.sub(
+        rf"^I( also)? {_TELL} being (\w+ed)\b",
+        lambda m: f"I{m[1] or ''} {'was' if _past_time(out) else 'have been'} {m[2]}",
+        out,
+    )
+    out = re.sub(rf"^I( also)? {_TELL} being\b", r"I\1 am", out)
+    out = re.sub(rf"^I( also)? {_TELL} (?:experiencing|having) ", r"I\1 have ", out)
+    out = re.sub(rf"^I( also)? {_TELL} (\w+ing)\b", r"I've\1 been \2", out)
+    out = re.sub(r"^I( also)? (?:report|mention)s? (?=the )", r"I\1 have noticed ", out)
+    # what they have ("I report bloody stools", "I mention no triggers"); not a recent event
+    # ("I report recent return from a camping trip" stays as the note says it)
+    told = re.match(r"^I( also)? (?:report|mention|describe)s? (?!that\b|as\b|I\b)(?=[a-z])", out)
+    if told and (
+        not out[told.end() :].startswith("recent") or set(terms(out[told.end() :])) & SYMPTOM_TERMS
+    ):
+        out = f"I{told[1] or ''} have {out[told.end() :]}"
+    # someone else told it: "They mention that", "The family mentions that" -> "say(s) that"
+    out = re.sub(
+        r"\b(\w+) (?:mention|state)(s?) that\b",
+        lambda m: f"{m[1]} {'says' if m[2] else 'say'} that",
+        out,
+    )
+    # "No reported use of medications", "No reports of irritability", "reported by the roommates"
+    out = re.sub(r"\b([Nn]o) (?:reported|reports of)\b", r"\1", out)
+    out = re.sub(r",? (?:as )?(?:reported|noted|provided) by (?:the|my|his|her) \w+\b", "", out)
+    return out
+
+
+# A subject a verb after "and", "but" or a comma may have: the last one before it.
+_SUBJECT = re.compile(
+    r"(?<!\bwhen )(?<!\bif )(?<!\bwhile )(?<!\bas )(?<!\bbecause )(?<!\bafter )(?<!\bbefore )"
+    r"(?<!\buntil )(?<!\bunless )(?<!\bonce )"  # "when I hold my son and is eased": not "I"
+    r"(?:\b(?:I|I've|I'm|I'd|it|he|she|they|we|you|which|who|there"
+    r"|that(?! (?:I|he|she|it|they|we|my|the|this|these)\b))\b"
+    r"|\b(?:[Mm]y|[Hh]is|[Hh]er|[Tt]he|an?) \w+(?= (?:\w+ly )?(?:has|is|was|are|were|have|had"
+    r"|does|do|[a-z]+[^aeiosuy\W]s)\b))"
+)
+_S_ADVERBS = frozenset({"perhaps", "afterwards", "towards", "thus", "always", "sometimes"})
+
+
+def _base(verb: str) -> str:
+    """A third-person verb said after "I": "reports" -> "report", "holds" -> "hold"."""
+    if verb in _VERB_3SG:
+        return _VERB[verb]
+    if re.fullmatch(r"[a-z]{2,}[^aeiosuy]s", verb) and verb not in _S_ADVERBS:
+        return verb[:-1]
+    return verb
+
+
+def _agree(out: str) -> str:
+    """Verbs agree with "I" where "I" is their subject: "I've been feeling a fullness and has
+    difficulty" -> "and have difficulty"; "when I holds my son" -> "when I hold my son"."""
+    out = re.sub(
+        r"\bI((?: \w+ly| also| still| now)?) ([a-z]+)\b",
+        lambda m: f"I{m[1]} {_base(m[2])}",
+        out,
+    )
+
+    def mine(m: re.Match) -> bool:
+        subjects = _SUBJECT.findall(out[: m.start()])
+        return bool(subjects) and subjects[-1] in ("I", "I've", "I'm", "I'd")
+
+    out = re.sub(
+        rf"(,|\band|\bbut) ({'|'.join(sorted(_VERB_3SG))})\b",
+        lambda m: f"{m[1]} {_VERB[m[2]]}" if mine(m) else m[0],
+        out,
+    )
+    out = re.sub(
+        r"(,|\band|\bbut) (has|does)n't\b",
+        lambda m: f"{m[1]} {_VERB[m[2]]}n't" if mine(m) else m[0],
+        out,
+    )
+    # "and mention that I have not started ..." -> "and I have not started ..."
+    out = re.sub(rf"(\band|\bbut|,) (?:also )?{_TELL} that {_CLAUSE_START}", r"\1 ", out)
+    return re.sub(
+        r"(\band|\bbut|,) (?:also )?(?:report|mention)s? (?:that )?(?:experiencing |having )?",
+        lambda m: f"{m[1]} I have " if mine(m) else m[0],
+        out,
+    )
+
+
+_PAST_WORDS = re.compile(r"\b(?:ago|yesterday|last (?:night|week|month|year))\b")
+# -ing words whose simple past says it better than "was ...ing" ("I noticed a lesion 2 months ago")
+_PERCEIVED = {"noticing": "noticed", "feeling": "felt", "seeing": "saw", "having": "had",
+              "experiencing": "had", "getting": "got"}  # fmt: skip
+
+
+def _past_time(text: str) -> bool:
+    """Whether a clause is set at a past time ("2 months ago", "yesterday"), not a span up to
+    now ("since 2 days ago", "for the last week")."""
+    return bool(_PAST_WORDS.search(text)) and not re.search(
+        r"\bsince\b[^,.;]*\b(?:ago|yesterday)\b|\b(?:for|over|during|in|within) (?:the )?last\b",
+        text,
+    )
+
+
+def _done_then(out: str) -> str:
+    """A present perfect set at a past time, said in the past: "I've been exercising in the gym
+    several hours ago" -> "I was exercising ..."; "I've been noticing a lesion 2 months ago" ->
+    "I noticed a lesion 2 months ago"."""
+
+    def then(m: re.Match) -> str:
+        clause = re.split(r"[,;.]", out[m.end() :], maxsplit=1)[0]
+        if not _past_time(clause):
+            return m.group(0)
+        also = m["also"] or ""
+        if m["ing"] in _PERCEIVED:
+            return f"{m['who']}{also} {_PERCEIVED[m['ing']]}"
+        be = "was" if m["who"] in ("I", "He", "She", "he", "she") else "were"
+        return f"{m['who']}{also} {be} {m['ing']}"
+
+    return re.sub(
+        r"\b(?P<who>I|He|She|he|she|We|we)(?:'ve| have| has)(?P<also> also)? been"
+        r" (?P<ing>\w+ing)\b",
+        then,
+        out,
+    )
+
+
+# A fact's own category outranks the account of the illness a record often repeats it in
+# ("She is a non-smoker and does not drink alcohol." in the History, "Does not smoke or drink
+# alcohol." in the Social_History): the presenting complaint first, then the history's own
+# sections, then the account and the review of systems.
+_KEEP_FIRST = ("presenting_complaint", "history_of_presenting_illness", "review_of_systems")
+_NEGATION = {"non": "not", "no": "not", "never": "not"}
+
+
+def _said_terms(line: str) -> dict[str, set[str]]:
+    """The terms a line says, each with the words that said it (negations folded together)."""
+    out: dict[str, set[str]] = {}
+    for word in re.findall(r"[a-z0-9]+", line.lower()):
+        for term in terms(word):
+            out.setdefault(_NEGATION.get(term, term), set()).add(word)
+    return out
+
+
+def _same_claim(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
+    """Two lines say the same thing: the same terms, each said with the same word or a form of
+    it ("smoke"/"non-smoker", "decrease"/"decreased"); not two words a term folds together
+    ("malaise" and "fatigue", "pain" and "tenderness": the record names both)."""
+    if not a or a.keys() != b.keys():
+        return False
+    return all(any(x[:4] in y or y[:4] in x for x in a[t] for y in b[t]) for t in a if t != "not")
+
+
+def dedupe(facts: list[dict]) -> list[dict]:
+    """The facts without a line that says again what another says (a record repeats a fact in
+    two sections: it would be disclosed twice, and the patient says it twice). The one kept is
+    the presenting complaint's, else the one in the history's own section (past, social,
+    family, medicines), else the first. Ids are kept: the rubric and others name them."""
+    said = [_said_terms(f["patient_says"]) for f in facts]
+
+    def rank(i: int) -> tuple[int, int]:
+        category = facts[i]["category"]
+        if category == "presenting_complaint":
+            return (0, i)
+        return (2 if category in _KEEP_FIRST else 1, i)
+
+    dropped: set[int] = set()
+    for i in range(len(facts)):
+        for j in range(i):
+            if j in dropped or i in dropped or not _same_claim(said[i], said[j]):
+                continue
+            dropped.add(max((i, j), key=rank))
+    return [f for i, f in enumerate(facts) if i not in dropped]

@@ -30,7 +30,7 @@ from simdesk.importers.agentclinic.examination import (
     measurement_findings,
     parse_vitals,
 )
-from simdesk.importers.agentclinic.history import _VERB, Voice, build_facts
+from simdesk.importers.agentclinic.history import _VERB, Voice, build_facts, dedupe
 from simdesk.importers.agentclinic.informant import child_word, informant_for
 from simdesk.importers.agentclinic.investigations import CatalogIndex, _import_tests
 
@@ -77,7 +77,9 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
     informant = informant_for(osce, number) if demo.carer else None
     relation = informant["relation"] if informant else "parent"
     child = child_word(relation, demo.sex)
-    facts = build_facts(actor, primary, Voice(demo.carer, demo.sex, relation), report, where)
+    facts = dedupe(
+        build_facts(actor, primary, Voice(demo.carer, demo.sex, relation), report, where)
+    )
     who = f"My {child}" if demo.carer else "I"
     exam_raw = osce.get("Physical_Examination_Findings") or {}
     reading = parse_vitals(
