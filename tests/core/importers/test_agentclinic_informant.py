@@ -209,3 +209,19 @@ def test_a_grandmother_calls_the_child_her_grandson():
     lines = [f.patient_says for f in case.facts]
     assert "My grandson has bilious vomiting." in lines
     assert not any("my child" in line.lower() for line in lines)
+
+
+def test_an_age_said_as_a_year_is_checked():
+    # Once the prompt voiced record 52's parent, the model said "She is a year old." of a
+    # 3-year-old, and the guard passed it: "a year" was read as no amount of time.
+    from simdesk.core.llm.guard import time_amounts
+    from simdesk.core.sim.demographics import age_fact
+    from simdesk.core.text import words
+
+    assert time_amounts(words("She is a year old.")) == {(1.0, "year")}
+    case = _case(52)
+    fact = age_fact(case.patient, carer=True)
+    assert fact.patient_says == "She is 3 years old."
+    guard = Consultation(case).guard_for((fact,), "How old is the child?")
+    assert not guard.check("She is a year old.").ok
+    assert guard.check("She is 3 years old.").ok

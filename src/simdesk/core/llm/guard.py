@@ -271,7 +271,9 @@ def time_amounts(tokens: list[str]) -> set[tuple[object, str]]:
         elif (
             before in ("a", "an")
             and (i < 2 or tokens[i - 2] in _ONE_BEFORE)
-            or (before in ("a", "an") and i + 1 < len(tokens) and tokens[i + 1] == "ago")
+            # "a year ago"; an age: "she is a year old" (an informant's model reply for a
+            # 3-year-old passed the guard, as no amount was read)
+            or (before in ("a", "an") and i + 1 < len(tokens) and tokens[i + 1] in ("ago", "old"))
         ):
             found.add((1.0, unit))
         elif before in _RELATIVE:
