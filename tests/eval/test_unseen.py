@@ -166,7 +166,10 @@ def test_diagnosis_near_misses_are_never_accepted(diagnoses):
 
 
 def test_diagnosis_synonyms_accepted_do_not_regress(diagnoses):
-    # Measured 57 of 87 (0.655; tuning 40 of 45, more tuning 97 of 143) once a probable
+    # Measured 58 of 87 (0.667; tuning 40 of 45, more tuning 99 of 143) once a MONDO label
+    # joining two whole names that MONDO abbreviates by their initials ("chronic lymphocytic
+    # leukemia/small lymphocytic lymphoma", "CLL/SLL") names each of them.
+    # Before: 57 of 87 (0.655; tuning 40 of 45, more tuning 97 of 143) once a probable
     # misspelling the terminologies write beside the word, and nowhere else, is its spelling
     # ("acathisia").
     # Before: 57 of 87 (0.655; tuning 40 of 45, more tuning 96 of 143) once a less specific
@@ -194,13 +197,13 @@ def test_diagnosis_synonyms_accepted_do_not_regress(diagnoses):
     # 41 (measured before the shortened names). Before MONDO: 48; before MeSH: 42 (ICD-10-CM +
     # HPO); before issue 17: 20.
     hpo, mesh = terminology._hpo_obo() is not None, terminology._mesh_table() is not None
-    least = {(True, True): 57, (True, False): 46, (False, True): 44, (False, False): 41}
+    least = {(True, True): 58, (True, False): 46, (False, True): 44, (False, False): 41}
     assert diagnoses["synonyms accepted"].right >= least[hpo, mesh], diagnoses[
         "synonyms accepted"
     ].misses
 
 
-@pytest.mark.xfail(strict=True, reason="target 0.95 of standard synonyms accepted; measured 0.655")
+@pytest.mark.xfail(strict=True, reason="target 0.95 of standard synonyms accepted; measured 0.667")
 def test_diagnosis_synonyms_target(diagnoses):
     assert diagnoses["synonyms accepted"].accuracy >= 0.95
 

@@ -180,6 +180,8 @@ def _judged(submitted: str, primary: str, aliases=()) -> str:
         ("hyaline membrane disease", "Neonatal respiratory distress syndrome"),  # MONDO's label
         ("venous insufficiency", "Chronic venous insufficiency"),  # ICD-10-CM's "(chronic)"
         ("congenital German measles", "Congenital rubella"),  # a part renamed (rubella)
+        ("CLL/SLL", "Chronic lymphocytic leukemia"),  # MONDO's "A/B" label, abbreviated so
+        ("B-cell chronic lymphocytic leukemia", "Chronic lymphocytic leukemia"),  # its class
         ("cystosarcoma phyllodes", "Phyllodes tumor"),  # MeSH's lumped "..., malignant"
         ("coarctation", "Coarctation of the aorta"),  # "TGA with coarctation" names TGA
         ("genito-pelvic pain/penetration disorder", "Genitopelvic pain disorder"),  # either
@@ -211,6 +213,8 @@ def test_an_ordinary_word_inside_a_name_is_not_expanded_into_a_disease():
         "incorrect"
     )
     assert _judged("perforated ulcer", "Perforation of the bowel") == "incorrect"
+    # "esophageal atresia/tracheoesophageal fistula" names neither alone: each is a label.
+    assert _judged("tracheoesophageal fistula", "Esophageal atresia") == "incorrect"
 
 
 def test_a_less_specific_name_of_the_same_site_is_correct_and_the_debrief_names_the_key():

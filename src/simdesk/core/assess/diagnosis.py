@@ -1124,8 +1124,10 @@ def _by_its_disease_name(
     narrower one the case supports (a newborn, for "Respiratory distress syndrome")."""
     for group in terminology.disease_groups(item, word_key):
         label = group[0][0]
-        same = best_comparison(label, primaries)
-        if same is not None and same.verdict == "same":
+        parts = terminology.label_parts(label, tuple(name for name, _ in group))
+        found = [best_comparison(part, primaries) for part in parts]
+        same = next((c for c in found if c is not None and c.verdict == "same"), None)
+        if same is not None:
             return Comparison(item, same.expected, "same", f"MONDO names it {label}")
         narrower = _narrower(label, primaries, key, text)
         if narrower is not None and narrower.verdict == "same":

@@ -709,6 +709,7 @@ def _mondo_tree(
     """MONDO's terms (label, parents, very general grouping) and its labels' word keys."""
     terms: dict[str, tuple[str, tuple[str, ...], bool]] = {}
     labelled: dict[Key, list[str]] = defaultdict(list)
+    slashed: dict[str, tuple[str, ...]] = {}  # a slashed label's slashed synonyms ("CLL/SLL")
     table = _mondo_table()
     if table is None:
         return {}, {}
@@ -717,10 +718,37 @@ def _mondo_tree(
             if line.startswith("#") or not line.strip():
                 continue
             _step()
-            term, label, _names, parents, general = line.rstrip("\n").split("\t")
+            term, label, names, parents, general = line.rstrip("\n").split("\t")
             terms[term] = (label, tuple(p for p in parents.split("|") if p), general == "1")
             labelled[word_key(label)].append(term)
+            if "/" in label:
+                slashed[term] = tuple(n for n in names.split("|") if "/" in n)
+    # A label that joins two whole names with a slash, which MONDO also abbreviates by their
+    # initials ("chronic lymphocytic leukemia/small lymphocytic lymphoma", "CLL/SLL": WHO, one
+    # disease), names each of them where no other term is labelled so.
+    for term, (label, _parents, _general) in list(terms.items()):
+        for part in label_parts(label, slashed.get(term, ())):
+            if part != label and word_key(part) not in labelled:
+                labelled[word_key(part)] = [term]
     return terms, {key: tuple(found) for key, found in labelled.items()}
+
+
+def _initials_of(name: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[a-z0-9]+", name.lower()))
+
+
+def label_parts(label: str, synonyms: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """A MONDO label and, where it joins two whole names with a slash and a synonym is their
+    initials joined so ("CLL/SLL"), each of the two names."""
+    left, slash, right = label.partition("/")
+    if not slash or "/" in right or not synonyms:
+        return (label,)
+    initials = f"{_initials_of(left)}/{_initials_of(right)}"
+    if len(left.split()) < 2 or len(right.split()) < 2:
+        return (label,)
+    if not any(s.lower().replace(" ", "") == initials for s in synonyms):
+        return (label,)
+    return (label, left.strip(), right.strip())
 
 
 @functools.lru_cache(maxsize=1024)
