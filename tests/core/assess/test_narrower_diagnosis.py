@@ -158,6 +158,14 @@ def test_a_part_of_the_body_the_complaint_or_a_finding_names_supports_the_name()
     assert _qualifiers(frozenset({"elbow"}), (), history)[0] == "unsupported"
 
 
+def test_a_part_the_keys_own_part_already_is_supports_the_name():
+    # The HPO names the part "hip joint": the key's hip is its hip joint, whatever the case says.
+    key = Diagnosis(primary="Posterior hip dislocation")
+    assert judge_differential(["posterior hip joint dislocation"], key).outcome == "correct"
+    # "knee joint" is another part, not the hip's: the case would have to name it.
+    assert judge_differential(["posterior knee joint dislocation"], key).outcome != "correct"
+
+
 def test_a_class_the_key_belongs_to_by_definition_supports_the_name():
     # MONDO files myasthenia gravis under autoimmune disease: "autoimmune" adds nothing to it.
     key = Diagnosis(primary="Myasthenia gravis")

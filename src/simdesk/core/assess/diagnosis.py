@@ -758,8 +758,12 @@ def _shown(word: str, extra: frozenset[str], text: CaseText) -> bool:
         and word not in lx.OPPOSITES
     ):
         # A part of the body the complaint, a finding or a result names ("pes anserine bursitis
-        # of the knee": "knee pain"; the HPO's body parts).
-        return any(_marks(word) & asserted for asserted in (*text.complaint, *text.signs))
+        # of the knee": "knee pain"; the HPO's body parts), or one the key's own part already is
+        # ("posterior hip joint dislocation": the HPO's part "hip joint" is the key's hip).
+        return any(_marks(word) & asserted for asserted in (*text.complaint, *text.signs)) or any(
+            len(part) == 2 and word in part and _all_marks(part - {word}) <= text.key
+            for part in terminology.body_parts(word_key)
+        )
     if not extra <= lx.PLACE_WORDS:
         return False
     if not any(all(_marks(w) & asserted for w in extra) for asserted in text.signs):

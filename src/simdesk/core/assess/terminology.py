@@ -841,20 +841,29 @@ _MORPHOLOGY = re.compile(r"^name: Abnormal (.+?) morphology$")
 
 
 @functools.cache
-def anatomy_words(word_key: WordKey) -> frozenset[str]:
-    """Words that name a part of the body: those of the HPO's "Abnormal <part> morphology"
-    terms ("Abnormal knee morphology", "Abnormal ovary morphology"); empty without the HPO."""
+def body_parts(word_key: WordKey) -> frozenset[frozenset[str]]:
+    """The parts of the body the HPO names, each by its words: those of its "Abnormal <part>
+    morphology" terms ("Abnormal knee morphology", "Abnormal hip joint morphology"); empty
+    without the HPO."""
     obo = _hpo_obo()
     if obo is None:
         return frozenset()
     opener = gzip.open if obo.suffix == ".gz" else open
-    found: set[str] = set()
+    found: set[frozenset[str]] = set()
     with opener(obo, "rt", encoding="utf-8") as lines:
         for line in lines:
             _step()
             if part := _MORPHOLOGY.match(line.rstrip("\n")):
-                found |= word_key(part.group(1))
-    return frozenset(w for w in found if len(w) > 2 and w.isalpha())
+                found.add(word_key(part.group(1)))
+    return frozenset(found)
+
+
+@functools.cache
+def anatomy_words(word_key: WordKey) -> frozenset[str]:
+    """Words that name a part of the body: those of the HPO's body parts (``body_parts``)."""
+    return frozenset(
+        w for part in body_parts(word_key) for w in part if len(w) > 2 and w.isalpha()
+    )  # fmt: skip
 
 
 def words(word_key: WordKey) -> frozenset[str]:
