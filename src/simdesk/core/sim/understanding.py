@@ -101,17 +101,21 @@ class QuestionClassifier:
         return Reading(label, probabilities[label])
 
 
-def load_examples(path: Path | None = None) -> list[tuple[str, str]]:
-    """``(class, question)`` pairs from the extracted MTS-Dialog questions."""
+def read_sections(path: Path | None = None) -> list[tuple[str, str]]:
+    """``(MTS-Dialog section, question)`` pairs of the extracted MTS-Dialog questions."""
     path = path or bundled_cases_dir() / "catalog" / "mts_dialog_questions.tsv"
-    examples = []
+    pairs = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("#") or "\t" not in line:
             continue
         section, question = line.split("\t", 1)
-        if section in SECTION_CLASS:
-            examples.append((SECTION_CLASS[section], question))
-    return examples
+        pairs.append((section, question))
+    return pairs
+
+
+def load_examples(path: Path | None = None) -> list[tuple[str, str]]:
+    """``(class, question)`` pairs from the extracted MTS-Dialog questions."""
+    return [(SECTION_CLASS[s], q) for s, q in read_sections(path) if s in SECTION_CLASS]
 
 
 _lock = threading.Lock()

@@ -1,0 +1,80 @@
+"""The learned reader of the dimensions of the presenting illness (issue 17)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from simdesk.core.cases.schema import Fact
+from simdesk.core.cases.topics import question_topics
+from simdesk.core.sim import dimensions
+from simdesk.core.sim.disclosure import FactMatcher
+
+pytest.importorskip("wordllama")
+
+
+@pytest.fixture(scope="module")
+def reader():
+    found = dimensions.bundled_reader()
+    assert found is not None
+    return found
+
+
+# Questions in words that are in no training phrasing and that no topic pattern reads.
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("Is it on one side?", "site"),
+        ("Has it been weeks or months?", "onset"),
+        ("Does the pain travel to other places?", "radiation"),
+        ("Is it there all day long?", "timing"),
+    ],
+)
+def test_it_reads_a_dimension_the_patterns_miss(reader, question, topic):
+    assert not question_topics(question)  # the patterns alone do not read it
+    reading = reader.read(question)
+    assert (reading.label, reading.probability >= 0.5) == (topic, True)
+
+
+@pytest.mark.parametrize(
+    "question", ["Do you smoke?", "Any allergies to medicines?", "Does your mother have diabetes?"]
+)
+def test_other_history_is_not_a_dimension(reader, question):
+    assert reader.read(question).label == dimensions.OTHER
+
+
+def test_it_learns_only_what_it_is_given(reader):
+    small = dimensions.DimensionReader(
+        [("site", "Where is the pain?"), (dimensions.OTHER, "Do you smoke?")],
+        dimensions.Embedder(),
+    )
+    assert small.labels == ["other", "site"]
+    assert small.read("Where does it hurt?").label == "site"
+
+
+def test_a_question_read_by_it_discloses_the_dimension_and_nothing_off_case(reader):
+    timing = Fact(id="timing", category="history_of_presenting_illness",
+                  content="The pain is constant.", patient_says="It never lets up.")  # fmt: skip
+    cough = Fact(id="cough", category="review_of_systems", content="Dry cough for a week.",
+                 patient_says="A dry cough.")  # fmt: skip
+    question = "Is it there all day long?"
+    assert FactMatcher([timing, cough]).match(question).facts == (timing,)
+    assert FactMatcher([cough]).match(question).facts == ()
+
+
+def test_without_wordllama_the_patterns_still_work(monkeypatch, caplog):
+    monkeypatch.setattr(dimensions, "_trained", [])
+
+    def missing():
+        raise dimensions.Unavailable("the 'wordllama' package is not installed")
+
+    monkeypatch.setattr(dimensions, "_package_dir", missing)
+    with caplog.at_level(logging.WARNING, logger="simdesk.core.sim.dimensions"):
+        assert dimensions.bundled_reader() is None
+    assert "wordllama" in caplog.text
+    fact = Fact(id="timing", category="history_of_presenting_illness",
+                content="The pain is constant.", patient_says="It never lets up.")  # fmt: skip
+    matcher = FactMatcher([fact])
+    assert matcher.match("Is it constant or does it come and go?").facts == (fact,)
+    assert "timing" not in matcher.asked_topics("Is it there all day long?")
