@@ -225,3 +225,18 @@ def test_an_age_said_as_a_year_is_checked():
     guard = Consultation(case).guard_for((fact,), "How old is the child?")
     assert not guard.check("She is a year old.").ok
     assert guard.check("She is 3 years old.").ok
+
+
+@pytest.mark.parametrize(
+    ("question", "now"),
+    [("How is your child now?", True), ("How is the baby doing now?", True),
+     ("How is your son?", True), ("Does the baby seem better now?", True),
+     ("How is your child feeding?", False), ("How is your husband now?", False)],
+)  # fmt: skip
+def test_the_informant_is_asked_how_the_child_is_now(question, now):
+    # The model run on the imported child records asked every one "How is your child now?" and
+    # got "I don't know about that.": only "how is he/she" was read as the patient now.
+    turn = Encounter(_case(14)).ask(question)
+    assert (turn.state is not None) == now, turn.authored_reply
+    if now:
+        assert turn.authored_reply.startswith("He ")

@@ -62,9 +62,14 @@ TOPICS: dict[str, re.Pattern[str]] = {
         r"\b(awake|wak(e|es|ing)|alert\w*|sleepy|drowsy|letharg\w*|conscious\w*|floppy|"
         r"playing|confused|muddled)\b"
     ),
+    # the patient as an informant names them: "how is your child now?", "how is the baby now?"
     "general": re.compile(
-        r"\b(feel\w*|you doing|how are you|how is (he|she)|does (he|she) seem|"
-        r"(he|she)'s doing|better|worse)\b"
+        r"\b(feel\w*|you doing|how are you|how is (he|she)|does (he|she|{kid}) seem|"
+        r"(he|she)'s doing|(how is|how's) {kid}(?= (doing|now|today|since|after)\b|$)|better|"
+        r"worse)\b".format(
+            kid=r"(your|the|my|this|our) (little )?(child|baby|son|daughter|boy|girl|kid|infant|"
+            r"toddler|little one|grandson|granddaughter|grandchild|nephew|niece)"
+        )
     ),  # fmt: skip
 }
 # The vitals that show how each topic is going.
