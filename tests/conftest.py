@@ -29,6 +29,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault(
     "SIMDESK_TERMINOLOGY_CACHE", str(Path(tempfile.gettempdir()) / "simdesk-test-terminology")
 )
+# Likewise the dimension reader's weights, learnt from shipped questions only.
+os.environ.setdefault(
+    "SIMDESK_READER_CACHE", str(Path(tempfile.gettempdir()) / "simdesk-test-readers")
+)
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,17 @@ other history questions) and on the MTS-Dialog TrainingSet doctors' questions of
 than the presenting illness (labelled "other"). Classes are weighted equally, so the thousands of
 "other" questions do not drown the dimensions.
 
-It is trained once per process on a background thread when the first matcher is built (about a
-second on 2 quiet cores; nothing is downloaded or written), and it is used only where no topic
-pattern reads the question, and only when it is confident (``TUNING.dimension_confidence``). If
-``wordllama`` is missing the matcher keeps to the patterns and says so once in the log.
+Its trained weights are kept in the user cache folder (``readers/dimension-reader-*.npz``, 12 KB:
+the labels, the weights and the bias, learnt from the shipped questions only, never a learner's),
+keyed by a hash of the training examples, the embedding files and this code's version; a file
+that cannot be read or does not fit is trained again and said so in the log. The window starts
+:func:`prepare` when it first reads the library (before anyone signs in): it loads the weights,
+or trains them once per machine (about 0.3 s of CPU with one BLAS thread; OpenBLAS's own threads
+made it 2.4 s of CPU and 7 s on a busy 2-core machine, so training asks for one), stepping aside
+while the model generates a reply (:mod:`simdesk.core.background`). The reader is used only where
+no topic pattern reads the question, and only when it is confident
+(``TUNING.dimension_confidence``). If ``wordllama`` is missing the matcher keeps to the patterns
+and says so once in the log.
 
 Chosen by cross-validation over the development books, each left out in turn (hold-out 2 left out:
 recall 0.676 -> 0.820 with precision 0.939 -> 0.950; the other books unchanged; a naive Bayes over
@@ -23,14 +30,22 @@ word and character n-grams trained on the same data: 0.724).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import hashlib
 import importlib.util
+import io
 import logging
+import os
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from simdesk.core.paths import bundle_root, bundled_cases_dir
+from simdesk.core import background
+from simdesk.core.files import atomic_write
+from simdesk.core.paths import bundle_root, bundled_cases_dir, locations
 from simdesk.core.sim import understanding
 
 log = logging.getLogger(__name__)
@@ -46,6 +61,7 @@ OTHER_SECTIONS = frozenset(
 )  # fmt: skip
 WEIGHTS = "weights/l2_supercat_256.safetensors"
 TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
+_FORMAT = 1  # bump when the training or the file's layout changes
 
 
 class Unavailable(RuntimeError):
@@ -88,6 +104,11 @@ class Embedder:
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
         self._np = np
+        self.root = root
+
+    @property
+    def dimensions(self) -> int:
+        return int(self._table.shape[1])
 
     def __call__(self, texts: list[str]):
         np = self._np
@@ -119,6 +140,7 @@ class DimensionReader:
         l2: float = 1e-4,
         steps: int = 150,
         rate: float = 0.3,
+        step: Callable[[], object] = lambda: None,
     ) -> None:
         import numpy as np
 
@@ -134,7 +156,8 @@ class DimensionReader:
         b = np.zeros(len(self.labels), np.float32)
         # Adam on the weighted cross-entropy (deterministic: zero start, full batch).
         moments = [[np.zeros_like(w), np.zeros_like(w)], [np.zeros_like(b), np.zeros_like(b)]]
-        for step in range(1, steps + 1):
+        for t in range(1, steps + 1):
+            step()  # between two steps: background work waits while a reply is generated
             p = self._softmax(x @ w + b)
             g = (p - y) * weight[:, None]
             for param, grad, (m, v) in (
@@ -145,8 +168,16 @@ class DimensionReader:
                 m += 0.1 * grad
                 v *= 0.999
                 v += 0.001 * grad * grad
-                param -= rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+                param -= rate * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
         self._w, self._b = w, b
+
+    @classmethod
+    def from_weights(cls, labels: list[str], w, b, embed: Embedder) -> DimensionReader:
+        """A reader with weights learnt before (read from the cache file)."""
+        reader = cls.__new__(cls)
+        reader._np, reader._embed = embed._np, embed
+        reader.labels, reader._w, reader._b = list(labels), w, b
+        return reader
 
     def _softmax(self, z):
         z = z - z.max(axis=-1, keepdims=True)
@@ -176,6 +207,113 @@ def load_examples(path: Path | None = None) -> list[tuple[str, str]]:
     return examples
 
 
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """Run numpy's OpenBLAS on one thread inside the block (best effort: where its library and
+    its thread-count functions are found, as threadpoolctl finds them; elsewhere nothing
+    changes). The matrices here are small (2,431 x 256 by 256 x 12): OpenBLAS's threads spin
+    waiting for each other and take the cores the model decodes on."""
+    functions = None
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/maps", encoding="utf-8") as maps:  # Linux; elsewhere: as it is
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
+        for path in sorted(paths):
+            lib = ctypes.CDLL(path)
+            for prefix, suffix in (
+                ("scipy_openblas", "64_"),
+                ("openblas", ""),
+                ("openblas", "64_"),
+            ):
+                get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
+                put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
+                if get is not None and put is not None:
+                    functions = (get, put)
+                    break
+            if functions:
+                break
+    if functions is None:
+        yield
+        return
+    get, put = functions
+    before = get()
+    put(1)
+    try:
+        yield
+    finally:
+        put(before)
+
+
+def _cache_file(examples: list[tuple[str, str]], embed_root: Path) -> Path:
+    """Where the weights learnt from these examples are kept: keyed by the examples, the
+    embedding files (name and size) and this code's version."""
+    digest = hashlib.sha256(f"v{_FORMAT}".encode())
+    for name in (WEIGHTS, TOKENIZER):
+        digest.update(f"{name}:{(embed_root / name).stat().st_size}".encode())
+    for label, text in examples:
+        digest.update(f"{label}\t{text}\n".encode())
+    folder = os.environ.get("SIMDESK_READER_CACHE") or locations().cache / "readers"
+    return Path(folder) / f"dimension-reader-{digest.hexdigest()[:16]}.npz"
+
+
+def _read_cache(path: Path, examples: list[tuple[str, str]], embed: Embedder):
+    """The reader kept in ``path``, or ``None`` when there is none; a file that cannot be read
+    or does not fit these examples is said in the log (and then trained again)."""
+    import numpy as np
+
+    if not path.is_file():
+        return None
+    try:
+        # Read whole first: numpy leaves the file open when the zip inside it is damaged.
+        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as stored:
+            labels, w, b = [str(x) for x in stored["labels"]], stored["w"], stored["b"]
+        if (
+            labels != sorted({label for label, _ in examples})
+            or w.shape != (embed.dimensions, len(labels)) or b.shape != (len(labels),)
+            or w.dtype != np.float32 or b.dtype != np.float32
+            or not (np.isfinite(w).all() and np.isfinite(b).all())
+        ):  # fmt: skip
+            raise ValueError("its labels or weights do not fit the training questions")
+    except Exception as exc:  # a damaged zip raises several kinds: any means "train again"
+        log.warning(
+            "The dimension reader's cache %s is unusable (%s); training it again", path, exc
+        )
+        return None
+    return DimensionReader.from_weights(labels, w, b, embed)
+
+
+def _write_cache(path: Path, reader: DimensionReader) -> None:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(buffer, labels=np.array(reader.labels), w=reader._w, b=reader._b)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, buffer.getvalue(), mode=0o644)
+    except OSError as exc:  # a read-only cache folder only costs the next start a training
+        log.info("The dimension reader's weights were not kept (%s)", exc)
+
+
+_in_background = threading.local()  # ``on``: this thread's work nobody waits for yet
+_wanted = threading.Event()  # somebody waits for the reader: training no longer pauses
+
+
+def _step() -> None:
+    if background.replies_in_flight() and getattr(_in_background, "on", False):
+        background.pause_for_replies(unless=_wanted.is_set)
+
+
+def _load_or_train() -> DimensionReader:
+    embed = Embedder()
+    examples = load_examples()
+    path = _cache_file(examples, embed.root)
+    reader = _read_cache(path, examples, embed)
+    if reader is None:
+        with _one_blas_thread():
+            reader = DimensionReader(examples, embed, step=_step)
+        _write_cache(path, reader)
+    return reader
+
+
 _lock = threading.Lock()
 _trained: list[DimensionReader | None] = []
 
@@ -183,23 +321,51 @@ _trained: list[DimensionReader | None] = []
 def bundled_reader() -> DimensionReader | None:
     """The reader trained on the bundled questions (once per process), or ``None`` when the
     embedding model is unavailable (said once in the log)."""
+    if not _trained and not getattr(_in_background, "on", False) and not _wanted.is_set():
+        _wanted.set()  # a training in the background goes on at full speed from here
+        background.wake()
     with _lock:
         if not _trained:
             try:
-                _trained.append(DimensionReader(load_examples(), Embedder()))
+                _trained.append(_load_or_train())
             except (Unavailable, ImportError) as exc:
                 log.warning("The dimension reader is off: %s", exc)
                 _trained.append(None)
         return _trained[0]
 
 
+def _in_the_background() -> None:
+    _in_background.on = True
+    bundled_reader()
+
+
+_started: list[threading.Thread] = []
+_start_lock = threading.Lock()  # not ``_lock``: that one is held while the reader is trained
+
+
+def prepare() -> threading.Thread | None:
+    """Load the reader's weights, or train them (and keep them), on a background thread that
+    steps aside while the model generates a reply; the thread already started if there is one
+    (``None`` once the reader is in memory). The window starts it when it first reads the
+    library, and a matcher when it is built (in a process without the window)."""
+    with _start_lock:
+        if _trained:
+            return None
+        if not _started or not _started[-1].is_alive():
+            _started[:] = [
+                threading.Thread(target=_in_the_background, name="simdesk-dimensions", daemon=True)
+            ]
+            _started[-1].start()
+        return _started[-1]
+
+
 def warm_up() -> None:
-    """Load and train the reader on a background thread (a matcher calls this when built)."""
-    if not _trained:
-        threading.Thread(target=bundled_reader, name="simdesk-dimensions", daemon=True).start()
+    """Load or train the reader on a background thread (a matcher calls this when built)."""
+    prepare()
 
 
 def forget() -> None:
-    """Drop the trained reader (for measuring its training)."""
+    """Drop the reader from memory (for measuring its loading and training)."""
     with _lock:
         _trained.clear()
+        _wanted.clear()

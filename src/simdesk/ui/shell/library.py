@@ -42,11 +42,15 @@ class LibraryMixin:
         from simdesk.core.assess.diagnosis import prepare
         from simdesk.core.cases.catalog import load_catalog
         from simdesk.core.cases.library import load_library
+        from simdesk.core.sim import dimensions, understanding
 
         # The terminology that judges a diagnosis is built once per machine (about 11 s of CPU,
         # in the background): on a first launch now, while the learner signs in and chooses a
-        # case, and never while the model generates a reply.
+        # case, and never while the model generates a reply. The learned readers of questions
+        # load (or train once per machine) in the background too, not at the first question.
         prepare()
+        dimensions.prepare()
+        understanding.warm_up()
         load_catalog()  # warm the cache the encounter reads
         return load_library(bundled_cases_dir(), self.locations.user_cases)
 
