@@ -35,6 +35,7 @@ def _no_training(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("trained although its weights were kept")
 
+    refuse.__defaults__ = dimensions.DimensionReader.__init__.__defaults__  # the same settings
     monkeypatch.setattr(dimensions.DimensionReader, "__init__", refuse)
 
 
@@ -90,6 +91,17 @@ def test_other_questions_are_kept_in_another_file(cache, monkeypatch):
     dimensions.bundled_reader()
     examples = dimensions.load_examples()
     monkeypatch.setattr(dimensions, "load_examples", lambda: examples + [("site", "Which side?")])
+    dimensions.forget()
+    dimensions.bundled_reader()
+    assert len(list(cache.glob("dimension-reader-*.npz"))) == 2
+
+
+def test_other_training_settings_are_kept_in_another_file(cache, monkeypatch):
+    dimensions.bundled_reader()
+    l2, steps, rate, step = dimensions.DimensionReader.__init__.__defaults__
+    monkeypatch.setattr(
+        dimensions.DimensionReader.__init__, "__defaults__", (l2, steps - 1, rate, step)
+    )
     dimensions.forget()
     dimensions.bundled_reader()
     assert len(list(cache.glob("dimension-reader-*.npz"))) == 2

@@ -243,10 +243,22 @@ def _one_blas_thread() -> Iterator[None]:
         put(before)
 
 
+def _code_version() -> str:
+    """This module's text (any change to how the reader is trained gives another file) where it
+    can be read, and the training's settings in any case (a frozen bundle has no source)."""
+    defaults = DimensionReader.__init__.__defaults__ or ()
+    settings = [value for value in defaults if isinstance(value, int | float)]
+    try:
+        source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:
+        source = "-"
+    return f"v{_FORMAT}:{settings}:{source}"
+
+
 def _cache_file(examples: list[tuple[str, str]], embed_root: Path) -> Path:
     """Where the weights learnt from these examples are kept: keyed by the examples, the
     embedding files (name and size) and this code's version."""
-    digest = hashlib.sha256(f"v{_FORMAT}".encode())
+    digest = hashlib.sha256(_code_version().encode())
     for name in (WEIGHTS, TOKENIZER):
         digest.update(f"{name}:{(embed_root / name).stat().st_size}".encode())
     for label, text in examples:
