@@ -82,3 +82,65 @@ def test_a_fact_that_says_the_age_answers_it_instead():
 )  # fmt: skip
 def test_an_age_as_a_parent_says_it(years, said):
     assert age_words(years) == said
+
+
+# -- the name, and the speaker's own life and worries where the record says nothing -----------
+
+
+def _silent(case_id: str):
+    """A bundled case with no social or ideas-and-concerns facts: as imported records often are
+    (no occupation, no worry given)."""
+    from simdesk.core.cases.loader import load_case
+    from simdesk.core.paths import bundled_cases_dir
+
+    case = load_case(bundled_cases_dir() / f"{case_id}.yaml")
+    kept = [f for f in case.facts if f.category not in ("social", "ideas_concerns_expectations")]
+    return case.model_copy(update={"facts": kept})
+
+
+def _said(encounter: Encounter, question: str) -> tuple[list[str], str]:
+    turn = encounter.ask(question)
+    return [f.id for f in turn.facts], turn.authored_reply
+
+
+def test_a_patient_knows_their_own_name_life_and_worries():
+    # A new user on imported records: "What do you do for work?" -> "Nobody has told me
+    # that." / "I don't know about that."; "whats your name" -> "I don't know about that.";
+    # "What are you worried about?" -> "I don't know about that."
+    encounter = Encounter(_silent("stemi-retired-driver"))  # its unsure lines include hearsay
+    for _ in range(3):  # every draw of the unsure line
+        assert _said(encounter, "What do you do for work?") == ([], "I'd rather not say, doctor.")
+        assert _said(encounter, "are you married?") == ([], "I'd rather not say, doctor.")
+        ids, line = _said(encounter, "What are you worried about?")
+        assert ids == [] and line.startswith("I'm worried it is something serious")
+        ids, line = _said(encounter, "Do you have a rash?")
+        assert ids == [] and "told" not in line
+    said = _said(encounter, "whats your name")
+    assert said == (["demographics-name"], "My name is Kwabena Owusu.")
+
+
+def test_a_carer_gives_the_childs_name_and_their_own():
+    encounter = Encounter(_silent("diarrhoea-severe-dehydration-toddler"))
+    assert _said(encounter, "what is his name?") == (["demographics-name"], "His name is Arif.")
+    ids, line = _said(encounter, "what's your name?")
+    assert ids == ["demographics-name"] and line == "I am Rahima Begum, his grandmother."
+    ids, line = _said(encounter, "what are you worried about?")
+    assert ids == [] and line.startswith("I am worried about him")
+    # about the child, a carer may say someone else would know
+    assert _said(encounter, "has he had a rash?")[1] in encounter.case.patient.unsure_lines
+
+
+def test_an_age_question_about_someone_else_or_then_needs_a_fact_that_says_an_age():
+    # A new user on the STEMI case: "how old is your husband/wife" got the home fact, "how old
+    # were you when you started smoking" the pain's onset.
+    from simdesk.core.cases.loader import load_case
+    from simdesk.core.paths import bundled_cases_dir
+
+    encounter = Encounter(load_case(bundled_cases_dir() / "stemi-retired-driver.yaml"))
+    assert _said(encounter, "how old is your wife")[0] == []
+    assert "pain-onset" not in _said(encounter, "how old were you when you started smoking")[0]
+    # a fact that gives the age answers ("died suddenly of a heart attack at 58")
+    assert _said(encounter, "how old was your brother when he died?")[0] == ["family-history"]
+    # when the smoking began is the smoking, not the pain (the social topics narrow onset away)
+    assert _said(encounter, "when did you start smoking")[0] == ["smoking"]
+    assert _said(encounter, "when did the pain start?")[0] == ["pain-onset"]

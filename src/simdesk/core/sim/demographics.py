@@ -54,6 +54,33 @@ def asks_age(question: str, patient: Patient, carer: bool) -> bool:
     return bool(_OF_CARER.search(q) or re.search(rf"\bhow old is {re.escape(name)}\b", q))
 
 
+_SOMEONES_AGE = re.compile(
+    r"\b(how old (is|are)|what age is|what('s| is) the age of) (your|his|her|their|the) \w+|"
+    r"\b(your|his|her|their) \w+'s age\b|"
+    # an age then: "how old were you when you started smoking?" is not when the pain started
+    r"\bhow old (were|was) (you|he|she|they|(your|his|her|their) \w+) when\b"
+)
+_AN_AGE = re.compile(
+    r"\b((at (the )?age( of)?|aged?|when (i|he|she|they) (was|were)) (about |around )?"
+    r"(\d+|[a-z]+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty)|"
+    r"at \d{2}(?! ?(am|pm|o'clock|:|h\b|hours|this|in the))|(\d+|[a-z]+) years? old)\b"
+)
+
+
+def asks_someones_age(question: str) -> bool:
+    """Whether ``question`` asks another person's age ("how old is your wife?") or an age then
+    ("how old were you when you started smoking?"): only a fact that says an age answers it
+    (not the home fact that names the wife, nor the pain's onset). Ask :func:`asks_age` first:
+    "how old is your son?" to a parent is the patient's age."""
+    return bool(_SOMEONES_AGE.search(" ".join(words(question.replace("?", " ")))))
+
+
+def gives_an_age(fact: Fact) -> bool:
+    """Whether a fact says someone's age: "aged 45", "at 19", "when I was twenty"."""
+    text = f"{fact.content} {fact.patient_says}".lower()
+    return states_age(fact) or bool(_AN_AGE.search(text))
+
+
 def age_words(age_years: float) -> str:
     """An age as a parent says it: "14 months", "11 months", "3 years", "2 weeks"."""
     if age_years >= 2:
@@ -83,3 +110,85 @@ _STATES_AGE = re.compile(
 def states_age(fact: Fact) -> bool:
     """Whether a fact says how old someone is ("11-month-old", "aged 45", "two years old")."""
     return any(_STATES_AGE.search(text.lower()) for text in (fact.content, fact.patient_says))
+
+
+# -- the name, and questions about the speaker's own life ---------------------------------------
+
+_OWN_NAME = re.compile(
+    r"\b(what('s| is) your (full |first )?name|your name\b|who are you\b|"
+    r"what (do|should|can) i call you)"
+)
+_CHILD_NAME = re.compile(
+    rf"\b{_CHILD_OF} (full |first )?name\b|\bwhat('s| is) (he|she) called\b|"
+    r"\bwhat do you call (him|her)\b"
+)
+
+
+def name_fact(question: str, patient: Patient, carer: bool) -> Fact | None:
+    """For a question on the patient's name (or, to someone answering for them, on their own),
+    the name from the case's demographics in the speaker's voice; None for any other question.
+    A patient does not say "I don't know about that." to "what's your name?"."""
+    q = " ".join(words(question.replace("?", " ")))
+    first = patient.name.split()[0]
+    if carer and _CHILD_NAME.search(q):
+        pronoun = "His" if patient.sex == "male" else "Her"
+        says, content = f"{pronoun} name is {first}.", f"Name {patient.name}."
+    elif _OWN_NAME.search(q):
+        informant = patient.informant
+        if informant is not None:
+            says = f"I am {informant.name}, his {informant.relation}."
+            if patient.sex == "female":
+                says = says.replace(" his ", " her ")
+            content = f"The {informant.relation}, {informant.name}."
+        elif carer:
+            return None  # a parent without a name in the case
+        else:
+            says, content = f"My name is {patient.name}.", f"Name {patient.name}."
+    else:
+        return None
+    return Fact(id="demographics-name", category="social", content=content, patient_says=says)
+
+
+# A question on the speaker's own life ("what do you do for work?", "are you married?"): a record
+# that does not say is no reason for the speaker not to know. And their worries: anyone who
+# comes has one, even where the record gives none.
+_YOU_WORDS = r"\b(you|your|yours|yourself|u|ur)\b"
+_OWN_LIFE = re.compile(
+    r"\b(work|works|working|job|jobs|occupation|profession|for a living|employ\w*|career|"
+    r"married|marital|wife|husband|partner|spouse|boyfriend|girlfriend|children|kids|"
+    r"live|lives|living|home|house|religio\w*|church|mosque|school|education|studies|"
+    r"hobbies|income|money|insurance|name)\b"
+)
+_WORRY = re.compile(
+    r"\b(worr\w*|concern\w*|afraid|scared|fear\w*|frighten\w*|anxious|"
+    r"what do you think (it is|this is|is (wrong|going on|causing))|"
+    r"any ideas? (about|what|of)|what (are|were) you (hoping|expecting))\b"
+)
+OWN_LIFE_LINE = "I'd rather not say, doctor."
+WORRY_LINES = {
+    False: "I'm worried it is something serious, doctor. I want to know what is wrong.",
+    True: "I am worried about {him}, doctor. I want to know what is wrong with {him}.",
+}
+
+
+# An unsure line that says someone else would know: right for a carer, not for a patient asked
+# about themselves ("What do you do for work?" - "Nobody has told me that.").
+_HEARSAY = re.compile(r"\b(told|tell|would know|knows|ask (his|her|my))\b")
+
+
+def unsure_line(question: str, patient: Patient, carer: bool, drawn: str) -> str:
+    """The line for a question no fact answers: ``drawn`` (one of the case's unsure lines),
+    unless the question is about the speaker's own life or worries, which the speaker knows
+    though the record does not say, or ``drawn`` says someone else would know and a patient is
+    asked about themselves."""
+    q = " ".join(words(question.replace("?", " ")))
+    if not re.search(_YOU_WORDS, q):
+        return drawn
+    if _WORRY.search(q):
+        return WORRY_LINES[carer].format(him="him" if patient.sex == "male" else "her")
+    if _OWN_LIFE.search(q):
+        return OWN_LIFE_LINE
+    if not carer and _HEARSAY.search(drawn.lower()):
+        plain = [line for line in patient.unsure_lines if not _HEARSAY.search(line.lower())]
+        return plain[0] if plain else "I'm not sure, doctor."
+    return drawn

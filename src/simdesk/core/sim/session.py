@@ -17,7 +17,15 @@ from simdesk.core.cases.catalog import AnalyteValue, Catalog, load_catalog, norm
 from simdesk.core.cases.schema import MANOEUVRE_ORDER, Case, ExamFinding, Fact
 from simdesk.core.errors import SimdeskError
 from simdesk.core.sim import events as ev
-from simdesk.core.sim.demographics import age_fact, asks_age, states_age
+from simdesk.core.sim.demographics import (
+    age_fact,
+    asks_age,
+    asks_someones_age,
+    gives_an_age,
+    name_fact,
+    states_age,
+    unsure_line,
+)
 from simdesk.core.sim.disclosure import Disclosure, FactMatcher
 from simdesk.core.sim.events import Event
 from simdesk.core.sim.matching import (
@@ -226,10 +234,21 @@ class Encounter:
         self._advance(MINUTES_PER_QUESTION)
         state = self._state_answer(question)
         disclosure = Disclosure((state.fact,), (1.0,)) if state else self._matcher.match(question)
-        if not state and asks_age(question, self.case.patient, self._carer):
+        patient = self.case.patient
+        if not state and asks_age(question, patient, self._carer):
             disclosure = self._age(disclosure)
+        elif not state and asks_someones_age(question):
+            kept = [(f, s) for f, s in zip(disclosure.facts, disclosure.scores, strict=True)
+                    if gives_an_age(f)]  # fmt: skip
+            disclosure = Disclosure(tuple(f for f, _ in kept), tuple(s for _, s in kept))
+        named = None if state or not disclosure.empty else name_fact(question, patient, self._carer)
+        if named is not None:
+            disclosure = Disclosure((named,), (1.0,))
         if disclosure.empty:
-            authored = self._rng.choice(self.case.patient.unsure_lines)
+            # the speaker's own life or worries: they know, the record does not say
+            # (the unsure line is drawn all the same: the seed's later draws stay as they were)
+            drawn = self._rng.choice(patient.unsure_lines)
+            authored = unsure_line(question, patient, self._carer, drawn)
         else:
             authored = " ".join(f.patient_says for f in disclosure.facts)
         facts = disclosure.facts
