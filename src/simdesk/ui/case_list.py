@@ -42,6 +42,8 @@ DROPPED_FIRST = ("Setting", "Difficulty", "Time", "Specialty")  # hidden in turn
 STATUS = COLUMNS.index("Status")
 ANY = "Any"
 NEW, IN_PROGRESS, DONE, BROKEN = "New", "In progress", "Done", "Cannot be played"
+STATUS_LABELS = (NEW, IN_PROGRESS, "Exam in progress", f"{DONE} 100%")  # the table's
+STATUS_PADDING = 12  # a cell's margins beside its text
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ class CaseListPage(QWidget):
         split.addWidget(side)
         split.setStretchFactor(0, 2)  # the table grows twice as fast as the preview
         split.setStretchFactor(1, 1)
-        split.setSizes([860, 380])
+        split.setSizes([940, 300])  # the preview wraps; the titles need the width
         split.splitterMoved.connect(lambda *_: self.fit_columns())
         layout.addWidget(split, 1)
         bottom = QHBoxLayout()
@@ -206,6 +208,10 @@ class CaseListPage(QWidget):
             self.list.setColumnHidden(column, False)  # measured shown
         wanted = {c: max(self.list.sizeHintForColumn(c), header.sectionSizeHint(c))
                   for c in range(1, len(COLUMNS))}  # fmt: skip
+        # The status column is as wide as its longest label from the start, so the case titles
+        # do not lose width when a case is played or paused ("Exam in progress", "Done 100%")
+        widest = max(self.list.fontMetrics().horizontalAdvance(t) for t in STATUS_LABELS)
+        wanted[STATUS] = max(wanted[STATUS], widest + STATUS_PADDING)
         specialty = COLUMNS.index("Specialty")
         floor, cap = (n * self.list.fontMetrics().averageCharWidth() for n in SPECIALTY_CHARS)
         floor = max(floor, header.sectionSizeHint(specialty))
