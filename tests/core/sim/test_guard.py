@@ -675,3 +675,15 @@ def test_the_vitals_now_may_show_that_a_symptom_goes_on(toddler_case):
     assert not guard(37.9).check("He is still hot, no fits.").ok
     assert not guard(38.6).check("The fever has gone, no fits.").ok
     assert guard(37.9).check("He was a little hot yesterday, no fits.").ok
+
+
+def test_no_bare_yes_from_a_clause_about_then_when_another_says_now():
+    # A new user asked the dehydrated toddler's grandmother "is he drinking eagerly?" and got
+    # "Yes, she is very thirsty." from "Drank eagerly yesterday; today drinks only a little":
+    # IMCI's 'drinking poorly' (severe dehydration) read as 'drinking eagerly'.
+    case = load_case(bundled_cases_dir() / "diarrhoea-severe-dehydration-toddler.yaml")
+    for question in ("is he drinking eagerly?", "can he drink, is he drinking eagerly?"):
+        guard = ReplyGuard((case.fact("drinking-poorly"),), persona_words=[],
+                           forbidden_terms=[], question=question, informant=True)  # fmt: skip
+        assert not guard.check("Yes.").ok, question
+        assert not guard.check("Yes, he is very thirsty.").ok, question

@@ -148,6 +148,9 @@ _YES_NO_QUESTION = re.compile(
 )
 # Suffixes that make a new word of the same meaning; "-less" (painless) is not one of them.
 _DERIVED = re.compile(r"(ful|fully|ment|ments|ness|y|ily|al|ally|ation|ations)$")
+# A clause about then, and one about now (see _polarity).
+_THEN_WORDS = frozenset("yesterday before previously earlier formerly used".split())
+_NOW_WORDS = frozenset("today now currently tonight still anymore".split())
 _TOPIC_SPLIT = re.compile(r"[;,.!?()]+|\b(?:with|but|and)\b")
 # The things a question asks about, each on its own: "any trouble swallowing or breathing?"
 _ALTERNATIVES = re.compile(r"[,;/]+|\b(?:or|and|nor)\b")
@@ -1142,6 +1145,13 @@ class Relevance:
                 said = [bool(NEGATIONS & set(words(c))) for c in topic]
                 votes.append(({"negative"} if any(said) else set())
                              | (set(YES_WORDS) if not all(said) else set()))  # fmt: skip
+                # "Drank eagerly yesterday; today drinks only a little": the clause that says
+                # most of what was asked is then, another on it is now - a bare yes answers the
+                # past ("is he drinking eagerly?" -> "Yes."), so the fact gives neither
+                now = [c for c, n in zip(clauses, overlap, strict=True)
+                       if n and c not in topic and _NOW_WORDS & set(words(c))]  # fmt: skip
+                if now and all(_THEN_WORDS & set(words(c)) for c in topic):
+                    votes[-1] = {"negative", *YES_WORDS}
         if not votes or any(v != votes[0] for v in votes):
             return None  # not said, or said both ways
         return frozenset(votes[0]) if votes[0] in (set(NO_WORDS), set(YES_WORDS)) else None
