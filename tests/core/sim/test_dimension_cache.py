@@ -129,3 +129,25 @@ def test_a_question_asked_during_a_reply_does_not_wait_for_the_reply(cache):
         asker.start()
         asker.join(60)  # would wait out the whole reply (30 s at most) without the wake-up
         assert got and got[0] is not None
+
+
+def test_training_runs_openblas_on_one_thread_and_gives_the_threads_back(cache, monkeypatch):
+    """OpenBLAS's threads only spin on these small matrices (2.4 s of CPU instead of 0.3 s)."""
+    import numpy  # noqa: F401
+
+    functions = dimensions.blas_threads()
+    if functions is None:
+        pytest.skip("no OpenBLAS whose thread count can be set here")
+    get, put = functions
+    put(2)
+    seen = []
+    softmax = dimensions.DimensionReader._softmax
+
+    def counted(self, z):
+        seen.append(get())
+        return softmax(self, z)
+
+    monkeypatch.setattr(dimensions.DimensionReader, "_softmax", counted)
+    dimensions.bundled_reader()  # no weights kept yet: trained here
+    assert seen and set(seen) == {1}
+    assert get() == 2

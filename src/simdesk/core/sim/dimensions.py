@@ -207,15 +207,11 @@ def load_examples(path: Path | None = None) -> list[tuple[str, str]]:
     return examples
 
 
-@contextlib.contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """Run numpy's OpenBLAS on one thread inside the block (best effort: where its library and
-    its thread-count functions are found, as threadpoolctl finds them; elsewhere nothing
-    changes). The matrices here are small (2,431 x 256 by 256 x 12): OpenBLAS's threads spin
-    waiting for each other and take the cores the model decodes on."""
-    functions = None
+def blas_threads() -> tuple[Callable[[], int], Callable[[int], None]] | None:
+    """The loaded OpenBLAS's functions that get and set its thread count, found as threadpoolctl
+    finds them (Linux: the libraries this process has loaded); ``None`` where there are none."""
     with contextlib.suppress(OSError, ValueError):
-        with open("/proc/self/maps", encoding="utf-8") as maps:  # Linux; elsewhere: as it is
+        with open("/proc/self/maps", encoding="utf-8") as maps:  # Linux; elsewhere: none
             paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
         for path in sorted(paths):
             lib = ctypes.CDLL(path)
@@ -227,10 +223,18 @@ def _one_blas_thread() -> Iterator[None]:
                 get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
                 put = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
                 if get is not None and put is not None:
-                    functions = (get, put)
-                    break
-            if functions:
-                break
+                    return get, put
+    return None
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """Run numpy's OpenBLAS on one thread inside the block (best effort: elsewhere nothing
+    changes). The matrices here are small (2,431 x 256 by 256 x 12): OpenBLAS's threads spin
+    waiting for each other and take the cores the model decodes on."""
+    import numpy  # noqa: F401  (loads OpenBLAS, so that it can be found)
+
+    functions = blas_threads()
     if functions is None:
         yield
         return
