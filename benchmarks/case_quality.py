@@ -69,10 +69,19 @@ def _discloser(understand: str):
 
 def _synonyms_with(part: str, sources: tuple[str, ...]) -> tuple[unseen.Tally, unseen.Tally]:
     """Synonyms accepted and near misses rejected with only the named terminologies."""
-    from simdesk.core.assess import terminology
+    from simdesk.core.assess import diagnosis, terminology
 
+    def forget() -> None:
+        # The matcher's own caches hold verdicts read from the terminologies in use (a
+        # spelling they write interchangeably, a genus they write out).
+        for value in vars(diagnosis).values():
+            if hasattr(value, "cache_clear"):
+                value.cache_clear()
+
+    forget()
     with terminology.only(*sources):
         dx = unseen.diagnosis_eval(part)
+    forget()
     return dx["synonyms accepted"], dx["near misses rejected"]
 
 

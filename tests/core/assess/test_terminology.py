@@ -579,3 +579,12 @@ def test_a_spelling_the_terminologies_write_beside_the_word_is_the_same_word():
     assert judge_differential(["akathesia"], key).outcome == "incorrect"
     # A word written on its own ("increta": placenta increta) is no spelling of another.
     assert "increta" not in terminology.interchangeable_words(word_key)
+
+
+@needs_all
+def test_the_words_written_interchangeably_follow_the_terminologies_in_use():
+    # The benchmark's per-terminology rows select terminologies: without MeSH only the HPO
+    # writes "acathisia" (once), so it is no spelling of akathisia there, and is again after.
+    with terminology.only("ICD-10-CM", "HPO", "MONDO"):
+        assert "acathisia" not in terminology.interchangeable_words(word_key)
+    assert "akathisia" in terminology.interchangeable_words(word_key)["acathisia"]

@@ -331,6 +331,7 @@ def _forget() -> None:
     _wanted.clear()
     _tables.cache_clear()
     _loose_tables.cache_clear()
+    interchangeable_words.cache_clear()  # read from the groups in use
 
 
 _lock = threading.Lock()
