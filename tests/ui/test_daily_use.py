@@ -252,3 +252,20 @@ def test_long_test_names_have_their_full_name_as_a_tooltip(qtbot, win):
     table = page.orders_panel.catalog_search.table
     names = [table.item(r, 0) for r in range(table.rowCount())]
     assert all(item.toolTip() == item.text() for item in names)
+
+
+def test_time_can_pass_from_the_treat_tab(qtbot, win):
+    """A new user gave Plan C on the Treat tab and looked for a way to let it work: the wait
+    buttons were only on the Orders tab. The Treat tab has them too, and the clock and the
+    vitals move as from Orders."""
+    page = _start(qtbot, win, "diarrhoea-severe-dehydration-toddler")
+    page.tabs.setCurrentWidget(page.treat_panel)
+    page.treat("ringers lactate 30ml/kg over 30min then 70 ml/kg over 2.5 hrs")
+    minute, heart_rate = page.encounter.sim_minute, page.encounter.vitals["heart_rate"]
+    [_, thirty] = page.treat_panel.wait_buttons
+    assert thirty.isVisible() and thirty.text() == "Wait 30 min"
+    for _ in range(4):
+        thirty.click()
+    assert page.encounter.sim_minute == minute + 120
+    assert page.encounter.vitals["heart_rate"] < heart_rate
+    assert "Simulated time: " + f"{minute + 120:.0f} min" in page.clock.text()

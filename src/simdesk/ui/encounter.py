@@ -145,6 +145,7 @@ class EncounterPage(QWidget):
         self.orders_panel.wait_requested.connect(self.wait)
         self.treat_panel = TreatPanel()
         self.treat_panel.treat_requested.connect(self.treat)
+        self.treat_panel.wait_requested.connect(self.wait)
         self.timeline = QListWidget()
         self.timeline.setObjectName("timeline")
         self.timeline.setWordWrap(True)

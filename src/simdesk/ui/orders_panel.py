@@ -272,6 +272,7 @@ class TreatPanel(QWidget):
     """
 
     treat_requested = Signal(str)
+    wait_requested = Signal(float)  # let time pass to see the treatment work (as on Orders)
     ACTIONS = ("Give", "Stop", "Hold", "Remove", "Reduce", "Continue")
     ROUTES = ("", "IV", "IM", "SC", "oral", "rectal", "sublingual", "inhaled", "IO", "NG")
     FREQUENCIES = ("", "stat", "once daily", "12-hourly", "8-hourly", "6-hourly",
@@ -319,6 +320,17 @@ class TreatPanel(QWidget):
         self.given.setObjectName("treatmentsGiven")
         self.given.setWordWrap(True)
         column.addWidget(self.given, 1)
+        # After a treatment the patient is reassessed when it has had time to work (Plan C:
+        # every 15-30 minutes): the clock moves on from here too, not only from Orders.
+        waits = QHBoxLayout()
+        self.wait_buttons = []
+        for minutes in (15, 30):
+            button = QPushButton(f"Wait {minutes} min")
+            button.setToolTip("Let simulated time pass, then reassess the patient")
+            button.clicked.connect(lambda _=False, m=minutes: self.wait_requested.emit(float(m)))
+            waits.addWidget(button)
+            self.wait_buttons.append(button)
+        column.addLayout(waits)
         layout.addLayout(column, 2)
         self.names: dict[str, str] = {}
         self.understood = lambda _text: False
