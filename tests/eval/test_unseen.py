@@ -130,7 +130,10 @@ def test_the_dimension_reader_generalises_to_a_book_it_was_not_trained_on(monkey
     # 65 of 1414 (the patterns alone: 0.676 at 0.939, 65; naive Bayes over word and character
     # n-grams trained on the same data instead: 0.724 at 0.939, 63); with the judge of a question
     # naming a complaint: 0.866 at 0.955, off-case 62 of 1387 (the patterns alone: 0.712 at
-    # 0.945, 62).
+    # 0.945, 62). A question the reader finds on the presenting illness but of no one dimension
+    # ("other" below TUNING.dimension_other_max) not matched by its words: 0.862 at 0.960, 35 (the
+    # 27 gone were one question, "has it been getting better, worse, or staying the same since it
+    # started?", matched by its words to the complaint's fact).
     dimensions = pytest.importorskip("simdesk.core.sim.dimensions")
     pytest.importorskip("wordllama")
     book = unseen.phrasings("holdout", "hpi", "2")["history"]
@@ -140,8 +143,8 @@ def test_the_dimension_reader_generalises_to_a_book_it_was_not_trained_on(monkey
     monkeypatch.setattr(dimensions, "_trained", [reader])
     crossed = unseen.history_eval("holdout", book="hpi", edition="2")
     assert crossed.asked >= 760 and crossed.off_case >= 1380
-    assert crossed.recall >= 0.86 and crossed.precision >= 0.95, crossed.misses[:20]
-    assert crossed.off_case_disclosed <= 62, crossed.wrong
+    assert crossed.recall >= 0.86 and crossed.precision >= 0.959, crossed.misses[:20]
+    assert crossed.off_case_disclosed <= 35, crossed.wrong
 
 
 def test_the_eval_rules_agree_on_what_a_record_mentions():

@@ -78,3 +78,20 @@ def test_without_wordllama_the_patterns_still_work(monkeypatch, caplog):
     matcher = FactMatcher([fact])
     assert matcher.match("Is it constant or does it come and go?").facts == (fact,)
     assert "timing" not in matcher.asked_topics("Is it there all day long?")
+
+
+def test_a_question_on_the_illness_that_no_one_reads_is_not_matched_by_its_words(reader):
+    # No pattern reads it and the reader is sure of no one dimension, but it is sure the question
+    # is on the presenting illness ("other" below dimension_other_max): the complaint's fact,
+    # which shares its word "swelling", does not say how the swelling has gone.
+    question = "Has the swelling changed since it started?"
+    assert not question_topics(question)
+    odds = reader.distribution(question)
+    assert max(odds.values()) < 0.5 and odds[dimensions.OTHER] < 0.2
+    swelling = Fact(id="pc", category="presenting_complaint",
+                    content="Swelling on the nape of the neck.",
+                    patient_says="A swelling.")  # fmt: skip
+    assert FactMatcher([swelling]).match(question).facts == ()
+    # Without the rule the words alone disclose it (what hold-out 2 counted off-case).
+    words = FactMatcher([swelling], dimension_other_max=None)
+    assert words.match(question).facts == (swelling,)

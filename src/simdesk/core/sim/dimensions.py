@@ -189,6 +189,11 @@ class DimensionReader:
         best = int(p.argmax())
         return Reading(self.labels[best], float(p[best]))
 
+    def distribution(self, question: str) -> dict[str, float]:
+        """Every label's probability for a question (``"other"`` among them)."""
+        p = self._softmax(self._embed([question])[0] @ self._w + self._b)
+        return {label: float(q) for label, q in zip(self.labels, p, strict=True)}
+
 
 def load_examples(path: Path | None = None) -> list[tuple[str, str]]:
     """``(label, question)``: the bundled dimension questions, and the MTS-Dialog questions of

@@ -205,6 +205,7 @@ class FactMatcher:
         understand: str = TUNING.understand,
         confidence: float = TUNING.confidence,
         dimension_confidence: float = TUNING.dimension_confidence,
+        dimension_other_max: float | None = TUNING.dimension_other_max,
         route_limit: int = TUNING.route_limit,
         keep_off_topic: bool = TUNING.keep_off_topic,
     ) -> None:
@@ -217,6 +218,7 @@ class FactMatcher:
             normalise.warm_up()
         self.confidence = confidence
         self.dimension_confidence = dimension_confidence
+        self.dimension_other_max = dimension_other_max
         self.route_limit = route_limit
         self.beta = beta
         self.gamma = gamma
@@ -316,31 +318,46 @@ class FactMatcher:
         return kept
 
     def asked_topics(self, question: str) -> frozenset[str]:
-        """The history topics a question asks about: by the topic patterns, else (when
-        confident) the dimension of the presenting illness read by the learned dimension reader,
-        else (when confident) the category read by the classifier learned from real clinicians'
-        questions."""
+        """The history topics a question asks about (see :meth:`understood`)."""
+        return self.understood(question)[0]
+
+    def understood(self, question: str) -> tuple[frozenset[str], bool]:
+        """The history topics a question asks about, and whether it is on the presenting illness
+        yet read by no one (then it discloses only what an authored cue answers, never the facts
+        its words match).
+
+        The topic patterns read it; where none does, the learned dimension reader's dimension
+        when it is confident, else, where the reader still finds the question on the presenting
+        illness (its "other" class below ``dimension_other_max``: "has the swelling changed
+        since it started?" asks how it has gone, which the complaint's fact "swelling of the
+        neck" does not say), nothing; else the category the classifier learned from real
+        clinicians' questions reads when confident."""
         if self.understand == "lexical":
-            return frozenset()
+            return frozenset(), False
         asked = question_topics(question)
-        if not asked and self.understand == "topics+classifier":
-            reader = dimensions.bundled_reader()
-            if reader is not None:
-                dimension = reader.read(question)
-                if dimension.label != dimensions.OTHER and (
-                    dimension.probability >= self.dimension_confidence
-                ):
-                    return frozenset([dimension.label])
-            reading = understanding.bundled_classifier().read(question)
-            if reading.topic and reading.probability >= self.confidence:
-                asked = frozenset([reading.topic])
-        return asked
+        if asked or self.understand != "topics+classifier":
+            return asked, False
+        reader = dimensions.bundled_reader()
+        if reader is not None:
+            odds = reader.distribution(question)
+            best = max(odds, key=odds.__getitem__)
+            if best != dimensions.OTHER and odds[best] >= self.dimension_confidence:
+                return frozenset([best]), False
+            limit = self.dimension_other_max
+            if limit is not None and odds[dimensions.OTHER] < limit:
+                return frozenset(), True
+        reading = understanding.bundled_classifier().read(question)
+        if reading.topic and reading.probability >= self.confidence:
+            return frozenset([reading.topic]), False
+        return frozenset(), False
 
     def match(self, question: str) -> Disclosure:
         if self.understand != "lexical":
             question = normalise.normalise(question, self._case_words)
         lexical = self._lexical(question)
-        asked = self.asked_topics(question)
+        asked, unsure = self.understood(question)
+        if unsure:
+            return self._authored(lexical)
         if not asked:
             return lexical
         if (
