@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from simdesk import __version__
 from simdesk.app.session import Session
 from simdesk.core.paths import locations
+from simdesk.ui import refcounts
 from simdesk.ui.case_list import CaseListPage
 from simdesk.ui.debrief import DebriefPage
 from simdesk.ui.encounter import EncounterPage
@@ -50,6 +51,7 @@ class MainWindow(AccountsMixin, AttemptsMixin, LearnerMixin, LibraryMixin, Model
                  QMainWindow):  # fmt: skip
     def __init__(self, *, start_model: bool = True) -> None:
         super().__init__()
+        refcounts.keep_singletons_alive()  # PySide6 6.12.0 on Python 3.11 loses None's refs
         self.setWindowTitle(f"simdesk {__version__}")
         self.resize(1280, 720)
         self.setMinimumSize(1024, 600)
