@@ -86,16 +86,18 @@ def hpi2():
 # Those hold-out figures are recorded and the book is now DEVELOPMENT data: the learned dimension
 # reader (simdesk.core.sim.dimensions) is trained on its phrasings. With it: 0.970 at 0.965,
 # off-case 35 of 1387 - a fitted figure, not an unseen one; the reader's unseen figures are the
-# cross-validated one below and the third book's.
+# cross-validated one below and the third book's. With frames that read their complement as their
+# condition (topics.py: "worse when you ... cough?" is aggravating, "bad enough to stop you
+# working?" severity, "there when you woke up?" and "trigger it at the very beginning?" how it
+# came on), fixed on this book's 35 off-case questions and so not an unseen figure: 0.982 at
+# 0.976, off-case 0 of 1387.
 def test_presenting_illness_dimensions_on_the_second_holdout_book(hpi2):
     assert hpi2.asked >= 760 and hpi2.off_case >= 1380
-    assert hpi2.recall >= 0.96 and hpi2.precision >= 0.96, hpi2.misses[:20] + hpi2.wrong[:20]
-    assert hpi2.off_case_disclosed <= 35, hpi2.wrong
+    assert hpi2.recall >= 0.98 and hpi2.precision >= 0.975, hpi2.misses[:20] + hpi2.wrong[:20]
+    assert hpi2.off_case_disclosed == 0, hpi2.wrong
 
 
-@pytest.mark.xfail(
-    strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.970 @ 0.965, 35 (fitted)"
-)
+# Target 0.90 @ 0.95, 0 off-case: met on this (development, fitted) book; not an unseen result.
 def test_presenting_illness_dimensions_second_holdout_target(hpi2):
     assert hpi2.recall >= 0.90 and hpi2.precision >= 0.95 and hpi2.off_case_disclosed == 0
 
@@ -133,7 +135,8 @@ def test_the_dimension_reader_generalises_to_a_book_it_was_not_trained_on(monkey
     # 0.945, 62). A question the reader finds on the presenting illness but of no one dimension
     # ("other" below TUNING.dimension_other_max) not matched by its words: 0.862 at 0.960, 35 (the
     # 27 gone were one question, "has it been getting better, worse, or staying the same since it
-    # started?", matched by its words to the complaint's fact).
+    # started?", matched by its words to the complaint's fact). With the frames above (fixed on
+    # this book, so not unseen): 0.872 at 0.974, off-case 0 of 1387.
     dimensions = pytest.importorskip("simdesk.core.sim.dimensions")
     pytest.importorskip("wordllama")
     book = unseen.phrasings("holdout", "hpi", "2")["history"]
@@ -143,8 +146,8 @@ def test_the_dimension_reader_generalises_to_a_book_it_was_not_trained_on(monkey
     monkeypatch.setattr(dimensions, "_trained", [reader])
     crossed = unseen.history_eval("holdout", book="hpi", edition="2")
     assert crossed.asked >= 760 and crossed.off_case >= 1380
-    assert crossed.recall >= 0.86 and crossed.precision >= 0.959, crossed.misses[:20]
-    assert crossed.off_case_disclosed <= 35, crossed.wrong
+    assert crossed.recall >= 0.87 and crossed.precision >= 0.973, crossed.misses[:20]
+    assert crossed.off_case_disclosed == 0, crossed.wrong
 
 
 def test_the_eval_rules_agree_on_what_a_record_mentions():

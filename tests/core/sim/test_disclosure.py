@@ -268,3 +268,76 @@ def test_a_grade_word_is_a_severity_only_where_it_grades_a_symptom():
                  "Pain severe enough to wake him.", "Severe chills.",
                  "Pain rated 8/10."):  # fmt: skip
         assert severity(text), text
+
+
+def test_a_frame_reads_its_complement_as_its_condition_not_as_topics_of_their_own():
+    # HPI hold-out 2 (development): "Is it worse when you move, breathe in or cough?" was read as
+    # the respiratory review of systems, "Is it bad enough to stop you sleeping or working?" as
+    # the occupation, "Was it there when you woke up, or did it start later in the day?" as when
+    # it began, and "Did anything trigger it at the very beginning...?" as what aggravates it: 35
+    # off-case disclosures. Each reading covers its family, not the one phrasing.
+    facts = [
+        _fact("pain", "Right-sided chest pain for three days.", "My chest hurts.", [],
+              category="history_of_presenting_illness"),
+        _fact("cough", "Productive cough and shortness of breath.", "I cough a lot.", []),
+        _fact("job", "Works as a teacher.", "I teach.", [], category="social"),
+    ]  # fmt: skip
+    matcher = FactMatcher(facts)
+    families = {
+        "aggravating": (
+            "Is it worse when you move, breathe in or cough?",
+            "Does it get worse if you cough or sneeze?",
+            "Is the pain worse after eating or drinking?",
+            "Is it worse on swallowing or breathing deeply?",
+            "Does it feel worse with walking or climbing stairs?",
+            "Is it worse, like, when you cough?",
+        ),
+        "relieving": (
+            "Does it get better when you sit up or lean forward?",
+            "Is it easier if you stop breathing deeply?",
+            "Is it better with rest or after coughing something up?",
+        ),
+        "severity": (
+            "Is it bad enough to stop you sleeping or working?",
+            "Is it severe enough to keep you from going to work?",
+            "Does it stop you from walking?",
+            "Has the pain been bad enough that you could not work?",
+            "Does it keep you from doing your job?",
+            "Does it prevent you from breathing in fully?",
+        ),
+        "onset_manner": (
+            "Was it there when you woke up, or did it start later in the day?",
+            "Did it come on in your sleep?",
+            "Has it been there since you got up this morning?",
+            "Did you wake up with it?",
+            "Did anything trigger it at the very beginning, or did it just appear out of nowhere?",
+            "What brought it on in the first place?",
+            "What set it off to begin with?",
+        ),
+    }  # fmt: skip
+    for topic, questions in families.items():
+        for question in questions:
+            assert question_topics(question) == {topic}, question
+            # the record says nothing of it: nothing is disclosed (the cough, the job, the onset)
+            assert matcher.match(question).empty, question
+    # where the record says it, the frame reaches it
+    worse = _fact(
+        "worse",
+        "Pain worse on deep inspiration and coughing.",
+        "It hurts when I breathe in.",
+        [],
+        category="history_of_presenting_illness",
+    )
+    asked = FactMatcher([*facts, worse]).match("Does it get worse if you cough or breathe in?")
+    assert [f.id for f in asked.facts] == ["worse"]
+    # words before the head, or a new question after the clause, keep their own topics
+    assert question_topics("Is the cough worse at night?") == {"ros_respiratory"}
+    assert question_topics("What makes the cough worse?") == {"ros_respiratory"}
+    assert "ros_constitutional" in question_topics(
+        "Is it worse when you walk, and have you had a fever?"
+    )
+    assert question_topics("What do you do for work?") == {"occupation"}
+    assert question_topics("Does it wake you at night?") == {"timing"}
+    assert question_topics("When did it start?") == {"onset"}
+    assert question_topics("Does anything trigger it?") == {"aggravating"}
+    assert question_topics("What brings it on?") == {"aggravating"}

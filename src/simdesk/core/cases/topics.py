@@ -4,6 +4,12 @@ The topics live in ``cases/catalog/history_topics.yaml``: each belongs to a hist
 has regular expressions for the questions that ask about it (``asked``) and for the facts that
 answer it (``said``; or ``whole_category``: every fact of its category). A fact's topics are its
 case file's ``topics`` plus those its content says; a question's topics are those it asks.
+
+A topic may also ``take`` a frame: the head of a construction whose complement, to the end of its
+clause, is a condition the topic asks about, not a topic of its own. "Is it worse when you move,
+breathe in or cough?" asks what makes it worse, whatever the words after "worse when" name (not
+the review of systems' breathing and cough); "is it bad enough to stop you working?" asks how bad
+it is (not the occupation). The head asks about its topic; the complement is read by no other.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ class Topic:
         frozenset()
     )  # categories whose facts ``said`` applies to (all if empty)
     narrows: frozenset[str] = frozenset()  # broader topics dropped when this one is asked
+    takes: tuple[re.Pattern, ...] = ()  # heads of frames whose complement only this topic reads
 
 
 def _fail(path: Path, line: int, where: str, reason: str, fix: str) -> CaseError:
@@ -64,7 +71,7 @@ def load_topics(path: Path | None = None) -> dict[str, Topic]:
             raise _fail(path, line, f"topics.{name}.category",
                         f"{getattr(category, 'value', None)!r} is not a history category",
                         f"Use one of: {', '.join(sorted(CATEGORIES))}.")  # fmt: skip
-        compiled: dict[str, list[re.Pattern]] = {"asked": [], "said": []}
+        compiled: dict[str, list[re.Pattern]] = {"asked": [], "said": [], "takes": []}
         for kind in compiled:
             for node in getattr(fields.get(kind), "value", []) or []:
                 where = f"topics.{name}.{kind}"
@@ -98,7 +105,7 @@ def load_topics(path: Path | None = None) -> dict[str, Topic]:
                         f"Use categories from: {', '.join(sorted(CATEGORIES))}.")  # fmt: skip
         topics[name] = Topic(
             name, category.value, tuple(compiled["asked"]), tuple(compiled["said"]), whole,
-            lists["in"], lists["narrows"],
+            lists["in"], lists["narrows"], tuple(compiled["takes"]),
         )  # fmt: skip
     for topic in topics.values():
         unknown = topic.narrows - topics.keys()
@@ -114,6 +121,14 @@ def nodes_line(mapping: yaml.MappingNode, key: str) -> int:
     return next(k.start_mark.line + 1 for k, _ in mapping.value if k.value == key)
 
 
+# A frame's complement: the rest of its clause, up to the end of the sentence or a coordinated new
+# question ("..., or did it just appear?", "... and have you had a fever?").
+_COMPLEMENT = (
+    r"(?:(?!,? \b(?:and|or|but),? (?:have|has|had|do|does|did|is|are|was|were|any|what|how)\b)"
+    r"[^?.!;])*"
+)
+
+
 @functools.cache
 def bundled_topics() -> dict[str, Topic]:
     return load_topics()
@@ -123,7 +138,11 @@ def question_topics(question: str, topics: dict[str, Topic] | None = None) -> fr
     """The topics a question asks about."""
     text = " ".join(question.lower().replace("\u2019", "'").split())
     known = topics or bundled_topics()
-    found = {t.name for t in known.values() if any(p.search(text) for p in t.asked)}
+    framed = {t.name for t in known.values() if any(p.search(text) for p in t.takes)}
+    for name in framed:
+        for head in known[name].takes:
+            text = re.sub(f"(?:{head.pattern}){_COMPLEMENT}", " ", text)
+    found = framed | {t.name for t in known.values() if any(p.search(text) for p in t.asked)}
     narrowed = {n for name in found for n in known[name].narrows}
     return frozenset(found - narrowed)
 
