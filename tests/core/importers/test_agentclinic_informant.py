@@ -18,6 +18,7 @@ import pytest
 from simdesk.core.cases.schema import Case
 from simdesk.core.consultation import Consultation
 from simdesk.core.llm.prompt import persona_header, speaker_label
+from simdesk.core.sim.demographics import age_fact
 from simdesk.core.sim.session import Encounter
 from simdesk.importers.agentclinic import CatalogIndex, ImportReport, record_to_case
 from simdesk.importers.agentclinic.history import Voice, is_meta, spoken
@@ -89,7 +90,7 @@ def test_every_part_reads_the_informant_from_the_case():
     guard = consultation.guard_for(case.facts[:1], "What is the problem?")
     assert guard._speaker  # the guard lets the mother speak of him in the third person
     encounter = Encounter(case)
-    assert encounter.ask("How old is he?").authored_reply == "He is 1 week old."
+    assert encounter.ask("How old is he?").authored_reply == "He is 2 days old."
     assert not encounter.ask("How old are you?").facts  # the mother's age is not his
     now = Encounter(case).ask("How is he now?")
     assert now.state is not None and now.authored_reply.startswith("He ")
@@ -240,3 +241,40 @@ def test_the_informant_is_asked_how_the_child_is_now(question, now):
     assert (turn.state is not None) == now, turn.authored_reply
     if now:
         assert turn.authored_reply.startswith("He ")
+
+
+# The record's age in its own unit: every "N-day-old", "N-hour-old" and "newborn" was 0.01 years,
+# said as "1 week old" (record 14, a 2-day-old: "He is 1 week old."); "born at 33 weeks of
+# gestation" was 0.05 years, "3 weeks old".
+NEWBORN_AGES = {
+    8: "newborn",  # "Newborn, female": no number is invented
+    14: "He is 2 days old.",  # "2-day-old male infant"
+    31: "She is a newborn.",  # "Newborn, born at 33 weeks of gestation": no age
+    39: "He is 6 hours old.",  # "Newborn, ... male, six hours post delivery"
+    73: "He is 5 days old.",  # "5-day-old male newborn"
+    83: "She is 2 weeks old.",  # "2-week-old female newborn"
+    106: "She is 4 days old.",  # "4-day-old newborn"
+}
+
+
+@pytest.mark.parametrize(("number", "said"), NEWBORN_AGES.items())
+def test_a_newborn_record_gives_the_age_it_states(number, said):
+    case = _case(number)
+    if said == "newborn":
+        assert case.patient.age_years == 0 and case.patient.age_label == "newborn"
+        return
+    assert Encounter(case).ask("How old is the baby?").authored_reply == said
+    age = said.split(" is ")[1].removesuffix(".").removesuffix(" old").removeprefix("a ")
+    assert case.patient.age_label == age
+
+
+def test_the_guard_refuses_a_wrong_age_for_a_newborn():
+    """Record 39's model reply "My child is 1 week old." passed the guard because the age fact
+    said the same wrong age; against the record's 6 hours (or 2 days) it is refused."""
+    for number, right in ((39, "My child is 6 hours old."), (14, "He is 2 days old.")):
+        case = _case(number)
+        fact = age_fact(case.patient, carer=True)
+        guard = Consultation(case).guard_for((fact,), "How old is the baby?")
+        assert not guard.check("My child is 1 week old.").ok
+        assert not guard.check("He is a week old.").ok
+        assert guard.check(right).ok, guard.check(right).reason

@@ -9,6 +9,7 @@ import pytest
 from simdesk.cli import main
 from simdesk.core.sim.demographics import age_words
 from simdesk.core.sim.session import Encounter
+from simdesk.importers.agentclinic.common import parse_demographics
 from tests.eval import unseen
 
 
@@ -77,11 +78,24 @@ def test_a_fact_that_says_the_age_answers_it_instead():
 
 @pytest.mark.parametrize(
     ("years", "said"),
-    [(0.92, "11 months"), (1.17, "14 months"), (0.01, "1 week"), (0.05, "3 weeks"),
-     (1 / 12, "1 month"), (3, "3 years"), (67, "67 years")],
+    [(0.92, "11 months"), (1.17, "14 months"), (0.05, "3 weeks"), (1 / 12, "1 month"),
+     (3, "3 years"), (67, "67 years"), (2 / 365.25, "2 days"), (7 / 365.25, "1 week"),
+     (13 / 365.25, "13 days"), (6 / 365.25 / 24, "6 hours"), (0.0, "newborn")],
 )  # fmt: skip
 def test_an_age_as_a_parent_says_it(years, said):
     assert age_words(years) == said
+
+
+@pytest.mark.parametrize(
+    ("demographics", "said"),
+    [("2-day-old male infant", "2 days"), ("5-day-old male newborn", "5 days"),
+     ("Newborn, 3050-g (6-lb 12-oz) male, six hours post delivery", "6 hours"),
+     ("2-week-old female newborn", "2 weeks"), ("Newborn, female", "newborn"),
+     ("Newborn, born at 33 weeks of gestation", "newborn"), ("11-month-old boy", "11 months"),
+     ("22-year-old male", "22 years")],
+)  # fmt: skip
+def test_the_importer_keeps_the_age_in_the_unit_the_record_states(demographics, said):
+    assert age_words(parse_demographics(demographics).age_years) == said
 
 
 # -- the name, and the speaker's own life and worries where the record says nothing -----------

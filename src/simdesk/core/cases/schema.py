@@ -86,6 +86,36 @@ class StateLine(StrictModel):
     topic: StateTopic = "general"
 
 
+# An age under a month is kept to the hour (``age_years`` = days / DAYS_A_YEAR), as a record
+# states it: "2 days", "6 hours". An age of 0 is a newborn whose age the case does not state.
+DAYS_A_YEAR = 365.25
+
+
+def age_words(age_years: float) -> str:
+    """An age as a parent says it: "14 months", "11 months", "3 years", "2 weeks", "5 days",
+    "6 hours"; "newborn" for an age of 0 (no stated number)."""
+    days = round(age_years * DAYS_A_YEAR, 6)
+    if age_years <= 0:
+        return "newborn"
+    if age_years >= 2:
+        n, unit = int(age_years), "year"
+    elif age_years * 12 >= 1:
+        n, unit = round(age_years * 12), "month"
+    elif days >= 14 or (days >= 7 and abs(days / 7 - round(days / 7)) < 1e-6):
+        n, unit = max(round(age_years * 52), 1), "week"
+    elif days >= 1:
+        n, unit = round(days), "day"
+    else:
+        n, unit = max(round(days * 24), 1), "hour"
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def age_old(age_years: float) -> str:
+    """The age in a sentence: "2 days old", "3 years old", "a newborn"."""
+    words = age_words(age_years)
+    return "a newborn" if words == "newborn" else f"{words} old"
+
+
 class Patient(StrictModel):
     name: str
     age_years: float = Field(ge=0, le=120)
@@ -110,10 +140,8 @@ class Patient(StrictModel):
 
     @property
     def age_label(self) -> str:
-        if self.age_years >= 2:
-            return f"{int(self.age_years)} years"
-        months = round(self.age_years * 12)
-        return f"{months} months"
+        """The age as a parent says it: "2 days", "14 months", "3 years", "newborn"."""
+        return age_words(self.age_years)
 
 
 class Fact(StrictModel):

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from simdesk.core.cases.schema import age_old
+
 if TYPE_CHECKING:  # annotations only: the app imports this module before its window shows
     from simdesk.core.cases.schema import Fact, PatientView
 
@@ -83,7 +85,7 @@ def persona_header(view: PatientView) -> str:
         who = f"the {p.informant.relation}"
         speaker = f" {p.informant.name}, the {p.informant.relation}, answers for the patient."
     return (
-        f"A consultation at a {setting}. The patient is {p.name}, {p.age_label} old, {p.sex}"
+        f"A consultation at a {setting}. The patient is {p.name}, {age_old(p.age_years)}, {p.sex}"
         + (f", {p.occupation}" if p.occupation else "")
         + f".{speaker} Speech: {p.persona.speech_style.rstrip('.')}. "
         f"Mood: {p.persona.mood.rstrip('.')}.\n"

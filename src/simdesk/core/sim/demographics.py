@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from simdesk.core.cases.schema import Fact, Patient
+from simdesk.core.cases.schema import Fact, Patient, age_old, age_words
 from simdesk.core.text import words
 
 # Who a carer calls the patient: a pronoun or a word for a child (or "the patient").
@@ -81,24 +81,13 @@ def gives_an_age(fact: Fact) -> bool:
     return states_age(fact) or bool(_AN_AGE.search(text))
 
 
-def age_words(age_years: float) -> str:
-    """An age as a parent says it: "14 months", "11 months", "3 years", "2 weeks"."""
-    if age_years >= 2:
-        n, unit = int(age_years), "year"
-    elif age_years * 12 >= 1:
-        n, unit = round(age_years * 12), "month"
-    else:
-        n, unit = max(round(age_years * 52), 1), "week"
-    return f"{n} {unit}{'' if n == 1 else 's'}"
-
-
 def age_fact(patient: Patient, carer: bool) -> Fact:
     """The patient's age as a fact, in the speaker's voice."""
     age = age_words(patient.age_years)
     if not carer:
-        says = f"I am {age} old."
+        says = f"I am {age_old(patient.age_years)}."
     else:
-        says = f"{'He' if patient.sex == 'male' else 'She'} is {age} old."
+        says = f"{'He' if patient.sex == 'male' else 'She'} is {age_old(patient.age_years)}."
     return Fact(id="demographics-age", category="social", content=f"Age {age}.", patient_says=says)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from simdesk.core.cases.schema import DAYS_A_YEAR
+
 SOURCE_REFERENCE = {
     "title": "AgentClinic: a multimodal agent benchmark to evaluate AI in simulated clinical "
     "environments (MedQA OSCE records)",
@@ -71,17 +73,28 @@ class Demographics:
     carer: bool
 
 
+# An age a record states with its unit ("2-day-old", "six hours post delivery"), kept in that
+# unit: a 2-day-old is not "1 week old". Weeks of gestation ("born at 33 weeks") are no age.
+_UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "week": 7.0}
+_COUNT = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_NEWBORN_AGE = re.compile(
+    rf"\b{_COUNT}[- ](hour|day|week)s?([- ]old\b| (post delivery|after (birth|delivery)|of life))"
+)
+_COUNTS = {w: i for i, w in enumerate(_COUNT.strip("()").split("|")[1:], start=1)}
+
+
 def parse_demographics(text: str) -> Demographics:
     lowered = text.lower()
     age = 30.0
-    if m := re.search(r"(\d+(?:\.\d+)?)[- ](year|yr)", lowered):
+    if m := _NEWBORN_AGE.search(lowered):
+        n = int(m.group(1)) if m.group(1).isdigit() else _COUNTS[m.group(1)]
+        age = n * _UNIT_DAYS[m.group(2)] / DAYS_A_YEAR
+    elif m := re.search(r"(\d+(?:\.\d+)?)[- ](year|yr)", lowered):
         age = float(m.group(1))
     elif m := re.search(r"(\d+)[- ]month", lowered):
         age = round(int(m.group(1)) / 12, 2)
-    elif m := re.search(r"(\d+)[- ](week|day)", lowered):
-        age = 0.05 if m.group(2) == "week" else 0.01
     elif "newborn" in lowered or "neonate" in lowered:
-        age = 0.01
+        age = 0.0  # a newborn without a stated age: "newborn", no invented number
     female = re.search(r"\b(female|woman|girl|lady|mother)\b", lowered)
     male = re.search(r"\b(male|man|boy|gentleman)\b", lowered)
     sex = "female" if female and not (male and male.start() < female.start()) else "male"
