@@ -114,16 +114,38 @@ def hpi3():
 # With the learned dimension reader (trained on the other four books, never on this one), run
 # once: 0.912 at 0.940, off-case 94 of 1697; after main's importer changes of the same hour (a
 # child's informant, note-speak said as a patient says it; not tuned on this book): 0.913 at
-# 0.939, 94 of 1697 (958 asked).
+# 0.939, 94 of 1697 (958 asked). Run again (not read) after the off-case rule (dfb7c87) and the
+# frames (c30f772), both designed on the development books only: 0.921 at 0.945, 86 of 1697.
 def test_presenting_illness_dimensions_on_the_third_holdout_book(hpi3):
     assert hpi3.asked >= 950 and hpi3.off_case >= 1690
-    assert hpi3.recall >= 0.91 and hpi3.precision >= 0.935
-    assert hpi3.off_case_disclosed <= 94
+    assert hpi3.recall >= 0.92 and hpi3.precision >= 0.944
+    assert hpi3.off_case_disclosed <= 86
 
 
-@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.913 @ 0.939, 94")
+@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.921 @ 0.945, 86")
 def test_presenting_illness_dimensions_third_holdout_target(hpi3):
     assert hpi3.recall >= 0.90 and hpi3.precision >= 0.95 and hpi3.off_case_disclosed == 0
+
+
+@pytest.fixture(scope="module")
+def hpi4():
+    return unseen.history_eval("holdout", book="hpi", edition="4")
+
+
+# The fourth HPI hold-out book (hpi_holdout4.yaml, 88 questions written 2026-12-07 before its
+# first run by someone who had seen no other book, the reader's training data nor any result; 15
+# of its questions happen to equal a training phrasing once case and punctuation are dropped),
+# first run on 2e225ee, with the learned reader, the off-case rule and the frames: 0.825 at 0.927,
+# off-case 153 of 1850. The honest figure for wording nobody here had seen; not read.
+def test_presenting_illness_dimensions_on_the_fourth_holdout_book(hpi4):
+    assert hpi4.asked >= 990 and hpi4.off_case >= 1840
+    assert hpi4.recall >= 0.82 and hpi4.precision >= 0.925
+    assert hpi4.off_case_disclosed <= 153
+
+
+@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; got 0.825 @ 0.927 (153)")
+def test_presenting_illness_dimensions_fourth_holdout_target(hpi4):
+    assert hpi4.recall >= 0.90 and hpi4.precision >= 0.95 and hpi4.off_case_disclosed == 0
 
 
 def test_the_dimension_reader_generalises_to_a_book_it_was_not_trained_on(monkeypatch):
