@@ -569,15 +569,16 @@ def voice_run(
         result = consultation.finish(pending)
         key = case.answer_key.diagnosis
         persona = [case.patient.name, *filter(None, [case.patient.occupation])]
+        # An informant speaks of the patient in the third person (as the app's guard knows).
+        informant = case.patient.informant is not None
         guard = ReplyGuard(
             pending.turn.facts, persona_words=persona,
-            forbidden_terms=[key.primary, *key.aliases],
+            forbidden_terms=[key.primary, *key.aliases], informant=informant,
         )  # fmt: skip
         prefixes = list(itertools.accumulate(shown))
         seen = prefixes + ([result.text] if result.model_text_used else [])
         tally["guard"] += any(not guard.check(text).ok for text in seen)
         # The relevance rule on everything shown, from a guard of its own that knows the question.
-        informant = case.patient.informant is not None
         asked = ReplyGuard(
             pending.turn.facts, persona_words=persona,
             forbidden_terms=[], question=question, informant=informant,
