@@ -199,12 +199,7 @@ def load_examples(path: Path | None = None) -> list[tuple[str, str]]:
     """``(label, question)``: the bundled dimension questions, and the MTS-Dialog questions of
     the sections that are not the presenting illness as ``"other"``."""
     path = path or bundled_cases_dir() / "catalog" / "dimension_questions.tsv"
-    examples = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#") or "\t" not in line:
-            continue
-        label, question = line.split("\t", 1)
-        examples.append((label, question))
+    examples = understanding.read_sections(path)  # the same two-column file shape
     mts = bundled_cases_dir() / "catalog" / "mts_dialog_questions.tsv"
     for section, question in understanding.read_sections(mts):
         if section in OTHER_SECTIONS:
