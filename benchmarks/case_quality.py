@@ -162,8 +162,8 @@ def _dx_figure(dx: dict, more: dict | None, figure) -> str:
 
 def _hpi_figure(figure, *books) -> str:
     """An HPI-dimensions figure of each book: the first, then the second (hpi_holdout2 on the
-    hold-out side, hpi_tuning_more on the tuning side), then hpi_holdout3 and hpi_holdout4 on the
-    hold-out side."""
+    hold-out side, hpi_tuning_more on the tuning side), then hpi_holdout3, hpi_holdout4 and
+    hpi_holdout5 on the hold-out side."""
     return " | ".join(figure(book) for book in books)
 
 
@@ -191,9 +191,9 @@ def unseen_section(by_dimension: bool = False) -> None:
         # The tuning column gives the first tuning file's figure, then the second's (tuning_more).
         more = unseen.diagnosis_eval("tuning_more") if part == "tuning" else None
         # The HPI column gives the first book's figure, then the second's: hpi_holdout2 on the
-        # hold-out side, hpi_tuning_more on the tuning side; then hpi_holdout3 and hpi_holdout4 on
-        # the hold-out side.
-        editions = ("2", "3", "4") if part == "holdout" else ("_more",)
+        # hold-out side, hpi_tuning_more on the tuning side; then hpi_holdout3, hpi_holdout4 and
+        # hpi_holdout5 on the hold-out side.
+        editions = ("2", "3", "4", "5") if part == "holdout" else ("_more",)
         books = [hpi] + [unseen.history_eval(part, book="hpi", edition=e) for e in editions]
         hpi_books[part] = books
         rows.append(
@@ -233,10 +233,12 @@ def unseen_section(by_dimension: bool = False) -> None:
     for name, hold, tune, target in zip(names, *rows, targets, strict=True):
         print(f"  {name:<{width}}  {hold:>16}  {tune:>16}  {target}")
     print(
-        "  HPI dimensions: hold-out books 1 | 2 | 3 | 4 (hpi_holdout, 2, 3, 4); tuning books 1 | 2"
+        "  HPI dimensions: hold-out books 1 | 2 | 3 | 4 | 5 (hpi_holdout, 2, 3, 4, 5);"
+        " tuning books 1 | 2"
     )
     if by_dimension:
-        labels = ("HOLD-OUT 1", "HOLD-OUT 2", "HOLD-OUT 3", "HOLD-OUT 4", "tuning 1", "tuning 2")
+        labels = ("HOLD-OUT 1", "HOLD-OUT 2", "HOLD-OUT 3", "HOLD-OUT 4", "HOLD-OUT 5")
+        labels += ("tuning 1", "tuning 2")
         every = hpi_books["holdout"] + hpi_books["tuning"]
         _hpi_by_dimension(dict(zip(labels, every, strict=True)))
     synonyms_by_terminology()
@@ -260,6 +262,7 @@ def off_case_section() -> None:
         ("holdout", "2"),
         ("holdout", "3"),
         ("holdout", "4"),
+        ("holdout", "5"),
         ("tuning", ""),
         ("tuning", "_more"),
     )
