@@ -40,9 +40,10 @@ EXCLUDES = [
     # the programme hub runs on a server from a Python install, not from the desktop bundle
     "simdesk.hub", "fastapi", "uvicorn", "starlette", "pgserver", "psycopg",
     "numpy.f2py", "numpy.distutils", "alembic.testing", "PySide6.QtNetwork", "PySide6.QtDBus",
-    # tokenizers' Hugging Face Hub download client (8 MB): the dimension reader's tokenizer is a
-    # file shipped in wordllama's wheel, and the bundle never downloads
-    "hf_xet", "huggingface_hub",
+    # WordLlama's dependencies: the dimension reader reads its tokenizer and table with numpy
+    # (core.sim.wordpieces), not with tokenizers (8 MB) and safetensors (0.9 MB); and tokenizers'
+    # Hugging Face Hub download client (8 MB): the bundle never downloads
+    "tokenizers", "safetensors", "hf_xet", "huggingface_hub",
 ]  # fmt: skip
 
 # Qt files the bundle does not need: simdesk uses QtCore, QtGui and QtWidgets, in English, on

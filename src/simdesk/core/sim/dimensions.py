@@ -90,19 +90,19 @@ class Embedder:
 
     def __init__(self, root: Path | None = None) -> None:
         import numpy as np
-        from safetensors import safe_open
-        from tokenizers import Tokenizer
+
+        from simdesk.core.sim import wordpieces
 
         root = root or _package_dir()
         weights, tokenizer = root / WEIGHTS, root / TOKENIZER
         for path in (weights, tokenizer):
             if not path.is_file():
                 raise Unavailable(f"{path} is missing; reinstall 'wordllama'")
-        with safe_open(str(weights), "np") as f:
-            self._table = f.get_tensor("embedding.weight")  # float16, 32000 x 256 (16 MB)
-        self._tokenizer = Tokenizer.from_file(str(tokenizer))
-        self._tokenizer.no_padding()
-        self._tokenizer.no_truncation()
+        try:  # read without the safetensors and tokenizers packages (see wordpieces)
+            self._table = wordpieces.read_safetensors(weights, "embedding.weight")  # float16
+            self._tokenizer = wordpieces.PieceTokenizer(tokenizer)
+        except (ValueError, KeyError) as exc:
+            raise Unavailable(f"WordLlama's files in {root} are not as expected ({exc})") from exc
         self._np = np
         self.root = root
 
@@ -114,7 +114,7 @@ class Embedder:
         np = self._np
         out = np.zeros((len(texts), self._table.shape[1]), np.float32)
         for i, text in enumerate(texts):
-            ids = self._tokenizer.encode(text.lower(), add_special_tokens=False).ids
+            ids = self._tokenizer.encode(text.lower())
             if ids:
                 vector = self._table[ids].astype(np.float32).mean(axis=0)
                 out[i] = vector / (np.linalg.norm(vector) or 1.0)
