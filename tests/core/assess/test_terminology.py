@@ -516,6 +516,9 @@ def test_a_name_a_terminology_gives_that_is_another_concepts_is_not_accepted(key
         # A MeSH heading with the name as its label is not another concept (KDIGO 2021:
         # membranous nephropathy, also membranous glomerulonephritis).
         ("Membranous nephropathy", "membranous glomerulonephritis"),
+        # MONDO's synonym of Boerhaave syndrome; the HPO's sign "Spontaneous esophageal rupture"
+        # (named like it) is no other disease.
+        ("Boerhaave syndrome", "spontaneous oesophageal rupture"),
     ],
 )
 def test_a_terminology_synonym_of_the_same_disease_is_still_accepted(key, written):
@@ -588,3 +591,14 @@ def test_the_words_written_interchangeably_follow_the_terminologies_in_use():
     with terminology.only("ICD-10-CM", "HPO", "MONDO"):
         assert "acathisia" not in terminology.interchangeable_words(word_key)
     assert "akathisia" in terminology.interchangeable_words(word_key)["acathisia"]
+
+
+@needs_all
+def test_a_sign_of_the_hpo_that_is_a_mondo_disease_still_tells_mondo_synonyms_apart():
+    """The HPO's "Acute myeloid leukemia" (AML) is a disease of MONDO's too: MONDO's "secondary
+    AML" (therapy-related AML and myelodysplastic syndrome) reads as "AML" once "secondary" is
+    dropped, and stays out of the synonyms of AML."""
+    found = {word_key(n) for n in terminology.synonyms("Acute myeloid leukemia", word_key)}
+    assert word_key("Secondary AGL") not in found
+    assert word_key("therapy-related AML and myelodysplastic syndrome") not in found
+    assert word_key("AML") in found

@@ -453,7 +453,20 @@ def _tables(word_key: WordKey) -> Tables:
     bare = _bare(exact, named, word_key)
     for key, number in bare.items():
         named[key].add(number)
-    usable = _usable(lumped, named)
+    # MONDO, a curated disease ontology, is not overruled by a sign of the HPO named like one
+    # of its synonyms ("Spontaneous esophageal rupture" is what Boerhaave syndrome is), unless
+    # the sign is a disease of MONDO's too (the HPO's "Acute myeloid leukemia", "AML").
+    disease_labels = _mondo_tree(word_key)[1]
+    signs = {
+        n for n in phenotypes
+        if not any(frozenset(words) in disease_labels for _, words in exact[n])
+    }  # fmt: skip
+    diseases_named: dict[Key, set[int]] = defaultdict(set)
+    for key, numbers in named.items():
+        if numbers - signs:
+            diseases_named[key] = numbers - signs
+    curated = {n for n, source in enumerate(lumped_from) if source == "MONDO"}
+    usable = _usable(lumped, named, curated, diseases_named)
     every = exact + [names for _, names in usable]
     diseases = frozenset(
         len(exact) + i for i, (n, _) in enumerate(usable) if lumped_from[n] == "MONDO"
@@ -516,7 +529,12 @@ def _bare(exact: list[Group], named: dict[Key, set[int]], word_key: WordKey) -> 
     }
 
 
-def _usable(lumped: list[Group], named: dict[Key, set[int]]) -> list[tuple[int, Group]]:
+def _usable(
+    lumped: list[Group],
+    named: dict[Key, set[int]],
+    curated: set[int] | frozenset[int] = frozenset(),
+    diseases_named: dict[Key, set[int]] | None = None,
+) -> list[tuple[int, Group]]:
     """A lumped group's entry is kept as a synonym of its heading only when nothing says it is
     another disease: it is not worded as narrower or broader than the heading ("Lobar
     pneumonia", "Pes anserine bursitis" under "Bursitis"), it is not the heading of another
@@ -524,17 +542,20 @@ def _usable(lumped: list[Group], named: dict[Key, set[int]]) -> list[tuple[int, 
     apart from the heading ("Adhesive capsulitis" is an ICD-10-CM disease whose names do not
     include "Bursitis"), and it is not another ending of a heading's word ("Pneumonitis" under
     "Pneumonia"). A shorter entry ("Perthes disease" under "Legg-Calve-Perthes disease") is kept
-    when no exact terminology uses it as a name."""
+    when no exact terminology uses it as a name. The ``curated`` groups (MONDO's) are checked
+    against ``diseases_named`` instead: the exact terminologies' names less the HPO's signs that
+    no MONDO disease is labelled as."""
     headings = {frozenset(names[0][1]) for names in lumped}
     kept: list[tuple[int, Group]] = []
     for number, names in enumerate(lumped):
         _step()
         heading = frozenset(names[0][1])
-        with_heading = named.get(heading, set())
+        against = diseases_named if number in curated and diseases_named is not None else named
+        with_heading = against.get(heading, set())
         usable = [names[0]]
         for name, words in names[1:]:
             key = frozenset(words)
-            if key == heading or not _apart(key, heading, headings, named, with_heading):
+            if key == heading or not _apart(key, heading, headings, against, with_heading):
                 usable.append((name, words))
         if len(usable) >= 2:
             kept.append((number, usable))
