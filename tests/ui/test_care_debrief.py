@@ -44,7 +44,7 @@ def test_the_debrief_of_a_partly_good_appendicitis_attempt(qtbot, win, screensho
     dialog.buttons.accepted.emit()
 
     debrief = win.debrief
-    assert win.pages.currentWidget() is debrief
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is debrief, timeout=20_000)
     heading = debrief.summary.text()
     assert "· 1 question ·" in heading
     # Analgesia after its 30-minute window is late, said so, but not a safety cap.
@@ -74,6 +74,7 @@ def test_the_tb_debrief_credits_the_symptoms_asked_and_the_xpert_in_the_plan(
     page.encounter.ask("Do you sweat at night?")
     page.encounter.ask("any fever?")
     page.submit(["pulmonary TB"], "Sputum for Xpert MTB/RIF. Start TB treatment once confirmed.")
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.debrief, timeout=20_000)
     debrief = win.debrief
     items = debrief.items.toPlainText()
     assert "Asked about fever, night sweats and weight loss. (history, 2/3)" in items
@@ -101,7 +102,7 @@ def test_a_safety_cap_is_one_sentence_beside_a_bar_that_agrees(qtbot, win, scree
     qtbot.keyClick(dialog.entry, Qt.Key.Key_Return)
     dialog.buttons.accepted.emit()
     debrief = win.debrief
-    assert win.pages.currentWidget() is debrief
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is debrief, timeout=20_000)
     heading = debrief.summary.text()
     assert "limits the score to at most 60%" in heading or "Capped at 60%" in heading
     assert "(minute 3" in heading  # when the salbutamol came

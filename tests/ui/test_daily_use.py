@@ -125,7 +125,7 @@ def test_an_exam_needs_confirming_and_so_does_ending_without_a_diagnosis(qtbot, 
     assert "Submit without diagnosis" in win.message_bar.label.text()
     page.end_button.click()
     _yes(page.confirm)
-    assert win.pages.currentWidget() is win.debrief
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.debrief, timeout=20_000)
 
 
 def test_nothing_stale_from_the_last_case(qtbot, win):
@@ -137,6 +137,7 @@ def test_nothing_stale_from_the_last_case(qtbot, win):
     page.hint()
     assert page.tutor.isVisible()
     page.submit([], "")
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.debrief, timeout=20_000)
     win.navigate("cases")
     page = _start(qtbot, win, ASTHMA)
     assert page.treat_panel.catalog_search.search.text() == ""

@@ -160,6 +160,7 @@ def test_a_past_debrief_reopens_from_progress_and_exports_to_pdf(qtbot, win, scr
     page.ask("Do you sweat at night?")
     page.examine("listen to the chest")
     page.submit(["pulmonary tuberculosis"], "Sputum Xpert, start HRZE.")
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.debrief, timeout=20_000)
     first = win.debrief.debrief.percent
     qtbot.waitUntil(lambda: win.overview.progress.attempts == 1, timeout=20_000)
     win.navigate("cases")  # somewhere else, then back through Progress

@@ -74,7 +74,7 @@ def test_first_start_play_a_case_and_store_the_attempt(qtbot, window, screenshot
 
     win.encounter.end_button.click()  # asks first, then ends and scores the attempt
     win.encounter.confirm.button(QMessageBox.StandardButton.Yes).click()
-    assert win.pages.currentWidget() is win.debrief
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.debrief, timeout=20_000)
     qtbot.waitUntil(lambda: win.debrief.narrative_done, timeout=60_000)
     qtbot.waitUntil(win.ops.idle, timeout=10_000)
     win.close()

@@ -154,7 +154,7 @@ def test_encounter_exam_orders_results_treatment_notes_and_debrief(qtbot, win, s
     screenshot(dialog, "15-diagnosis-dialog")
     dialog.buttons.accepted.emit()
 
-    assert win.pages.currentWidget() is win.debrief
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.debrief, timeout=20_000)
     debrief = win.debrief
     assert debrief.debrief.percent > 0
     assert "first choice" in debrief.debrief.diagnosis

@@ -269,6 +269,7 @@ def test_the_debrief_narrative_is_offered_only_if_ready_in_time(page, monkeypatc
     win.model = model
     started = time.monotonic()
     page.submit([], "")
+    qtbot.waitUntil(lambda: win.pages.currentWidget() is win.debrief, timeout=20_000)
     assert win.debrief.narrative_progress.isVisible()
     qtbot.waitUntil(lambda: win.debrief.narrative_done, timeout=10_000)
     assert time.monotonic() - started < 5

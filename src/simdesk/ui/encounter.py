@@ -4,6 +4,10 @@ diagnosis-and-plan dialog, hints (practice) and the timer (exam).
 
 The engine (``Consultation``/``Encounter``) is pure Python and quick, so actions run here; model
 work goes to the backend thread and store writes go to ``persist`` (the database thread).
+Submitting does not score here: judging the diagnosis can wait for the terminology, so the page
+shows that it is scoring and hands the attempt on (``submitted``); the window scores and keeps
+it off the GUI thread and calls :meth:`EncounterPage.scored` or
+:meth:`EncounterPage.scoring_failed`.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMessageBox,
     QPlainTextEdit,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -46,7 +51,7 @@ from simdesk.ui.vitals import VitalsMonitor
 
 if TYPE_CHECKING:
     from simdesk.app.model import ModelDescription, ModelService
-    from simdesk.core.assess.modes import AssessedSession, Submission
+    from simdesk.core.assess.modes import AssessedSession
     from simdesk.core.cases.schema import Case
     from simdesk.core.consultation import Consultation, PendingReply
     from simdesk.core.llm.backend import ReplyDone
@@ -66,14 +71,16 @@ class Line:
     text: str
 
 
+SCORING = "Scoring your diagnosis and plan… the debrief follows."
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """A submitted encounter, handed to the debrief."""
+    """A submitted encounter, to be scored (``session.submit``) and kept off the GUI thread."""
 
     case: Case
     mode: str
     events: list[Event]
-    submission: Submission
     session: AssessedSession
     plan: str
     notes: str
@@ -82,7 +89,7 @@ class Outcome:
 class EncounterPage(QWidget):
     """Plays one case. Model work goes to the backend thread; events go to ``persist``."""
 
-    submitted = Signal(object)  # Outcome
+    submitted = Signal(object)  # Outcome: score and keep it (off the GUI thread)
     error = Signal(object)  # an exception or a message for the main window's message bar
     reply_finished = Signal(str)
 
@@ -192,6 +199,18 @@ class EncounterPage(QWidget):
         self.end_button.clicked.connect(self.confirm_end)
         self.confirm: QMessageBox | None = None
         bottom.addWidget(self.end_button)
+        self.scoring_bar = QProgressBar()
+        self.scoring_bar.setObjectName("scoringBar")
+        self.scoring_bar.setRange(0, 0)  # busy: how long the terminology takes is not known
+        self.scoring_bar.setMaximumWidth(120)
+        self.scoring_bar.setToolTip(SCORING)
+        self.scoring_bar.hide()
+        bottom.addWidget(self.scoring_bar)
+        self.retry_button = QPushButton("Score &again")
+        self.retry_button.setToolTip("Scoring did not finish: try once more (nothing was lost)")
+        self.retry_button.clicked.connect(self.score_again)
+        self.retry_button.hide()
+        bottom.addWidget(self.retry_button)
         outer.addLayout(bottom)
 
         shortcuts: dict[str, Callable[[], None]] = {
@@ -223,6 +242,8 @@ class EncounterPage(QWidget):
         self._timeline_done = 0
         self.tokens_received = 0
         self.dialog: DiagnosisDialog | None = None
+        self.scoring = False  # submitted, its score not back yet
+        self._ending: Outcome | None = None  # submitted and not yet scored (kept for a retry)
         gc_on_gui_thread.postpone_while(self.replying)
 
     # -- starting -------------------------------------------------------------------------
@@ -295,6 +316,9 @@ class EncounterPage(QWidget):
             self._restore(replayed)
         self._set_busy(False, "")
         self._set_actions_enabled(True)
+        self._ending = None
+        self._set_scoring(False)
+        self.retry_button.hide()
         self._typing_at: int | None = None
         self._render()
         self._after_action()
@@ -600,7 +624,10 @@ class EncounterPage(QWidget):
         self.confirm.open()
 
     def submit(self, differential: list[str], plan: str) -> None:
-        """Record the diagnosis and plan, end and score the attempt, hand it to the debrief."""
+        """Record the diagnosis and plan and end the attempt, then hand it on to be scored.
+
+        The exam clock stops here (the time scoring takes is not the learner's); the page says
+        that it is scoring until :meth:`scored` or :meth:`scoring_failed`."""
         if not self.running:
             return
         if self.busy:
@@ -616,11 +643,45 @@ class EncounterPage(QWidget):
             encounter.plan(plan)
         encounter.end()
         self._save_events()
-        submission = self.session.submit(encounter.events)
-        self.submitted.emit(
-            Outcome(self.consultation.case, self.session.mode, list(encounter.events),
-                    submission, self.session, plan.strip(), self.notes.toPlainText())
-        )  # fmt: skip
+        self.session.pause()
+        self._ending = Outcome(self.consultation.case, self.session.mode, list(encounter.events),
+                               self.session, plan.strip(), self.notes.toPlainText())  # fmt: skip
+        self._set_scoring(True)
+        self.submitted.emit(self._ending)
+
+    def _set_scoring(self, scoring: bool) -> None:
+        """While scoring: say so, and take no more actions on the attempt."""
+        self.scoring = scoring
+        self.scoring_bar.setVisible(scoring)
+        if scoring:
+            self._set_actions_enabled(False)
+            self.retry_button.hide()
+            self.tutor.hide()
+            self.status.setText(SCORING)
+        for button in (self.diagnose_button, self.end_button):
+            button.setEnabled(not scoring and self._ending is None)
+
+    def scored(self) -> None:
+        """The attempt is scored and kept (the window shows its debrief)."""
+        self._ending = None
+        self._set_scoring(False)
+        self.status.clear()
+
+    def scoring_failed(self, message: str) -> None:
+        """Scoring or keeping the result failed: say so, keep the attempt for Score again."""
+        self._set_scoring(False)
+        self.status.setText(
+            f"Scoring did not finish: {message} Your diagnosis, plan and log are saved; "
+            "Score again tries once more."
+        )
+        self.retry_button.show()
+        self.retry_button.setFocus()
+
+    def score_again(self) -> None:
+        if self._ending is None or self.scoring:
+            return
+        self._set_scoring(True)
+        self.submitted.emit(self._ending)
 
     def suspend(self) -> float:
         """Put the attempt aside unscored (lock, quit): everything is saved, the exam clock stops.

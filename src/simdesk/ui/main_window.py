@@ -229,6 +229,9 @@ class MainWindow(AccountsMixin, AttemptsMixin, LearnerMixin, LibraryMixin, Model
                 f"{self.encounter.end_button.text()}. Lock keeps it for later."
             )
             return
+        if self.encounter.scoring:
+            self.show_error("Your attempt is being scored: its debrief follows in a moment.")
+            return
         page = {"cases": self.case_list, "progress": self.progress, "settings": self.settings}[key]
         if key == "settings":
             self._refresh_models()
