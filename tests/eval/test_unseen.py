@@ -198,7 +198,8 @@ def test_no_off_case_disclosures(own, mts):
     assert own.off_case_disclosed == 0 and mts.off_case_disclosed == 0, own.wrong + mts.wrong
 
 
-# Hold-out, measured 2026-12-06: vital signs asked as an examination 266/266; regions 0.955.
+# Hold-out, measured 2026-12-06: vital signs asked as an examination 266/266; regions 0.955
+# (2026-12-07: 0.977, "resp exam" no longer read as the vital signs).
 def test_examination_requests_on_the_holdout():
     exams = unseen.exam_eval("holdout")
     assert exams["vitals"].accuracy >= 0.95, exams["vitals"].misses[:20]

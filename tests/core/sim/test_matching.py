@@ -49,6 +49,26 @@ def test_vital_signs_are_an_examination_request_on_every_case(catalog, tb_case, 
     assert got is not None and got.vitals, request_
 
 
+@pytest.mark.parametrize(
+    ("request_", "region"),
+    [("resp exam", "chest"), ("respiratory exam", "chest"), ("heart exam", "cardiovascular"),
+     ("examine the heart", "cardiovascular")],
+)  # fmt: skip
+def test_a_region_named_by_a_word_of_a_vital_sign_is_the_region(catalog, tb_case, request_, region):
+    """ "respiratory" is a part of "respiratory rate", but "resp exam" asks for the chest (the
+    walk-through of 2026-12-07 got the vital signs)."""
+    got = matching.ExamMatcher(tb_case, catalog).match(request_)
+    assert got is not None and not got.vitals and got.region == region, request_
+
+
+@pytest.mark.parametrize(
+    "request_", ["heart rate and resp", "resp rate and sats", "pulse and resp"]
+)
+def test_vital_signs_named_in_full_or_beside_others_are_the_vitals(catalog, tb_case, request_):
+    got = matching.ExamMatcher(tb_case, catalog).match(request_)
+    assert got is not None and got.vitals, request_
+
+
 def test_an_examination_of_the_vital_signs_shows_the_current_vitals(tb_case):
     from simdesk.core.sim.session import Encounter
 

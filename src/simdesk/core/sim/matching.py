@@ -187,14 +187,33 @@ class ExamMatcher:
             for f in case.examination.findings
             if f.name and (bag := frozenset(t for t in terms(f.name) if t not in EXAM_WORDS))
         }
-        self._vital_terms = frozenset(
-            t for phrase in catalog.examination.vital_signs for t in terms(phrase)
-        )
+        self._vital_phrases = [
+            frozenset(terms(phrase)) for phrase in catalog.examination.vital_signs
+        ]
+        self._vital_terms = frozenset().union(*self._vital_phrases)
+        # A region named by one word ("respiratory", "heart", "breathing"): that word is also a
+        # part of a vital sign ("respiratory rate", "heart rate"), but alone it names the region.
+        self._region_words = frozenset(
+            bag
+            for entry in catalog.examination.regions.values()
+            for phrase in entry.synonyms
+            if len(bag := frozenset(terms(phrase)) - EXAM_WORDS) == 1
+        ) - frozenset(self._vital_phrases)
 
-    def asks_for_vitals(self, text: str) -> bool:
-        """Whether a request is made only of vital-sign words ("obs", "BP and pulse")."""
+    def asks_for_vitals(self, text: str, *, loosely: bool = False) -> bool:
+        """Whether a request is made only of vital-sign words ("obs", "BP and pulse").
+
+        A word that is only a part of a vital sign and alone names a region ("respiratory
+        exam", "heart exam") asks for the region, unless the rest of that vital sign is there
+        too ("heart rate", "resp rate and sats"). ``loosely``: any word of a vital sign will do
+        (for a request that names no region either: "pulse and resp")."""
         asked = {t for t in terms(text) if t not in VITALS_FILLER}
-        return bool(asked) and asked <= self._vital_terms
+        if not asked or not asked <= self._vital_terms:
+            return False
+        if loosely:
+            return True
+        whole = frozenset().union(*(p for p in self._vital_phrases if p <= asked))
+        return not any(frozenset([t]) in self._region_words for t in asked - whole)
 
     def manoeuvre(self, text: str) -> str | None:
         found = {_MANOEUVRE_OF[t] for t in self._matcher.query(text) if t in _MANOEUVRE_OF}
@@ -215,6 +234,13 @@ class ExamMatcher:
             return labelled
         if self.asks_for_vitals(text):
             return ExamRequest("general", "inspection", vitals=True)
+        found = self._examined(text)
+        if found is None and self.asks_for_vitals(text, loosely=True):
+            return ExamRequest("general", "inspection", vitals=True)
+        return found
+
+    def _examined(self, text: str) -> ExamRequest | None:
+        """The region or finding a request names, or None."""
         ranked = self._matcher.ranked(text)
         if not ranked:
             return None
