@@ -426,6 +426,11 @@ def third_party_licenses(analysis) -> str:
               "table derived from it (human disease terms: labels, synonyms, parents; selected "
               "and reformatted, release named in its header): "
               "simdesk/core/assess/data/mondo-synonyms-*.tsv.gz.")])  # fmt: skip
+    section("Uberon (UBERON anatomy ontology), names of parts of the body", "CC BY 3.0",
+            [("notice", "Uberon, http://obophenotype.github.io/uberon/, licensed under CC BY "
+              "3.0 (https://creativecommons.org/licenses/by/3.0/). simdesk ships a table derived "
+              "from it (labels and synonyms of parts of the body; selected and reformatted, "
+              "release named in its header): simdesk/core/assess/data/uberon-anatomy-*.tsv.gz.")])
     for name, owner, text in _system_libraries(analysis):
         section(
             f"{name} (system library from the Debian package {owner or 'unknown'})",

@@ -143,6 +143,9 @@ def test_the_spec_collects_the_migrations_as_files():
     # The MONDO table diagnosis synonyms read (core.assess.terminology._mondo_table).
     mondo = sorted((ROOT / "src" / "simdesk" / "core" / "assess" / "data").glob("mondo-*.tsv.gz"))
     assert mondo and f"simdesk/core/assess/data/{mondo[-1].name}" in found
+    # The UBERON table body parts are renamed by (core.assess.terminology._uberon_table).
+    uberon = sorted((ROOT / "src" / "simdesk" / "core" / "assess" / "data").glob("uberon-*.gz"))
+    assert uberon and f"simdesk/core/assess/data/{uberon[-1].name}" in found
     assert not any(p.startswith("simdesk/cli/") for p in found)  # code goes in the archive
     assert not any(p.startswith("simdesk/hub/") for p in found)  # the hub is not bundled
 

@@ -602,3 +602,68 @@ def test_a_sign_of_the_hpo_that_is_a_mondo_disease_still_tells_mondo_synonyms_ap
     assert word_key("Secondary AGL") not in found
     assert word_key("therapy-related AML and myelodysplastic syndrome") not in found
     assert word_key("AML") in found
+
+
+# -- parts of the body renamed as UBERON names them ----------------------------------------------
+
+
+def test_the_shipped_uberon_table_loads_from_where_packaging_expects_it():
+    table = terminology._uberon_table()
+    assert table is not None
+    package = Path(terminology.__file__).resolve().parent
+    assert table.parent == package / "data"
+    root = package.parents[3]
+    data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = data["package-data"]["simdesk.core.assess"]
+    assert any(fnmatch.fnmatch(f"data/{table.name}", p) for p in patterns)
+    header = "\n".join(gzip.decompress(table.read_bytes()).decode().splitlines()[:6])
+    assert "uberon" in header.lower() and "CC BY 3.0" in header
+    names = terminology.anatomy_names()
+    assert "testis" in names["testicle"]
+    assert "esophagus" in names["gullet"]
+
+
+def test_a_uberon_synonym_that_is_another_parts_label_is_left_out(tmp_path, monkeypatch):
+    table = tmp_path / "uberon-anatomy-test.tsv.gz"
+    table.write_bytes(gzip.compress(
+        b"# made up\n"
+        b"UBERON:1\ttestis\ttesticle|male gonad\n"
+        b"UBERON:2\tuterine cervix\tcervix|neck of uterus\n"
+        b"UBERON:3\tcervix\tneck\n"
+    ))  # fmt: skip
+    monkeypatch.setattr(terminology, "_uberon_table", lambda: table)
+    terminology.anatomy_names.cache_clear()
+    try:
+        names = terminology.anatomy_names()
+    finally:
+        terminology.anatomy_names.cache_clear()
+    assert names["testicle"] == ("testis", "male gonad")
+    # "cervix" is the label of another part: no synonym of the uterine cervix.
+    assert names["uterine cervix"] == ("neck of uterus",)
+    assert "uterine cervix" not in names["cervix"]
+
+
+@needs_all
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [
+        # UBERON: the testicle is the testis; MONDO names testicular torsion "torsion of testis".
+        ("Testicular torsion", "torsion of the testicle"),
+        ("Testicular torsion", "torsion of testicle"),
+    ],
+)
+def test_a_body_part_named_in_other_words_is_renamed(key, written):
+    assert judge_differential([written], Diagnosis(primary=key)).outcome == "correct"
+
+
+@needs_all
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [
+        ("Ovarian torsion", "torsion of the testicle"),
+        ("Gastric cancer", "cancer of the gullet"),
+        ("Posterior hip dislocation", "anterior dislocation of the hip region"),
+    ],
+)
+def test_a_body_part_renamed_never_makes_another_disease_the_key(key, written):
+    assert judge_differential([written], Diagnosis(primary=key)).outcome != "correct"

@@ -1028,6 +1028,7 @@ def _judge_item(item: str, primaries: Sequence[str], key: Diagnosis, text: CaseT
     return (
         _by_its_disease_name(item, primaries, key, text)
         or _by_a_part_renamed(item, [key.primary, *key.aliases])
+        or _by_a_body_part_renamed(item, primaries)
         or _broader(item, key)
         or narrower
         or found
@@ -1117,6 +1118,26 @@ def _by_a_part_renamed(item: str, primaries: Sequence[str]) -> Comparison | None
                 same = best_comparison(renamed, primaries)
                 if same is not None and same.verdict == "same":
                     return Comparison(item, same.expected, "same", f"{part} is {other} ({renamed})")
+    return None
+
+
+def _by_a_body_part_renamed(item: str, primaries: Sequence[str]) -> Comparison | None:
+    """``item`` accepted where a part of the body it names, renamed as UBERON names that
+    part, gives a name of the key or of one of its terminology synonyms: "torsion of the
+    testicle" is "torsion of the testis" (UBERON: testicle is the testis), which MONDO names
+    testicular torsion."""
+    names = terminology.anatomy_names()
+    words = item.split()
+    for size in range(min(_PART_WORDS, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            part = " ".join(words[start : start + size])
+            for other in names.get(part.lower(), ()):
+                renamed = " ".join([*words[:start], other, *words[start + size :]])
+                same = best_comparison(renamed, primaries)
+                if same is not None and same.verdict == "same":
+                    return Comparison(
+                        item, same.expected, "same", f"UBERON names the {part} {other} ({renamed})"
+                    )  # fmt: skip
     return None
 
 

@@ -367,6 +367,7 @@ def warm_up(word_key: WordKey) -> threading.Thread:
         anatomy_words(word_key)
         _mondo_tree(word_key)
         interchangeable_words(word_key)
+        anatomy_names()
 
     return _in_the_background(load, "simdesk-terminology")
 
@@ -878,6 +879,39 @@ def body_parts(word_key: WordKey) -> frozenset[frozenset[str]]:
             if part := _MORPHOLOGY.match(line.rstrip("\n")):
                 found.add(word_key(part.group(1)))
     return frozenset(found)
+
+
+def _uberon_table() -> Path | None:
+    """The UBERON anatomy table derived by ``scripts/extract_uberon.py`` and shipped with
+    simdesk."""
+    found = sorted(_DATA.glob("uberon-anatomy-*.tsv.gz"))
+    return found[-1] if found else None
+
+
+@functools.cache
+def anatomy_names() -> dict[str, tuple[str, ...]]:
+    """Each plain name of a part of the body (lower case) with the other names UBERON gives
+    the same part ("testicle": "testis", "male gonad"; "gullet": "esophagus"); empty without
+    the table. UBERON lumps related synonyms with exact ones, so a synonym that is another
+    part's label is left out ("cervix", a synonym of several parts and the label of one). A
+    name of several parts has the names of each."""
+    table = _uberon_table()
+    if table is None:
+        return {}
+    terms = []
+    with gzip.open(table, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#") or not line.strip():
+                continue
+            _term, label, synonyms = line.rstrip("\n").split("\t")
+            terms.append((label.lower(), [s.lower() for s in synonyms.split("|") if s]))
+    labels = {label for label, _ in terms}
+    found: dict[str, dict[str, None]] = defaultdict(dict)
+    for label, synonyms in terms:
+        names = [label, *(s for s in synonyms if s not in labels)]
+        for name in names:
+            found[name].update(dict.fromkeys(n for n in names if n != name))
+    return {name: tuple(others) for name, others in found.items() if others}
 
 
 @functools.cache
