@@ -103,9 +103,31 @@ def test_free_form_keys_map_to_catalog_codes_or_stay_playable(tmp_path):
     assert any("Quantum_Flux_Scan" in line for line in report.unmapped)
     liver = next(f for f in case.examination.findings if f.finding == "Liver 3 cm")
     assert (liver.region, liver.manoeuvre) == ("abdomen", "palpation")
-    aura = next(f for f in case.examination.findings if f.finding == "Calm")
+    aura = next(f for f in case.examination.findings if f.finding == "Aura reading: calm.")
     assert aura.region == "general" and aura.name == "Aura Reading"
     assert any("Aura_Reading" in line for line in report.unmapped)
+
+
+def test_a_bare_value_is_said_with_what_its_key_is_about():
+    """Record 92's "General_Examination/Generalized_Lymphadenopathy": "Present" was shown as
+    "General, inspection: Present" (walk-through, 2026-12-07); a value that only says how a
+    region was examined keeps its own words, and "Not assessed" is no finding."""
+    record = copy.deepcopy(_records()[0])
+    record["OSCE_Examination"]["Physical_Examination_Findings"] = {
+        "General_Examination": {"Generalized_Lymphadenopathy": "Present"},
+        "Neurological_Examination": {"Cranial_Nerves": "Intact.", "Reflexes": "Not assessed"},
+        "Abdominal_Examination": {"Inspection": "Normal", "Palpation": "Liver 3 cm below margin"},
+        "Ophthalmologic_Examination": {"Visual_Acuity": {"Right_Eye": "20/120"}},
+    }
+    case = Case.model_validate(record_to_case(record, 92, CatalogIndex(CATALOG), ImportReport()))
+    shown = {f.source.split("/", 1)[1]: f.finding for f in case.examination.findings}
+    assert shown == {
+        "General_Examination/Generalized_Lymphadenopathy": "Generalized lymphadenopathy: present.",
+        "Neurological_Examination/Cranial_Nerves": "Cranial nerves: intact.",
+        "Abdominal_Examination/Inspection": "Normal",
+        "Abdominal_Examination/Palpation": "Liver 3 cm below margin",
+        "Ophthalmologic_Examination/Visual_Acuity/Right_Eye": "Visual acuity, right eye: 20/120.",
+    }
 
 
 def test_broken_lines_are_reported_and_do_not_stop_the_rest(tmp_path):

@@ -21,7 +21,8 @@ SOURCE_REFERENCE = {
 
 
 NOT_PROVIDED = re.compile(
-    r"^\s*(information\s+)?(not\s+(provided|specified|available|applicable)|none\s+provided|n/?a)\.?\s*$",
+    r"^\s*((information|data)\s+)?(not\s+(provided|specified|available|applicable|mentioned|assessed"
+    r"|recorded)|none\s+provided|n/?a)\.?\s*$",
     re.IGNORECASE,
 )
 

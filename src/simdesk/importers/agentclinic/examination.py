@@ -275,6 +275,37 @@ def _manoeuvre_for(path: list[str], region: str) -> str:
     return "inspection" if region == "general" else "special"
 
 
+def _subject(path: list[str]) -> str:
+    """What a finding's key path says it is about, below the examination it is filed under
+    ("General_Examination/Generalized_Lymphadenopathy" -> "Generalized lymphadenopathy"), or
+    "" when its last key only says how it was examined ("Abdominal_Examination/Inspection")."""
+    if not [w for w in human(path[-1]).lower().split() if w not in EXAM_FILLER]:
+        return ""
+    parts = [
+        human(key).lower()
+        for key in (path[1:] or path)
+        if [w for w in human(key).lower().split() if w not in EXAM_FILLER]
+    ]
+    text = ", ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2}
+
+
+def finding_text(path: list[str], value: str) -> str:
+    """The finding as the learner reads it. A bare value names nothing ("Present", "Intact.",
+    "4/5" under ".../Generalized_Lymphadenopathy", ".../Cranial_Nerves", ".../Right_Upper_Limb_
+    Strength"): it is said with what its key is about, "Generalized lymphadenopathy: present."."""
+    value = value.strip()
+    subject = _subject(path)
+    if not subject or len(value.split()) > 3 or _stems(value) & _stems(subject):
+        return value
+    said = value[:1].lower() + value[1:] if value[1:2].islower() else value
+    return f"{subject}: {said}" + ("" if said.endswith((".", "!", "?")) else ".")
+
+
 def build_findings(exam_raw: dict, report: ImportReport, where: str) -> list[dict]:
     """Every examination key but the vital signs -> a finding filed by region and manoeuvre,
     keeping its key path as ``source``; a key that names no region stays under its own name."""
@@ -293,7 +324,7 @@ def build_findings(exam_raw: dict, report: ImportReport, where: str) -> list[dic
                 "region": region,
                 "manoeuvre": _manoeuvre_for(path, region),
                 "name": name,
-                "finding": value.strip(),
+                "finding": finding_text(path, value),
                 "cues": _exam_cues(path, value),
                 "source": "Physical_Examination_Findings/" + "/".join(path),
             }
