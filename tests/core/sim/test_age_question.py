@@ -133,6 +133,16 @@ def test_a_patient_knows_their_own_name_life_and_worries():
     assert said == (["demographics-name"], "My name is Kwabena Owusu.")
 
 
+def test_a_patient_never_says_someone_else_would_know_about_their_own_symptom():
+    # Walk-through 2026-12-07, TB case: "is the cough worse at night" -> "Nobody has told me
+    # anything about that." (one of the case's unsure lines): no "you" in the question.
+    encounter = Encounter(_silent("pulmonary-tb-miner"))  # its unsure lines include hearsay
+    for _ in range(6):  # every draw of the unsure line
+        for question in ("is the cough worse at night", "any chest pain?"):
+            ids, line = _said(encounter, question)
+            assert ids == [] and "told" not in line, (question, line)
+
+
 def test_a_carer_gives_the_childs_name_and_their_own():
     encounter = Encounter(_silent("diarrhoea-severe-dehydration-toddler"))
     assert _said(encounter, "what is his name?") == (["demographics-name"], "His name is Arif.")

@@ -171,12 +171,13 @@ def unsure_line(question: str, patient: Patient, carer: bool, drawn: str) -> str
     though the record does not say, or ``drawn`` says someone else would know and a patient is
     asked about themselves."""
     q = " ".join(words(question.replace("?", " ")))
-    if not re.search(_YOU_WORDS, q):
-        return drawn
-    if _WORRY.search(q):
-        return WORRY_LINES[carer].format(him="him" if patient.sex == "male" else "her")
-    if _OWN_LIFE.search(q):
-        return OWN_LIFE_LINE
+    if re.search(_YOU_WORDS, q):
+        if _WORRY.search(q):
+            return WORRY_LINES[carer].format(him="him" if patient.sex == "male" else "her")
+        if _OWN_LIFE.search(q):
+            return OWN_LIFE_LINE
+    # A patient asked "is the cough worse at night?" is asked about themselves too, with no
+    # "you" in the question: nobody else would have told them.
     if not carer and _HEARSAY.search(drawn.lower()):
         plain = [line for line in patient.unsure_lines if not _HEARSAY.search(line.lower())]
         return plain[0] if plain else "I'm not sure, doctor."
