@@ -667,3 +667,43 @@ def test_a_body_part_named_in_other_words_is_renamed(key, written):
 )
 def test_a_body_part_renamed_never_makes_another_disease_the_key(key, written):
     assert judge_differential([written], Diagnosis(primary=key)).outcome != "correct"
+
+
+# -- a disease named by its proper name alone ----------------------------------------------------
+
+
+@needs_all
+def test_a_disease_named_by_its_proper_name_alone_is_accepted():
+    key = Diagnosis(primary="Glanzmann thrombasthenia")
+    result = judge_differential(["Glanzmann disease"], key)
+    assert result.outcome == "correct"
+    assert "MONDO names no other disease" in result.per_item[0].reason
+
+
+@needs_all
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [
+        # MONDO names other diseases with these proper names: Pick disease (frontotemporal
+        # dementia), Parkinson disease, Paget disease of the breast, Claude Bernard-Horner.
+        ("Niemann-Pick disease type C", "Pick disease"),
+        ("Wolff-Parkinson-White syndrome", "Parkinson disease"),
+        ("Paget disease of bone", "Paget's disease"),
+        ("Bernard-Soulier syndrome", "Bernard disease"),
+        # Words MONDO does not write as a proper name are no proper name.
+        ("Chronic venous insufficiency", "chronic venous disease"),
+    ],
+)
+def test_a_proper_name_another_disease_shares_names_no_disease(key, written):
+    assert judge_differential([written], Diagnosis(primary=key)).outcome != "correct"
+
+
+def test_a_name_of_what_resembles_a_disease_names_no_disease_with_its_words():
+    found = terminology.mondo_terms_naming(frozenset({"glanzmann"}), word_key)
+    labels = {terminology.mondo_label(term, word_key) for term in found}
+    if terminology._mondo_table() is None:
+        pytest.skip("no MONDO table")
+    assert "Glanzmann thrombasthenia" in labels
+    # MONDO's "bleeding disorder, platelet-type, 24" has the synonym "Glanzmann
+    # Thrombasthenia-Like With Macrothrombocytopenia 2": like it, not it.
+    assert not any(label.startswith("bleeding disorder, platelet-type, 24") for label in labels)

@@ -1007,6 +1007,51 @@ def _shortened(item: str, primaries: Sequence[str], key: Diagnosis) -> Compariso
     return None
 
 
+def _by_its_eponym(item: str, key: Diagnosis) -> Comparison | None:
+    """``item`` accepted as the key named by its proper name and "disease" or "syndrome"
+    ("Glanzmann disease" for "Glanzmann thrombasthenia"): its words are a proper part of a name
+    of the key that MONDO's label of the key writes with capitals, and every MONDO disease with
+    a name (label or any synonym) that has those words is the key's or filed under it
+    (Glanzmann thrombasthenia 1 and 2). Not where MONDO names another disease so ("de Quervain"
+    is a thyroiditis too, "Paget" a disease of bone and of the breast), nor where the words are
+    part of a name the case tells apart."""
+    if not set(_surface(item)) & lx.SUFFIX_WORDS:
+        return None
+    named = [key.primary, *key.aliases]
+    own = {t for name in named for t in terminology.mondo_terms(name, word_key)}
+    if not own:
+        return None
+    wholes = {form for name in named for form in canonical_forms(name)}
+    apart = {
+        form
+        for name in (*key.acceptable_differentials, *key.must_not_miss)
+        for form in canonical_forms(name)
+    }
+    # Proper names: the words MONDO writes with a capital in the key's label (its labels are in
+    # lower case but for names: "Glanzmann thrombasthenia", "de Quervain disease").
+    proper = {
+        w
+        for term in own
+        for token in re.findall(r"[A-Za-z][\w'-]*", terminology.mondo_label(term, word_key))
+        if token[0].isupper()
+        for w in word_key(token)
+    }
+    for short in sorted(canonical_forms(item), key=sorted):
+        if not short or not short <= proper or not any(short < whole for whole in wholes):
+            continue
+        if any(short <= other for other in apart):
+            continue
+        terms = terminology.mondo_terms_naming(short, word_key)
+        if terms and all(
+            term in own or own & set(terminology.mondo_ancestors(term, word_key)) for term in terms
+        ):
+            return Comparison(
+                item, key.primary, "same",
+                f"MONDO names no other disease with {_words(short)}: {key.primary}",
+            )  # fmt: skip
+    return None
+
+
 def _judge_item(item: str, primaries: Sequence[str], key: Diagnosis, text: CaseText) -> Comparison:
     """One submitted name against the key: the best comparison, a shortened name of the key,
     or a narrower one judged against the case. A name the same as one the case tells apart (an
@@ -1016,7 +1061,7 @@ def _judge_item(item: str, primaries: Sequence[str], key: Diagnosis, text: CaseT
     if found.verdict == "same":
         return found
     if found.verdict == "unsure":
-        shortened = _shortened(item, primaries, key)
+        shortened = _shortened(item, primaries, key) or _by_its_eponym(item, key)
         if shortened is not None:
             return shortened
     apart = best_comparison(item, [*key.acceptable_differentials, *key.must_not_miss])

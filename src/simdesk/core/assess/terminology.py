@@ -835,6 +835,33 @@ def mondo_terms(name: str, word_key: WordKey) -> frozenset[str]:
     return frozenset(found)
 
 
+_LIKE = re.compile(r"\blike\b", re.I)
+
+
+@functools.lru_cache(maxsize=256)
+def mondo_terms_naming(words: frozenset[str], word_key: WordKey) -> frozenset[str]:
+    """The MONDO terms with a name (their label or any synonym, as the table lists them,
+    related ones included) that has every one of ``words``, by ``word_key``. A name of what
+    resembles a disease ("Glanzmann thrombasthenia-like ...") names no disease with them."""
+    table = _mondo_table()
+    if table is None or not words:
+        return frozenset()
+    rarest = max(words, key=len)  # a cheap first filter on the raw line
+    found = set()
+    with gzip.open(table, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#") or rarest not in line.lower():
+                continue
+            term, label, names, _parents, _general = line.rstrip("\n").split("\t")
+            if any(
+                words <= word_key(n)
+                for n in (label, *names.split("|"))
+                if n and not _LIKE.search(n)
+            ):
+                found.add(term)
+    return frozenset(found)
+
+
 def mondo_ancestors(term: str, word_key: WordKey, steps: int | None = None) -> dict[str, int]:
     """The MONDO classes ``term`` is filed under (is_a), each with the fewest steps up to it, at
     most ``steps`` (None: all); MONDO's very general groupings are left out ("disease by
