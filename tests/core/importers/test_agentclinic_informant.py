@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -22,7 +23,11 @@ from simdesk.core.sim.demographics import age_fact
 from simdesk.core.sim.session import Encounter
 from simdesk.importers.agentclinic import CatalogIndex, ImportReport, record_to_case
 from simdesk.importers.agentclinic.history import Voice, is_meta, spoken
-from simdesk.importers.agentclinic.informant import informant_relation, informant_says
+from simdesk.importers.agentclinic.informant import (
+    informant_relation,
+    informant_says,
+    older_informant,
+)
 from tests.eval import unseen
 
 RECORDS = (
@@ -65,18 +70,78 @@ def test_the_informant_is_who_the_record_says_brings_the_child(history, objectiv
     assert informant_relation(_osce(history, objective)) == relation
 
 
-def test_every_child_record_names_its_informant_and_no_adult_record_does():
+# Older patients (12 and over) whose record says someone else tells the illness.
+TOLD_BY_OTHERS = {29: "family member", 59: "roommate", 70: "husband", 89: "mother",
+                  99: "daughter"}  # fmt: skip
+
+
+def test_every_child_record_names_its_informant_and_adults_only_when_another_tells():
     cases = unseen.imported()
     named = {n: c.patient.informant for n, c in cases.items() if c.patient.informant}
     children = {n for n, c in cases.items() if c.patient.age_years < 12}
-    assert set(named) == children and len(children) == 26  # of 107 records
-    relations = Counter(i.relation for i in named.values())
+    assert len(children) == 26  # of 107 records
+    assert set(named) == children | set(TOLD_BY_OTHERS)
+    relations = Counter(named[n].relation for n in children)
     assert relations == {"mother": 11, "parent": 15}  # measured 2026-12-07
+    assert {n: named[n].relation for n in TOLD_BY_OTHERS} == TOLD_BY_OTHERS
     for n, informant in named.items():
         patient = cases[n].patient
         assert informant.name != patient.name
         assert informant.relation in patient.persona.speech_style
         assert patient.speaker == f"{informant.name} ({informant.relation})"
+
+
+@pytest.mark.parametrize(
+    ("number", "why"),
+    [
+        (7, "His wife found him unconscious: she found him, he tells the rest"),
+        (49, "brought in by his mother: bringing is not telling"),
+        (51, "the mother reports her own pregnancy, not the presenting illness"),
+        (64, "brought in by her boyfriend, and she reports her symptoms herself"),
+        (90, "accompanied by his wife, who observed his memory: he tells the tremor"),
+        (101, "his wife adds a detail; he tells his beliefs"),
+    ],
+)  # fmt: skip
+def test_an_older_patient_mentioned_with_family_still_speaks(number, why):
+    osce = _record(number)["OSCE_Examination"]
+    assert older_informant(osce) is None, why
+    assert _case(number).patient.informant is None
+
+
+def test_an_older_patient_s_informant_tells_the_history_in_their_own_voice():
+    wife = _case(70)  # "The patient's husband reports that she initially complained of ..."
+    assert wife.patient.informant.relation == "husband"
+    assert wife.patient.opening_line == "Good morning, doctor. My wife has confusion."
+    lines = [f.patient_says for f in wife.facts]
+    assert ("She initially complained of abdominal pain, diarrhea, and fatigue after eating and "
+            "has vomited 3 times.") in lines  # fmt: skip
+    father = [f.patient_says for f in _case(99).facts]  # "The patient's daughter reports a ..."
+    assert "For a week, he has had right leg weakness, unsteady gait, and multiple falls." in father
+    roommate = [f.patient_says for f in _case(59).facts]  # "The patient's roommates report ..."
+    assert "He has been displaying increasingly aggressive and unusual behavior." in roommate
+    assert (
+        "He has been under significant stress due to final exams and has become more reclusive."
+    ) in roommate  # "They mention that ...": the informant is one of them
+    assert (
+        "He hasn't had any fever, vomiting, diarrhea, dysuria, or flank pain prior to the event."
+    ) in roommate  # "Roommates did not report any fever, ..."
+    family = [f.patient_says for f in _case(29).facts]  # "brought ... by her family"
+    assert "We brought her to the emergency room due to altered mental status." in family
+    assert "My relative has had hypertension, managed with medication." in family
+    teen = _case(89)  # the primary symptom is "Mother reports lackluster grades and ..."
+    assert teen.patient.opening_line == (
+        "Good morning, doctor. My daughter has lackluster grades and perceived attention issues."
+    )
+    assert "My child shows irritability towards me." in [f.patient_says for f in teen.facts]
+    for case in (wife, _case(99), _case(59), _case(29), teen):
+        for fact in case.facts:
+            said = fact.patient_says
+            assert not re.search(r"\bI (?:report|mention)|\bI have been brought|reports\b", said)
+    encounter = Encounter(wife)
+    assert encounter.ask("How old is she?").authored_reply == "She is 44 years old."
+    assert encounter.ask("What is your name?").authored_reply == (
+        f"I am {wife.patient.informant.name}, her husband."
+    )
 
 
 def test_every_part_reads_the_informant_from_the_case():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from simdesk.core.cases.topics import text_topics
 from simdesk.core.sim.disclosure import SYMPTOM_TERMS, terms
-from simdesk.importers.agentclinic.informant import child_word, informant_says, relation_sex
+from simdesk.importers.agentclinic.informant import informant_says, kin_word, relation_sex
 
 # Record sentences about the record, not the patient ("No additional symptoms provided.").
 RECORD_META = re.compile(
@@ -56,6 +56,7 @@ _VERB = {
     "believes": "believe", "thinks": "think", "needs": "need", "wants": "want",
     "finds": "find", "gets": "get", "sees": "see", "hears": "hear", "remembers": "remember",
     "presents": "present", "underwent": "underwent", "undergoes": "undergo",
+    "expresses": "express", "shows": "show", "exhibits": "exhibit", "displays": "display",
 }  # fmt: skip
 _ADVERB = frozenset({"recently", "occasionally", "currently"})
 
@@ -119,8 +120,9 @@ def first_person(text: str, voice: Voice) -> str:
     text = " ".join(text.split()).rstrip(".") + "."
     if voice.carer:
         text = informant_says(text, voice.relation, relation_sex(voice.relation), voice.sex)
-        out = re.sub(r"\b[Tt]he (patient|child|baby|infant|newborn|boy|girl)('s)?\b",
-                     lambda m: "my child" + (m.group(2) or ""), text)  # fmt: skip
+        out = re.sub(r"\b[Tt]he (patient|child|baby|infant|newborn|boy|girl)('s)?\b"
+                     r"|^Patient('s)?\b",  # a note's "Patient has ..."
+                     lambda m: "my child" + (m.group(2) or m.group(3) or ""), text)  # fmt: skip
         out = re.sub(r"^(my child)", "My child", out)
     else:
         out = re.sub(r"\b(The patient|Patient)'s\b", "My", text)
@@ -220,6 +222,15 @@ _ONSET = re.compile(r"^(?:the )?onset of (?P<what>.+?) (?P<when>(?:while|during|
 _HISTORY_OF = re.compile(r"^(?:a )?(?:past |previous )?history of (?P<what>.+)$", re.IGNORECASE)
 
 
+def complaint(primary: str, voice: Voice) -> str:
+    """The presenting complaint as its teller says it: the record's "Mother reports lackluster
+    grades" is, in the mother's words, "lackluster grades"."""
+    if not voice.carer:
+        return primary
+    said = informant_says(primary, voice.relation, relation_sex(voice.relation), voice.sex)
+    return said if said.lower() != primary.lower() else primary
+
+
 def secondary_symptom_line(symptom: str, voice: Voice) -> str:
     """A secondary symptom in the speaker's words: "I also have <symptom>." for a symptom's name,
     the note's own sentence on the speaker's behalf where it has a verb ("My pain worsens with
@@ -240,7 +251,7 @@ def _kin(line: str, voice: Voice) -> str:
     """ "My child" said as the informant calls the child: a grandmother's "my grandson"."""
     if not voice.carer or voice.relation in ("mother", "father", "parent"):
         return line
-    kid = child_word(voice.relation, voice.sex)
+    kid = kin_word(voice.relation, voice.sex)
     return re.sub(r"\b([Mm]y) child\b", lambda m: f"{m[1]} {kid}", line)
 
 
@@ -261,15 +272,19 @@ def build_facts(actor: dict, primary: str, voice: Voice, report, where: str) -> 
         )
 
     has = "has" if voice.carer else "have"
+    said = _lower_first(complaint(primary, voice))
     add("presenting_complaint", primary, "Patient_Actor/Symptoms/Primary_Symptom",
-        f"{'My child' if voice.carer else 'I'} {has} {_lower_first(primary)}.")  # fmt: skip
+        f"{'My child' if voice.carer else 'I'} {has} {said}.")  # fmt: skip
     symptoms = actor.get("Symptoms") or {}
     for i, symptom in enumerate(symptoms.get("Secondary_Symptoms") or []):
         symptom = " ".join(str(symptom).split()).rstrip(".")
         if not symptom or is_meta(symptom):
             continue
         negated = re.match(r"^(no|not|non|improve|worse|better|with|without)\b", symptom, re.I)
-        if negated or re.search(r"\b(has|have|is|are|was|were)\b", symptom):
+        # a note's sentence: "Patient shows irritability", "Expresses unhappiness with ..."
+        sentence = re.match(r"^(?:(?:the )?patient \w+s|(\w+))\b", symptom, re.I)
+        sentence = sentence and (sentence[1] is None or sentence[1].lower() in _VERB_3SG)
+        if negated or sentence or re.search(r"\b(has|have|is|are|was|were)\b", symptom):
             says = first_person(symptom, voice)
         else:
             says = secondary_symptom_line(symptom, voice)

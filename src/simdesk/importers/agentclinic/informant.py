@@ -7,6 +7,13 @@ reads it from the case. The relation is the record's own word where it names who
 or who tells the history ("The mother reports ...", "brought in by his parents", "noted by the
 mother"), else a neutral "parent". Someone the record only mentions ("The mother had gestational
 diabetes", "Lives with parents", "an uncle ... had similar problems") does not make the informant.
+
+An older patient's record (12 and over) is in the patient's voice unless it says that someone
+else tells the illness: a relation, partner or roommate who reports the presenting complaint ("The
+patient's husband reports that she ... has vomited 3 times", "The family mentions that she has
+been increasingly confused") while the patient is never the one who reports anything. Someone who
+only brings the patient ("brought in by her boyfriend"), or tells something else ("The patient's
+mother reports that during pregnancy she had ..."), does not make the informant.
 """
 
 from __future__ import annotations
@@ -35,7 +42,10 @@ _WHO_TELLS = (
     re.compile(rf"\b(?:reported|noted|provided|described|observed|noticed) by {_WHOSE}"
                rf"(?P<who>{_KIN})\b", re.IGNORECASE),
 )  # fmt: skip
-_FEMALE = frozenset({"mother", "grandmother", "aunt"})
+_FEMALE = frozenset({"mother", "grandmother", "aunt", "wife", "girlfriend", "fiancee",
+                     "daughter", "sister"})  # fmt: skip
+_MALE = frozenset({"father", "grandfather", "uncle", "husband", "boyfriend", "fiance", "son",
+                   "brother"})  # fmt: skip
 # Names for an informant the record does not give a sex ("parent"): used for both.
 NEUTRAL_NAMES = ["Amani", "Imani", "Nuru"]
 
@@ -62,22 +72,107 @@ def informant_relation(osce: dict) -> str:
     return singular[0] if len(singular) == 1 else "parent"
 
 
-def informant_for(osce: dict, number: int) -> dict[str, str]:
-    """The case's ``patient.informant`` for record ``number`` of a child: the relation the record
-    names and a name that is not the child's (the child is ``names[number % len(names)]``)."""
-    relation = informant_relation(osce)
+# A record's word for a group the informant is one of ("the parents report ...": "we"), and
+# the relations an informant from a group has.
+_GROUPS = (
+    r"parents|caregivers|guardians|carers|roommates|room-mates|flatmates|friends|family"
+    r"|family members|relatives"
+)
+_GROUP_MEMBER = frozenset({"parent", "caregiver", "carer", "roommate", "flatmate", "friend",
+                           "family member", "relative"})  # fmt: skip
+# Who may tell an older patient's illness, as a record names them, and what the informant is
+# then called (the record's plural or collective word -> one person).
+_OTHERS = (
+    r"mother|father|parents?|grandmother|grandfather|aunt|uncle|husband|wife|partner|spouse"
+    r"|boyfriend|girlfriend|fianc[eé]e?|daughter|son|sister|brother|roommates?|room-mates?"
+    r"|flatmates?|friends?|family(?: members?)?|relatives?|caregivers?|carers?"
+)
+_ONE_OF = {"parents": "parent", "roommates": "roommate", "room-mates": "roommate",
+           "flatmates": "flatmate", "friends": "friend", "family": "family member",
+           "family members": "family member", "relatives": "relative",
+           "caregivers": "caregiver", "carers": "carer", "fiancé": "fiance",
+           "fiancée": "fiancee"}  # fmt: skip
+# Telling, not bringing: "brought in by her boyfriend" is no one else speaking.
+_REPORTING = (
+    r"(?:also )?(?:reports?|notes?|says|states|mentions?|describes?|recalls?|explains?"
+    r"|has noticed|noticed|notices|is concerned|was concerned|is worried|was worried)"
+)
+_OTHER_TELLS = (
+    re.compile(rf"(?:^|[.;:,] |\b){_WHOSE}(?:concerned |worried )?(?P<who>{_OTHERS}) "
+               rf"{_REPORTING}\b", re.IGNORECASE),
+    re.compile(rf"\b(?:reported|noted|provided|described|observed|noticed) by {_WHOSE}"
+               rf"(?P<who>{_OTHERS})\b", re.IGNORECASE),
+)  # fmt: skip
+# The patient telling something themself: then they are the one who speaks.
+_PATIENT_TELLS = re.compile(
+    r"(?:^|[.;:!?] )(?:the patient|patient|she|he)(?: also| further)? (?:reports|describes|states"
+    r"|says|mentions|complains|notes|admits|endorses|denies|expresses|recalls|explains)\b",
+    re.IGNORECASE,
+)
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+")
+
+
+def _telling_terms(text: str) -> set[str]:
+    """The content terms of a text, without the words for who tells it."""
+    from simdesk.core.sim.disclosure import terms
+
+    return set(terms(text)) - set(terms(_OTHERS.replace("|", " ").replace("?", "")))
+
+
+def older_informant(osce: dict) -> str | None:
+    """Who tells an older patient's presenting illness for them, when the record says someone
+    else does: the relation ("husband", "roommate", "family member"); None when the patient
+    speaks (they report something themself, or nobody else tells the illness)."""
+    actor = osce.get("Patient_Actor") or {}
+    texts = [" ".join(t.split()) for t in _texts(actor)]
+    if any(_PATIENT_TELLS.search(text) for text in texts):
+        return None
+    symptoms = actor.get("Symptoms") or {}
+    illness = " ".join(_texts(symptoms))
+    complaint = _telling_terms(illness)
+    for text in texts:
+        for sentence in _SENTENCES.split(text):
+            for pattern in _OTHER_TELLS:
+                m = pattern.search(sentence)
+                told = sentence in illness or complaint & _telling_terms(sentence)
+                if m and told:
+                    who = m["who"].lower()
+                    return _ONE_OF.get(who, who)
+    return None
+
+
+def informant_for(osce: dict, number: int, relation: str | None = None) -> dict[str, str]:
+    """The case's ``patient.informant`` for record ``number``: the relation the record names (a
+    child's, or ``relation`` as :func:`older_informant` found it) and a name that is not the
+    patient's (the patient is ``names[number % len(names)]``)."""
+    relation = relation or informant_relation(osce)
     sex = relation_sex(relation)
     names = NEUTRAL_NAMES if sex is None else FEMALE_NAMES if sex == "female" else MALE_NAMES
     return {"name": names[(number + 3) % len(names)], "relation": relation}
 
 
-def child_word(relation: str, sex: str) -> str:
-    """What the informant calls the child: "son", "granddaughter", "nephew"."""
+def kin_word(relation: str, sex: str) -> str:
+    """What the informant calls the patient of ``sex``: "son", "granddaughter", "nephew", "wife",
+    "mother", "roommate"."""
     female = sex == "female"
     if relation.startswith("grand"):
         return "granddaughter" if female else "grandson"
     if relation in ("aunt", "uncle"):
         return "niece" if female else "nephew"
+    if relation in ("husband", "wife", "spouse"):
+        return "wife" if female else "husband"
+    if relation in ("boyfriend", "girlfriend"):
+        return "girlfriend" if female else "boyfriend"
+    if relation in ("fiance", "fiancee"):
+        return "fiancee" if female else "fiance"
+    if relation in ("daughter", "son"):
+        return "mother" if female else "father"
+    if relation in ("sister", "brother"):
+        return "sister" if female else "brother"
+    if relation in ("family member", "relative"):
+        return "relative"
+    if relation in ("partner", "roommate", "flatmate", "friend"):
+        return relation
     return "daughter" if female else "son"
 
 
@@ -99,14 +194,15 @@ def relation_sex(relation: str) -> str | None:
     """The informant's sex as their relation says it; None for a "parent"."""
     if relation in _FEMALE:
         return "female"
-    return "male" if relation in _SINGULAR_KIN else None
+    return "male" if relation in _MALE else None
 
 
 def _reporters(relation: str) -> str:
     """Who, in a record, is the informant telling the history: the relation itself, or the
     parents or a caregiver (the informant is one of them)."""
-    own = re.escape(relation)
-    return rf"(?:{own}|parents|parent|caregivers?|guardians?)"
+    said = [rf"{re.escape(relation)}s?"]  # "roommates", "the family" for one of them
+    said += [re.escape(word) for word, one in _ONE_OF.items() if one == relation]
+    return rf"(?:{'|'.join(said)}|parents|parent|caregivers?|guardians?)"
 
 
 def _past(gerund: str) -> str:
@@ -127,7 +223,9 @@ def informant_says(text: str, relation: str, informant_sex: str | None, child_se
     whose = r"(?:(?:the|his|her|their|my child['’]s)\s+|(?:the )?(?:patient|child|infant|newborn|baby)['’]s\s+)?"  # noqa: E501
     lead = r"^(?P<lead>(?:[A-Z][\w ]{0,30}, )?)"
     out = " ".join(text.split())
-    plural = re.compile(r"parents|caregivers|guardians", re.IGNORECASE)
+    # the informant is one of a group the record names ("the parents", "the roommates")
+    plural = re.compile(_GROUPS, re.IGNORECASE)
+    he = "he" if child_sex == "male" else "she"
     # "The patient's mother reports noticing X" / "The parents report that X"
     m = re.match(rf"{lead}{whose}(?P<who>{who}) {_REPORTS}(?: that)? (?P<rest>.+)$", out, re.I)
     if m:
@@ -137,9 +235,30 @@ def informant_says(text: str, relation: str, informant_sex: str | None, child_se
             rest = f"{me} {'was' if g[1] == 'been' and me == 'I' else g[1]}{rest[len(g[0]) :]}"
         elif g := re.match(r"(\w+ing)\b", rest):
             rest = f"{me} {_past(g[1])}{rest[len(g[1]) :]}"
+        elif re.match(
+            r"(?:an?|several|multiple|\d+[- ]\w+)\b(?!.*\b(?:had|has|have|is|was|were"
+            r"|are|did|does)\b)",
+            rest,
+            re.IGNORECASE,
+        ):
+            # what the patient has, told as a noun ("reports a 1-week history of weakness"), not
+            # a clause ("reports an uncle on her side had similar problems")
+            rest = f"{he.capitalize()} has {rest}"
         out = m["lead"] + (rest[0].lower() if m["lead"] else rest[0].upper()) + rest[1:]
+    elif relation in _GROUP_MEMBER:
+        # "They mention that he has been under stress", after "The roommates report ...": the
+        # informant is one of them
+        out = re.sub(rf"^They {_REPORTS} (?:that )?(?=\w)", "", out)
+        out = out[0].upper() + out[1:] if out else out
+    # "The roommates did not report any fever" -> "He hasn't had any fever"
+    out = re.sub(
+        rf"{lead}{whose}{who} (?:did not|didn't|do not|does not) (?:report|mention|note)"
+        r"(?: any)? ",
+        lambda m: m["lead"] + (he if m["lead"] else he.capitalize()) + " hasn't had any ",
+        out,
+        flags=re.IGNORECASE,
+    )
     # "His mother describes him as occasionally difficult" -> "He is occasionally difficult"
-    he = "he" if child_sex == "male" else "she"
     out = re.sub(
         rf"{lead}{whose}{who} (?:also )?describes? (?:him|her) as\b",
         lambda m: m["lead"] + (he if m["lead"] else he.capitalize()) + " is",
@@ -148,11 +267,13 @@ def informant_says(text: str, relation: str, informant_sex: str | None, child_se
     )
     # "The patient is presented by his mother for ..." -> "I brought him in for ..."
     out = re.sub(
-        r"^(?:The (?:patient|child|infant|newborn|baby)|He|She) (?:is|was) (?:presented|brought)"
+        r"^(?:The (?:patient|child|infant|newborn|baby)|He|She) (?:is|was|has been|had been)"
+        r" (?:presented|brought)"
         rf"(?P<in> in)?(?P<to> to [^,.]+?)? by {whose}(?P<who>{who})\b",
         lambda m: (
             ("We" if plural.fullmatch(m["who"]) else "I")
-            + f" brought {'him' if child_sex == 'male' else 'her'}{m['in'] or ' in'}{m['to'] or ''}"
+            + f" brought {'him' if child_sex == 'male' else 'her'}"
+            + f"{m['in'] or ('' if m['to'] else ' in')}{m['to'] or ''}"
         ),
         out,
         flags=re.IGNORECASE,
@@ -214,4 +335,7 @@ def _self(text: str, relation: str) -> str:
         flags=re.IGNORECASE,
     )
     out = re.sub(rf"\b(?:[Tt]he|[Hh]is|[Hh]er) {rel}\b", "me", out)
+    # "shows irritability towards mother": the relation named bare, after a preposition
+    out = re.sub(rf"\b(towards?|to|with|at|against|from|about) {rel}\b", r"\1 me", out,
+                 flags=re.IGNORECASE)  # fmt: skip
     return out[0].upper() + out[1:] if out else out

@@ -30,8 +30,8 @@ from simdesk.importers.agentclinic.examination import (
     measurement_findings,
     parse_vitals,
 )
-from simdesk.importers.agentclinic.history import _VERB, Voice, build_facts, dedupe
-from simdesk.importers.agentclinic.informant import child_word, informant_for
+from simdesk.importers.agentclinic.history import _VERB, Voice, build_facts, complaint, dedupe
+from simdesk.importers.agentclinic.informant import informant_for, kin_word, older_informant
 from simdesk.importers.agentclinic.investigations import CatalogIndex, _import_tests
 
 # How a record's occupation sentence names the work: "Works as a bank clerk", "Engineer by
@@ -73,14 +73,18 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
     primary = str(symptoms.get("Primary_Symptom") or "a health problem").strip().rstrip(".")
     diagnosis = str(osce["Correct_Diagnosis"]).strip()
     names = FEMALE_NAMES if demo.sex == "female" else MALE_NAMES
-    # a child's record is told by whoever brought the child: the case names them (issue 12)
-    informant = informant_for(osce, number) if demo.carer else None
+    # a child's record is told by whoever brought the child: the case names them (issue 12); an
+    # older patient's by whoever the record says tells the illness, if anybody does
+    older = None if demo.carer else older_informant(osce)
+    informant = informant_for(osce, number, older) if demo.carer or older else None
     relation = informant["relation"] if informant else "parent"
-    child = child_word(relation, demo.sex)
-    facts = dedupe(
-        build_facts(actor, primary, Voice(demo.carer, demo.sex, relation), report, where)
-    )
-    who = f"My {child}" if demo.carer else "I"
+    told = informant is not None  # someone else speaks for the patient
+    child = kin_word(relation, demo.sex)
+    voice = Voice(told, demo.sex, relation)
+    facts = dedupe(build_facts(actor, primary, voice, report, where))
+    who = f"My {child}" if told else "I"
+    said = complaint(primary, voice)  # "Mother reports X": in the mother's words, "X"
+    whom = "child" if demo.carer else "patient"
     exam_raw = osce.get("Physical_Examination_Findings") or {}
     reading = parse_vitals(
         exam_raw.get("Vital_Signs") or {}, demo.age_years, report.defaults, where
@@ -159,14 +163,14 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
             **({"occupation": job} if (job := stated_occupation(facts)) else {}),
             "presenting_complaint": primary.lower(),
             "persona": {
-                "speech_style": f"the child's {relation}, answering for the child; plain words"
-                if demo.carer
+                "speech_style": f"the {whom}'s {relation}, answering for the {whom}; plain words"
+                if told
                 else "plain, short answers",
                 "health_literacy": "medium",
                 "mood": "concerned",
             },
-            "opening_line": f"Good morning, doctor. {who} {'has' if demo.carer else 'have'} "
-            f"{primary[0].lower() + primary[1:]}.",
+            "opening_line": f"Good morning, doctor. {who} {'has' if told else 'have'} "
+            f"{said[0].lower() + said[1:]}.",
             **({"informant": informant} if informant else {}),
         },
         "vitals": reading.vitals,
