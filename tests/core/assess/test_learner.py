@@ -103,6 +103,25 @@ def test_recommendation_names_what_was_missed_and_avoids_the_last_case(malaria_c
     assert any("twice; this case practises it" in p.reason for p in picks), picks
 
 
+def test_two_different_items_of_one_skill_are_not_one_item_missed_twice(malaria_case, cases):
+    # Walk-through 2026-12-07: the asthma case's "Arranged transfer to acute care." and the
+    # diarrhoea case's "Kept him under observation." (both practise admission) were shown as
+    # "you missed 'arranged transfer to acute care' twice".
+    first = _result(malaria_case, GOOD_STEPS[:1], T0, 1)
+    item = first.items[0]
+    transfer = replace(item, description="Arranged transfer to acute care.", status="missed",
+                       skills=("treat:admit",))  # fmt: skip
+    observe = replace(transfer, description="Kept him under observation.")
+    history = [
+        replace(first, items=(observe,)),
+        replace(first, items=(transfer,), finished_at=T0 + timedelta(days=1), attempt_id=2),
+    ]
+    reasons = [p.reason for p in recommend(history, cases, T0 + timedelta(days=2), top=30)]
+    about = [r for r in reasons if "acute care" in r]
+    assert about and all("twice" not in r for r in about), about
+    assert all("kept him under observation" in r for r in about), about
+
+
 def test_recommendations_for_a_new_learner_start_at_foundation(cases):
     picks = recommend([], cases, T0, top=len(cases))
     assert {p.case_id for p in picks} == {c.meta.id for c in cases}

@@ -138,13 +138,14 @@ def recommend(
     """The next cases to play, best first, each with a one-line reason."""
     ordered = by_time(history)
     missed: Counter[str] = Counter()
-    seen: dict[str, str] = {}  # skill -> the missed item as the learner saw it in a debrief
+    # skill -> the missed items as the learner saw them in a debrief, in order
+    seen: dict[str, list[str]] = {}
     for result in ordered[-50:]:  # recent attempts say what is still weak
         for item in result.items:
             if item.status != "met":
                 missed.update(item.skills)
                 for skill in item.skills:
-                    seen[skill] = item.description
+                    seen.setdefault(skill, []).append(item.description)
     due_keys = {r.key for r in due(deck if deck is not None else schedule(ordered), now)}
     estimates = mastery(ordered)
     levels = difficulty_levels(ordered)
@@ -158,10 +159,18 @@ def recommend(
         practised = [(missed[s], s) for s in skills if missed[s]]
         if practised:
             count, skill = max(practised, key=lambda p: (p[0], p[1]))
-            times = _TIMES.get(count, f"{count} times")
             # Quoted from the debrief the learner saw, never from this (maybe unplayed) case's
-            # answer key.
-            what = f"you missed '{_short(seen[skill])}' {times}; this case practises it"
+            # answer key. Items of other cases can practise the same skill ("arranged transfer
+            # to acute care", "kept him under observation": both admit): each is named, never
+            # one of them said to be missed as often as the skill was.
+            said = list(dict.fromkeys(reversed(seen[skill])))  # the latest first
+            if len(said) == 1:
+                times = _TIMES.get(count, f"{count} times")
+                what = f"you missed '{_short(said[0])}' {times}; this case practises it"
+            else:
+                more = f" and {len(said) - 2} more" if len(said) > 2 else ""
+                what = (f"you missed '{_short(said[0])}' and '{_short(said[1])}'{more}; "
+                        "this case practises the same")  # fmt: skip
             reasons.append((2.0 * count, what))
         due_here = [k for k in due_keys if k.startswith(f"{meta.id}:")]
         if due_here:
