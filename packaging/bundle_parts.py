@@ -137,14 +137,19 @@ def package_data(src: Path) -> list[tuple[str, str]]:
     return found
 
 
-def icd10_tabular() -> list[tuple[str, str]]:
+def icd10_tabular(build: Path) -> list[tuple[str, str]]:
     """The ICD-10-CM tabular list of ``simple-icd-10-cm`` (diagnosis synonyms read it once per
-    machine; simdesk finds it without importing the package, so PyInstaller cannot see it)."""
+    machine; simdesk finds it without importing the package, so PyInstaller cannot see it),
+    gzipped into ``build`` (10 MB -> 1 MB; core.assess.terminology reads either form)."""
     data = _package_dir("simple_icd_10_cm") / "data"
     found = sorted(data.glob("*tabular*.xml"))
     if not found:
         raise SystemExit(f"bundle: no ICD-10-CM tabular list in {data}.")
-    return [(str(found[-1]), "simple_icd_10_cm/data")]
+    build.mkdir(parents=True, exist_ok=True)
+    target = build / f"{found[-1].name}.gz"
+    with found[-1].open("rb") as raw, gzip.GzipFile(target, "wb", mtime=0) as packed:
+        shutil.copyfileobj(raw, packed)
+    return [(str(target), "simple_icd_10_cm/data")]
 
 
 def hpo_obo(build: Path) -> list[tuple[str, str]]:

@@ -137,6 +137,20 @@ TABULAR = """<?xml version="1.0"?><ICD10CM.tabular><chapter><section>
 </section></chapter></ICD10CM.tabular>"""
 
 
+@pytest.mark.parametrize("packed", [False, True])
+def test_icd10_groups_are_read_from_the_tabular_list_or_its_gzipped_copy(tmp_path, packed):
+    path = tmp_path / ("tabular.xml.gz" if packed else "tabular.xml")
+    if packed:  # the desktop bundle carries the file gzipped
+        path.write_bytes(gzip.compress(TABULAR.encode()))
+    else:
+        path.write_text(TABULAR, encoding="utf-8")
+    assert terminology.build_groups(path) == [
+        ["Adhesive capsulitis of shoulder", "Frozen shoulder"],
+        ["Actinic keratosis", "Keratosis"],
+        ["Keratosis follicularis", "Keratosis"],
+    ]
+
+
 @pytest.fixture
 def made_up(tmp_path, monkeypatch):
     """Terminologies made up for the test: an exact one (ICD-10-CM's format) and a lumped one

@@ -103,7 +103,8 @@ def _tabular() -> Path | None:
     if spec is None or not spec.submodule_search_locations:
         return None  # pragma: no cover - a declared dependency
     folder = Path(next(iter(spec.submodule_search_locations))) / "data"
-    found = sorted(folder.glob("*tabular*.xml"))
+    # The desktop bundle carries the same file gzipped (packaging/bundle_parts.py).
+    found = sorted([*folder.glob("*tabular*.xml"), *folder.glob("*tabular*.xml.gz")])
     return found[-1] if found else None
 
 
@@ -153,18 +154,21 @@ def build_hpo_groups(obo: Path) -> list[list[str]]:
 def build_groups(tabular: Path) -> list[list[str]]:
     """Synonym groups read from the tabular list (slow: tens of seconds on 2 cores)."""
     groups = []
-    for _event, node in ElementTree.iterparse(tabular, events=("end",)):
-        if node.tag != "diag":
-            continue
-        _step()
-        code = node.findtext("name") or ""
-        description = node.findtext("desc") or ""
-        if not _DISEASE_CODE.fullmatch(code) or _RESIDUAL.search(_BRACKET.sub("", description)):
-            continue
-        inclusions = [n.text or "" for n in node.findall("inclusionTerm/note")]
-        names = _names(description, inclusions)
-        if len(names) >= 2:
-            groups.append(names)
+    opener = gzip.open if tabular.suffix == ".gz" else open
+    with opener(tabular, "rb") as raw:
+        for _event, node in ElementTree.iterparse(raw, events=("end",)):
+            if node.tag != "diag":
+                continue
+            _step()
+            code = node.findtext("name") or ""
+            description = node.findtext("desc") or ""
+            residual = _RESIDUAL.search(_BRACKET.sub("", description))
+            if not _DISEASE_CODE.fullmatch(code) or residual:
+                continue
+            inclusions = [n.text or "" for n in node.findall("inclusionTerm/note")]
+            names = _names(description, inclusions)
+            if len(names) >= 2:
+                groups.append(names)
     return groups
 
 
