@@ -44,6 +44,10 @@ EXCLUDES = [
     # (core.sim.wordpieces), not with tokenizers (8 MB) and safetensors (0.9 MB); and tokenizers'
     # Hugging Face Hub download client (8 MB): the bundle never downloads
     "tokenizers", "safetensors", "hf_xet", "huggingface_hub",
+    # an HTTP client (with urllib3, idna, charset_normalizer, certifi: 1 MB) that gguf and
+    # llama_cpp import only inside functions simdesk never calls (a model's metadata looked up
+    # online, a JSON schema's remote references)
+    "requests",
 ]  # fmt: skip
 
 # Qt files the bundle does not need: simdesk uses QtCore, QtGui and QtWidgets, in English, on
