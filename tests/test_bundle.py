@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from simdesk.cli.selftest import SelfTest
+from simdesk.core.assess import terminology
 from simdesk.core.errors import ModelCorrupt
 from simdesk.core.llm.model_files import ensure_default_model
 from simdesk.core.llm.registry import bundled_registry_path
@@ -91,12 +92,23 @@ def test_self_test_fails_at_the_model_step_on_a_damaged_bundle(frozen):
     assert text.splitlines()[-1] == "self-test FAILED at step 'model'"
 
 
+def test_self_test_fails_at_the_readers_step_when_a_terminology_is_missing(monkeypatch):
+    # a bundle that left out the ICD-10-CM tabular list would read diagnoses less well, silently
+    monkeypatch.setattr(terminology, "_tabular", lambda: None)
+    out = io.StringIO()
+    assert SelfTest(out=out).run() == 1
+    text = out.getvalue()
+    assert "[ ok ] cases" in text and "[FAIL] readers" in text and "ICD-10-CM" in text
+    assert text.splitlines()[-1] == "self-test FAILED at step 'readers'"
+
+
 @pytest.mark.model
 def test_self_test_passes_on_the_real_model():
     out = io.StringIO()
     assert SelfTest(out=out).run() == 0, out.getvalue()
     text = out.getvalue()
-    for step in ("profile", "cases", "model", "question 1", "question 2", "question 3", "score"):
+    steps = ("profile", "cases", "readers", "model", "question 1", "question 2", "question 3")
+    for step in (*steps, "score"):
         assert f"[ ok ] {step}" in text
     assert "in its own process" in text
     assert "self-test passed" in text.splitlines()[-1]

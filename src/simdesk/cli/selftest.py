@@ -1,7 +1,8 @@
 """``simdesk --self-test``: prove an install works, end to end, without touching the user's data.
 
 Run after installing (from the bundle or a venv alike). In a temporary data folder it opens a new
-encrypted profile, loads the bundled cases, starts the default model in its own process, plays a
+encrypted profile, loads the bundled cases, finds the files of the learned reader of questions
+and of the diagnosis synonyms, starts the default model in its own process, plays a
 bundled case for three questions on the model, scores the attempt, saves it to the encrypted
 profile and reads it back. Each step prints one line; the first failure stops the test, and the
 exit code is 1 with the failed step named on the last line.
@@ -95,6 +96,23 @@ class SelfTest:
         tests = len(catalog.tests_by_code)
         return (f"{len(entries)} bundled cases and the catalog ({tests} tests) "
                 f"from {folder}; playing {CASE_ID}")  # fmt: skip
+
+    def check_readers(self) -> str:
+        """The files the learned reader of questions and the diagnosis synonyms read are found
+        (without them questions and diagnoses are read less well, said only in the log)."""
+        from simdesk.core.assess import terminology
+        from simdesk.core.sim import dimensions
+
+        missing = [source.name for source in terminology.SOURCES if source.locate() is None]
+        reader = dimensions.bundled_reader()
+        if reader is None:
+            missing.append("WordLlama (the dimension reader)")
+        if missing:
+            raise StepFailed(f"The files of {', '.join(missing)} are missing.")
+        question = "Does the pain spread anywhere?"
+        reading = reader.read(question)
+        return (f"{len(terminology.SOURCES)} terminologies found; the dimension reader reads "
+                f"{question!r} as {reading.label} ({reading.probability:.2f})")  # fmt: skip
 
     def start_model(self) -> str:
         from simdesk.core.llm.backend import ModelBackend, ModelFailed, ModelReady
@@ -222,6 +240,7 @@ class SelfTest:
         try:
             self.step("profile", self.open_profile)
             self.step("cases", self.load_cases)
+            self.step("readers", self.check_readers)
             self.step("model", self.start_model)
             self.consultation = Consultation(self.case, context_tokens=self.backend.n_ctx)
             for number, question in enumerate(QUESTIONS, 1):
