@@ -94,14 +94,14 @@ def synonyms_by_terminology() -> None:
         " near misses accepted):"
     )
     installed = {source.name for source in terminology.SOURCES if source.locate()}
-    combos = [(s.name,) for s in terminology.SOURCES] + [
+    combos = [(), *((s.name,) for s in terminology.SOURCES)] + [
         ("ICD-10-CM", "HPO"),
         ("ICD-10-CM", "HPO", "MeSH"),
         ("ICD-10-CM", "HPO", "MONDO"),
         tuple(s.name for s in terminology.SOURCES),
     ]
     for combo in combos:
-        name = " + ".join(combo)
+        name = " + ".join(combo) or "none (rules, MONDO classes)"
         if not set(combo) <= installed:
             print(f"    {name:<30} not installed (make)")
             continue
@@ -111,6 +111,10 @@ def synonyms_by_terminology() -> None:
             for s, r in found))  # fmt: skip
     for source in terminology.SOURCES:
         print(f"    {source.name}: {source.licence}")
+    print(
+        "    (every row: parts of the body renamed as Uberon names them, CC BY 3.0, and MONDO's"
+        " classes and proper names, from the tables shipped in core/assess/data)"
+    )
 
 
 def synonym_audit() -> None:
