@@ -103,6 +103,16 @@ def test_dose_route_and_frequency_are_captured(reader):
     assert (item.code, str(item.dose), item.frequency) == ("salbutamol-inhaled", "5 mg", "q20min")
 
 
+def test_a_counted_dose_is_said_in_the_plural():
+    # Walk-through 2026-12-07: "start RHZE 4 tabs daily" read back "(4 tablet q24h): given."
+    reader = OrderReader(load_catalog())
+    item = reader.read("start RHZE 4 tabs daily").items[0]
+    assert str(item.dose) == "4 tablet"  # as kept in the log, for the scorer to read back
+    assert "(4 tablets q24h)" in item.describe()
+    assert "(1 tablet" in reader.read("RHZE 1 tab daily").items[0].describe()
+    assert "(2 g iv q24h)" in reader.read("Ceftriaxone 2g IV OD").items[0].describe()
+
+
 def test_the_holdout_keeps_its_first_run_figure():
     """Written before the reader existed; 61/67 (0.910) at its first run. Never edited."""
     report = evaluate(HERE / "holdout.yaml")

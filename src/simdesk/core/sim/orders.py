@@ -138,6 +138,16 @@ class Dose:
     def __str__(self) -> str:
         return f"{self.value:g} {self.unit}"
 
+    def said(self) -> str:
+        """As a person reads it: "4 tablets", "2 puffs", "1 tablet" ("4 tablet" is how the
+        dose is kept, for the scorer to read back)."""
+        plural = self.value != 1 and self.unit in COUNTED_UNITS
+        return f"{self.value:g} {self.unit}{'s' if plural else ''}"
+
+
+# Units that count things: said in the plural for more than one.
+COUNTED_UNITS = frozenset({"tablet", "puff", "vial", "ampoule", "unit"})
+
 
 @dataclass(frozen=True)
 class OrderItem:
@@ -163,8 +173,9 @@ class OrderItem:
 
     def describe(self) -> str:
         """How the engine reports it: "Ceftriaxone IV/IM 2 g iv q24h: given"."""
+        dose = self.dose.said() if self.dose is not None else None
         details = " ".join(
-            str(x) for x in (self.dose, self.route, self.over, self.frequency) if x is not None
+            str(x) for x in (dose, self.route, self.over, self.frequency) if x is not None
         )
         head = f"{self.name} ({details})" if details else self.name
         if self.planned:
