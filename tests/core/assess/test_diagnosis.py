@@ -276,6 +276,24 @@ def test_british_spellings_and_possessives_by_general_rules(british, american):
 
 
 @pytest.mark.parametrize(
+    ("possessive", "plain", "near_miss"),
+    [
+        ("Sjögren's syndrome", "Sjogren syndrome", "Sheehan syndrome"),
+        ("Sheehan's syndrome", "Sheehan syndrome", "Sjogren syndrome"),
+        ("Still's disease", "Still disease", "Stargardt disease"),
+        ("Sydenham's chorea", "Sydenham chorea", "Huntington chorea"),
+    ],
+)
+def test_a_possessive_s_is_no_abbreviated_genus(possessive, plain, near_miss):
+    # The "s" after an apostrophe was read as a genus initial and written out as the other
+    # name's word starting with "s" ("Sjögren'Sjogren syndrome"): no word in common.
+    assert compare(possessive, plain).verdict == "same"
+    assert compare(plain, possessive).verdict == "same"
+    assert compare(possessive, near_miss).verdict == "different"
+    assert compare(near_miss, possessive).verdict == "different"
+
+
+@pytest.mark.parametrize(
     ("written", "other", "same"),
     [
         ("exanthem subitum", "Exanthema subitum", True),  # -em beside the Greek -ema
@@ -286,6 +304,23 @@ def test_british_spellings_and_possessives_by_general_rules(british, american):
     ],
 )
 def test_a_greek_ema_noun_may_be_written_without_its_final_a(written, other, same):
+    assert (compare(written, other).verdict == "same") is same
+    assert (compare(other, written).verdict == "same") is same
+
+
+@pytest.mark.parametrize(
+    ("written", "other", "same"),
+    [
+        ("3rd nerve palsy", "third nerve palsy", True),  # a written ordinal is its word
+        ("cranial nerve III palsy", "third cranial nerve palsy", True),  # roman after "nerve"
+        ("cranial nerve 6 palsy", "sixth cranial nerve palsy", True),
+        ("first-degree heart block", "1st degree heart block", True),
+        ("fourth nerve palsy", "third nerve palsy", False),
+        ("cranial nerve VII palsy", "cranial nerve VI palsy", False),
+        ("second degree burn", "third degree burn", False),
+    ],
+)
+def test_ordinals_and_roman_numerals_are_numbers(written, other, same):
     assert (compare(written, other).verdict == "same") is same
     assert (compare(other, written).verdict == "same") is same
 

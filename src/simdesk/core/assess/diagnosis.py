@@ -84,11 +84,13 @@ def _surface(text: str) -> list[str]:
     # Dotted abbreviations are one word: "T.B." -> "tb", "c.a.p" -> "cap".
     text = re.sub(r"\b(?:[a-z]\.){1,}[a-z]\b\.?", lambda m: m.group(0).replace(".", ""), text)
     text = re.sub(r"\b(type|grade|stage|class)(\d)\b", r"\1 \2", text)
+    text = re.sub(r"\b(\d+)(?:st|nd|rd|th)\b", r"\1", text)  # 3rd -> 3 (ordinals below)
     # Combining forms join the next word (keto-acidosis, gastro-enteritis); other hyphens split.
     text = re.sub(r"\b([a-z]+o)-(?=[a-z])", r"\1", text)
     tokens = re.findall(r"[a-z0-9]+", text.replace("'", ""))
     out: list[str] = []
     for token in tokens:
+        token = lx.ORDINALS.get(token, token)
         if out and out[-1] in lx.NUMBER_NAMERS:
             token = lx.ROMAN.get(token, lx.NUMBER_WORDS.get(token, token))
         if out and out[-1] in lx.JOINED_PREFIXES and token not in lx.STOP_WORDS:
@@ -373,7 +375,8 @@ def _compare_forms(s: frozenset[str], e: frozenset[str]) -> tuple[Verdict, str]:
     return "unsure", f"more specific: adds {_words(extra)}"
 
 
-_BINOMIAL = re.compile(r"\b([A-Za-z])(?:\.\s*|\s+)([a-z]{4,})\b")
+# Not after an apostrophe: the "s" of a possessive ("Sjögren's syndrome") is no genus initial.
+_BINOMIAL = re.compile(r"(?<!['\u2019])\b([A-Za-z])(?:\.\s*|\s+)([a-z]{4,})\b")
 
 
 def _genus_written_out(text: str, other: str) -> str:
@@ -940,7 +943,7 @@ def _without_qualifiers(synonym: str, own: set[str]) -> str | None:
     return plain if word_key(plain) else None
 
 
-_GENUS_INITIAL = re.compile(r"\b([A-Z])(?:\.\s*|\s+)([a-z]{4,})\b")
+_GENUS_INITIAL = re.compile(r"(?<!['\u2019])\b([A-Z])(?:\.\s*|\s+)([a-z]{4,})\b")
 
 
 @functools.lru_cache(maxsize=1024)

@@ -25,6 +25,7 @@ LETTER_NAMERS = _WORDS.sets["letter_namers"]
 NUMBER_NAMERS = _WORDS.sets["number_namers"]
 ROMAN = _WORDS.maps["roman"]
 NUMBER_WORDS = _WORDS.maps["number_words"]
+ORDINALS = _WORDS.maps["ordinals"]
 WORD_SYNONYMS = _WORDS.maps["word_synonyms"]
 # Abbreviations and multi-word synonyms -> one or more expansions (several when ambiguous).
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
