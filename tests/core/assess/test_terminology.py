@@ -608,6 +608,37 @@ def test_the_words_written_interchangeably_follow_the_terminologies_in_use():
 
 
 @needs_all
+def test_a_part_of_the_body_the_terminologies_write_as_an_adjective_is_the_same_word():
+    # "Ulcer of cornea" beside "Corneal ulcer", "Stricture of urethra" beside "Urethral
+    # stricture", in two groups or more: the adjective is the part.
+    pairs = terminology.site_adjectives(word_key)
+    for adjective, noun in [
+        ("corneal", "cornea"),
+        ("laryngeal", "larynx"),
+        ("urethral", "urethra"),
+    ]:
+        assert noun in pairs[adjective] and adjective in pairs[noun]
+    # An adjective not formed on the noun is no such pair ("renal" is the lexicon's).
+    assert "kidney" not in pairs.get("renal", ())
+    for written, key in [
+        ("ulcer of the cornea", "Corneal ulcer"),
+        ("carcinoma of the larynx", "Laryngeal carcinoma"),
+        ("stricture of the urethra", "Urethral stricture"),
+        ("detachment of the retina", "Retinal detachment"),
+    ]:
+        assert judge_differential([written], Diagnosis(primary=key)).outcome == "correct"
+        assert judge_differential([key], Diagnosis(primary=written)).outcome == "correct"
+    # Another part is another disease.
+    for written, key in [
+        ("carcinoma of the larynx", "Pharyngeal carcinoma"),
+        ("ulcer of the cornea", "Gastric ulcer"),
+        ("stricture of the urethra", "Ureteral stricture"),
+        ("detachment of the retina", "Choroidal detachment"),
+    ]:
+        assert judge_differential([written], Diagnosis(primary=key)).outcome == "incorrect"
+
+
+@needs_all
 def test_a_sign_of_the_hpo_that_is_a_mondo_disease_still_tells_mondo_synonyms_apart():
     """The HPO's "Acute myeloid leukemia" (AML) is a disease of MONDO's too: MONDO's "secondary
     AML" (therapy-related AML and myelodysplastic syndrome) reads as "AML" once "secondary" is

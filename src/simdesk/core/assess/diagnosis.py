@@ -321,11 +321,15 @@ def _latin_stem(word: str) -> str:
 def _other_form(written: str, meant: str) -> bool:
     """Whether ``written`` is another form of the word ``meant``: its past participle as an
     adjective ("ruptured uterus" for "uterine rupture", "perforated" for "perforation"),
-    another Latin ending of it (``_LATIN_ENDINGS``), or a genus for the infection named for it
-    ("Listeria infection" for "listeriosis"; "infection" names no particular disease)."""
+    another Latin ending of it (``_LATIN_ENDINGS``), a genus for the infection named for it
+    ("Listeria infection" for "listeriosis"; "infection" names no particular disease), or the
+    adjective of a part of the body that the terminologies write for it ("ulcer of the cornea"
+    for "corneal ulcer": ``terminology.site_adjectives``)."""
     if terminology.genus_and_its_infection(written, meant) or (
         terminology.genus_and_its_infection(meant, written)
     ):
+        return True
+    if meant in terminology.site_adjectives(word_key).get(written, ()):
         return True
     if written.endswith("ed") and not meant.endswith("ed"):
         return _stem(written) == _stem(meant) and len(_stem(meant)) >= 4

@@ -336,6 +336,7 @@ def _forget() -> None:
     _tables.cache_clear()
     _loose_tables.cache_clear()
     interchangeable_words.cache_clear()  # read from the groups in use
+    site_adjectives.cache_clear()
 
 
 _lock = threading.Lock()
@@ -371,6 +372,7 @@ def warm_up(word_key: WordKey) -> threading.Thread:
         anatomy_words(word_key)
         _mondo_tree(word_key)
         interchangeable_words(word_key)
+        site_adjectives(word_key)
         anatomy_names()
 
     return _in_the_background(load, "simdesk-terminology")
@@ -825,6 +827,50 @@ def interchangeable_words(word_key: WordKey) -> dict[str, frozenset[str]]:
         for word, others in twinned.items()
         if uses[word] >= _INTERCHANGED_MIN and any(n >= uses[word] for n in others.values())
     }
+
+
+_SITE_PAIRS_MIN = 2  # groups that write a part of the body both ways
+_SITE_PREFIX = 4  # letters the adjective and the noun of a part share ("corne-al", "corne-a")
+_OF_PART = re.compile(r"\bof\s+(?:the\s+)?([A-Za-z]+)")
+
+
+@functools.cache
+def site_adjectives(word_key: WordKey) -> dict[str, frozenset[str]]:
+    """Adjectives the terminologies write for a part of the body that another name of the same
+    group names after "of": "Corneal ulcer" beside "Ulcer of cornea", "Urethral stricture"
+    beside "Stricture of urethra" (corneal: cornea, and cornea: corneal). A pair is kept when
+    two groups or more write it so and the two words share their first four letters (the
+    adjective is formed on the noun: "laryngeal" on "larynx", not "renal" on "kidney"). The
+    matcher takes either word for the other (``diagnosis._other_form``)."""
+    tables = _index_tables(word_key)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for number, names in enumerate(tables.groups):
+        if number % 1000 == 0:
+            _step()
+        if len(names) < 2:
+            continue
+        found: set[tuple[str, str]] = set()
+        for name, words in names:
+            after = {w for part in _OF_PART.findall(name) for w in word_key(part)}
+            if not after:
+                continue
+            key = frozenset(words)
+            for other, other_words in names:
+                if " of " in f" {other.lower()} ":
+                    continue
+                one, two = frozenset(other_words) - key, key - frozenset(other_words)
+                if len(one) == 1 and len(two) == 1 and two <= after:
+                    adjective, noun = next(iter(one)), next(iter(two))
+                    if adjective[:_SITE_PREFIX] == noun[:_SITE_PREFIX] and adjective != noun:
+                        found.add((adjective, noun))
+        for pair in found:
+            counts[pair] += 1
+    pairs: dict[str, set[str]] = defaultdict(set)
+    for (adjective, noun), count in counts.items():
+        if count >= _SITE_PAIRS_MIN:
+            pairs[adjective].add(noun)
+            pairs[noun].add(adjective)
+    return {word: frozenset(others) for word, others in pairs.items()}
 
 
 def mondo_terms(name: str, word_key: WordKey) -> frozenset[str]:
