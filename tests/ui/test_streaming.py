@@ -277,3 +277,52 @@ def test_the_debrief_narrative_is_offered_only_if_ready_in_time(page, monkeypatc
     assert "written from your scored items" in win.debrief.narrative.text()
     assert "not ready within 0.5 s" in win.debrief.narrative.toolTip()
     assert page.backend.cancelled  # the model's request was stopped
+
+
+def test_a_streamed_reply_does_not_lay_out_the_page_or_the_window_again(page):
+    # Issue 12, streaming cost: the status line's and the clock's new texts (answering, reading,
+    # the first token, the question's minute) each laid out the page and the window again, up
+    # through every layout between them: 3-4 relayouts of the window per question, 0.3 ms each
+    # on the GUI thread, while the model read the prompt. They are held steady now: a new text
+    # repaints its own label (simdesk.ui.steady).
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    win = page.window_
+    chain = []  # the transcript's and the status line's containers, up to the window
+    for widget in (page.transcript, page.status, page.clock):
+        while widget is not None:
+            if widget not in chain:
+                chain.append(widget)
+            widget = widget.parentWidget()
+    assert page in chain and win in chain
+    stopped_at = {page.status, page.clock, page.status.parentWidget(), page.clock.parentWidget()}
+    seen: list[str] = []
+
+    class Relayouts(QObject):
+        def eventFilter(self, watched, event) -> bool:
+            kind = event.type()
+            relayout = kind in (QEvent.Type.LayoutRequest, QEvent.Type.Resize)
+            if relayout and watched in chain and watched not in stopped_at:  # not the labels'
+                seen.append(f"{kind.name} {type(watched).__name__}")  # own nor their holders'
+            return False
+
+    for _ in range(10):  # the page settles after the case started (a relayout takes a few turns)
+        QApplication.processEvents()
+    spy = Relayouts()
+    QApplication.instance().installEventFilter(spy)
+    try:
+        page.ask("How long have you had the cough?")
+        QApplication.processEvents()
+        page.on_reading(1)
+        QApplication.processEvents()
+        for token in (" About", " six", " weeks", " now", ",", " and"):
+            page.on_token(1, token)
+            QApplication.processEvents()
+        assert "About six weeks now" in page.transcript.toPlainText()
+        _play(page, " it brings up yellow phlegm.")
+        QApplication.processEvents()
+    finally:
+        QApplication.instance().removeEventFilter(spy)
+    assert not page.busy and "yellow phlegm" in page.transcript.toPlainText()
+    assert seen == []

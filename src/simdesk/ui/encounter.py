@@ -47,6 +47,7 @@ from simdesk.ui import gc_on_gui_thread
 from simdesk.ui.diagnosis_dialog import DiagnosisDialog
 from simdesk.ui.exam_panel import ExamPanel
 from simdesk.ui.orders_panel import OrdersPanel, TreatPanel
+from simdesk.ui.steady import Steady
 from simdesk.ui.vitals import VitalsMonitor
 
 if TYPE_CHECKING:
@@ -105,8 +106,9 @@ class EncounterPage(QWidget):
         self.clock = QLabel()
         self.clock.setObjectName("encounterClock")
         self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.clock.setMinimumWidth(240)
-        top.addWidget(self.clock)
+        # The clock and the status line change while the model reads: held steady, a new text
+        # repaints them and does not lay out the window again (simdesk.ui.steady).
+        top.addWidget(Steady(self.clock, lines=2, width_text="Simulated time: 10000 min"))
         outer.addLayout(top)
 
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -120,8 +122,7 @@ class EncounterPage(QWidget):
         self.status.setObjectName("replyStatus")
         self.status.setWordWrap(True)
         # Room for two wrapped lines, so a long order message is never cut in half.
-        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
-        column.addWidget(self.status)
+        column.addWidget(Steady(self.status, lines=2))
         row = QHBoxLayout()
         self.question_edit = QLineEdit()
         self.question_edit.setPlaceholderText("Ask the patient a question and press Enter (Ctrl+K)")
