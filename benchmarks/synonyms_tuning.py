@@ -1,10 +1,11 @@
 """Diagnosis synonyms on the tuning sets only (issue 17 item 5); never the frozen hold-out.
 
-    PYTHONPATH=src python -m benchmarks.synonyms_tuning [--only NAME ...] [--quiet]
+    PYTHONPATH=src python -m benchmarks.synonyms_tuning [--only NAME ...] [--quiet] [--shares]
 
 Prints, for ``diagnoses_tuning.yaml`` and ``diagnoses_tuning_more.yaml``: synonyms accepted, near
 misses accepted, exact names accepted, and every miss. ``--only`` keeps the named terminologies
-(``terminology.only``), to read one terminology's share.
+(``terminology.only``), to read one terminology's share; ``--shares`` prints a row for none, each
+terminology alone, every one but each, and all (a few minutes).
 """
 
 from __future__ import annotations
@@ -44,11 +45,46 @@ def run(quiet: bool = False) -> dict[str, tuple[int, int, int]]:
     return figures
 
 
+def _forget() -> None:
+    """The matcher's caches hold verdicts read from the terminologies in use."""
+    from simdesk.core.assess import diagnosis
+
+    for value in vars(diagnosis).values():
+        if hasattr(value, "cache_clear"):
+            value.cache_clear()
+
+
+def shares() -> None:
+    """One row per selection of terminologies: none, each alone, all but each, all."""
+    from simdesk.core.assess import terminology
+
+    names = [source.name for source in terminology.SOURCES if source.locate()]
+    rows = [(), *((n,) for n in names), *(tuple(m for m in names if m != n) for n in names)]
+    for combo in [*rows, tuple(names)]:
+        label = " + ".join(combo) or "none (rules, Uberon, MONDO classes)"
+        if len(combo) == len(names) - 1 and len(names) > 1:
+            label = "all but " + next(n for n in names if n not in combo)
+        _forget()
+        with terminology.only(*combo):
+            found = []
+            for part in PARTS:
+                dx = unseen.diagnosis_eval(part)
+                syn, near = dx["synonyms accepted"], dx["near misses rejected"]
+                accepted = near.total - near.right
+                found.append(f"{syn.right}/{syn.total}; near {accepted}/{near.total}")
+        print(f"{label:<40} " + "  |  ".join(found), flush=True)
+    _forget()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="terminologies to keep (default: all)")
     parser.add_argument("--quiet", action="store_true", help="figures only, no misses")
+    parser.add_argument("--shares", action="store_true", help="a row per terminology selection")
     args = parser.parse_args()
+    if args.shares:
+        shares()
+        return
     if args.only is None:
         run(args.quiet)
         return
