@@ -325,6 +325,21 @@ def test_ordinals_and_roman_numerals_are_numbers(written, other, same):
     assert (compare(other, written).verdict == "same") is same
 
 
+@pytest.mark.parametrize(
+    ("written", "other", "same"),
+    [
+        ("vitamin B-12 deficiency", "vitamin B12 deficiency", True),  # a letter-number name
+        ("vitamin B 12 deficiency", "vitamin B12 deficiency", True),  # after "vitamin"
+        ("C-3 glomerulopathy", "C3 glomerulopathy", True),
+        ("vitamin B-6 deficiency", "vitamin B12 deficiency", False),
+        ("vitamin B 1 deficiency", "vitamin B12 deficiency", False),
+    ],
+)
+def test_a_letter_and_its_number_are_one_name_however_joined(written, other, same):
+    assert (compare(written, other).verdict == "same") is same
+    assert (compare(other, written).verdict == "same") is same
+
+
 def test_the_spelling_rules_leave_short_words_alone():
     # "four" and "hour" are not -our spellings; "four" stays a number word after "grade".
     assert compare("grade four glioma", "grade 4 glioma").verdict == "same"

@@ -85,6 +85,7 @@ def _surface(text: str) -> list[str]:
     text = re.sub(r"\b(?:[a-z]\.){1,}[a-z]\b\.?", lambda m: m.group(0).replace(".", ""), text)
     text = re.sub(r"\b(type|grade|stage|class)(\d)\b", r"\1 \2", text)
     text = re.sub(r"\b(\d+)(?:st|nd|rd|th)\b", r"\1", text)  # 3rd -> 3 (ordinals below)
+    text = re.sub(r"\b([a-z])-(\d{1,2})\b", r"\1\2", text)  # B-12 -> b12, C-3 -> c3
     # Combining forms join the next word (keto-acidosis, gastro-enteritis); other hyphens split.
     text = re.sub(r"\b([a-z]+o)-(?=[a-z])", r"\1", text)
     tokens = re.findall(r"[a-z0-9]+", text.replace("'", ""))
@@ -93,6 +94,9 @@ def _surface(text: str) -> list[str]:
         token = lx.ORDINALS.get(token, token)
         if out and out[-1] in lx.NUMBER_NAMERS:
             token = lx.ROMAN.get(token, lx.NUMBER_WORDS.get(token, token))
+        if len(out) > 1 and out[-2] in lx.LETTER_NAMERS and len(out[-1]) == 1 and token.isdigit():
+            out[-1] += token  # "vitamin B 12" is vitamin B12
+            continue
         if out and out[-1] in lx.JOINED_PREFIXES and token not in lx.STOP_WORDS:
             out[-1] += token
             continue
