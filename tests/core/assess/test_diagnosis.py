@@ -340,6 +340,15 @@ def test_a_letter_and_its_number_are_one_name_however_joined(written, other, sam
     assert (compare(other, written).verdict == "same") is same
 
 
+def test_determiners_and_pronouns_name_no_disease():
+    assert compare(
+        "rupture of the tendon at its insertion", "tendon rupture at insertion"
+    ).verdict == ("same")
+    assert compare("pneumonia of their lungs", "pneumonia of the lungs").verdict == "same"
+    # "His" is an eponym (the bundle of His): another bundle is another name.
+    assert compare("bundle of His block", "bundle block").verdict != "same"
+
+
 def test_the_spelling_rules_leave_short_words_alone():
     # "four" and "hour" are not -our spellings; "four" stays a number word after "grade".
     assert compare("grade four glioma", "grade 4 glioma").verdict == "same"
