@@ -47,6 +47,7 @@ from simdesk.ui import gc_on_gui_thread
 from simdesk.ui.diagnosis_dialog import DiagnosisDialog
 from simdesk.ui.exam_panel import ExamPanel
 from simdesk.ui.orders_panel import OrdersPanel, TreatPanel
+from simdesk.ui.shortcuts import keep_page_keys
 from simdesk.ui.steady import Steady
 from simdesk.ui.vitals import VitalsMonitor
 
@@ -224,6 +225,8 @@ class EncounterPage(QWidget):
         for key, slot in shortcuts.items():
             shortcut = QShortcut(QKeySequence(key), self, activated=slot)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # On X11 the text boxes claim Ctrl+E and Ctrl+K for editing: the page's keys win.
+        self.page_keys = keep_page_keys(self, shortcuts)
         self.ticker = QTimer(self)
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self._tick)
