@@ -88,6 +88,26 @@ def cross_validate(
     return results
 
 
+def guard(
+    examples: list[tuple[str, str]] | None = None,
+    discloser: unseen.Discloser = unseen.engine_discloser,
+) -> dict[str, unseen.History]:
+    """The other history questions on the tuning records (the project's own phrasings and the
+    labelled MTS-Dialog questions), asked with the reader trained on every example: a change
+    that reads more dimensions must not read them into questions on the rest of the history."""
+    examples = dimensions.load_examples() if examples is None else examples
+    kept = list(dimensions._trained)
+    try:
+        with dimensions._one_blas_thread():
+            dimensions._trained[:] = [dimensions.DimensionReader(examples, dimensions.Embedder())]
+        return {
+            "own tuning": unseen.history_eval("tuning", discloser),
+            "MTS tuning": unseen.history_eval("tuning", discloser, mts=True),
+        }
+    finally:
+        dimensions._trained[:] = kept
+
+
 def mean(results: dict[str, unseen.History]) -> tuple[float, float, float]:
     """Recall, precision and off-case disclosures, averaged over the FRESH books."""
     fresh = [results[name] for name in FRESH if name in results]
@@ -122,11 +142,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--book", action="append", help="only this book (repeatable)")
     parser.add_argument("--misses", help="also list this book's misses and wrong disclosures")
+    parser.add_argument(
+        "--guard", action="store_true", help="also the other history questions (tuning records)"
+    )
     args = parser.parse_args()
     books = tuple(b for b in BOOKS if not args.book or b[0] in args.book)
     start = time.perf_counter()
     results = cross_validate(books=books)
     print(report(results, "Dimension reader, each book left out of its training"))
+    if args.guard:
+        for name, h in guard().items():
+            print(
+                f"  {name:<12} {h.asked:>5}  {h.recall:6.3f} @ {h.precision:.3f} "
+                f"{h.off_case_disclosed:>4}/{h.off_case:<5}"
+            )
     print(f"  ({time.perf_counter() - start:.0f} s)")
     if args.misses:
         for line in results[args.misses].misses + results[args.misses].wrong:

@@ -95,3 +95,22 @@ def test_a_question_on_the_illness_that_no_one_reads_is_not_matched_by_its_words
     # Without the rule the words alone disclose it (what hold-out 2 counted off-case).
     words = FactMatcher([swelling], dimension_other_max=None)
     assert words.match(question).facts == (swelling,)
+
+
+def test_a_question_naming_a_symptom_asks_the_dimension_the_reader_reads(reader):
+    # The patterns read "wheeze" as the review of systems; the reader reads when it comes. A
+    # patient with a wheeze but nothing on when it comes says nothing, not "I have a wheeze";
+    # one with its timing says that.
+    question = "Does the wheeze keep you up at night?"
+    assert question_topics(question) == {"ros_respiratory"}
+    wheeze = Fact(id="wheeze", category="review_of_systems", content="Wheeze for two weeks.",
+                  patient_says="I've been wheezing.")  # fmt: skip
+    nights = Fact(id="nights", category="history_of_presenting_illness",
+                  content="The wheeze wakes him every night.",
+                  patient_says="It wakes me every night.")  # fmt: skip
+    assert FactMatcher([wheeze]).match(question).facts == ()
+    assert FactMatcher([wheeze, nights]).match(question).facts == (nights,)
+    # Without the reader's say the symptom's fact answers (what hold-outs 3-4 counted off-case).
+    assert FactMatcher([wheeze], dimension_over_topics=None).match(question).facts == (wheeze,)
+    # "associated" is not taken from the patterns' review of systems: those facts answer it too.
+    assert FactMatcher([wheeze]).asked_topics("Any cough or wheeze with it?") != {"associated"}

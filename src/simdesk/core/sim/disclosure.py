@@ -206,6 +206,7 @@ class FactMatcher:
         confidence: float = TUNING.confidence,
         dimension_confidence: float = TUNING.dimension_confidence,
         dimension_other_max: float | None = TUNING.dimension_other_max,
+        dimension_over_topics: float | None = TUNING.dimension_over_topics,
         route_limit: int = TUNING.route_limit,
         keep_off_topic: bool = TUNING.keep_off_topic,
     ) -> None:
@@ -219,6 +220,7 @@ class FactMatcher:
         self.confidence = confidence
         self.dimension_confidence = dimension_confidence
         self.dimension_other_max = dimension_other_max
+        self.dimension_over_topics = dimension_over_topics
         self.route_limit = route_limit
         self.beta = beta
         self.gamma = gamma
@@ -335,8 +337,10 @@ class FactMatcher:
         if self.understand == "lexical":
             return frozenset(), False
         asked = question_topics(question)
-        if asked or self.understand != "topics+classifier":
+        if self.understand != "topics+classifier":
             return asked, False
+        if asked:
+            return self._named_complaint(question, asked), False
         reader = dimensions.bundled_reader()
         if reader is not None:
             odds = reader.distribution(question)
@@ -350,6 +354,23 @@ class FactMatcher:
         if reading.topic and reading.probability >= self.confidence:
             return frozenset([reading.topic]), False
         return frozenset(), False
+
+    def _named_complaint(self, question: str, asked: frozenset[str]) -> frozenset[str]:
+        """The topics of a question the patterns read only as other parts of the history (a
+        symptom it names: the review of systems; "medicine", "travel"), where the dimension
+        reader reads it as a dimension of the presenting illness: "does the cough keep you up at
+        night?" asks when the cough comes, not whether there is one."""
+        limit = self.dimension_over_topics
+        if limit is None or "complaint" in asked:
+            return asked
+        reader = dimensions.bundled_reader()
+        if reader is None or asked & set(reader.labels):
+            return asked
+        odds = reader.distribution(question)
+        best = max(odds, key=odds.__getitem__)
+        if best in (dimensions.OTHER, "associated") or odds[best] < limit:
+            return asked
+        return frozenset([best])
 
     def match(self, question: str) -> Disclosure:
         if self.understand != "lexical":
