@@ -66,6 +66,24 @@ def test_the_plan_is_scored_with_the_words_that_met_it():
     assert [s.ref for s in score(asthma, encounter.events).safety if s.ref == "no-discharge"]
 
 
+def test_a_referral_on_a_condition_in_the_plan_meets_an_untimed_referral():
+    """"Refer ... for creatinine and urine output monitoring and dialysis if AKI": the reader
+    gives the sentence its condition; the referral is still planned (as a conditional
+    treatment is) and meets the untimed referral, not a timed action or a harm."""
+    snakebite = case("snakebite-russells-viper-labourer")
+    plan = (
+        "Refer to the district hospital for creatinine and urine output monitoring and "
+        "dialysis if AKI."
+    )
+    result = score(snakebite, play(snakebite, [("plan", plan)]).events)
+    referral = result.item("referral")
+    assert referral.status == "met"
+    assert referral.evidence[0].kind == "plan"
+    asthma = case("acute-severe-asthma-adult")
+    encounter = play(asthma, [("plan", "Discharge home if the peak flow is normal.")])
+    assert not [s for s in score(asthma, encounter.events).safety if s.ref == "no-discharge"]
+
+
 def test_each_action_has_one_time_and_each_event_is_evidence_once():
     sepsis = case("septic-shock-urosepsis")
     steps = [("ask", "what medicines do you take and do you have diabetes or blood pressure"),

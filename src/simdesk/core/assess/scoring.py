@@ -296,6 +296,13 @@ def _plan_items(reader: OrderReader, catalog: Catalog, plan: ev.Plan) -> list[_D
             if not item.planned and (planned or item.intent in ACTION_INTENTS["hold"]):
                 found.append(_Done(item.code, item.intent, plan.sim_minute, plan, said,
                                    f"Plan: {item.describe()} (from \"{said}\")"))  # fmt: skip
+            elif planned and item.intent in GIVING:
+                # a referral or advice on a condition ("refer ... and dialysis if AKI": the
+                # reader gives the whole sentence its condition) is planned, as a conditional
+                # treatment is: it carries out an expected action with no time window
+                found.append(_Done(item.code, item.intent, plan.sim_minute, plan, said,
+                                   f"Plan: {item.describe()} (from \"{said}\")",
+                                   in_plan=True, conditional=True))  # fmt: skip
             elif item.intent in GIVING and not planned:
                 found.append(_Done(item.code, item.intent, plan.sim_minute, plan, said,
                                    f"In your plan: {item.describe()} (from \"{said}\")",
