@@ -67,8 +67,8 @@ def test_the_plan_is_scored_with_the_words_that_met_it():
 
 
 def test_a_referral_on_a_condition_in_the_plan_meets_an_untimed_referral():
-    """"Refer ... for creatinine and urine output monitoring and dialysis if AKI": the reader
-    gives the sentence its condition; the referral is still planned (as a conditional
+    """A plan "Refer ... for creatinine and urine output monitoring and dialysis if AKI": the
+    reader gives the sentence its condition; the referral is still planned (as a conditional
     treatment is) and meets the untimed referral, not a timed action or a harm."""
     snakebite = case("snakebite-russells-viper-labourer")
     plan = (
