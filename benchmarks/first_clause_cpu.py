@@ -174,6 +174,7 @@ def main() -> int:
     cpu: Counter = Counter()
     ctx: Counter = Counter()
     child_cpu = [0.0]
+    child_wait = [0.0]  # the model process's threads runnable but waiting for a core
     firsts: list[float] = []
     shown = 0
     questions = [FAKE_QUESTION] * args.questions if args.fake else (QUESTIONS * 3)[: args.questions]
@@ -182,10 +183,17 @@ def main() -> int:
         loop = QEventLoop()
         append = page._append_reply
 
-        def first_release(text: str, append=append, marks=marks, loop=loop) -> None:
+        child = None if args.fake else win.backend.child_pid
+        snaps: list = []
+
+        def first_release(text: str, append=append, marks=marks, loop=loop, snaps=snaps,
+                          child=child) -> None:  # fmt: skip
             append(text)  # painted inside (repaint)
             if text and "first" not in marks:
                 marks["first"] = time.perf_counter()
+                # Taken here, when the learner sees the words: what the page does after them
+                # is not in the span.
+                snaps.append((task_times(), switches(), task_times(child) if child else {}))
                 loop.quit()
 
         def finished(_text: str, marks=marks, loop=loop) -> None:
@@ -196,14 +204,13 @@ def main() -> int:
         page.reply_finished.connect(finished)
         if args.events:
             app.installEventFilter(counter)
-        child = None if args.fake else win.backend.child_pid
         before, sw, kid = task_times(), switches(), task_times(child) if child else {}
         started = time.perf_counter()
         page.ask(question)
         if not marks:
             QTimer.singleShot(120_000, loop.quit)
             loop.exec()
-        after, sw2, kid2 = task_times(), switches(), task_times(child) if child else {}
+        after, sw2, kid2 = snaps[0] if snaps else (task_times(), switches(), {})
         if args.events:
             app.removeEventFilter(counter)
         page._append_reply = append
@@ -216,6 +223,7 @@ def main() -> int:
             for tid, n in sw2.items():
                 ctx[names.get(tid, "ended thread")] += n - sw.get(tid, 0)
             child_cpu[0] += sum(r - kid.get(t, (0, 0))[0] for t, (r, _w) in kid2.items()) / 1e6
+            child_wait[0] += sum(w - kid.get(t, (0, 0))[1] for t, (_r, w) in kid2.items()) / 1e6
         spin(app, lambda: not page.busy, 120)
         page.reply_finished.disconnect(finished)
         pause = QEventLoop()
@@ -242,6 +250,8 @@ def main() -> int:
     if not args.fake:
         per = child_cpu[0] / max(shown, 1)
         print(f"    {'the model process':<40} {child_cpu[0]:9.1f}  ({per:.2f})")
+        per = child_wait[0] / max(shown, 1)
+        print(f"    {'the model process waiting for a core':<40} {child_wait[0]:9.1f}  ({per:.2f})")
     if args.events:
         print("  Qt events on all objects (per question):")
         for name, n in events.most_common(15):

@@ -326,3 +326,36 @@ def test_a_streamed_reply_does_not_lay_out_the_page_or_the_window_again(page):
         QApplication.instance().removeEventFilter(spy)
     assert not page.busy and "yellow phlegm" in page.transcript.toPlainText()
     assert seen == []
+
+
+def test_the_questions_bookkeeping_waits_for_the_first_words(page):
+    # Issue 12, streaming cost: right after sending the question the page refreshed the clock,
+    # the monitor, the results and the timeline and saved the question (the store thread's
+    # write): on 2 cores that CPU came out of the model's time to the first clause. It follows
+    # the first released words now, painted first, or the reply's end.
+    saved: list[list[str]] = []
+    persist = page.persist
+    page.persist = lambda events: (saved.append([e.kind for e in events]), persist(events))
+    timeline = page.timeline.count()
+    minute = page.encounter.sim_minute
+    page.ask("How long have you had the cough?")
+    for token in (" About", " six", " weeks", " now", ","):
+        page.on_token(1, token)
+    assert page.transcript.toPlainText().endswith("typing…")  # nothing released yet
+    assert saved == [] and page.timeline.count() == timeline
+    assert f"Simulated time: {minute:g} min" in page.clock.text()
+    page.on_token(1, " and")  # "About six weeks now" is released, painted, then the rest
+    assert page.transcript.toPlainText().endswith("About six weeks now")
+    assert saved == [["question"]] and page.timeline.count() == timeline + 1
+    assert f"Simulated time: {page.encounter.sim_minute:g} min" in page.clock.text()
+    _play(page, " it brings up yellow phlegm.")
+    assert saved[-1] == ["reply"] and not page.busy
+
+
+def test_a_question_whose_reply_releases_nothing_is_saved_with_the_reply(page):
+    saved: list[list[str]] = []
+    persist = page.persist
+    page.persist = lambda events: (saved.append([e.kind for e in events]), persist(events))
+    page.ask("How long have you had the cough?")
+    _play(page, " No, I never cough.")  # fails the guard: the authored line at the end
+    assert saved == [["question", "reply"]]

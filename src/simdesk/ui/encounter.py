@@ -242,6 +242,7 @@ class EncounterPage(QWidget):
         self._pending: PendingReply | None = None
         self._queued: list[str] = []
         self._request_id: int | None = None
+        self._question_pending = False  # asked; its bookkeeping waits for the reply's first words
         self._saved_notes = ""
         self._timeline_done = 0
         self.tokens_received = 0
@@ -283,6 +284,7 @@ class EncounterPage(QWidget):
         self.backend = backend
         self.persist = persist
         self._pending = self._request_id = None
+        self._question_pending = False
         self._queued: list[str] = []  # typed while the patient was answering, asked in turn
         self._saved_notes = ""
         self._timeline_done = 0
@@ -437,7 +439,11 @@ class EncounterPage(QWidget):
         if pending.prompt is None:
             self._finish(stopped=False)
             return
-        self._after_action()  # the question took a simulated minute
+        # The question took a simulated minute: the clock, the monitor, the results, the
+        # timeline, saving the question and the tutor's nudges follow the reply's first words
+        # (or its end). The model reads the prompt on every core of a small laptop meanwhile,
+        # and whatever this process does then comes out of its time to the first words.
+        self._question_pending = True
         waiting = "" if self.backend.ready.is_set() else " (the model is still loading)"
         self._set_busy(True, f"{speaker} is answering…" + waiting)
 
@@ -460,7 +466,10 @@ class EncounterPage(QWidget):
             )
         released = self._pending.stream.feed(text)
         if released:
-            self._append_reply(released)
+            self._append_reply(released)  # painted here, before the question's bookkeeping
+            if self._question_pending:
+                self._question_pending = False
+                self._after_action()
         if self._pending.stream.done:  # nothing more will be shown: stop decoding
             self.backend.cancel(request_id)
 
@@ -485,6 +494,7 @@ class EncounterPage(QWidget):
         self._clear_typing()
         self._pending = None
         self._request_id = None
+        self._question_pending = False  # done now, with the reply's
         self._set_busy(False, "")
         self._after_action()
         self.reply_finished.emit(result.text)
