@@ -41,6 +41,16 @@ def _case(case_id):
         # is the same as before, no better and no worse.")
         ("Did the vomiting start before or after the pain?", None),
         ("When did the pain first start after the fall?", None),
+        # whether it has ended is now (a new user after antivenom: "has the bleeding from your
+        # gums stopped?" -> "One hour ago my gums started bleeding."); how it went is history
+        ("has the bleeding from your gums stopped?", "bleeding"),
+        ("Has the pain settled?", "pain"),
+        ("Have the pains gone away now?", "pain"),
+        ("has the fever gone?", "fever"),
+        ("Did the bleeding stop on its own?", None),
+        ("Has the pain gone to your back?", None),
+        ("How far has the pain gone?", None),
+        ("Has the pain stopped you sleeping?", None),
     ],
 )
 def test_questions_about_now_are_told_apart_from_history(question, topic):

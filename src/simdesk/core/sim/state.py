@@ -28,6 +28,11 @@ from simdesk.core.sim.bands import bands_for
 _NOW = re.compile(
     r"\b(now|at the moment|right now|currently|still|any better|anymore|any more|these days|"
     r"since (the|you gave|i gave|we gave|that)|after the|improv\w*|better|worse|easier)\b"
+    # the perfect of an ending asks whether it is over now ("has the bleeding stopped?", "have
+    # the pains settled?", "has the swelling gone down?"); "did it stop?" is history
+    r"|\b(has|have)\b.*\b((stopped|settled|subsided|resolved|cleared( up)?|eased( off)?|"
+    r"died down|calmed down)(?! (you|him|her|them|me|us)\b)|"
+    r"gone( away| down)?(?= (now|yet|completely|at all)$|$))"
 )
 # "What makes it better?", "is it worse when you lie down?": history, not the state now. So
 # are a pattern in time or circumstance ("worse at night", "better after resting", "worse by
@@ -39,7 +44,7 @@ _HISTORY = re.compile(
     r"\b(better|worse|easier) (at|in|during|by|before|towards?|around|through|"
     r"after (?!(the|that|you gave|i gave|we gave)\b))\b|"
     r"\b(do|does|did)\b.*\b(get|gets|become|becomes) (any )?(better|worse|easier)\b|"
-    r"\bhow long\b|\bstill (have|get|take|smoke|drink|work|live)|\b(where|which|what kind)\b|"
+    r"\bhow (long|far)\b|\bstill (have|get|take|smoke|drink|work|live)|\b(where|which|what kind)\b|"
     # When something began, or what came first ("did the vomiting start before or after the
     # pain?"), is history, whatever "after the" says.
     r"\b(start(s|ed)?|began|begin|first|onset)\b|\bbefore or after\b"
