@@ -78,6 +78,13 @@ def test_exam_gives_the_case_finding_or_the_catalog_normal(tb_case):
     assert encounter.events[-1].finding_ids == ()
 
 
+def test_exam_results_name_the_region_as_the_region_list_does(tb_case):
+    # a new user read "Ent, inspection: Fresh blood oozing ..." beside "Ear, nose and throat"
+    encounter = Encounter(tb_case)
+    assert encounter.examine("look in the throat").text.startswith("Ear, nose and throat, ")
+    assert encounter.examine("feel the neck").text.startswith("Head and neck, palpation: ")
+
+
 def test_results_arrive_after_their_turnaround(tb_case):
     encounter = Encounter(tb_case)
     order = encounter.order("cbc pls")

@@ -33,6 +33,7 @@ from simdesk.core.sim.matching import (
     ExamRequest,
     LocalTest,
     TestMatcher,
+    region_label,
 )
 from simdesk.core.sim.orders import OrderItem, OrderReader
 from simdesk.core.sim.physiology import Physiology
@@ -102,8 +103,9 @@ class ExamResult:
     def text(self) -> str:
         if self.where is None:
             return "Which part would you like to examine (for example chest, abdomen, heart)?"
-        region = self.where.region.replace("_", " ")
-        return " ".join(f"{region.capitalize()}, {ln.manoeuvre}: {ln.text}" for ln in self.lines)
+        # the region as the examination list names it ("Ear, nose and throat", not "Ent")
+        region = region_label(self.where.region)
+        return " ".join(f"{region}, {ln.manoeuvre}: {ln.text}" for ln in self.lines)
 
 
 @dataclass(frozen=True)
