@@ -235,6 +235,13 @@ ME = Voice(carer=False, sex="female")
          "I report recent return from a camping trip."),
         ("I have never had any serious illness reported by the roommates.",
          "I have never had any serious illness."),
+        # record 22 in a real window: "does anyone in the family have joint problems?" ->
+        # "I also reveal that my mother has rheumatoid arthritis."; record 101's wife "adds"
+        ("I also reveal that my mother has rheumatoid arthritis.",
+         "My mother has rheumatoid arthritis."),
+        ("I admit that I drink every day.", "I drink every day."),
+        ("My wife adds that I have been increasingly withdrawn.",
+         "My wife says that I have been increasingly withdrawn."),
     ],
 )  # fmt: skip
 def test_note_speak_a_new_user_found_is_said_as_a_patient_says_it(line, said):

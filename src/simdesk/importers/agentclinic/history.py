@@ -690,6 +690,9 @@ def spoken(line: str, voice: Voice) -> str:
 # Telling words a note puts before what the patient said ("I mention ...", "I describe the pain
 # as ...", "and mention poor sleep"): the patient says the thing itself.
 _TELL = r"(?:mention|report|state|say|note|describe)s?"
+# Telling words before a "that" clause, the record's as much as the patient's ("He also reveals
+# that his mother has ...", "She admits that ...", "explains that", "adds that").
+_TELL_THAT = r"(?:mention|report|state|say|note|describe|reveal|admit|explain|add|disclose)s?"
 _CLAUSE_START = r"(?=(?:I|my|it|there|the|we|they|he|she|this|these)\b)"
 
 
@@ -700,7 +703,7 @@ def _told(out: str) -> str:
     radiating" -> "My pain is radiating"; "I report bloody stools" -> "I have bloody stools";
     "I mention the recent formation of bumps" -> "I have noticed the recent formation of bumps";
     "They mention that ..." -> "They say that ..."."""
-    told = re.sub(rf"^I (?:also )?{_TELL} that {_CLAUSE_START}", "", out)
+    told = re.sub(rf"^I (?:also )?{_TELL_THAT} that {_CLAUSE_START}", "", out)
     if told != out:  # "... for 10 years and that my mother had ..." -> "... and my mother had"
         out = re.sub(rf"(,? and) that {_CLAUSE_START}", r"\1 ", told)
     out = re.sub(r"^I (?:also )?(?:mention|report|state|say|note)s? (?=I )", "", out)
@@ -727,7 +730,7 @@ def _told(out: str) -> str:
         out = f"I{told[1] or ''} have {out[told.end() :]}"
     # someone else told it: "They mention that", "The family mentions that" -> "say(s) that"
     out = re.sub(
-        r"\b(\w+) (?:mention|state)(s?) that\b",
+        r"\b(\w+) (?:mention|state|reveal|add|explain)(s?) that\b",
         lambda m: f"{m[1]} {'says' if m[2] else 'say'} that",
         out,
     )
