@@ -350,3 +350,17 @@ def test_the_guard_refuses_a_wrong_age_for_a_newborn():
         assert not guard.check("My child is 1 week old.").ok
         assert not guard.check("He is a week old.").ok
         assert guard.check(right).ok, guard.check(right).reason
+
+
+def test_a_region_the_record_examines_says_nothing_that_contradicts_the_record():
+    # record 22 in a real window: "MSK exam" said "No joint swelling or deformity ... Full range
+    # of movement." before the record's "Tender, erythematous, swollen, limited range of motion",
+    # and "look at his eyes" said "Conjunctivae pink" for a bilateral conjunctivitis
+    encounter = Encounter(_case(22))
+    msk = encounter.examine("MSK exam").text
+    assert "Tender, erythematous, swollen" in msk
+    assert "No joint swelling" not in msk and "Full range of movement" not in msk
+    assert "Conjunctivae pink" not in encounter.examine("look at his eyes").text
+    assert "Nothing more is recorded." in encounter.examine("look at his eyes").text
+    # a region the record does not examine keeps the catalog's normal
+    assert "Vesicular breath sounds" in encounter.examine("listen to the chest").text
