@@ -191,3 +191,45 @@ def test_the_case_leaves_out_an_occupation_the_record_does_not_state():
     assert "not stated" not in header and "male." in header
     assert _imported(1)[0].patient.occupation == "graphic designer"  # "Works as a graphic ..."
     assert _imported(5)[0].patient.occupation == "retired school teacher"
+
+
+def test_a_finding_whose_key_names_no_manoeuvre_is_never_beside_a_default_that_contradicts_it():
+    """Record 22 (reactive arthritis) files "Musculoskeletal_Examination/Right_Knee" and
+    "Ophthalmologic_Examination/Eyes": the key names no manoeuvre. "MSK exam" said the catalog's
+    "No joint swelling or deformity ... Full range of movement" beside "Tender, erythematous,
+    swollen, limited range of motion", and "look at his eyes" said "Conjunctivae pink, sclerae
+    white" for a bilateral conjunctivitis (and the debrief marked the eyes not examined)."""
+    case, _report = _imported(22)
+    encounter = Encounter(case)
+    msk = encounter.examine("MSK exam")
+    assert "Tender, erythematous, swollen" in msk.text
+    assert all(line.finding is not None for line in msk.lines), msk.text
+    assert "Full range of movement" not in msk.text
+    palpated = encounter.examine("palpate the knee").text
+    assert "Tender, erythematous" in palpated and "No joint tenderness" not in palpated
+    eyes = encounter.examine("look at his eyes")
+    assert eyes.text == "Eyes, inspection: Bilateral inflammation of the conjunctiva"
+    assert [ln.finding.id for ln in eyes.lines] == ["ophthalmologic-examination-eyes"]
+    assert "Conjunctivae pink" not in encounter.examine("Eyes: whole region").text
+
+
+def test_a_record_that_names_the_manoeuvre_keeps_the_defaults_of_the_others():
+    """A key that names its manoeuvre ("Abdominal_Examination/Palpation") is that manoeuvre's
+    finding only: the other manoeuvres of the region say the catalog's normal, as before."""
+    for number in range(1, len(_records()) + 1):
+        case, _report = _imported(number)
+        named = [
+            f
+            for f in case.examination.findings
+            if f.region == "abdomen" and f.manoeuvre == "palpation" and not f.any_manoeuvre
+        ]
+        others = [
+            f
+            for f in case.examination.findings
+            if f.region == "abdomen" and f.manoeuvre != "palpation"
+        ]
+        if named and not others:
+            lines = Encounter(case).examine("Abdomen: auscultate").lines
+            assert lines and all(line.finding is None for line in lines)
+            return
+    raise AssertionError("no record names the palpation of the abdomen alone")

@@ -208,6 +208,10 @@ class ExamFinding(StrictModel):
     cues: list[str] = []
     critical: bool = False
     source: str | None = None
+    # The source names no manoeuvre (an imported record's "Musculoskeletal_Examination/Right_Knee"):
+    # the finding answers a request of its region by any manoeuvre, and the region's default
+    # normal lines, which it may contradict, are not said beside it.
+    any_manoeuvre: bool = False
 
 
 class Examination(StrictModel):

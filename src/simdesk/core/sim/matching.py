@@ -265,6 +265,8 @@ class ExamMatcher:
             finding = self._findings[top.removeprefix("finding:")]
             if how in (None, finding.manoeuvre):
                 return ExamRequest(finding.region, finding.manoeuvre, finding)
+            if finding.any_manoeuvre:  # the record names no manoeuvre: any finds it
+                return ExamRequest(finding.region, how, finding)
             return ExamRequest(finding.region, how)
         region = top.removeprefix("region:")
         rivals = [k for w, k in ranked if w == top_weight and k.startswith("region:") and k != top]

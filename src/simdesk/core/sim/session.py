@@ -363,26 +363,39 @@ class Encounter:
         if where.vitals:
             return (ExamLine("inspection", vitals_line(self.vitals)),)
         if where.finding is not None:
-            return (ExamLine(where.finding.manoeuvre, where.finding.finding, where.finding),)
+            return (
+                ExamLine(
+                    where.manoeuvre or where.finding.manoeuvre, where.finding.finding, where.finding
+                ),
+            )
         here = [f for f in self.case.examination.findings if f.region == where.region]
+        # findings whose source names no manoeuvre: they answer any manoeuvre of the region, and
+        # no default is said beside them (it may contradict them: "Full range of movement"
+        # beside "swollen, limited range of motion")
+        unnamed = [f for f in here if f.any_manoeuvre]
+        here = [f for f in here if not f.any_manoeuvre]
         override = self.case.examination.normal.get(where.region)
         catalog_normal = self.catalog.examination.regions[where.region].normal
         if where.manoeuvre is not None:
             manoeuvres = [where.manoeuvre]
         else:
-            present = set(catalog_normal) | {f.manoeuvre for f in here}
+            present = {f.manoeuvre for f in here} | (set() if unnamed else set(catalog_normal))
             manoeuvres = [m for m in MANOEUVRE_ORDER if m in present]
         lines = []
         for manoeuvre in manoeuvres:
             found = [f for f in here if f.manoeuvre == manoeuvre]
             if found:
                 lines += [ExamLine(manoeuvre, f.finding, f) for f in found]
+            elif unnamed:
+                continue
             elif override:
                 lines.append(ExamLine(manoeuvre, override))
             elif manoeuvre in catalog_normal:
                 lines.append(ExamLine(manoeuvre, catalog_normal[manoeuvre]))
             else:
                 lines.append(ExamLine(manoeuvre, "Nothing abnormal found."))
+        # said as the manoeuvre asked for, else as filed
+        lines += [ExamLine(where.manoeuvre or f.manoeuvre, f.finding, f) for f in unnamed]
         return tuple(lines)
 
     # -- investigations -------------------------------------------------------------------------

@@ -282,6 +282,10 @@ def _exam_cues(path: list[str], finding: str) -> list[str]:
     return list(dict.fromkeys(cues))
 
 
+def _names_manoeuvre(path: list[str]) -> bool:
+    return any(m in key.lower() for key in path for m in MANOEUVRES)
+
+
 def _manoeuvre_for(path: list[str], region: str) -> str:
     """The manoeuvre a key names; else inspection for the general region (an appearance, a
     pallor or a jaundice is seen: "General_Appearance" is what general inspection shows, not
@@ -345,6 +349,12 @@ def build_findings(exam_raw: dict, report: ImportReport, where: str) -> list[dic
                 "finding": finding_text(path, value),
                 "cues": _exam_cues(path, value),
                 "source": "Physical_Examination_Findings/" + "/".join(path),
+                # no manoeuvre named: filed as special, it answers any manoeuvre of its region
+                **(
+                    {"any_manoeuvre": True}
+                    if not _names_manoeuvre(path) and region != "general"
+                    else {}
+                ),
             }
         )
     return findings
