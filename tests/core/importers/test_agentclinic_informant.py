@@ -361,6 +361,29 @@ def test_a_region_the_record_examines_says_nothing_that_contradicts_the_record()
     assert "Tender, erythematous, swollen" in msk
     assert "No joint swelling" not in msk and "Full range of movement" not in msk
     assert "Conjunctivae pink" not in encounter.examine("look at his eyes").text
-    assert "Nothing more is recorded." in encounter.examine("look at his eyes").text
+    assert "Nothing more is recorded." in encounter.examine("examine the eyes").text
     # a region the record does not examine keeps the catalog's normal
     assert "Vesicular breath sounds" in encounter.examine("listen to the chest").text
+
+
+def test_looking_at_a_region_shows_the_record_finding_filed_there_as_special():
+    # record 22 in a real window: "look at his eyes" gave the normal inspection, and the debrief
+    # marked "Examined: Ophthalmologic Examination - Eyes" missed
+    encounter = Encounter(_case(22))
+    eyes = encounter.examine("look at his eyes")
+    assert [ln.finding.id for ln in eyes.lines if ln.finding] == ["ophthalmologic-examination-eyes"]
+    knee = encounter.examine("feel the knee")
+    assert "Tender, erythematous, swollen" in knee.text
+
+
+def test_a_special_sign_asked_for_with_a_looking_word_is_the_sign():
+    from simdesk.core.cases.loader import load_case
+    from simdesk.core.paths import bundled_cases_dir
+
+    case = load_case(bundled_cases_dir() / "bacterial-meningitis-adolescent.yaml")
+    kernig = Encounter(case).examine("look for Kernig's sign")
+    assert "Kernig's sign positive" in kernig.text
+    # was "Neurological, auscultation: Nothing abnormal found." for marked neck stiffness
+    stiff = Encounter(case).examine("listen for neck stiffness")
+    assert "Marked neck stiffness" in stiff.text
+    assert "Conjunctivae pink" in Encounter(case).examine("look at her eyes").text
