@@ -24,11 +24,14 @@ def test_short_texts_repaint_and_a_long_one_grows_the_holder(qtbot):
     for _ in range(5):
         QApplication.processEvents()
     requests: list[int] = []
+    painted: list[int] = []  # paint events of the window behind the label
 
     class Spy(QObject):
         def eventFilter(self, _watched, event) -> bool:
             if event.type() == QEvent.Type.LayoutRequest:
                 requests.append(1)
+            elif event.type() == QEvent.Type.Paint:
+                painted.append(1)
             return False
 
     spy = Spy()
@@ -38,6 +41,7 @@ def test_short_texts_repaint_and_a_long_one_grows_the_holder(qtbot):
         label.setText(text)
         QApplication.processEvents()
     assert requests == [] and holder.relayouts == 0 and holder.height() == two_lines
+    assert painted == []  # the holder is opaque: only it and its label are painted
     label.setText("a long message " * 12)  # five or six lines at 300 px: the holder grows
     qtbot.waitUntil(lambda: holder.height() > two_lines, timeout=2_000)
     assert holder.relayouts >= 1 and requests

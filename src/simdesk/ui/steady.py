@@ -32,6 +32,9 @@ class Steady(QWidget):
         self.width_text = width_text
         label.setParent(self)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # Opaque: a new text paints the holder and its label, not every widget behind them up to
+        # the window (7 paint events for each change of the status line before).
+        self.setAutoFillBackground(True)
         self.relayouts = 0  # times a text needed more room (tests read it)
 
     def _need(self, width: int) -> QSize:
