@@ -361,7 +361,9 @@ def test_a_region_the_record_examines_says_nothing_that_contradicts_the_record()
     assert "Tender, erythematous, swollen" in msk
     assert "No joint swelling" not in msk and "Full range of movement" not in msk
     assert "Conjunctivae pink" not in encounter.examine("look at his eyes").text
-    assert "Nothing more is recorded." in encounter.examine("examine the eyes").text
+    # the record's finding, which names no manoeuvre, answers the whole region (641c293)
+    eyes = encounter.examine("examine the eyes").text
+    assert eyes == "Eyes, special: Bilateral inflammation of the conjunctiva"
     # a region the record does not examine keeps the catalog's normal
     assert "Vesicular breath sounds" in encounter.examine("listen to the chest").text
 
