@@ -376,3 +376,17 @@ def test_a_question_whose_reply_releases_nothing_is_saved_with_the_reply(page):
     page.ask("How long have you had the cough?")
     _play(page, " No, I never cough.")  # fails the guard: the authored line at the end
     assert saved == [["question", "reply"]]
+
+
+def test_a_question_asked_while_the_model_loads_is_saved_at_once(page):
+    # Its request waits for the model (seconds, on a first start): the question's bookkeeping
+    # does not wait with it.
+    saved: list[list[str]] = []
+    persist = page.persist
+    page.persist = lambda events: (saved.append([e.kind for e in events]), persist(events))
+    page.backend.ready.clear()
+    page.ask("How long have you had the cough?")
+    assert saved == [["question"]] and "still loading" in page.status.text()
+    page.backend.ready.set()
+    _play(page, " About six weeks now, and it brings up yellow phlegm.")
+    assert saved[-1] == ["reply"] and not page.busy

@@ -442,9 +442,14 @@ class EncounterPage(QWidget):
         # The question took a simulated minute: the clock, the monitor, the results, the
         # timeline, saving the question and the tutor's nudges follow the reply's first words
         # (or its end). The model reads the prompt on every core of a small laptop meanwhile,
-        # and whatever this process does then comes out of its time to the first words.
-        self._question_pending = True
-        waiting = "" if self.backend.ready.is_set() else " (the model is still loading)"
+        # and whatever this process does then comes out of its time to the first words. While
+        # the model is still loading the request waits, and so would they: they go now.
+        ready = self.backend.ready.is_set()
+        if ready:
+            self._question_pending = True
+        else:
+            self._after_action()
+        waiting = "" if ready else " (the model is still loading)"
         self._set_busy(True, f"{speaker} is answering…" + waiting)
 
     def on_reading(self, request_id: int) -> None:
