@@ -269,3 +269,33 @@ def test_the_debrief_says_more_specific_than_the_case_states(pneumonia):
 def test_a_key_written_as_ruled_out_earns_nothing(appendicitis, name):
     result = judge_differential([name], appendicitis.answer_key.diagnosis, case=appendicitis)
     assert result.credit == 0, result.reason
+
+
+@pytest.fixture(scope="module")
+def snakebite() -> Case:
+    return load_case(bundled_cases_dir() / "snakebite-russells-viper-labourer.yaml")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Russell's viper envenomation with VICC",  # a new user's, half credit before
+        "Russell's viper envenoming with VICC",
+        "Russell's viper envenomation with venom-induced consumption coagulopathy",
+        "russell viper envenomation",
+    ],
+)
+def test_envenomation_and_the_keys_own_acronym_name_the_key(snakebite, name):
+    """-ation and -ing nouns of one verb are one word where the terminologies write both
+    (envenomation, envenoming); an acronym of one of the key's own names (VICC) is that name."""
+    result = judge_differential([name], snakebite.answer_key.diagnosis, case=snakebite)
+    assert result.outcome == "correct", result.reason
+    assert result.per_item[0].submitted == name
+
+
+@pytest.mark.parametrize(
+    "name", ["Saw-scaled viper envenomation with VICC", "neurotoxic envenomation"]
+)
+def test_another_snake_or_another_envenoming_stays_another(snakebite, name):
+    result = judge_differential([name], snakebite.answer_key.diagnosis, case=snakebite)
+    assert result.outcome != "correct", result.reason

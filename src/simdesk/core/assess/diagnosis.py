@@ -27,7 +27,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 from simdesk.core.assess import lexicon as lx
@@ -322,9 +322,22 @@ def _latin_stem(word: str) -> str:
     return word
 
 
+def _one_verb(written: str, meant: str) -> bool:
+    """Whether the two words are the -ation and the -ing nouns of one verb ("envenomation" and
+    "envenoming", "ulceration" and "ulcerating", "demyelination" and "demyelinating") and the
+    terminologies' names write both words (37 such pairs in them)."""
+    for ation, ing in ((written, meant), (meant, written)):
+        stem = ation.removesuffix("ation")
+        if stem != ation and len(stem) >= 4 and ing in (stem + "ing", stem + "ating"):
+            words = terminology.words(word_key)
+            return ation in words and ing in words
+    return False
+
+
 def _other_form(written: str, meant: str) -> bool:
     """Whether ``written`` is another form of the word ``meant``: its past participle as an
-    adjective ("ruptured uterus" for "uterine rupture", "perforated" for "perforation"),
+    adjective ("ruptured uterus" for "uterine rupture", "perforated" for "perforation"), the
+    other noun of the same verb (``_one_verb``: "envenomation" for "envenoming"),
     another Latin ending of it (``_LATIN_ENDINGS``), a genus for the infection named for it
     ("Listeria infection" for "listeriosis"; "infection" names no particular disease), or the
     adjective of a part of the body that the terminologies write for it ("ulcer of the cornea"
@@ -334,6 +347,8 @@ def _other_form(written: str, meant: str) -> bool:
     ):
         return True
     if meant in terminology.site_adjectives(word_key).get(written, ()):
+        return True
+    if _one_verb(written, meant):
         return True
     if written.endswith("ed") and not meant.endswith("ed"):
         return _stem(written) == _stem(meant) and len(_stem(meant)) >= 4
@@ -1063,10 +1078,38 @@ def _by_its_eponym(item: str, key: Diagnosis) -> Comparison | None:
     return None
 
 
+_WORD = re.compile(r"\b[A-Za-z]{2,6}\b")
+
+
+def _own_acronyms_written_out(item: str, key: Diagnosis) -> str:
+    """``item`` with an acronym of one of the key's own names written out as that name
+    ("Russell's viper envenomation with VICC": "... with venom-induced consumption coagulopathy",
+    an alias of the key). The acronym is written in capitals, or is no word of the
+    terminologies' names; a name of one word is left to :func:`compare`."""
+    if len(item.split()) < 2:
+        return item
+    names = [key.primary, *key.aliases]
+    words = terminology.words(word_key)
+
+    def written_out(found: re.Match[str]) -> str:
+        token = found.group(0)
+        lowered = token.lower()
+        if lowered in lx.STOP_WORDS or (token != token.upper() and lowered in words):
+            return token
+        name = next((n for n in names if _is_acronym_of(token, n)), None)
+        return name or token
+
+    return _WORD.sub(written_out, item)
+
+
 def _judge_item(item: str, primaries: Sequence[str], key: Diagnosis, text: CaseText) -> Comparison:
     """One submitted name against the key: the best comparison, a shortened name of the key,
     or a narrower one judged against the case. A name the same as one the case tells apart (an
-    acceptable differential or a must-not-miss diagnosis) is never taken as narrower."""
+    acceptable differential or a must-not-miss diagnosis) is never taken as narrower. An
+    acronym of one of the key's own names is that name (:func:`_own_acronyms_written_out`)."""
+    written = _own_acronyms_written_out(item, key)
+    if written != item:
+        return replace(_judge_item(written, primaries, key, text), submitted=item)
     found = best_comparison(item, primaries)
     assert found is not None  # primaries always hold the key's primary name
     if found.verdict == "same":
