@@ -114,3 +114,28 @@ def test_a_question_naming_a_symptom_asks_the_dimension_the_reader_reads(reader)
     assert FactMatcher([wheeze], dimension_over_topics=None).match(question).facts == (wheeze,)
     # "associated" is not taken from the patterns' review of systems: those facts answer it too.
     assert FactMatcher([wheeze]).asked_topics("Any cough or wheeze with it?") != {"associated"}
+
+
+def test_mts_questions_that_ask_no_dimension_train_other(tmp_path):
+    # MTS-Dialog's hand-labelled presenting-illness questions: those that ask no dimension (the
+    # complaint, one symptom, other history, greetings) are "other"; a dimension's own label, the
+    # course and other presenting-illness content are left out (cross-validated: they cost recall).
+    labelled = tmp_path / "labelled.tsv"
+    labelled.write_text(
+        "# header\nchief_complaint\tWhat brings you here?\nskip\tHi, how are you?\n"
+        "symptom_check\tAny headache?\nonset\tWhen did this start?\ncourse\tHow are you now?\n",
+        encoding="utf-8",
+    )
+    examples = dimensions.load_examples(labelled=labelled)
+    added = examples[-3:]
+    assert added == [
+        (dimensions.OTHER, "What brings you here?"),
+        (dimensions.OTHER, "Hi, how are you?"),
+        (dimensions.OTHER, "Any headache?"),
+    ]
+    bundled = dimensions.load_examples()
+    assert len(bundled) > len(dimensions.load_examples(labelled=tmp_path / "none.tsv")) + 1000
+    assert {label for label, _ in bundled} == {
+        "onset", "onset_manner", "site", "radiation", "character", "severity", "timing",
+        "aggravating", "relieving", "associated", "previous", dimensions.OTHER,
+    }  # fmt: skip

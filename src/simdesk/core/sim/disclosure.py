@@ -344,8 +344,12 @@ class FactMatcher:
         reader = dimensions.bundled_reader()
         if reader is not None:
             odds = reader.distribution(question)
-            best = max(odds, key=odds.__getitem__)
-            if best != dimensions.OTHER and odds[best] >= self.dimension_confidence:
+            best = max(
+                (label for label in odds if label not in dimensions.NOT_DIMENSIONS),
+                key=odds.__getitem__,
+                default=None,
+            )
+            if best is not None and odds[best] >= self.dimension_confidence:
                 return frozenset([best]), False
             limit = self.dimension_other_max
             if limit is not None and odds[dimensions.OTHER] < limit:
@@ -368,7 +372,7 @@ class FactMatcher:
             return asked
         odds = reader.distribution(question)
         best = max(odds, key=odds.__getitem__)
-        if best in (dimensions.OTHER, "associated") or odds[best] < limit:
+        if best in dimensions.NOT_DIMENSIONS or best == "associated" or odds[best] < limit:
             return asked
         return frozenset([best])
 
