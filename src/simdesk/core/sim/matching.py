@@ -261,27 +261,16 @@ class ExamMatcher:
             ]  # the case files what the catalog puts in this region elsewhere
         elif top.startswith("region:") and len(by_name) == 1:
             top = by_name[0]  # the finding asked for by its name, not its whole region
-        elif top.startswith("region:") and how not in (None, "special"):
-            # "look at his eyes" names the region and a special finding there as much (an
-            # imported record's "Eyes: bilateral inflammation of the conjunctiva", cue "eyes"):
-            # where the region has nothing by that manoeuvre, it is the finding
-            region = top.removeprefix("region:")
-            here = [f for f in self._findings.values() if f.region == region]
-            tied = [
-                k for w, k in ranked if w == top_weight and k.startswith("finding:")
-                and self._findings[k.removeprefix("finding:")] in here
-                and self._findings[k.removeprefix("finding:")].manoeuvre == "special"
-            ]  # fmt: skip
-            if len(tied) == 1 and not any(f.manoeuvre == how for f in here):
-                top = tied[0]
         if top.startswith("finding:"):
             finding = self._findings[top.removeprefix("finding:")]
-            # a special test or sign is what was asked for however it is looked for ("look for
-            # Kernig's sign"); another finding by another manoeuvre is that manoeuvre there
-            if how in (None, finding.manoeuvre) or finding.manoeuvre == "special":
+            if how in (None, finding.manoeuvre):
                 return ExamRequest(finding.region, finding.manoeuvre, finding)
             if finding.any_manoeuvre:  # the record names no manoeuvre: any finds it
                 return ExamRequest(finding.region, how, finding)
+            if finding.manoeuvre == "special":
+                # a special test or sign is what was asked for, however it is looked for
+                # ("listen for neck stiffness" is the neck stiffness the case gives)
+                return ExamRequest(finding.region, finding.manoeuvre, finding)
             return ExamRequest(finding.region, how)
         region = top.removeprefix("region:")
         rivals = [k for w, k in ranked if w == top_weight and k.startswith("region:") and k != top]

@@ -219,24 +219,6 @@ def general_normal(reading: VitalsReading, age: float, findings: list[dict]) -> 
     return text
 
 
-# What the examination of a region shows, beyond the record's findings there, where the record
-# does not say how they were found (filed as "special").
-RECORDED_ONLY = "Nothing more is recorded."
-
-
-def region_normals(findings: list[dict]) -> dict[str, str]:
-    """The regions whose record findings name no manoeuvre (filed as special tests), each with
-    :data:`RECORDED_ONLY`. The catalog's normal line for another manoeuvre there would contradict
-    the record: "MSK exam" said "No joint swelling or deformity ... Full range of movement." before
-    record 22's "Tender, erythematous, swollen, limited range of motion", and "look at his eyes"
-    said "Conjunctivae pink" for its "Bilateral inflammation of the conjunctiva"."""
-    return {
-        f["region"]: RECORDED_ONLY
-        for f in findings
-        if f["region"] != "general" and f["manoeuvre"] == "special"
-    }
-
-
 def measurement_findings(reading: VitalsReading) -> list[dict]:
     """The record's Vital_Signs entries that are no vital (weight, height, BMI) as findings."""
     return [

@@ -29,7 +29,6 @@ from simdesk.importers.agentclinic.examination import (
     general_normal,
     measurement_findings,
     parse_vitals,
-    region_normals,
 )
 from simdesk.importers.agentclinic.history import _VERB, Voice, build_facts, complaint, dedupe
 from simdesk.importers.agentclinic.informant import informant_for, kin_word, older_informant
@@ -178,10 +177,7 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
         # the catalog's "alert, comfortable at rest ..." is no record's finding
         "examination": {
             "findings": findings,
-            "normal": {
-                "general": general_normal(reading, demo.age_years, findings),
-                **region_normals(findings),
-            },
+            "normal": {"general": general_normal(reading, demo.age_years, findings)},
         },
         "investigations": investigations,
         "facts": facts,
