@@ -184,3 +184,16 @@ def test_rubric_score_and_diagnosis_from_the_event_log(tb_case):
         assert status[met] == "met", met
     assert status["hiv-status"] == "missed"
     assert result["diagnosis"]["outcome"] == "correct"
+
+
+def test_the_limbs_are_one_body_part_under_either_region():
+    # a new user's "MSK exam" on the bitten leg (swollen, tense above the knee, filed under
+    # extremities) read "No joint swelling or deformity ... Full range of movement."
+    from simdesk.core.cases.loader import load_case
+    from simdesk.core.paths import bundled_cases_dir
+
+    snakebite = load_case(bundled_cases_dir() / "snakebite-russells-viper-labourer.yaml")
+    msk = Encounter(snakebite).examine("MSK exam")
+    assert [ln.finding.id for ln in msk.lines] == ["bitten-limb", "limb-palpation"]
+    assert "Full range of movement" not in msk.text
+    assert Encounter(snakebite).examine("listen to the chest").lines[0].finding is None

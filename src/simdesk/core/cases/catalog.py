@@ -103,6 +103,10 @@ class TreatmentCatalog(StrictModel):
 class RegionEntry(StrictModel):
     synonyms: list[str] = []
     normal: dict[Manoeuvre, str] = Field(min_length=1)
+    # Regions about the same parts of the body (the limbs are both "musculoskeletal" and
+    # "extremities"): a case's finding filed under one is what the other shows by that
+    # manoeuvre, not this region's normal line.
+    shares_findings_with: list[ExamRegion] = []
 
 
 class ExamCatalog(StrictModel):
