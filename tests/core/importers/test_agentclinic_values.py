@@ -233,3 +233,34 @@ def test_a_record_that_names_the_manoeuvre_keeps_the_defaults_of_the_others():
             assert lines and all(line.finding is None for line in lines)
             return
     raise AssertionError("no record names the palpation of the abdomen alone")
+
+
+def test_a_targeted_work_up_is_not_marked_down_for_the_records_routine_normal_tests():
+    """Record 22 (reactive arthritis): every test of the record was an item, so a work-up of a
+    blood count, an ESR and a knee aspirate was marked down for 'Ordered Urea Nitrogen' and
+    'Ordered Blood glucose (capillary)' (normal results), and the aspirate, the record's 8th
+    test, was no item at all. The items are the tests whose result is abnormal."""
+    from simdesk.core.assess.scoring import score
+
+    case, _report = _imported(22)
+    tests = [r.tests[0] for r in case.answer_key.rubric if r.domain == "investigations"]
+    assert tests == ["FBC", "ESR", "ARTHROCENTESIS_OF_RIGHT_KNEE"]
+    encounter = Encounter(case)
+    for order in ("FBC", "ESR", "arthrocentesis of right knee", "blood glucose"):
+        assert encounter.order(order).status == "pending", order
+    result = score(case, encounter.events)
+    investigations = next(d for d in result.domains if d.domain == "investigations")
+    assert investigations.percent == 100.0
+    assert not result.efficiency.unnecessary_tests  # the glucose is the record's: never needless
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [(49, "HEMATOLOGIC"), (13, "PELVIC_X_RAY"), (21, "CD4")],
+)
+def test_a_key_test_read_from_the_records_words_or_numbers_stays_an_item(number, code):
+    """Hemophilia's 'Partial Thromboplastin Time: 60 sec' (above the catalog's APTT range), a
+    film that says 'No fractures ..., but alignment suggests posterior dislocation', a CD4 of
+    36/mm3."""
+    case, _report = _imported(number)
+    assert any(code in r.tests for r in case.answer_key.rubric), case.answer_key.rubric

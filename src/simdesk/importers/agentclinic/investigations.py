@@ -4,6 +4,7 @@ synonym, analyte, or as the engine reads an order) or case-local tests under the
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,3 +213,97 @@ def _add_counts_from_shares(test: _TestDraft, index: CatalogIndex) -> None:
         if analyte in units and all(r["analyte"] != analyte for r in test.results):
             count = rounded(wbc[0] * percent / 100)
             test.results.append({"analyte": analyte, "value": count, "unit": units[analyte]})
+
+
+# A record's result that reads normal ("Negative", "Within normal limits", "No growth"; not "No
+# fractures identified, but alignment suggests posterior dislocation").
+_NORMAL_RESULT = re.compile(
+    r"(?:negative|within (?:normal|reference) (?:limits|range)(?: for age)?|wnl|unremarkable"
+    r"|non-?reactive|not (?:detected|seen|present|found)|absent|none(?: seen)?|clear|sterile"
+    r"|(?:normal|no)\b(?!.*\b(?:but|however|except|although|suggest\w*|consistent)\b).*)",
+    re.IGNORECASE,
+)
+# A record's line that gives no result ("Pending", "Not provided", "Can be considered if ...").
+_NO_RESULT = re.compile(
+    r"(?:pending|not (?:provided|specified|indicated|performed|available|done)|can be|expected)"
+    r"\b.*",
+    re.IGNORECASE,
+)
+_HIGH_OR_LOW = re.compile(
+    r"\b(?:high|low|elevated|raised|increased|decreased|reduced|abnormal|positive)\b", re.I
+)
+_SENTENCE = re.compile(r"(?<=\.)\s+")
+
+
+def _outside(
+    index: CatalogIndex, code: str, analyte: str, value: float, age: float, sex: str
+) -> bool | None:
+    """Whether ``value`` (in the catalog's unit) lies outside the analyte's range for the
+    patient; None when the catalog has no such analyte."""
+    owner = index.catalog.test(code)
+    entry = owner.analyte(analyte) if owner else None
+    if entry is None:
+        return None
+    row = entry.range_for(age, sex)
+    return not row.low <= value <= row.high
+
+
+def _number_abnormal(
+    test: dict, label: str, text: str, index: CatalogIndex, age: float, sex: str
+) -> bool | None:
+    """A bare number of the report read against the catalog's range for the analyte its label
+    names ("Na: 122 mEq/L", "Partial Thromboplastin Time: 60 sec"; "CD4 T-lymphocyte: 36/mm3"
+    under the CD4 test, whose one analyte it is), in the catalog's unit; None when no analyte or
+    unit fits."""
+    reading = read_value(text)
+    code = test["code"]
+    owner = index.catalog.test(code)
+    found = index.panel_analyte(label, code) if label else None
+    hit = (code, found) if found else index.analyte(label) if label else None
+    if hit is None and label:  # a short name read under another test ("Na", "PTT")
+        hit = PANEL_ANALYTE_ALIASES.get(index.norm(label))
+    if hit is None and owner is not None and len(owner.analytes) == 1:
+        hit = (code, owner.analytes[0].key)
+    if reading is None or hit is None:
+        return None
+    unit = index.analytes.get(hit[0], {}).get(hit[1])
+    if unit is None:
+        return None
+    number, _why = convert(hit[1], unit, reading, label)
+    return None if number is None else _outside(index, hit[0], hit[1], number, age, sex)
+
+
+def _line_abnormal(test: dict, line: str, index: CatalogIndex, age: float, sex: str) -> bool | None:
+    """Whether one line of a record's result says something abnormal: True, False (it reads
+    normal), or None (a number whose normal range the catalog does not give)."""
+    label, _colon, value = line.rstrip(".").rpartition(": ")
+    value = value.strip()
+    if _NORMAL_RESULT.fullmatch(value):
+        return False
+    if _NO_RESULT.fullmatch(value):
+        return None
+    reading = read_value(value)
+    if reading is None:
+        return True  # words that are not normal: "Cloudy", "Positive", "Consolidation ..."
+    if reading.remark:
+        if _NORMAL_RESULT.fullmatch(reading.remark.strip(" .")):
+            return False
+        if _HIGH_OR_LOW.search(reading.remark):
+            return True
+    return _number_abnormal(test, label.strip(), value, index, age, sex)
+
+
+def shows_abnormal(test: dict, index: CatalogIndex, age_years: float, sex: str) -> bool:
+    """Whether an imported test's result is abnormal: a value outside the catalog's range for
+    the patient's age and sex, or a line of the record's report that says something other than
+    normal (a number is read against the catalog's range for the analyte it names; one the
+    catalog has no range for says nothing either way)."""
+    for result in test.get("results", []):
+        value = result["value"]
+        if isinstance(value, str):
+            if not _NORMAL_RESULT.fullmatch(value.strip(" .")):
+                return True
+        elif _outside(index, test["code"], result["analyte"], value, age_years, sex):
+            return True
+    lines = _SENTENCE.split(test.get("report") or "")
+    return any(_line_abnormal(test, line, index, age_years, sex) for line in lines if line.strip())

@@ -32,7 +32,11 @@ from simdesk.importers.agentclinic.examination import (
 )
 from simdesk.importers.agentclinic.history import _VERB, Voice, build_facts, complaint, dedupe
 from simdesk.importers.agentclinic.informant import informant_for, kin_word, older_informant
-from simdesk.importers.agentclinic.investigations import CatalogIndex, _import_tests
+from simdesk.importers.agentclinic.investigations import (
+    CatalogIndex,
+    _import_tests,
+    shows_abnormal,
+)
 
 # How a record's occupation sentence names the work: "Works as a bank clerk", "Engineer by
 # profession", "The patient is a high school student with ...".
@@ -125,7 +129,14 @@ def record_to_case(record: dict, number: int, index: CatalogIndex, report: Impor
                 "teaching_point": f"Finding in the record: {finding['finding']}",
             }
         )
-    for test in investigations[:6]:
+    # The record's key tests: those whose result is abnormal. A routine test that came back
+    # normal (a urea, a glucose, a negative HIV test beside a joint aspirate) is no item: a
+    # targeted work-up that leaves it out is correct care (it is still the record's, so ordering
+    # it is never "unnecessary").
+    key_tests = [
+        t for t in investigations if shows_abnormal(t, index, demo.age_years, demo.sex)
+    ]  # fmt: skip
+    for test in key_tests[:6]:
         # a mapped test by the catalog's name, as the Orders tab lists it ("Ordered US_ABDOMEN."
         # read as a code on a new user's debrief)
         entry = index.catalog.test(test["code"])
