@@ -89,3 +89,18 @@ def test_every_text_box_of_the_encounter_hands_its_keys_to_the_page(qtbot, win):
     ):
         assert box in watched, box  # fmt: skip
     assert {"Ctrl+E", "Ctrl+K", "Ctrl+D", "Ctrl+H", "Esc"} <= page.page_keys.keys
+
+
+def test_ctrl_e_puts_the_cursor_where_an_examination_is_typed(qtbot, win):
+    # in a real window, Ctrl+E then "obs" and Enter examined the obstetric region of a
+    # 46-year-old woman: the focus was on the region list, whose type-ahead picked "Obstetric"
+    assert win.case_list.select_case("snakebite-russells-viper-labourer")
+    qtbot.keyClick(win.case_list.list, Qt.Key.Key_Return)
+    page = win.encounter
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    page.show_tab("Examine")
+    qtbot.waitUntil(page.exam_panel.free_text.hasFocus)
+    qtbot.keyClicks(page.exam_panel.free_text, "obs")
+    qtbot.keyClick(page.exam_panel.free_text, Qt.Key.Key_Return)
+    assert "Vital signs" in page.encounter.events[-1].text

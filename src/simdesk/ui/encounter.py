@@ -372,7 +372,7 @@ class EncounterPage(QWidget):
             if self.tabs.tabText(index) == title:
                 self.tabs.setCurrentIndex(index)
                 widget = self.tabs.widget(index)
-                focus = {self.exam_panel: self.exam_panel.regions,
+                focus = {self.exam_panel: self.exam_panel.free_text,
                          self.orders_panel: self.orders_panel.catalog_search.search,
                          self.treat_panel: self.treat_panel.catalog_search.search}  # fmt: skip
                 focus.get(widget, widget).setFocus()
