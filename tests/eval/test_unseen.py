@@ -116,13 +116,19 @@ def hpi3():
 # (c30f772), both designed on the development books only: 0.921 at 0.945, 86 of 1697.
 # Those hold-out figures are recorded and the book is now DEVELOPMENT data (2026-12-07): its
 # misses were read and the reader is trained on its phrasings. Left out of the reader's training
-# (benchmarks/dimension_cv.py): 0.930 at 0.947, off-case 42 of 1697. Fitted, a figure of
-# fitting, not an unseen one: 0.968 at 0.957, off-case 2 of 1697 (target 0.90 @ 0.95 and 0
-# off-case: not met even so).
+# (benchmarks/dimension_cv.py): 0.930 at 0.947, off-case 42 of 1697; with a named symptom's
+# dimension read over its review of systems and no one-word question read by the classifier:
+# 0.933 at 0.969, 6. Fitted, a figure of fitting, not an unseen one: 0.968 at 0.957, off-case 2
+# of 1697; with those two: 0.971 at 0.974, 0.
 def test_presenting_illness_dimensions_on_the_third_holdout_book(hpi3):
     assert hpi3.asked >= 950 and hpi3.off_case >= 1690
-    assert hpi3.recall >= 0.965 and hpi3.precision >= 0.955, hpi3.misses[:20] + hpi3.wrong[:20]
-    assert hpi3.off_case_disclosed <= 2, hpi3.wrong
+    assert hpi3.recall >= 0.97 and hpi3.precision >= 0.97, hpi3.misses[:20] + hpi3.wrong[:20]
+    assert hpi3.off_case_disclosed == 0, hpi3.wrong
+
+
+# Target 0.90 @ 0.95, 0 off-case: met on this (development, fitted) book; not an unseen result.
+def test_presenting_illness_dimensions_third_holdout_target(hpi3):
+    assert hpi3.recall >= 0.90 and hpi3.precision >= 0.95 and hpi3.off_case_disclosed == 0
 
 
 @pytest.fixture(scope="module")
@@ -137,12 +143,13 @@ def hpi4():
 # off-case 153 of 1850 - the honest figure for wording nobody here had seen.
 # Now DEVELOPMENT data (2026-12-07): its misses were read and the reader is trained on its
 # phrasings. Left out of the reader's training (benchmarks/dimension_cv.py, the 15 equal
-# questions left out too): 0.810 at 0.926, 153 before; 0.822 at 0.926, 102 of 1850 now. Fitted,
-# not an unseen figure: 0.957 at 0.952, off-case 27 of 1850 (target not met even so).
+# questions left out too): 0.810 at 0.926, 153 before; 0.822 at 0.926, 102 of 1850 with books
+# 3-4 in training; 0.827 at 0.955, 65 with the two rules above. Fitted, not an unseen figure:
+# 0.957 at 0.952, 27; with the two rules 0.962 at 0.974, off-case 24 of 1850 (target not met).
 def test_presenting_illness_dimensions_on_the_fourth_holdout_book(hpi4):
     assert hpi4.asked >= 990 and hpi4.off_case >= 1840
-    assert hpi4.recall >= 0.955 and hpi4.precision >= 0.95, hpi4.misses[:20] + hpi4.wrong[:20]
-    assert hpi4.off_case_disclosed <= 27, hpi4.wrong
+    assert hpi4.recall >= 0.96 and hpi4.precision >= 0.97, hpi4.misses[:20] + hpi4.wrong[:20]
+    assert hpi4.off_case_disclosed <= 24, hpi4.wrong
 
 
 def test_the_dimension_reader_generalises_to_a_book_it_was_not_trained_on(monkeypatch):

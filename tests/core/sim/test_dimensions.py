@@ -139,3 +139,30 @@ def test_mts_questions_that_ask_no_dimension_train_other(tmp_path):
         "onset", "onset_manner", "site", "radiation", "character", "severity", "timing",
         "aggravating", "relieving", "associated", "previous", dimensions.OTHER,
     }  # fmt: skip
+
+
+def test_a_dimension_of_a_named_symptom_is_not_its_review_of_systems(reader):
+    # "How long ... the wheeze": the patterns read the onset and the wheeze's review of systems;
+    # the wheeze's fact says there is one, not since when (off-case where nothing says when).
+    question = "How long have you had the wheeze for?"
+    assert question_topics(question) == {"onset", "ros_respiratory"}
+    wheeze = Fact(id="wheeze", category="review_of_systems", content="Wheeze.",
+                  patient_says="I wheeze.")  # fmt: skip
+    since = Fact(id="pc", category="presenting_complaint", content="Wheeze for two weeks.",
+                 patient_says="I've been wheezing for two weeks.")  # fmt: skip
+    assert FactMatcher([wheeze]).match(question).facts == ()
+    assert FactMatcher([wheeze, since]).match(question).facts == (since,)
+    before = FactMatcher([wheeze, since], dimension_over_topics=None)
+    assert {f.id for f in before.match(question).facts} == {"wheeze", "pc"}
+
+
+def test_the_question_classifier_does_not_read_one_word(reader):
+    # Its naive Bayes is sure of anything on one word ("Type?": past history, p > 0.999); the
+    # reader finds it on no dimension. A one-word question it would read discloses nothing.
+    from simdesk.core.sim import understanding
+
+    assert understanding.bundled_classifier().read("Type?").label == "past_history"
+    pmh = Fact(id="pmh", category="past_history", content="No significant past medical history.",
+               patient_says="Nothing really.")  # fmt: skip
+    assert FactMatcher([pmh]).match("Type?").facts == ()
+    assert FactMatcher([pmh], classifier_min_words=0).match("Type?").facts == (pmh,)

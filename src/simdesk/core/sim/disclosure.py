@@ -204,6 +204,7 @@ class FactMatcher:
         gamma: float = TUNING.gamma,
         understand: str = TUNING.understand,
         confidence: float = TUNING.confidence,
+        classifier_min_words: int = TUNING.classifier_min_words,
         dimension_confidence: float = TUNING.dimension_confidence,
         dimension_other_max: float | None = TUNING.dimension_other_max,
         dimension_over_topics: float | None = TUNING.dimension_over_topics,
@@ -218,6 +219,7 @@ class FactMatcher:
         if understand != "lexical":
             normalise.warm_up()
         self.confidence = confidence
+        self.classifier_min_words = classifier_min_words
         self.dimension_confidence = dimension_confidence
         self.dimension_other_max = dimension_other_max
         self.dimension_over_topics = dimension_over_topics
@@ -354,21 +356,34 @@ class FactMatcher:
             limit = self.dimension_other_max
             if limit is not None and odds[dimensions.OTHER] < limit:
                 return frozenset(), True
+        if len(words(question)) < self.classifier_min_words:
+            return frozenset(), False  # "Character?": one word is too little for it
         reading = understanding.bundled_classifier().read(question)
         if reading.topic and reading.probability >= self.confidence:
             return frozenset([reading.topic]), False
         return frozenset(), False
 
     def _named_complaint(self, question: str, asked: frozenset[str]) -> frozenset[str]:
-        """The topics of a question the patterns read only as other parts of the history (a
-        symptom it names: the review of systems; "medicine", "travel"), where the dimension
-        reader reads it as a dimension of the presenting illness: "does the cough keep you up at
-        night?" asks when the cough comes, not whether there is one."""
+        """The topics of a question that names a symptom. Where the patterns read a dimension
+        of the presenting illness too, that dimension, not the symptom's review of systems ("how
+        long have you had the cough for?"). Where they read only other parts of the history (the
+        review of systems; "medicine", "travel") and the dimension reader reads a dimension, the
+        reader's: "does the cough keep you up at night?" asks when the cough comes, not whether
+        there is one."""
         limit = self.dimension_over_topics
         if limit is None or "complaint" in asked:
             return asked
         reader = dimensions.bundled_reader()
-        if reader is None or asked & set(reader.labels):
+        if reader is None:
+            return asked
+        if asked & set(reader.labels) - {"associated"}:
+            # a dimension of the symptom it names ("how long have you had the cough for?"):
+            # not whether there is one (what else comes with it is: "associated" keeps them)
+            topics = bundled_topics()
+            return frozenset(
+                t for t in asked if t not in topics or topics[t].category != "review_of_systems"
+            )
+        if asked & set(reader.labels):
             return asked
         odds = reader.distribution(question)
         best = max(odds, key=odds.__getitem__)

@@ -26,6 +26,10 @@ class MatcherTuning:
     gamma: float = 0.2  # the same for the content
     understand: str = "topics+classifier"  # or "topics", or "lexical" (the raw scorer)
     confidence: float = 0.99  # classifier probability needed to read a question's category
+    # fewest words of a question the classifier reads: on one word ("Character?") its 0.99 is
+    # no evidence (benchmarks/dimension_cv.py, books 2-4: off-case 46.3 -> 23.7, recall and own
+    # phrasings and MTS unchanged)
+    classifier_min_words: int = 2
     # dimension reader's probability needed to read a dimension of the presenting illness where
     # no topic pattern reads the question (cross-validated over the development books: 0.5
     # raised hold-out 2 left out 0.676 -> 0.820, 0.6 only to 0.773; the other books unchanged)
