@@ -25,6 +25,8 @@ def read(reader, text, prefer=()):
     ("text", "want"),
     [
         ("remove the ligature from her thigh", [("tourniquet", "remove", False)]),
+        # record 22 in a real window: "not a treatment this site knows" (WHO STI first line)
+        ("doxycycline 100mg bd for 7 days", [("doxycycline", "give", False)]),
         ("remove the tight cloth tied around the leg", [("tourniquet", "remove", False)]),
         ("cut the ligature", [("tourniquet", "remove", False)]),
         ("cut the bite and suck the venom", [("incision-suction", "give", False)]),
