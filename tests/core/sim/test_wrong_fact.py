@@ -5,7 +5,7 @@ matcher; no model."""
 
 import pytest
 
-from simdesk.core.cases.topics import text_topics
+from simdesk.core.cases.topics import question_topics, text_topics
 from simdesk.core.sim.disclosure import FactMatcher
 from tests.eval import unseen
 
@@ -156,3 +156,46 @@ def test_a_denial_of_the_whole_system_still_answers_its_symptoms(cases):
     # agentclinic-020: "changes in bowel or bladder function" names no specific symptom.
     for question in ("Any nausea, vomiting or diarrhoea?", "Any pain passing urine?"):
         assert _disclosed(cases[20], question) == ["review-of-systems-11"], question
+
+
+# Record 22 (reactive arthritis; tuning split), from the s6 walk (F14, F3).
+def test_an_eye_question_gets_the_conjunctivitis_not_another_systems_line(cases):
+    # "any red or sore eyes?" said "I get anxiety. I haven't had recent flu-like symptoms ...": no
+    # topic read the eyes, the classifier read the review of systems at large, and the record's
+    # "Bilateral inflammation of the conjunctiva" had no eye topic.
+    for question in ("any red or sore eyes?", "any problems with your eyes?"):
+        assert _disclosed(cases[22], question) == ["history-of-presentin-4"]
+
+
+def test_an_eye_question_on_a_record_silent_on_the_eyes_discloses_nothing(cases):
+    # Record 3 says nothing about the eyes: no other system's line is said instead.
+    assert _disclosed(cases[3], "any red or sore eyes?") == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "any medicines or allergies?",
+        "any allergies or medicines?",
+        "do you take any medicines, and any allergies?",
+        "r u on any medicines or have any allergies?",
+    ],
+)
+def test_medicines_and_allergies_asked_in_clauses_of_their_own_are_both_asked(question):
+    # "allergies" narrowed "medicines" away wherever both were named (F3).
+    assert {"medications", "allergies"} <= question_topics(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "topics"),
+    [
+        ("are you allergic to any medicines?", {"allergies"}),
+        ("any drug allergies?", {"allergies"}),
+        ("does anyone in your family have diabetes or heart disease?", {"family"}),
+        ("any heart disease or diabetes in the family?", {"family"}),
+        ("are you allergic to anything, food or medicines?", {"allergies"}),
+        ("any pain while urinating or change in frequency?", {"ros_urinary"}),
+    ],
+)
+def test_a_topic_narrowed_in_its_own_clause_or_by_the_family_stays_narrowed(question, topics):
+    assert question_topics(question) == topics

@@ -144,7 +144,29 @@ def question_topics(question: str, topics: dict[str, Topic] | None = None) -> fr
             text = re.sub(f"(?:{head.pattern}){_COMPLEMENT}", " ", text)
     found = framed | {t.name for t in known.values() if any(p.search(text) for p in t.asked)}
     narrowed = {n for name in found for n in known[name].narrows}
-    return frozenset(found - narrowed)
+    # A background topic (past illnesses, medicines, allergies) asked in a clause of its own,
+    # apart from the one that narrows it, is asked too: "any medicines or allergies?" asks both;
+    # "any medicine allergies?" and "allergic to anything, food or medicines?" (a frame) do not.
+    # Elsewhere a narrowing reads the whole question: the family's "anyone with diabetes or heart
+    # disease?" asks about the family's heart, "any other symptoms, such as chest pain?" the
+    # chest, "pain passing urine or change in frequency?" the bladder's frequency.
+    clauses = [_clause_topics(part, known) for part in _CLAUSE.split(text)]
+    together = {n for topics in clauses for name in topics for n in known[name].narrows & topics}
+    apart = {
+        n for topics in clauses for n in topics
+        if known[n].category in _BACKGROUND and all(
+            known[name].category in _BACKGROUND for name in found if n in known[name].narrows
+        )
+    } - together  # fmt: skip
+    return frozenset(found - (narrowed - apart))
+
+
+_CLAUSE = re.compile(r"[?;,.!]|\b(?:or|and|also|plus)\b")
+_BACKGROUND = frozenset({"past_history", "medications", "allergies"})
+
+
+def _clause_topics(clause: str, known: dict[str, Topic]) -> set[str]:
+    return {t.name for t in known.values() if any(p.search(clause) for p in t.asked)}
 
 
 def text_topics(
