@@ -105,6 +105,13 @@ _POINTED_BACK = re.compile(r"\b(?:this|that|these|those)\s+\w+", re.IGNORECASE)
 _POINTER = INTENT_WORDS | frozenset(terms("symptoms complaint"))
 
 
+# Words that name no particular thing: "any other problems?", "any medical history?".
+_GENERIC = frozenset(
+    terms("problem illness medical health condition disease trouble issue anything else other "
+          "before past history ever previous current")
+)  # fmt: skip
+
+
 def _asking_removed(question: str, asked: frozenset[str]) -> str:
     """The question without the words that ask for its topics ("how long", "when did ... start"):
     what is left says what it asks about."""
@@ -425,16 +432,38 @@ class FactMatcher:
             for part in _CLAUSE.split(question) if self._query(part)
         ] or [(query, self._symptoms(question), asked)]  # fmt: skip
         named = self._query(_asking_removed(question, frozenset({"onset"}))) - INTENT_WORDS
+        specific = self._unread_terms(question, query, asked)
         routed = sorted(
             (-max(self._score(query, doc) for doc in self._docs[i]), i)
             for i, topics in enumerate(self._topics)
-            if topics & asked and not self.facts[i].cues and self._routable(i, asked, parts, named)
+            if topics & asked
+            and not self.facts[i].cues
+            and self._routable(i, asked, parts, named)
+            and (not specific or specific & self._said[i])
         )[: self.route_limit]
         if routed:
             return Disclosure(
                 tuple(self.facts[i] for _, i in routed), tuple(round(-s, 3) for s, _ in routed)
             )
         return self._authored(lexical) if self.keep_off_topic else Disclosure((), ())
+
+    def _unread_terms(self, question: str, query: frozenset[str], asked) -> frozenset[str]:
+        """What a question names that no topic pattern read, where only the learned classifier
+        read it as a whole part of the history ("any hearing problems?", "any problems with your
+        ears?": the review of systems, the past history): a fact of that part answers it only if
+        it says one of them. A system no fact mentions is then answered by none, not by every
+        line of another system. Empty where the patterns read the question, and for the
+        presenting illness (a question read as the complaint asks about it in its own words)."""
+        topics = bundled_topics()
+        whole = all(
+            t in topics
+            and topics[t].whole_category
+            and topics[t].category != "presenting_complaint"
+            for t in asked
+        )
+        if not whole or question_topics(question):
+            return frozenset()
+        return query - INTENT_WORDS - _POINTER - _GENERIC
 
     def _illness_times(self) -> list[Fact]:
         """The facts that give the presenting complaint's time: "how long have you had this?"
