@@ -214,3 +214,10 @@ def test_a_system_no_fact_mentions_discloses_nothing_not_another_systems_lines(c
 def test_a_system_read_by_the_classifier_still_gets_the_fact_that_names_it(cases):
     assert _disclosed(cases[68], "any bruising?") == ["review-of-systems-9"]
     assert _disclosed(cases[54], "any hearing problems?") == ["review-of-systems-15"]
+
+
+def test_each_system_of_a_compound_question_is_answered(cases):
+    # "I also have pain during urination." only (s6 walk F14): the urine's fact was found by its
+    # words and the eyes, asked in a clause of their own, were dropped.
+    disclosed = _disclosed(cases[22], "have you had any pain passing urine, discharge or red eyes?")
+    assert {"history-of-presentin-2", "history-of-presentin-4"} <= set(disclosed)

@@ -423,9 +423,29 @@ class FactMatcher:
             if self._topics[self._index[f.id]] & asked
         ]  # fmt: skip
         if on_topic:
+            # A topic the question asks in a clause of its own that the facts its words found
+            # leave unanswered ("any pain passing urine, or red eyes?": the urine's fact is found
+            # by its words, the eyes' by its topic) is routed to as well.
+            answered = frozenset().union(*(self._topics[self._index[f.id]] for f, _ in on_topic))
+            own = frozenset().union(*(question_topics(p) for p in _CLAUSE.split(question)))
+            rest = (asked & own) - answered
+            ids = {f.id for f, _ in on_topic}
+            more = [(s, i) for s, i in self._route(question, rest) if self.facts[i].id not in ids]
+            on_topic += [(self.facts[i], round(-s, 3)) for s, i in more]
             return Disclosure(tuple(f for f, _ in on_topic), tuple(s for _, s in on_topic))
         # Facts without authored cues are reached by their topics; authored cues say better
         # than a topic which questions a fact answers.
+        routed = self._route(question, asked)
+        if routed:
+            return Disclosure(
+                tuple(self.facts[i] for _, i in routed), tuple(round(-s, 3) for s, _ in routed)
+            )
+        return self._authored(lexical) if self.keep_off_topic else Disclosure((), ())
+
+    def _route(self, question: str, asked: frozenset[str]) -> list[tuple[float, int]]:
+        """(minus score, index) of the facts without cues reached by a topic asked."""
+        if not asked:
+            return []
         query = self._query(question)
         parts = [
             (self._query(part), self._symptoms(part), question_topics(part))
@@ -433,7 +453,7 @@ class FactMatcher:
         ] or [(query, self._symptoms(question), asked)]  # fmt: skip
         named = self._query(_asking_removed(question, frozenset({"onset"}))) - INTENT_WORDS
         specific = self._unread_terms(question, query, asked)
-        routed = sorted(
+        return sorted(
             (-max(self._score(query, doc) for doc in self._docs[i]), i)
             for i, topics in enumerate(self._topics)
             if topics & asked
@@ -441,11 +461,6 @@ class FactMatcher:
             and self._routable(i, asked, parts, named)
             and (not specific or specific & self._said[i])
         )[: self.route_limit]
-        if routed:
-            return Disclosure(
-                tuple(self.facts[i] for _, i in routed), tuple(round(-s, 3) for s, _ in routed)
-            )
-        return self._authored(lexical) if self.keep_off_topic else Disclosure((), ())
 
     def _unread_terms(self, question: str, query: frozenset[str], asked) -> frozenset[str]:
         """What a question names that no topic pattern read, where only the learned classifier
