@@ -221,3 +221,8 @@ def test_each_system_of_a_compound_question_is_answered(cases):
     # words and the eyes, asked in a clause of their own, were dropped.
     disclosed = _disclosed(cases[22], "have you had any pain passing urine, discharge or red eyes?")
     assert {"history-of-presentin-2", "history-of-presentin-4"} <= set(disclosed)
+
+
+def test_where_the_pain_is_behind_the_eyes_still_asks_where():
+    # the eye is a system of the review of systems and a place: 'site' is not narrowed away
+    assert "site" in question_topics("where is the pain, behind your eyes?")
