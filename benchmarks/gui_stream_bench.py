@@ -559,7 +559,7 @@ def report(steps: list[Step], played: str, orders: tuple[str, ...], gui: dict) -
              quantiles(fallback) + " ms", "", None)  # fmt: skip
     line("debrief narrative settled after shown (s)", f"{gui['narrative_s']:.1f}", "<= 10",
          gui["narrative_s"] <= 10.5)  # fmt: skip
-    print(f"  submit to debrief shown: {gui['shown_s']:.1f} s (scoring, on the GUI thread)")
+    print(f"  submit to debrief shown: {gui['shown_s']:.1f} s (scored on the store thread)")
     same = sum(s.alone.reply == s.window.reply for s in steps)
     print(f"  narrative by the model: {gui['by_model']}; replies identical in both: {same}/"
           f"{len(steps)}; window total {wall:.1f} s, alone {sum(s.alone.done for s in steps):.1f}"
