@@ -39,9 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from gui_stream_bench import QUESTIONS, spin, task_times  # noqa: E402
+from gui_stream_bench import QUESTIONS, sign_in, spin, task_times  # noqa: E402
 
-PASSPHRASE = "a quiet river at dawn"
 FAKE_REPLY = " About six weeks now, and it brings up yellow phlegm."
 FAKE_QUESTION = "How long have you had the cough?"
 
@@ -135,14 +134,7 @@ def main() -> int:
     win = MainWindow(start_model=not args.fake)
     win.resize(1366, 768)
     win.show()
-    win.ask_for_profile()
-    spin(app, lambda: win.profile_dialog is not None, 60)
-    dialog = win.profile_dialog
-    dialog.name_edit.setText("Bench")
-    dialog.passphrase_edit.setText(PASSPHRASE)
-    dialog.confirm_edit.setText(PASSPHRASE)
-    dialog.buttons.accepted.emit()
-    spin(app, lambda: win.overview is not None, 120)
+    sign_in(app, win)
     win.idle_timer.stop()
     if not args.fake:
         spin(app, lambda: win.backend.ready.is_set(), 600)
