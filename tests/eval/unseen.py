@@ -26,7 +26,7 @@ from simdesk.core.assess.diagnosis import judge_differential
 from simdesk.core.cases.catalog import load_catalog
 from simdesk.core.cases.library import load_library
 from simdesk.core.cases.schema import Case, Diagnosis, Fact
-from simdesk.core.sim.disclosure import FactMatcher
+from simdesk.core.sim.disclosure import FactMatcher, informant_kin
 from simdesk.core.sim.matching import ExamMatcher, TestMatcher
 from simdesk.importers.agentclinic import _is_container
 from tests.eval.harness import Tally
@@ -245,7 +245,7 @@ Discloser = Callable[[Case], Callable[[str], tuple[Fact, ...]]]
 
 def engine_discloser(case: Case) -> Callable[[str], tuple[Fact, ...]]:
     """What the engine discloses (the same matcher ``Encounter.ask`` uses)."""
-    matcher = FactMatcher(case.facts)
+    matcher = FactMatcher(case.facts, patient_kin=informant_kin(case.patient))
     return lambda question: matcher.match(question).facts
 
 

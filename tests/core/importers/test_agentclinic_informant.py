@@ -389,3 +389,19 @@ def test_a_special_sign_asked_for_with_a_looking_word_is_the_sign():
     stiff = Encounter(case).examine("listen for neck stiffness")
     assert "Marked neck stiffness" in stiff.text
     assert "Conjunctivae pink" in Encounter(case).examine("look at her eyes").text
+
+
+def test_what_the_informant_calls_the_patient_is_not_the_family_history():
+    # Record 99: the daughter speaks ("My father has right leg weakness and unsteady gait."). A
+    # family-history question disclosed his complaint and his forgetfulness (3 own tuning
+    # phrasings and 11 real clinicians' questions on this record): "my father has" read as a
+    # relative's illness. What the informant calls the patient is the patient.
+    case = _case(99)
+    encounter = Encounter(case)
+    for question in ("Any family history of illness?", "Does diabetes run in the family?"):
+        assert not encounter.ask(question).facts, question
+    assert encounter.ask("What brings him in?").facts  # his complaint is still there
+    # The patient's own relatives stay family history where the patient speaks (record 70's
+    # husband calls her "my wife"; a case without an informant keeps every "my father has").
+    assert not [f for f in Encounter(_case(70)).ask("Any family history?").facts
+                if "wife" in f.patient_says.lower()]  # fmt: skip

@@ -17,7 +17,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from simdesk.core.cases.schema import Fact
+from simdesk.core.cases.kin import kin_word
+from simdesk.core.cases.schema import Fact, Patient
 from simdesk.core.cases.topics import bundled_topics, fact_topics, question_topics, text_topics
 from simdesk.core.cases.wordtables import bundled_word_tables
 from simdesk.core.sim import dimensions, normalise, understanding
@@ -172,15 +173,29 @@ _SENTENCE = re.compile(r"[?;.!]")
 _CLAUSE = re.compile(r"[?;,.!]|\b(?:or|and|also|plus)\b")
 
 
-def _topics_of(fact: Fact) -> frozenset[str]:
+def _topics_of(fact: Fact, patient_kin: str | None = None) -> frozenset[str]:
     """A fact's topics: its own and its text's, and those its cues ask about."""
     asked = [question_topics(cue) for cue in fact.cues]
-    return fact_topics(fact).union(*asked) | fact_topics_said(fact)
+    return fact_topics(fact).union(*asked) | fact_topics_said(fact, patient_kin)
 
 
-def fact_topics_said(fact: Fact) -> frozenset[str]:
-    """Topics the patient's line gives (the content may be terse: "Non-smoker")."""
-    return frozenset(text_topics(fact.patient_says, fact.category, bundled_topics()))
+def fact_topics_said(fact: Fact, patient_kin: str | None = None) -> frozenset[str]:
+    """Topics the patient's line gives (the content may be terse: "Non-smoker"). Where an
+    informant speaks, ``patient_kin`` is what they call the patient ("father" for a daughter):
+    "My father has right leg weakness" is the patient's illness, not the family history."""
+    said = fact.patient_says
+    if patient_kin:
+        said = re.sub(
+            rf"\b(my|our) {re.escape(patient_kin)}('s)?\b", "the patient", said, flags=re.I
+        )
+    return frozenset(text_topics(said, fact.category, bundled_topics()))
+
+
+def informant_kin(patient: Patient) -> str | None:
+    """What the case's informant calls the patient, or None where the patient speaks."""
+    if patient.informant is None:
+        return None
+    return kin_word(patient.informant.relation.lower(), patient.sex)
 
 
 class FactMatcher:
@@ -217,6 +232,7 @@ class FactMatcher:
         dimension_over_topics: float | None = TUNING.dimension_over_topics,
         route_limit: int = TUNING.route_limit,
         keep_off_topic: bool = TUNING.keep_off_topic,
+        patient_kin: str | None = None,
     ) -> None:
         self.keep_off_topic = keep_off_topic
         self.understand = understand
@@ -261,7 +277,7 @@ class FactMatcher:
         self._unknown_clinical = clinical_weight * mean
         self._intent = intent_weight * mean
         self.speller = Speller(self._idf)
-        self._topics = [_topics_of(f) for f in self.facts]
+        self._topics = [_topics_of(f, patient_kin) for f in self.facts]
         # The case's own words: never "corrected" into a topic word.
         self._case_words = frozenset(
             word for f in self.facts for text in (f.content, f.patient_says, *f.cues)

@@ -26,7 +26,7 @@ from simdesk.core.sim.demographics import (
     states_age,
     unsure_line,
 )
-from simdesk.core.sim.disclosure import Disclosure, FactMatcher
+from simdesk.core.sim.disclosure import Disclosure, FactMatcher, informant_kin
 from simdesk.core.sim.events import Event
 from simdesk.core.sim.matching import (
     ExamMatcher,
@@ -172,7 +172,7 @@ class Encounter:
     def __post_init__(self) -> None:
         self.catalog = self.catalog or load_catalog()
         self._rng = random.Random(self.seed)
-        self._matcher = FactMatcher(self.case.facts)
+        self._matcher = FactMatcher(self.case.facts, patient_kin=informant_kin(self.case.patient))
         # someone answers for the patient: the case names them (an imported child's record too)
         self._carer = self.case.patient.informant is not None
         self._exams = ExamMatcher(self.case, self.catalog)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from simdesk.core.cases.kin import kin_word
 from simdesk.core.cases.topics import text_topics
 from simdesk.core.sim.disclosure import SYMPTOM_TERMS, terms
-from simdesk.importers.agentclinic.informant import informant_says, kin_word, relation_sex
+from simdesk.importers.agentclinic.informant import informant_says, relation_sex
 
 # Record sentences about the record, not the patient ("No additional symptoms provided.").
 RECORD_META = re.compile(

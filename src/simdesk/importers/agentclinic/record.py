@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from simdesk.core.cases.kin import kin_word
 from simdesk.core.cases.schema import Case
 from simdesk.core.cases.validate import check_case_file
 from simdesk.core.errors import CaseError
@@ -31,7 +32,7 @@ from simdesk.importers.agentclinic.examination import (
     parse_vitals,
 )
 from simdesk.importers.agentclinic.history import _VERB, Voice, build_facts, complaint, dedupe
-from simdesk.importers.agentclinic.informant import informant_for, kin_word, older_informant
+from simdesk.importers.agentclinic.informant import informant_for, older_informant
 from simdesk.importers.agentclinic.investigations import (
     CatalogIndex,
     _import_tests,
