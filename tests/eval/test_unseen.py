@@ -5,6 +5,8 @@ first run (tests/eval/unseen/). Figures measured on the frozen hold-out are pinn
 regression fails the suite; unmet targets are strict xfails carrying the measured figure.
 """
 
+import re
+
 import pytest
 
 from simdesk.core.assess import terminology
@@ -150,6 +152,51 @@ def test_presenting_illness_dimensions_on_the_fourth_holdout_book(hpi4):
     assert hpi4.asked >= 990 and hpi4.off_case >= 1840
     assert hpi4.recall >= 0.96 and hpi4.precision >= 0.97, hpi4.misses[:20] + hpi4.wrong[:20]
     assert hpi4.off_case_disclosed <= 24, hpi4.wrong
+
+
+@pytest.fixture(scope="module")
+def hpi5():
+    return unseen.history_eval("holdout", book="hpi", edition="5")
+
+
+# The fifth HPI hold-out book (hpi_holdout5.yaml, 88 questions written 2026-12-07 before its first
+# run by someone who had seen no other book, the reader's training data nor any result), never
+# read: no question of it, miss or off-case, has been printed. First run at the start of the
+# session of 2026-12-07 11:52 UTC (code of 211dcfc): 0.870 at 0.933, off-case 152 of 1849.
+# Second run on the session's final code (books 3-4 and the labelled MTS questions in the
+# reader's training, the symptom-naming and review-of-systems rules, the one-word rule): 0.950
+# at 0.970, off-case 69 of 1849. 27 of its 88 questions equal a training example once case and
+# punctuation go (11 before books 3-4 joined the training data); with the reader trained
+# without those 27 (the test below): 0.901 at 0.957, off-case 78.
+def test_presenting_illness_dimensions_on_the_fifth_holdout_book(hpi5):
+    assert hpi5.asked >= 1010 and hpi5.off_case >= 1840
+    assert hpi5.recall >= 0.949 and hpi5.precision >= 0.969
+    assert hpi5.off_case_disclosed <= 69
+
+
+def test_the_fifth_book_read_by_a_reader_that_never_saw_its_questions(monkeypatch):
+    dimensions = pytest.importorskip("simdesk.core.sim.dimensions")
+    pytest.importorskip("wordllama")
+    book = unseen.phrasings("holdout", "hpi", "5")
+    held = {_key(q) for qs in book["history"].values() for q in qs}
+    held |= {_key(q) for q in book.get("off_topic") or []}
+    examples = [e for e in dimensions.load_examples() if _key(e[1]) not in held]
+    assert len(examples) < len(dimensions.load_examples())  # some were equal
+    monkeypatch.setattr(dimensions, "_trained", [
+        dimensions.DimensionReader(examples, dimensions.Embedder())
+    ])  # fmt: skip
+    strict = unseen.history_eval("holdout", book="hpi", edition="5")
+    assert strict.recall >= 0.90 and strict.precision >= 0.956
+    assert strict.off_case_disclosed <= 78
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.950 @ 0.970, 69")
+def test_presenting_illness_dimensions_fifth_holdout_target(hpi5):
+    assert hpi5.recall >= 0.90 and hpi5.precision >= 0.95 and hpi5.off_case_disclosed == 0
 
 
 def test_the_dimension_reader_generalises_to_a_book_it_was_not_trained_on(monkeypatch):
