@@ -150,7 +150,7 @@ def question_topics(question: str, topics: dict[str, Topic] | None = None) -> fr
     # Elsewhere a narrowing reads the whole question: the family's "anyone with diabetes or heart
     # disease?" asks about the family's heart, "any other symptoms, such as chest pain?" the
     # chest, "pain passing urine or change in frequency?" the bladder's frequency.
-    clauses = [_clause_topics(part, known) for part in _CLAUSE.split(text)]
+    clauses = [_clause_topics(part, known) for part in CLAUSE.split(text)]
     together = {n for topics in clauses for name in topics for n in known[name].narrows & topics}
     apart = {
         n for topics in clauses for n in topics
@@ -161,7 +161,8 @@ def question_topics(question: str, topics: dict[str, Topic] | None = None) -> fr
     return frozenset(found - (narrowed - apart))
 
 
-_CLAUSE = re.compile(r"[?;,.!]|\b(?:or|and|also|plus)\b")
+# The parts a question is read in, one topic each at most ("any medicines or allergies?").
+CLAUSE = re.compile(r"[?;,.!]|\b(?:or|and|also|plus)\b")
 _BACKGROUND = frozenset({"past_history", "medications", "allergies"})
 
 

@@ -19,7 +19,13 @@ from dataclasses import dataclass
 
 from simdesk.core.cases.kin import kin_word
 from simdesk.core.cases.schema import Fact, Patient
-from simdesk.core.cases.topics import bundled_topics, fact_topics, question_topics, text_topics
+from simdesk.core.cases.topics import (
+    CLAUSE,
+    bundled_topics,
+    fact_topics,
+    question_topics,
+    text_topics,
+)
 from simdesk.core.cases.wordtables import bundled_word_tables
 from simdesk.core.sim import dimensions, normalise, understanding
 from simdesk.core.sim.tuning import TUNING
@@ -170,7 +176,6 @@ class Disclosure:
 CATEGORY_CUES = {"presenting_complaint": ["complaint"]}
 
 _SENTENCE = re.compile(r"[?;.!]")
-_CLAUSE = re.compile(r"[?;,.!]|\b(?:or|and|also|plus)\b")
 
 
 def _topics_of(fact: Fact, patient_kin: str | None = None) -> frozenset[str]:
@@ -443,7 +448,7 @@ class FactMatcher:
             # leave unanswered ("any pain passing urine, or red eyes?": the urine's fact is found
             # by its words, the eyes' by its topic) is routed to as well.
             answered = frozenset().union(*(self._topics[self._index[f.id]] for f, _ in on_topic))
-            own = frozenset().union(*(question_topics(p) for p in _CLAUSE.split(question)))
+            own = frozenset().union(*(question_topics(p) for p in CLAUSE.split(question)))
             rest = (asked & own) - answered
             ids = {f.id for f, _ in on_topic}
             more = [(s, i) for s, i in self._route(question, rest) if self.facts[i].id not in ids]
@@ -465,7 +470,7 @@ class FactMatcher:
         query = self._query(question)
         parts = [
             (self._query(part), self._symptoms(part), question_topics(part))
-            for part in _CLAUSE.split(question) if self._query(part)
+            for part in CLAUSE.split(question) if self._query(part)
         ] or [(query, self._symptoms(question), asked)]  # fmt: skip
         named = self._query(_asking_removed(question, frozenset({"onset"}))) - INTENT_WORDS
         specific = self._unread_terms(question, query, asked)
@@ -561,7 +566,7 @@ class FactMatcher:
         for fact in self.facts:
             named: dict[str, bool] = {}
             for text in (fact.content, fact.patient_says):
-                for clause in _CLAUSE.split(text):
+                for clause in CLAUSE.split(text):
                     has = bool(set(terms(clause)) & SYMPTOM_TERMS)
                     for topic in text_topics(clause, fact.category, whole=False):
                         named[topic] = named.get(topic, True) and has
@@ -633,7 +638,7 @@ class FactMatcher:
         # A part of one word counts when that word is a symptom: "any fever, night sweats or
         # weight loss?" asks about the fever too.
         parts = [
-            part for part in _CLAUSE.split(question)
+            part for part in CLAUSE.split(question)
             if len(query := self._query(part)) >= 2 or query & SYMPTOM_TERMS
         ]  # fmt: skip
         clauses: dict[frozenset[str], str] = {}

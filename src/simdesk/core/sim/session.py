@@ -379,7 +379,7 @@ class Encounter:
         catalog_normal = entry.normal
         # what a region about the same parts holds by a manoeuvre this region has nothing of its
         # own for ("MSK exam" on a swollen, tense bitten leg filed under extremities)
-        kin = [f for f in self.case.examination.findings
+        shared = [f for f in self.case.examination.findings
                if f.region in entry.shares_findings_with and not f.any_manoeuvre]  # fmt: skip
         if where.manoeuvre is not None:
             manoeuvres = [where.manoeuvre]
@@ -390,7 +390,7 @@ class Encounter:
         for manoeuvre in manoeuvres:
             found = [f for f in here if f.manoeuvre == manoeuvre]
             if not found and not unnamed and manoeuvre in catalog_normal:
-                found = [f for f in kin if f.manoeuvre == manoeuvre]
+                found = [f for f in shared if f.manoeuvre == manoeuvre]
             if found:
                 lines += [ExamLine(manoeuvre, f.finding, f) for f in found]
             elif unnamed:
