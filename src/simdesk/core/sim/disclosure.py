@@ -235,6 +235,8 @@ class FactMatcher:
         dimension_confidence: float = TUNING.dimension_confidence,
         dimension_other_max: float | None = TUNING.dimension_other_max,
         dimension_over_topics: float | None = TUNING.dimension_over_topics,
+        dimension_on_illness: tuple[float, float] | None = TUNING.dimension_on_illness,
+        manner_over_onset: float | None = TUNING.manner_over_onset,
         route_limit: int = TUNING.route_limit,
         keep_off_topic: bool = TUNING.keep_off_topic,
         patient_kin: str | None = None,
@@ -251,6 +253,8 @@ class FactMatcher:
         self.dimension_confidence = dimension_confidence
         self.dimension_other_max = dimension_other_max
         self.dimension_over_topics = dimension_over_topics
+        self.dimension_on_illness = dimension_on_illness
+        self.manner_over_onset = manner_over_onset
         self.route_limit = route_limit
         self.beta = beta
         self.gamma = gamma
@@ -379,7 +383,9 @@ class FactMatcher:
                 key=odds.__getitem__,
                 default=None,
             )
-            if best is not None and odds[best] >= self.dimension_confidence:
+            if best is not None and (
+                odds[best] >= self.dimension_confidence or self._on_illness(odds, best)
+            ):
                 return frozenset([best]), False
             limit = self.dimension_other_max
             if limit is not None and odds[dimensions.OTHER] < limit:
@@ -404,6 +410,12 @@ class FactMatcher:
         reader = dimensions.bundled_reader()
         if reader is None:
             return asked
+        if self.manner_over_onset is not None and asked & set(reader.labels) == {"onset"}:
+            # "what were you doing when it started?" names when, but asks how it came on
+            odds = reader.distribution(question)
+            manner = odds.get("onset_manner", 0.0)
+            if manner >= self.manner_over_onset and manner > odds.get("onset", 0.0):
+                return frozenset(["onset_manner"])
         if asked & set(reader.labels) - {"associated"}:
             # a dimension of the symptom it names ("how long have you had the cough for?"):
             # not whether there is one (what else comes with it is: "associated" keeps them)
@@ -415,9 +427,21 @@ class FactMatcher:
             return asked
         odds = reader.distribution(question)
         best = max(odds, key=odds.__getitem__)
-        if best in dimensions.NOT_DIMENSIONS or best == "associated" or odds[best] < limit:
+        if best in dimensions.NOT_DIMENSIONS or best == "associated":
+            return asked
+        if odds[best] < limit:
             return asked
         return frozenset([best])
+
+    def _on_illness(self, odds: dict[str, float], best: str) -> bool:
+        """Whether the reader, not confident of one dimension, is still sure the question is
+        on the presenting illness (its "other" below the first of ``dimension_on_illness``) and
+        its best dimension (never "associated") has at least the second, where no pattern reads
+        the question: "is it on one side or both sides?" asks where, not what the complaint is."""
+        if self.dimension_on_illness is None or best == "associated":
+            return False
+        other_below, best_at_least = self.dimension_on_illness
+        return odds[dimensions.OTHER] < other_below and odds[best] >= best_at_least
 
     def match(self, question: str) -> Disclosure:
         if self.understand != "lexical":
