@@ -19,6 +19,7 @@ from simdesk.core.cases.schema import Diagnosis
 PAIRS = yaml.safe_load((Path(__file__).parent / "diagnosis_pairs.yaml").read_text())
 SAME = [(str(s), str(e)) for s, e in PAIRS["same"]]
 NEAR_MISSES = [(str(s), str(e)) for s, e in PAIRS["near_misses"]]
+SUBTYPES = [(str(s), str(e)) for s, e in PAIRS["subtypes"]]
 
 MALARIA = Diagnosis(
     primary="severe falciparum malaria (cerebral malaria)",
@@ -34,12 +35,12 @@ def test_the_pair_set_is_large_and_has_near_misses():
 
 
 def test_no_near_miss_is_ever_judged_the_same():
-    false_same = [(s, e) for s, e in NEAR_MISSES if compare(s, e).verdict == "same"]
+    false_same = [(s, e) for s, e in NEAR_MISSES + SUBTYPES if compare(s, e).verdict == "same"]
     assert false_same == []
 
 
 def test_near_misses_are_judged_the_same_in_neither_direction():
-    false_same = [(e, s) for s, e in NEAR_MISSES if compare(e, s).verdict == "same"]
+    false_same = [(e, s) for s, e in NEAR_MISSES + SUBTYPES if compare(e, s).verdict == "same"]
     assert false_same == []
 
 

@@ -225,6 +225,13 @@ def test_no_near_miss_is_accepted_with_every_installed_terminology():
     assert accepted == []
 
 
+def test_a_subtype_is_accepted_for_its_broader_diagnosis_and_never_the_other_way():
+    from tests.core.assess.test_diagnosis import SUBTYPES
+
+    assert [(s, e) for s, e in SUBTYPES if not _accepted(s, e)] == []
+    assert [(e, s) for s, e in SUBTYPES if _accepted(e, s)] == []
+
+
 @pytest.mark.usefixtures("made_up")
 def test_a_synonym_the_answer_key_tells_apart_is_not_accepted():
     # The terminology lists "lung inflammation" with "Pneumonia"; a case whose key names it

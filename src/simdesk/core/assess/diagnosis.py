@@ -17,7 +17,9 @@ A name narrower than the key (the key plus qualifiers: "left lower lobe pneumoni
 appendicitis without perforation") is judged against the case's own text, as an examiner
 applying the case's guideline would: correct when the case supports every qualifier, partly
 correct when the case neither shows nor rules one out, incorrect when the case contradicts one
-(see :func:`_narrower`).
+(see :func:`_narrower`). A name of a disease that MONDO files under the key's one disease is a
+more specific form of it and correct, unless the case or the key's own name says otherwise (see
+:func:`_subtype`).
 """
 
 from __future__ import annotations
@@ -201,7 +203,8 @@ def _initials(text: str) -> frozenset[str]:
     """The initials of a name's words ("Stevens-Johnson syndrome" -> "sjs"). A word joined from
     parts gives the initial of each part as well, where the part after the first is a word of
     its own in the terminologies' names ("intraventricular haemorrhage" -> "ih", "ivh";
-    "glossopharyngeal neuralgia" -> "gn", "gpn"; "gastroesophageal reflux disease" -> "gerd")."""
+    "glossopharyngeal neuralgia" -> "gn", "gpn"; "gastroesophageal reflux disease" -> "gerd";
+    "pancreatic ductal adenocarcinoma" -> "pda", "pdac")."""
     text = _PARENTHESES.sub(" ", text)
     tokens = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).lower())
     words = terminology.words(word_key)
@@ -211,7 +214,9 @@ def _initials(text: str) -> frozenset[str]:
             continue
         parts = {token[0]}
         for cut in range(2, len(token) - _PART + 1):
-            if _respell(token[cut:]) in words:
+            part = token[cut:]
+            # a word of the names, as written or as the matcher reads it ("carcinoma": cancer)
+            if _respell(part) in words or (word_key(part) or {""}) <= words:
                 parts.add(token[0] + token[cut])
         choices.append(sorted(parts))
     return frozenset("".join(c) for c in itertools.islice(itertools.product(*choices), 16))
@@ -1129,6 +1134,7 @@ def _judge_item(item: str, primaries: Sequence[str], key: Diagnosis, text: CaseT
         or _by_a_part_renamed(item, [key.primary, *key.aliases])
         or _by_a_body_part_renamed(item, primaries)
         or _broader(item, key)
+        or _subtype(item, primaries, key, text)
         or narrower
         or found
     )
@@ -1197,6 +1203,187 @@ def _broader(item: str, key: Diagnosis) -> Comparison | None:
                 less_specific=True,
             )  # fmt: skip
     return None
+
+
+# The most diseases MONDO files under the key's for a form of it to count as the key: a disease
+# with more forms is a grouping whose forms differ in cause and care ("pneumonia" has 38 below it,
+# eosinophilic and organizing pneumonia among them; "lung carcinoma" 52, "acute lymphoblastic
+# leukemia" 49 with chronic leukemias mis-filed under it). The tuning keys with forms have 1-17
+# or 35 and more.
+_SUBTYPES_MAX = 20
+_ACRONYM = re.compile(r"[A-Z0-9](?:[a-z]?[A-Z0-9-])+")  # "CM", "PPH", "CoA"
+
+
+def _subtype(
+    item: str, primaries: Sequence[str], key: Diagnosis, text: CaseText
+) -> Comparison | None:
+    """``item`` accepted as a more specific form of the key: every MONDO disease it names is
+    filed (is_a, at any depth) under the one MONDO disease the key names ("Pick disease" under
+    frontotemporal dementia, "pancreatic ductal adenocarcinoma" under pancreatic
+    adenocarcinoma). Naming a subtype of the case's disease names the case's disease; the
+    debrief gives the case's own name and says which subtype was named. Not accepted:
+
+    - when the key names no MONDO disease, several (but for a class and a disease filed under
+      it: the key's is the one below), one of MONDO's very general groupings, or a disease with
+      more than ``_SUBTYPES_MAX`` diseases below it (a grouping: its forms are many diseases);
+    - when ``item`` is not a direct child of the key's disease and holds no name of the key
+      (deeper, MONDO's several parents bring mis-filed subtrees along);
+    - when ``item`` names a disease that is not below the key's (a sibling, a broader class);
+    - when ``item`` is related by is_a to a diagnosis the case tells apart (an acceptable
+      differential or a must-not-miss diagnosis);
+    - when ``item`` or the label of its disease says what the case must show - an age band, a
+      period, a side or place, a part of the body, a setting, an acuity - and the case does not
+      show it (``_for_the_case``), or rules it out (MONDO files "newborn respiratory distress
+      syndrome" under acute respiratory distress syndrome; whether the patient is a newborn,
+      only the case says);
+    - when ``item`` and the key's name each have a word the other lacks that are opposites
+      (MONDO files B-cell chronic lymphocytic leukemia under acute lymphoblastic leukemia), or
+      that are another ending of one stem ("tuberculoma", "pneumonia" under "tuberculosis",
+      "pneumonitis": another ending names another disease, as ``terminology._restemmed``
+      reads the terminologies), or that are inflammations of two organs (two words in -itis:
+      MONDO files cholecystitis, of the gallbladder, under cholangitis, of the bile ducts)."""
+    # The key's disease as its names say it in words: an acronym among them names several
+    # diseases ("CM": cerebral malaria, cutaneous mastocytosis).
+    worded = [n for n in (key.primary, *key.aliases) if not _ACRONYM.fullmatch(n.strip())]
+    own = {t for name in worded for t in terminology.mondo_terms(name, word_key)}
+    if not own or any(terminology.mondo_general(t, word_key) for t in own):
+        return None
+    # Names of a disease and of its class ("lung cancer" labels the class and is a synonym of
+    # lung carcinoma, filed under it): the key's disease is the one under all the others.
+    lowest = [t for t in own if own - {t} <= set(terminology.mondo_ancestors(t, word_key))]
+    if len(lowest) != 1:
+        return None
+    (term,) = lowest
+    below = terminology.mondo_descendants(term, word_key)
+    if len(below) > _SUBTYPES_MAX:
+        return None
+    wanted = terminology.mondo_terms(item, word_key) or _acronym_below(item, term)
+    if not wanted or wanted & own:
+        return None
+    above = {t: terminology.mondo_ancestors(t, word_key) for t in wanted}
+    if not all(term in classes for classes in above.values()):
+        return None
+    # The item's diseases and the classes between them and the key's ("granulomatous
+    # endometritis" is filed under chronic endometritis): what each says, the case must allow.
+    path = {a for classes in above.values() for a in classes if a in below}
+    own_labels = [terminology.mondo_label(t, word_key) for t in sorted(wanted)]
+    labels = [*own_labels, *(terminology.mondo_label(t, word_key) for t in sorted(path))]
+    named = [key.primary, *key.aliases]
+    # Deeper than a direct child, only a name that holds a name of the key: below a child,
+    # MONDO's several parents let a term filed under the key bring its whole subtree along
+    # (B-cell CLL, filed under acute lymphoblastic leukemia, brings hairy cell leukemia;
+    # tuberculous salpingitis, under pelvic inflammatory disease, brings meningeal tuberculosis).
+    if not all(classes[term] == 1 for classes in above.values()) and not _holds(
+        [item, *own_labels], named
+    ):
+        return None
+    if _opposed([item, *labels], named) or _another_ending([item, *labels], named):
+        return None
+    apart = {
+        t
+        for name in (*key.acceptable_differentials, *key.must_not_miss)
+        for t in terminology.mondo_terms(name, word_key)
+    }
+    for other in apart:
+        if any(other == t or other in classes for t, classes in above.items()):
+            return None
+        if any(t in terminology.mondo_ancestors(other, word_key) for t in wanted):
+            return None
+    for name in (item, *labels):
+        narrower = _narrower(name, primaries, key, text)
+        if narrower is not None and (
+            narrower.narrower == "contradicted"
+            or (narrower.narrower == "unsupported" and _for_the_case(name, primaries, text))
+        ):
+            return None
+    return Comparison(
+        item, key.primary, "same",
+        f"more specific than {key.primary}: MONDO files {labels[0]} under "
+        f"{terminology.mondo_label(term, word_key)}",
+        narrower="supported",
+    )  # fmt: skip
+
+
+def _acronym_below(item: str, term: str) -> frozenset[str]:
+    """The one MONDO disease filed under ``term`` whose label ``item`` spells the initials of
+    ("PDAC": pancreatic ductal adenocarcinoma, under pancreatic adenocarcinoma), as
+    :func:`_is_acronym_of` reads initials; empty when ``item`` is no acronym, is one the lexicon
+    knows as something else, or spells several such labels."""
+    written = item.strip().replace(".", "")
+    token = written.lower()
+    if not re.fullmatch(r"[a-z]{2,6}", token) or (token,) in _abbreviations():
+        return frozenset()
+    if written != written.upper() and token in terminology.words(word_key):
+        return frozenset()  # an ordinary word written in small letters
+    found = {
+        t for t in terminology.mondo_descendants(term, word_key)
+        if len((label := terminology.mondo_label(t, word_key)).split()) >= 2
+        and token in _initials(label)
+    }  # fmt: skip
+    return frozenset(found) if len(found) == 1 else frozenset()
+
+
+def _for_the_case(name: str, primaries: Sequence[str], text: CaseText) -> bool:
+    """Whether ``name`` adds to a name of the key a qualifier about this patient that only the
+    case can show, and the case does not: an age band, a period, a side or place, a setting, an
+    acuity, or a part of the body (see :func:`_shown`). A kind of the disease (its cause, its
+    behaviour) is what MONDO files; the case must only not contradict it."""
+    weighed = set(lx.AGE_WORDS) | lx.PERIOD_WORDS | lx.PLACE_WORDS | lx.COMMUNITY_WORDS | lx.ACUITY
+    parts = terminology.anatomy_words(word_key)
+    adjectives = terminology.site_adjectives(word_key)
+
+    def for_the_case(word: str) -> bool:  # "testicular": the adjective of the part "testis"
+        return word in weighed or word in parts or bool(adjectives.get(word, frozenset()) & parts)
+
+    core, _denied = _read_narrower(name)
+    for expected in primaries:
+        for s, e in itertools.product(canonical_forms(core), canonical_forms(expected)):
+            extra = _extra_words(s, e)
+            if extra and any(for_the_case(w) and not _shown(w, extra, text) for w in extra):
+                return True
+    return False
+
+
+def _holds(names: Sequence[str], others: Sequence[str]) -> bool:
+    """Whether a name of ``names`` has every word of a name of ``others`` and more
+    ("pancreatic ductal adenocarcinoma" holds "pancreatic adenocarcinoma")."""
+    return any(
+        e < s
+        for name, other in itertools.product(names, others)
+        for s, e in itertools.product(canonical_forms(name), canonical_forms(other))
+    )
+
+
+def _opposed(names: Sequence[str], others: Sequence[str]) -> bool:
+    """Whether a name of ``names`` and one of ``others`` each have a word the other lacks that
+    are opposites (acute/chronic, benign/malignant, left/right) or differ in negation."""
+    for name, other in itertools.product(names, others):
+        for s, e in itertools.product(canonical_forms(name), canonical_forms(other)):
+            if (s & lx.POLARITY) != (e & lx.POLARITY):
+                return True
+            mine, theirs = s - e, e - s
+            if (mine & lx.ACUITY) and (theirs & lx.ACUITY):
+                return True
+            if any(lx.OPPOSITES.get(w, frozenset()) & theirs for w in mine):
+                return True
+    return False
+
+
+_STEM_LETTERS = 5  # as terminology._STEM: "pneum-onia", "pneum-onitis"
+
+
+def _another_ending(names: Sequence[str], others: Sequence[str]) -> bool:
+    """Whether a name of ``names`` and one of ``others`` each have a word the other lacks that
+    share their stem with another ending ("tuberculoma", "tuberculosis"), or that both end in
+    -itis (an inflammation of another organ: "cholecystitis", "cholangitis")."""
+    for name, other in itertools.product(names, others):
+        for s, e in itertools.product(canonical_forms(name), canonical_forms(other)):
+            for a, b in itertools.product(s - e, e - s):
+                if a.endswith("itis") and b.endswith("itis"):
+                    return True
+                if min(len(a), len(b)) > _STEM_LETTERS and a[:_STEM_LETTERS] == b[:_STEM_LETTERS]:
+                    return True
+    return False
 
 
 _PART_WORDS = 3  # the longest part of a name renamed (German measles, the 9th cranial nerve)

@@ -371,6 +371,7 @@ def warm_up(word_key: WordKey) -> threading.Thread:
         _index_tables(word_key)
         anatomy_words(word_key)
         _mondo_tree(word_key)
+        _mondo_children(word_key)
         interchangeable_words(word_key)
         site_adjectives(word_key)
         anatomy_names()
@@ -935,6 +936,35 @@ def mondo_ancestors(term: str, word_key: WordKey, steps: int | None = None) -> d
 def mondo_label(term: str, word_key: WordKey) -> str:
     """The label of a MONDO term."""
     return _mondo_tree(word_key)[0][term][0]
+
+
+@functools.cache
+def _mondo_children(word_key: WordKey) -> dict[str, tuple[str, ...]]:
+    """Each MONDO term's direct children (is_a)."""
+    children: dict[str, list[str]] = defaultdict(list)
+    for term, (_label, parents, _general) in _mondo_tree(word_key)[0].items():
+        for parent in parents:
+            children[parent].append(term)
+    return {term: tuple(found) for term, found in children.items()}
+
+
+def mondo_descendants(term: str, word_key: WordKey) -> frozenset[str]:
+    """The MONDO terms filed under ``term`` (is_a, at any depth)."""
+    children = _mondo_children(word_key)
+    found: set[str] = set()
+    todo = [term]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return frozenset(found)
+
+
+def mondo_general(term: str, word_key: WordKey) -> bool:
+    """Whether a MONDO term is one of its very general groupings (marked in the table: a
+    'disease by ...' class, a 'disease or disorder' label, 1,000 descendants or more)."""
+    return _mondo_tree(word_key)[0][term][2]
 
 
 _MORPHOLOGY = re.compile(r"^name: Abnormal (.+?) morphology$")
