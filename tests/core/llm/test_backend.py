@@ -104,6 +104,31 @@ def test_background_work_waits_while_a_request_is_served(backend):
     assert background.replies_in_flight() == 0
 
 
+def test_an_idle_model_has_the_request_when_submit_returns(backend):
+    """The request is on its way to the model's process before ``submit`` returns: the caller's
+    next work (a window drawing the question) holds the GIL, and the supervisor thread that
+    sends the request waited for it (up to the switch interval, 5 ms at a time) while the model
+    sat idle. Background work steps aside from then on too."""
+    backend.recorder.until(ModelReady)
+    deadline = time.monotonic() + 10
+    while not backend._idle and time.monotonic() < deadline:  # back to waiting for requests
+        time.sleep(0.01)
+    rid = backend.submit(PROMPT, stop=STOP, max_tokens=8)
+    sent, in_flight = backend._current, background.replies_in_flight()  # no GIL given up between
+    done, _ = backend.recorder.until(ReplyDone)
+    assert (sent, in_flight) == (rid, 1)
+    assert done.request_id == rid and not done.cancelled
+    # Behind a running request, submit does not wait for it.
+    running = backend.submit("Once upon a time", max_tokens=40, temperature=0.0)
+    backend.recorder.until(ReplyToken)
+    started = time.perf_counter()
+    queued = backend.submit(PROMPT, stop=STOP, max_tokens=8)
+    assert time.perf_counter() - started < 0.01 and backend._current == running
+    backend.recorder.until(ReplyDone)
+    done, _ = backend.recorder.until(ReplyDone)
+    assert done.request_id == queued
+
+
 def test_cancel_stops_within_a_token(backend):
     backend.recorder.until(ModelReady)
     rid = backend.submit("Once upon a time", max_tokens=200, temperature=0.8)

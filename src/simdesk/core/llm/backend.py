@@ -47,6 +47,9 @@ from simdesk.core.llm.prompt import (
 from simdesk.core.llm.registry import ResolvedModel, resolve_file
 
 MAX_RESTARTS = 3
+# How long ``submit`` waits for an idle supervisor to hand the request to the model's process.
+# It takes a fraction of a millisecond; the cap only bounds a machine too busy to run the thread.
+HANDOVER_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,9 @@ class ModelBackend:
         self._ids = itertools.count(1)
         self._cancelled: set[int] = set()
         self._current: int | None = None  # the request the child is serving
+        self._idle = False  # the supervisor waits for a request (the model is loaded)
+        self._taken = threading.Condition()
+        self._taken_id = 0  # requests up to this one are taken up: sent to the child, or ended
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="simdesk-model", daemon=True)
         self._resolved: ResolvedModel | None = None
@@ -195,9 +201,19 @@ class ModelBackend:
         self._thread.start()
 
     def submit(self, prompt: str, *, stop: tuple[str, ...] = (), **options: object) -> int:
-        """Queue a generation; returns its request id at once."""
+        """Queue a generation; returns its request id.
+
+        When the model is idle, this returns once the request is on its way to the model's
+        process (a fraction of a millisecond): the supervisor thread needs the GIL to send it,
+        and a caller that went on with its own work (a window drawing the question) would hold
+        the GIL meanwhile, up to the interpreter's switch interval (5 ms) at a time, while the
+        model sat idle. Behind another request it returns at once."""
         request_id = next(self._ids)
+        idle = self._idle
         self._queue.put(GenerationRequest(request_id, prompt, tuple(stop), **options))
+        if idle:
+            with self._taken:
+                self._taken.wait_for(lambda: self._taken_id >= request_id, HANDOVER_S)
         return request_id
 
     def cancel(self, request_id: int) -> None:
@@ -250,7 +266,9 @@ class ModelBackend:
             )  # fmt: skip
             self._start_child(first=True)
         while True:
+            self._idle = self.ready.is_set() and self._queue.empty()
             item = self._queue.get()
+            self._idle = False
             if item is _SHUTDOWN:
                 break
             assert isinstance(item, GenerationRequest)
@@ -265,17 +283,29 @@ class ModelBackend:
         rid = request.request_id
         try:
             if self._is_cancelled(rid):
+                self._taken_up(rid)
                 self._emit(ReplyDone(rid, "", True, 0, 0, 0.0))
                 return
             if self._down is None and not self._child_alive():
+                self._taken_up(rid)  # a restart takes seconds: the caller does not wait for it
                 self._restart()
             if self._down is not None:
+                self._taken_up(rid)
                 self._emit(ReplyFailed(rid, _no_model(self._down)))
                 return
             self._generate(request)
         finally:
+            self._taken_up(rid)
             with self._lock:
                 self._cancelled.discard(rid)
+
+    def _taken_up(self, request_id: int) -> None:
+        """The request is sent to the child or ended: a ``submit`` waiting for it returns.
+        (Before any event of it is emitted: a listener may wait for the caller's lock.)"""
+        with self._taken:
+            if request_id > self._taken_id:
+                self._taken_id = request_id
+                self._taken.notify_all()
 
     def _generate(self, request: GenerationRequest) -> None:
         rid = request.request_id
@@ -284,6 +314,7 @@ class ModelBackend:
             self._current = rid
         try:
             self._send(("generate", fields))
+            self._taken_up(rid)
             if self._is_cancelled(rid):  # a Stop that came while the request was being sent
                 self._send(("cancel", rid))
             while True:
