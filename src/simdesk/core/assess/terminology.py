@@ -188,12 +188,22 @@ def build_mesh_groups(table: Path) -> list[list[str]]:
     package's table, read once into the cache; the table is the package's own data, trusted as
     its code is). Entry terms include narrower concepts ("Pneumonitis" under "Pneumonia"), so
     these groups are filtered against the exact terminologies before use (see ``_usable``)."""
-    _step()  # the table is read in one call (about 0.4 s)
-    with bz2.open(table, "rb") as raw:
-        data = pickle.load(raw)  # noqa: S301 - a pinned dependency's own data file
+    unpacked, pieces = bz2.BZ2Decompressor(), []
+    with table.open("rb") as raw:  # bz2.open(table).read(), a piece at a time (0.1 s in all)
+        while chunk := raw.read(64 * 1024):
+            _step()
+            while chunk:
+                pieces.append(unpacked.decompress(chunk))
+                chunk = b""
+                if unpacked.eof:  # the next of several streams
+                    chunk, unpacked = unpacked.unused_data, bz2.BZ2Decompressor()
+    _step()
+    data = pickle.loads(b"".join(pieces))  # noqa: S301 - a pinned dependency's own data file
     headings = data["disease_canonical_to_data"]
     entries: dict[str, list[str]] = defaultdict(list)
-    for variant, canonicals in data["disease_variant_to_canonical"].items():
+    for number, (variant, canonicals) in enumerate(data["disease_variant_to_canonical"].items()):
+        if number % _STEP_NAMES == 0:
+            _step()
         if len(canonicals) == 1:
             entries[canonicals[0]].append(variant)
     groups = []
@@ -256,6 +266,7 @@ def build_mondo_groups(table: Path) -> list[list[str]]:
     labelled: dict[str, set[str]] = defaultdict(set)
     naming: dict[str, set[str]] = defaultdict(set)
     for term, (label, synonyms, _parents, _general) in terms.items():
+        _step()
         labelled[_plain(label)].add(term)
         for name in (label, *synonyms):
             naming[_plain(name)].add(term)
@@ -343,6 +354,12 @@ _lock = threading.Lock()
 _files_lock = threading.Lock()  # one thread builds a missing cache file; the others wait for it
 _in_background = threading.local()  # ``on``: this thread's work nobody waits for yet
 _wanted = threading.Event()  # someone waits for the tables: background work no longer pauses
+
+
+# Steps of the build are small: a reply that starts during one has a core (and the GIL) taken
+# from it until the step ends. Loops call ``_step`` every so many items (a few milliseconds).
+_STEP_GROUPS = 100
+_STEP_NAMES = 1000
 
 
 def _step() -> None:
@@ -448,10 +465,11 @@ def _tables(word_key: WordKey) -> Tables:
     phenotypes: set[int] = set()
     for source, path in _sources():
         _step()
-        read = [
-            [(name, tuple(sys.intern(w) for w in words)) for name, words in names]
-            for names in _stored_groups(source, path, word_key)
-        ]
+        read = []
+        for number, names in enumerate(_stored_groups(source, path, word_key)):
+            if number % _STEP_GROUPS == 0:
+                _step()
+            read.append([(name, tuple(sys.intern(w) for w in words)) for name, words in names])
         if source.phenotypes and source.exact:
             phenotypes.update(range(len(exact), len(exact) + len(read)))
         (exact if source.exact else lumped).extend(read)
@@ -465,12 +483,16 @@ def _tables(word_key: WordKey) -> Tables:
     # of its synonyms ("Spontaneous esophageal rupture" is what Boerhaave syndrome is), unless
     # the sign is a disease of MONDO's too (the HPO's "Acute myeloid leukemia", "AML").
     disease_labels = _mondo_tree(word_key)[1]
-    signs = {
-        n for n in phenotypes
-        if not any(frozenset(words) in disease_labels for _, words in exact[n])
-    }  # fmt: skip
+    signs = set()
+    for n in phenotypes:
+        if n % _STEP_GROUPS == 0:
+            _step()
+        if not any(frozenset(words) in disease_labels for _, words in exact[n]):
+            signs.add(n)
     diseases_named: dict[Key, set[int]] = defaultdict(set)
-    for key, numbers in named.items():
+    for number, (key, numbers) in enumerate(named.items()):
+        if number % _STEP_NAMES == 0:
+            _step()
         if numbers - signs:
             diseases_named[key] = numbers - signs
     curated = {n for n, source in enumerate(lumped_from) if source == "MONDO"}
@@ -499,10 +521,13 @@ def _tables(word_key: WordKey) -> Tables:
             index[key] = [number]
             named[key].add(number)
     # Most names are in one group: a tuple holds it in a quarter of a set's memory.
-    return Tables(
-        every, dict(index), {key: tuple(found) for key, found in named.items()},
-        frozenset(phenotypes), diseases, len(exact),
-    )  # fmt: skip
+    held: dict[Key, tuple[int, ...]] = {}
+    for number, (key, found) in enumerate(named.items()):
+        if number % _STEP_NAMES == 0:
+            _step()
+        held[key] = tuple(found)
+    _step()
+    return Tables(every, dict(index), held, frozenset(phenotypes), diseases, len(exact))
 
 
 def _named(groups: list[Group], keys: dict[Key, Key] | None = None) -> dict[Key, set[int]]:
@@ -674,10 +699,15 @@ def _build_groups(
         group = [(name, list(key)) for key, name in keyed.items()]
         if len(group) >= 2:
             built.append(group)
-    _step()  # written in one call (about 0.1 s)
+    written = []  # json.dumps(built), a group at a time
+    for number, group in enumerate(built):
+        if number % _STEP_GROUPS == 0:
+            _step()
+        written.append(json.dumps(group))
+    _step()
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(cache, json.dumps(built).encode("utf-8"), mode=0o644)
+        atomic_write(cache, f"[{', '.join(written)}]".encode(), mode=0o644)
     except OSError:
         pass  # a read-only cache folder only costs the next start the same build
     return built
@@ -756,7 +786,9 @@ def _mondo_tree(
     # A label that joins two whole names with a slash, which MONDO also abbreviates by their
     # initials ("chronic lymphocytic leukemia/small lymphocytic lymphoma", "CLL/SLL": WHO, one
     # disease), names each of them where no other term is labelled so.
-    for term, (label, _parents, _general) in list(terms.items()):
+    for number, (term, (label, _parents, _general)) in enumerate(list(terms.items())):
+        if number % _STEP_NAMES == 0:
+            _step()
         for part in label_parts(label, slashed.get(term, ())):
             if part != label and word_key(part) not in labelled:
                 labelled[word_key(part)] = [term]
@@ -813,7 +845,7 @@ def interchangeable_words(word_key: WordKey) -> dict[str, frozenset[str]]:
     uses: dict[str, int] = defaultdict(int)
     twinned: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for number, names in enumerate(tables.groups):
-        if number % 1000 == 0:
+        if number % _STEP_GROUPS == 0:
             _step()
         keys = [frozenset(words) for _, words in dict.fromkeys(names)]
         for key in keys:
@@ -846,7 +878,7 @@ def site_adjectives(word_key: WordKey) -> dict[str, frozenset[str]]:
     tables = _index_tables(word_key)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for number, names in enumerate(tables.groups):
-        if number % 1000 == 0:
+        if number % _STEP_GROUPS == 0:
             _step()
         if len(names) < 2:
             continue
