@@ -238,6 +238,25 @@ def test_a_verb_about_it_asks_what_the_complaint_does_not_the_review_of_systems(
     assert question_topics("How long have you had it?") == {"onset"}
 
 
+def test_a_medicine_named_as_what_eases_it_asks_what_eases_it():
+    # Named among what might ease it, a medicine asks what relieves the complaint, not which
+    # medicines the patient takes: their regular medicines were disclosed where the record says
+    # nothing of what relieves it. Asked for as such, medicines are still the medicines.
+    facts = [
+        _fact("pain", "Left knee pain for a week.", "My knee hurts.", [],
+              category="history_of_presenting_illness"),
+        _fact("meds", "Takes amlodipine 5 mg daily.", "Amlodipine.", [], category="medications"),
+    ]  # fmt: skip
+    matcher = FactMatcher(facts)
+    for question in ("What makes it better - rest, pills, ice?", "Does the medicine help it?",
+                     "Has any medication made it better?"):  # fmt: skip
+        assert question_topics(question) == {"relieving"}, question
+        assert matcher.match(question).empty, question
+    for question in ("What medicines do you take for it?", "Any regular medications?"):
+        assert question_topics(question) == {"medications"}, question
+        assert [f.id for f in matcher.match(question).facts] == ["meds"], question
+
+
 def test_a_family_question_with_a_dimension_word_is_about_the_family():
     # GUI benchmark on imported record 20: "Anyone in the family with similar problems?" got
     # "No prior episodes of similar pain." - the patient's own earlier episodes, not the family's.
