@@ -176,11 +176,10 @@ def test_the_question_classifier_does_not_read_one_word(reader):
 
 @pytest.fixture(scope="module")
 def unsure_reader():
-    """A reader trained without two questions, so that it reads them as new wording (not sure of
+    """A reader trained without a question, so that it reads it as new wording (not sure of
     one dimension): what benchmarks/dimension_cv.py does for a whole book."""
     held = {
         "Is it on one side or both sides?",
-        "Was he doing anything in particular when it began - playing, eating, running about?",
     }
     examples = [e for e in dimensions.load_examples() if e[1] not in held]
     return dimensions.DimensionReader(examples, dimensions.Embedder())
@@ -202,17 +201,6 @@ def test_a_question_on_the_illness_reads_its_likeliest_dimension(unsure_reader, 
     monkeypatch.setitem(understanding.CLASS_TOPIC, "complaint", "complaint")
     before = FactMatcher([complaint], dimension_on_illness=None)
     assert before.match(question).facts == (complaint,)
-
-
-def test_what_they_were_doing_when_it_began_asks_how_it_came_on(unsure_reader, monkeypatch):
-    monkeypatch.setattr(dimensions, "_trained", [unsure_reader])
-    question = "Was he doing anything in particular when it began - playing, eating, running about?"
-    assert question_topics(question) == {"onset"}  # "when it began"
-    when = Fact(id="when", category="presenting_complaint", content="Cough for 2 days.",
-                patient_says="I've had a cough for two days.")  # fmt: skip
-    assert FactMatcher([when]).understood(question) == (frozenset({"onset_manner"}), False)
-    assert FactMatcher([when]).match(question).facts == ()
-    assert FactMatcher([when], manner_over_onset=None).match(question).facts == (when,)
 
 
 def test_the_classifiers_complaint_class_discloses_no_complaint(monkeypatch):

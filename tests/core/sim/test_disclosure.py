@@ -257,6 +257,14 @@ def test_a_medicine_named_as_what_eases_it_asks_what_eases_it():
         assert [f.id for f in matcher.match(question).facts] == ["meds"], question
 
 
+def test_what_the_patient_was_doing_when_it_began_is_how_it_came_on():
+    for question in ("Was she doing anything when the pain started?",
+                     "What was he doing when it happened?"):  # fmt: skip
+        assert question_topics(question) == {"onset_manner"}, question
+    assert question_topics("When did the pain start?") == {"onset"}
+    assert question_topics("What are you doing for it?") == frozenset()
+
+
 def test_a_family_question_with_a_dimension_word_is_about_the_family():
     # GUI benchmark on imported record 20: "Anyone in the family with similar problems?" got
     # "No prior episodes of similar pain." - the patient's own earlier episodes, not the family's.

@@ -236,7 +236,6 @@ class FactMatcher:
         dimension_other_max: float | None = TUNING.dimension_other_max,
         dimension_over_topics: float | None = TUNING.dimension_over_topics,
         dimension_on_illness: tuple[float, float] | None = TUNING.dimension_on_illness,
-        manner_over_onset: float | None = TUNING.manner_over_onset,
         route_limit: int = TUNING.route_limit,
         keep_off_topic: bool = TUNING.keep_off_topic,
         patient_kin: str | None = None,
@@ -254,7 +253,6 @@ class FactMatcher:
         self.dimension_other_max = dimension_other_max
         self.dimension_over_topics = dimension_over_topics
         self.dimension_on_illness = dimension_on_illness
-        self.manner_over_onset = manner_over_onset
         self.route_limit = route_limit
         self.beta = beta
         self.gamma = gamma
@@ -410,12 +408,6 @@ class FactMatcher:
         reader = dimensions.bundled_reader()
         if reader is None:
             return asked
-        if self.manner_over_onset is not None and asked & set(reader.labels) == {"onset"}:
-            # "what were you doing when it started?" names when, but asks how it came on
-            odds = reader.distribution(question)
-            manner = odds.get("onset_manner", 0.0)
-            if manner >= self.manner_over_onset and manner > odds.get("onset", 0.0):
-                return frozenset(["onset_manner"])
         if asked & set(reader.labels) - {"associated"}:
             # a dimension of the symptom it names ("how long have you had the cough for?"):
             # not whether there is one (what else comes with it is: "associated" keeps them)

@@ -52,7 +52,8 @@ class MatcherTuning:
     # Where no pattern reads a question and the reader is sure it is on the presenting illness
     # (its "other" below the first number) but not of its dimension, its best dimension (never
     # "associated") is still read at the second. benchmarks/dimension_cv.py --guard, books 2-4
-    # left out (with manner_over_onset): 0.891 @ 0.967, 15.7 off-case -> 0.897 @ 0.970, 11.0;
+    # left out (with 'what were you doing when it began?' read as how it came on, first by the
+    # reader, now by history_topics.yaml): 0.891 @ 0.967, 15.7 off-case -> 0.897 @ 0.970, 11.0;
     # own phrasings and MTS (tuning) unchanged; "other" below 0.5 kept 5 off-case on own tuning.
     # Also where the patterns read only another part of the history (a symptom named): 8.7 on
     # the books, but "any chest pain, palpitations or ankle swelling?" read as where (site).
@@ -60,10 +61,6 @@ class MatcherTuning:
     # to it), books 2-4 off-case 91 -> 78 over the three, answered the same (2272 of 2722): "is
     # he still playing and eating, or has it knocked him right off his feet?" (timing at 0.26).
     dimension_on_illness: tuple[float, float] | None = (0.3, 0.3)
-    # Where the patterns read when it started ("what were you doing when it began?") and the
-    # reader reads how it came on at least this, and more than when: how it came on. Same CV:
-    # 0.890 @ 0.966, 23.7 -> 0.891 @ 0.967, 15.7; own phrasings and MTS (tuning) unchanged.
-    manner_over_onset: float | None = 0.5
     route_limit: int = 3  # most facts disclosed for a topic
     keep_off_topic: bool = True  # authored cues may still answer when no fact has the topic
     classifier_alpha: float = 0.3  # add-alpha smoothing of the question classifier
