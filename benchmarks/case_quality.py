@@ -166,8 +166,8 @@ def _dx_figure(dx: dict, more: dict | None, figure) -> str:
 
 def _hpi_figure(figure, *books) -> str:
     """An HPI-dimensions figure of each book: the first, then the second (hpi_holdout2 on the
-    hold-out side, hpi_tuning_more on the tuning side), then hpi_holdout3, hpi_holdout4 and
-    hpi_holdout5 on the hold-out side."""
+    hold-out side, hpi_tuning_more on the tuning side), then hpi_holdout3 to hpi_holdout6 on the
+    hold-out side."""
     return " | ".join(figure(book) for book in books)
 
 
@@ -196,8 +196,8 @@ def unseen_section(by_dimension: bool = False) -> None:
         more = unseen.diagnosis_eval("tuning_more") if part == "tuning" else None
         # The HPI column gives the first book's figure, then the second's: hpi_holdout2 on the
         # hold-out side, hpi_tuning_more on the tuning side; then hpi_holdout3, hpi_holdout4 and
-        # hpi_holdout5 on the hold-out side.
-        editions = ("2", "3", "4", "5") if part == "holdout" else ("_more",)
+        # hpi_holdout5 and hpi_holdout6 on the hold-out side.
+        editions = ("2", "3", "4", "5", "6") if part == "holdout" else ("_more",)
         books = [hpi] + [unseen.history_eval(part, book="hpi", edition=e) for e in editions]
         hpi_books[part] = books
         rows.append(
@@ -237,11 +237,11 @@ def unseen_section(by_dimension: bool = False) -> None:
     for name, hold, tune, target in zip(names, *rows, targets, strict=True):
         print(f"  {name:<{width}}  {hold:>16}  {tune:>16}  {target}")
     print(
-        "  HPI dimensions: hold-out books 1 | 2 | 3 | 4 | 5 (hpi_holdout, 2, 3, 4, 5);"
+        "  HPI dimensions: hold-out books 1 | 2 | 3 | 4 | 5 | 6 (hpi_holdout, 2, ..., 6);"
         " tuning books 1 | 2"
     )
     if by_dimension:
-        labels = ("HOLD-OUT 1", "HOLD-OUT 2", "HOLD-OUT 3", "HOLD-OUT 4", "HOLD-OUT 5")
+        labels = tuple(f"HOLD-OUT {n}" for n in range(1, 7))
         labels += ("tuning 1", "tuning 2")
         every = hpi_books["holdout"] + hpi_books["tuning"]
         _hpi_by_dimension(dict(zip(labels, every, strict=True)))
@@ -266,7 +266,7 @@ def off_case_section() -> None:
         ("holdout", "2"),
         ("holdout", "3"),
         ("holdout", "4"),
-        ("holdout", "5"),
+        # not the fifth and sixth books: never read, so their questions are never printed
         ("tuning", ""),
         ("tuning", "_more"),
     )

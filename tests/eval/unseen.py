@@ -207,7 +207,7 @@ def phrasings(part: str, book: str = "phrasings", edition: str = "") -> dict:
     """A part's phrasings: ``phrasings`` (every topic, exams, orders) or ``hpi`` (the dimensions
     of the presenting illness); ``edition`` names a later, independent book of the same part
     (``"2"``: hpi_holdout2.yaml, ``"3"``: hpi_holdout3.yaml, ``"4"``: hpi_holdout4.yaml,
-    ``"5"``: hpi_holdout5.yaml)."""
+    ``"5"``: hpi_holdout5.yaml, ``"6"``: hpi_holdout6.yaml)."""
     path = HERE / f"{book}_{part}{edition}.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
