@@ -97,7 +97,7 @@ def test_a_question_on_the_illness_that_no_one_reads_is_not_matched_by_its_words
     # Without the rule (and before the classifier's complaint class was no reading) the
     # complaint was disclosed (what hold-out 2 counted off-case).
     monkeypatch.setitem(understanding.CLASS_TOPIC, "complaint", "complaint")
-    words = FactMatcher([swelling], dimension_other_max=None, dimension_on_illness=None)
+    words = FactMatcher([swelling], dimension_other_max=None)
     assert words.match(question).facts == (swelling,)
 
 
@@ -172,35 +172,6 @@ def test_the_question_classifier_does_not_read_one_word(reader):
     # without the one-word rule the classifier reads it (its word "type", which no fact says,
     # then keeps the past history from answering it)
     assert FactMatcher([pmh], classifier_min_words=0).asked_topics("Type?") == {"past_history"}
-
-
-@pytest.fixture(scope="module")
-def unsure_reader():
-    """A reader trained without a question, so that it reads it as new wording (not sure of
-    one dimension): what benchmarks/dimension_cv.py does for a whole book."""
-    held = {
-        "Is it on one side or both sides?",
-    }
-    examples = [e for e in dimensions.load_examples() if e[1] not in held]
-    return dimensions.DimensionReader(examples, dimensions.Embedder())
-
-
-def test_a_question_on_the_illness_reads_its_likeliest_dimension(unsure_reader, monkeypatch):
-    # The reader is sure it is on the presenting illness but not which dimension: its best
-    # (site) is read, not the complaint the classifier finds in it (disclosing the complaint
-    # where the record says nothing of the side was an off-case disclosure).
-    monkeypatch.setattr(dimensions, "_trained", [unsure_reader])
-    question = "Is it on one side or both sides?"
-    odds = unsure_reader.distribution(question)
-    assert not question_topics(question)
-    assert odds["site"] < 0.5 and odds[dimensions.OTHER] < 0.3
-    complaint = Fact(id="pc", category="presenting_complaint", content="Bladder discomfort.",
-                     patient_says="My bladder feels uncomfortable.")  # fmt: skip
-    assert FactMatcher([complaint]).understood(question) == (frozenset({"site"}), False)
-    assert FactMatcher([complaint]).match(question).facts == ()
-    monkeypatch.setitem(understanding.CLASS_TOPIC, "complaint", "complaint")
-    before = FactMatcher([complaint], dimension_on_illness=None)
-    assert before.match(question).facts == (complaint,)
 
 
 def test_the_classifiers_complaint_class_discloses_no_complaint(monkeypatch):

@@ -235,7 +235,6 @@ class FactMatcher:
         dimension_confidence: float = TUNING.dimension_confidence,
         dimension_other_max: float | None = TUNING.dimension_other_max,
         dimension_over_topics: float | None = TUNING.dimension_over_topics,
-        dimension_on_illness: tuple[float, float] | None = TUNING.dimension_on_illness,
         route_limit: int = TUNING.route_limit,
         keep_off_topic: bool = TUNING.keep_off_topic,
         patient_kin: str | None = None,
@@ -252,7 +251,6 @@ class FactMatcher:
         self.dimension_confidence = dimension_confidence
         self.dimension_other_max = dimension_other_max
         self.dimension_over_topics = dimension_over_topics
-        self.dimension_on_illness = dimension_on_illness
         self.route_limit = route_limit
         self.beta = beta
         self.gamma = gamma
@@ -381,9 +379,7 @@ class FactMatcher:
                 key=odds.__getitem__,
                 default=None,
             )
-            if best is not None and (
-                odds[best] >= self.dimension_confidence or self._on_illness(odds, best)
-            ):
+            if best is not None and odds[best] >= self.dimension_confidence:
                 return frozenset([best]), False
             limit = self.dimension_other_max
             if limit is not None and odds[dimensions.OTHER] < limit:
@@ -424,16 +420,6 @@ class FactMatcher:
         if odds[best] < limit:
             return asked
         return frozenset([best])
-
-    def _on_illness(self, odds: dict[str, float], best: str) -> bool:
-        """Whether the reader, not confident of one dimension, is still sure the question is
-        on the presenting illness (its "other" below the first of ``dimension_on_illness``) and
-        its best dimension (never "associated") has at least the second, where no pattern reads
-        the question: "is it on one side or both sides?" asks where, not what the complaint is."""
-        if self.dimension_on_illness is None or best == "associated":
-            return False
-        other_below, best_at_least = self.dimension_on_illness
-        return odds[dimensions.OTHER] < other_below and odds[best] >= best_at_least
 
     def match(self, question: str) -> Disclosure:
         if self.understand != "lexical":

@@ -49,18 +49,6 @@ class MatcherTuning:
     # 0.951, 71.3; own phrasings and MTS (tuning) unchanged; 0.5 cost MTS tuning recall 0.934 ->
     # 0.917, 0.9 kept 7 more off-case (measured with books 3-4 in the training data).
     dimension_over_topics: float | None = 0.7
-    # Where no pattern reads a question and the reader is sure it is on the presenting illness
-    # (its "other" below the first number) but not of its dimension, its best dimension (never
-    # "associated") is still read at the second. benchmarks/dimension_cv.py --guard, books 2-4
-    # left out (with 'what were you doing when it began?' read as how it came on, first by the
-    # reader, now by history_topics.yaml): 0.891 @ 0.967, 15.7 off-case -> 0.897 @ 0.970, 11.0;
-    # own phrasings and MTS (tuning) unchanged; "other" below 0.5 kept 5 off-case on own tuning.
-    # Also where the patterns read only another part of the history (a symptom named): 8.7 on
-    # the books, but "any chest pain, palpitations or ankle swelling?" read as where (site).
-    # 0.25 -> 0.3: the same on that CV; with the reader trained without books 1-4 (wording new
-    # to it), books 2-4 off-case 91 -> 78 over the three, answered the same (2272 of 2722): "is
-    # he still playing and eating, or has it knocked him right off his feet?" (timing at 0.26).
-    dimension_on_illness: tuple[float, float] | None = (0.3, 0.3)
     route_limit: int = 3  # most facts disclosed for a topic
     keep_off_topic: bool = True  # authored cues may still answer when no fact has the topic
     classifier_alpha: float = 0.3  # add-alpha smoothing of the question classifier
