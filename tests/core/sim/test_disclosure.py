@@ -265,6 +265,32 @@ def test_what_the_patient_was_doing_when_it_began_is_how_it_came_on():
     assert question_topics("What are you doing for it?") == frozenset()
 
 
+def test_what_makes_a_named_symptom_worse_or_better_asks_that_not_whether_there_is_one():
+    # The symptom's review of systems no longer narrows away a frame that asks a dimension of
+    # it: "does bending make the headache worse?" disclosed the headache where the record says
+    # nothing of what makes it worse. Words that also name symptoms or times (a body part, a
+    # night) still read as the symptom: "any pain in your chest?" is not where.
+    facts = [
+        _fact("headache", "Headache for three days.", "My head hurts.", [],
+              category="history_of_presenting_illness"),
+        _fact("ros", "Denies nausea, vomiting or visual change.", "No.", []),
+    ]  # fmt: skip
+    matcher = FactMatcher(facts)
+    for question, dimension in (
+        ("Does bending over make the headache worse?", "aggravating"),
+        ("Has anything eased the vomiting?", "relieving"),
+        ("What does the headache feel like - tight, stabbing, throbbing?", "character"),
+        ("Is the headache bad enough to stop you working?", "severity"),
+    ):
+        assert dimension in question_topics(question), question
+        assert matcher.match(question).empty, question
+    assert "site" not in question_topics("Any pain in your chest?")
+    assert question_topics("Is it constant or does it come on and off?") == {"timing"}
+    assert question_topics("Did it come on suddenly?") == {"onset_manner"}
+    assert question_topics("What were you doing at the moment it began?") == {"onset_manner"}
+    assert question_topics("How have you been doing since it started?") == frozenset()
+
+
 def test_a_family_question_with_a_dimension_word_is_about_the_family():
     # GUI benchmark on imported record 20: "Anyone in the family with similar problems?" got
     # "No prior episodes of similar pain." - the patient's own earlier episodes, not the family's.
@@ -359,7 +385,9 @@ def test_a_frame_reads_its_complement_as_its_condition_not_as_topics_of_their_ow
     assert [f.id for f in asked.facts] == ["worse"]
     # words before the head, or a new question after the clause, keep their own topics
     assert question_topics("Is the cough worse at night?") == {"ros_respiratory"}
-    assert question_topics("What makes the cough worse?") == {"ros_respiratory"}
+    # what makes a named symptom worse asks what aggravates it (the matcher then drops the
+    # symptom's review of systems): its frame is not narrowed away by the symptom
+    assert question_topics("What makes the cough worse?") == {"aggravating", "ros_respiratory"}
     assert "ros_constitutional" in question_topics(
         "Is it worse when you walk, and have you had a fever?"
     )
