@@ -168,16 +168,66 @@ def hpi5():
 # at 0.970, off-case 69 of 1849. 27 of its 88 questions equal a training example once case and
 # punctuation go (11 before books 3-4 joined the training data); with the reader trained
 # without those 27 (the test below): 0.901 at 0.957, off-case 78.
+# Session of 2026-12-07 14:33 UTC, aggregate only: 0.957 at 0.969, 91 after a rule reading the
+# reader's likeliest dimension at 30 % (removed, 9d89ec1: on the development data it added no
+# precision); final code 0.951 at 0.974, off-case 40 of 1849 (the named symptom's dimensions,
+# 1d0c08c); reader trained without its 27: 0.889 at
+# 0.966, 40 (recall below the target on wording the reader never saw).
 def test_presenting_illness_dimensions_on_the_fifth_holdout_book(hpi5):
     assert hpi5.asked >= 1010 and hpi5.off_case >= 1840
-    assert hpi5.recall >= 0.949 and hpi5.precision >= 0.969
-    assert hpi5.off_case_disclosed <= 69
+    assert hpi5.recall >= 0.95 and hpi5.precision >= 0.973
+    assert hpi5.off_case_disclosed <= 40
 
 
-def test_the_fifth_book_read_by_a_reader_that_never_saw_its_questions(monkeypatch):
+@pytest.fixture(scope="module")
+def hpi6():
+    return unseen.history_eval("holdout", book="hpi", edition="6")
+
+
+# The sixth HPI hold-out book (hpi_holdout6.yaml, 88 questions written 2026-12-07 14:36 UTC before
+# its first run by someone who had seen no other book, the reader's training data nor any
+# result), never read: only its aggregate figures have been printed. First run before any change
+# of that session (f562030): 0.937 at 0.962, off-case 89 of 1950; the same on the session's
+# final code. 20 of its 88 questions equal a training example once case and punctuation go; with
+# the reader trained without them: 0.949 at 0.960, 91.
+def test_presenting_illness_dimensions_on_the_sixth_holdout_book(hpi6):
+    assert hpi6.asked >= 955 and hpi6.off_case >= 1940
+    assert hpi6.recall >= 0.936 and hpi6.precision >= 0.961
+    assert hpi6.off_case_disclosed <= 89
+
+
+@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.937 @ 0.962, 89")
+def test_presenting_illness_dimensions_sixth_holdout_target(hpi6):
+    assert hpi6.recall >= 0.90 and hpi6.precision >= 0.95 and hpi6.off_case_disclosed == 0
+
+
+# The seventh and eighth books (written 2026-12-07 15:33 UTC the same way, by two people who had
+# seen no other book): the seventh is DEVELOPMENT data (its misses were read; first run 0.943 at
+# 0.949, off-case 86 of 1658; 0.945 at 0.959, 29 after 1d0c08c, fitted); the eighth VALIDATION,
+# aggregate only (first run 0.917 at 0.945, 114 of 1703; 0.918 at 0.946, 82 after 1d0c08c).
+@pytest.mark.parametrize(
+    ("edition", "asked", "recall", "precision", "off_case"),
+    [("7", 830, 0.944, 0.958, 29), ("8", 880, 0.917, 0.945, 82)],
+)
+def test_presenting_illness_dimensions_on_the_seventh_and_eighth_books(
+    edition, asked, recall, precision, off_case
+):
+    book = unseen.history_eval("holdout", book="hpi", edition=edition)
+    assert book.asked >= asked and book.off_case >= 1650
+    assert book.recall >= recall and book.precision >= precision
+    assert book.off_case_disclosed <= off_case
+
+
+@pytest.mark.parametrize(
+    ("edition", "recall", "precision", "off_case"),
+    [("5", 0.888, 0.965, 40), ("6", 0.948, 0.959, 91)],
+)
+def test_a_hold_out_book_read_by_a_reader_that_never_saw_its_questions(
+    monkeypatch, edition, recall, precision, off_case
+):
     dimensions = pytest.importorskip("simdesk.core.sim.dimensions")
     pytest.importorskip("wordllama")
-    book = unseen.phrasings("holdout", "hpi", "5")
+    book = unseen.phrasings("holdout", "hpi", edition)
     held = {_key(q) for qs in book["history"].values() for q in qs}
     held |= {_key(q) for q in book.get("off_topic") or []}
     examples = [e for e in dimensions.load_examples() if _key(e[1]) not in held]
@@ -185,16 +235,16 @@ def test_the_fifth_book_read_by_a_reader_that_never_saw_its_questions(monkeypatc
     monkeypatch.setattr(dimensions, "_trained", [
         dimensions.DimensionReader(examples, dimensions.Embedder())
     ])  # fmt: skip
-    strict = unseen.history_eval("holdout", book="hpi", edition="5")
-    assert strict.recall >= 0.90 and strict.precision >= 0.956
-    assert strict.off_case_disclosed <= 78
+    strict = unseen.history_eval("holdout", book="hpi", edition=edition)
+    assert strict.recall >= recall and strict.precision >= precision
+    assert strict.off_case_disclosed <= off_case
 
 
 def _key(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.950 @ 0.970, 69")
+@pytest.mark.xfail(strict=True, reason="target 0.90 @ 0.95, 0 off-case; measured 0.951 @ 0.974, 40")
 def test_presenting_illness_dimensions_fifth_holdout_target(hpi5):
     assert hpi5.recall >= 0.90 and hpi5.precision >= 0.95 and hpi5.off_case_disclosed == 0
 
