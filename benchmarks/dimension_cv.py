@@ -4,13 +4,13 @@
     nice -n 10 python benchmarks/dimension_cv.py --misses "holdout 4"
 
 For each development book of phrasings on the presenting illness's dimensions (hpi_tuning,
-hpi_tuning_more, hpi_holdout 1-4), the reader (simdesk.core.sim.dimensions) is trained without
+hpi_tuning_more, hpi_holdout 1-4 and 7), the reader (simdesk.core.sim.dimensions) is trained without
 any training question that equals one of that book's (case, punctuation and spacing aside; from
 any source, the MTS-Dialog "other" questions too) and the book is scored with the real judge
 (tests/eval/unseen.history_eval: the engine's own matcher on the imported AgentClinic records).
 It prints each book's recall @ precision and its off-case disclosures, and the mean over books
 2-4: written last, by people who had seen none of the others, they are the nearest to wording
-nobody here has seen. The frozen hold-out (hpi_holdout5.yaml) is never read here.
+nobody here has seen. The frozen books (hpi_holdout5, 6 and 8) are never read here.
 
 Other scripts import :func:`cross_validate` to measure a variant (other training examples, another
 matcher) against the same folds.
@@ -39,6 +39,7 @@ BOOKS = (
     ("holdout 2", "holdout", "2"),
     ("holdout 3", "holdout", "3"),
     ("holdout 4", "holdout", "4"),
+    ("holdout 7", "holdout", "7"),
 )
 FRESH = ("holdout 2", "holdout 3", "holdout 4")  # the mean is taken over these
 DIMENSIONS = (
