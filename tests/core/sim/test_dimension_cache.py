@@ -98,9 +98,11 @@ def test_other_questions_are_kept_in_another_file(cache, monkeypatch):
 
 def test_other_training_settings_are_kept_in_another_file(cache, monkeypatch):
     dimensions.bundled_reader()
-    l2, steps, rate, step = dimensions.DimensionReader.__init__.__defaults__
+    l2, steps, rate, other_weight, step = dimensions.DimensionReader.__init__.__defaults__
     monkeypatch.setattr(
-        dimensions.DimensionReader.__init__, "__defaults__", (l2, steps - 1, rate, step)
+        dimensions.DimensionReader.__init__,
+        "__defaults__",
+        (l2, steps, rate, other_weight + 1, step),
     )
     dimensions.forget()
     dimensions.bundled_reader()

@@ -189,3 +189,22 @@ def test_the_classifiers_complaint_class_discloses_no_complaint(monkeypatch):
     assert FactMatcher([complaint]).match(question).facts == ()
     monkeypatch.setitem(understanding.CLASS_TOPIC, "complaint", "complaint")
     assert FactMatcher([complaint]).match(question).facts == (complaint,)
+
+
+def test_off_topic_talk_taught_as_other_is_not_read_as_a_dimension():
+    # With "other" weighted as one class among twelve, the reader read this question, itself an
+    # "other" example, as what makes it worse (food) at 0.51, over the matcher's confidence, and
+    # the illness's facts about food were disclosed; weighted twice it stays below (0.44: still
+    # its likeliest class, so the margin is narrow).
+    from simdesk.core.sim.tuning import TUNING
+
+    examples = dimensions.load_examples()
+    question = "What is your favourite food?"
+    assert (dimensions.OTHER, question) in examples
+    embed = dimensions.Embedder()
+    weighted = dimensions.DimensionReader(examples, embed).distribution(question)
+    equal = dimensions.DimensionReader(examples, embed, other_weight=1.0).distribution(question)
+    assert (
+        max(p for k, p in weighted.items() if k != dimensions.OTHER) < TUNING.dimension_confidence
+    )
+    assert max(p for k, p in equal.items() if k != dimensions.OTHER) >= TUNING.dimension_confidence

@@ -156,7 +156,10 @@ class Reading:
 
 
 class DimensionReader:
-    """Multinomial logistic regression over question embeddings, classes weighted equally."""
+    """Multinomial logistic regression over question embeddings, the dimensions weighted equally
+    and "other" (everything not on the presenting illness) ``other_weight`` times as much: with
+    it at 1, off-topic talk the reader had been taught as "other" was still read as a dimension
+    ("What is your favourite food?" as what makes it worse, at 0.51)."""
 
     def __init__(
         self,
@@ -165,6 +168,7 @@ class DimensionReader:
         l2: float = 1e-4,
         steps: int = 150,
         rate: float = 0.3,
+        other_weight: float = 2.0,
         step: Callable[[], object] = lambda: None,
     ) -> None:
         import numpy as np
@@ -175,7 +179,10 @@ class DimensionReader:
         x = embed([text for _, text in examples])
         y = np.eye(len(self.labels), dtype=np.float32)[[index[lab] for lab, _ in examples]]
         counts = Counter(label for label, _ in examples)
-        weight = np.array([1.0 / counts[label] for label, _ in examples], np.float32)
+        weight = np.array(
+            [(other_weight if label == OTHER else 1.0) / counts[label] for label, _ in examples],
+            np.float32,
+        )
         weight /= weight.sum()
         w = np.zeros((x.shape[1], len(self.labels)), np.float32)
         b = np.zeros(len(self.labels), np.float32)
