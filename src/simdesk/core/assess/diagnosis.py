@@ -1369,9 +1369,6 @@ def _opposed(names: Sequence[str], others: Sequence[str]) -> bool:
     return False
 
 
-_STEM_LETTERS = 5  # as terminology._STEM: "pneum-onia", "pneum-onitis"
-
-
 def _another_ending(names: Sequence[str], others: Sequence[str]) -> bool:
     """Whether a name of ``names`` and one of ``others`` each have a word the other lacks that
     share their stem with another ending ("tuberculoma", "tuberculosis"), or that both end in
@@ -1381,7 +1378,8 @@ def _another_ending(names: Sequence[str], others: Sequence[str]) -> bool:
             for a, b in itertools.product(s - e, e - s):
                 if a.endswith("itis") and b.endswith("itis"):
                     return True
-                if min(len(a), len(b)) > _STEM_LETTERS and a[:_STEM_LETTERS] == b[:_STEM_LETTERS]:
+                stem = terminology.STEM  # "pneum-onia", "pneum-onitis"
+                if min(len(a), len(b)) > stem and a[:stem] == b[:stem]:
                     return True
     return False
 

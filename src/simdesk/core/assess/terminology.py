@@ -604,7 +604,8 @@ def _apart(
     return bool(named.get(key, set()) - with_heading) or (key < heading and key in named)
 
 
-_STEM = 5
+# Letters two words share to be one stem with different endings (pneumonia / pneumonitis).
+STEM = 5
 _INFECTION = ("iasis", "osis", "asis")  # listeriosis, candidiasis, leishmaniasis
 _GENUS_ENDINGS = ("um", "us", "a")
 _GENUS_STEM = 6
@@ -628,9 +629,9 @@ def _restemmed(key: frozenset[str], heading: frozenset[str]) -> bool:
     named for it (Listeria / listeriosis) are one disease."""
     if len(key) != len(heading):
         return False  # "Eczematous dermatitis" under "Eczema" adds a word, it swaps none
-    stems = {w[:_STEM] for w in heading if len(w) > _STEM}
+    stems = {w[:STEM] for w in heading if len(w) > STEM}
     return any(
-        len(w) > _STEM and w[:_STEM] in stems and w not in heading
+        len(w) > STEM and w[:STEM] in stems and w not in heading
         and not any(genus_and_its_infection(w, h) or genus_and_its_infection(h, w)
                     for h in heading)
         for w in key
@@ -1228,7 +1229,7 @@ def synonym_verdicts(diagnosis: str, word_key: WordKey) -> list[tuple[str, str]]
 
 
 def _stems(key: frozenset[str]) -> frozenset[str]:
-    return frozenset(w[:_STEM] for w in key)
+    return frozenset(w[:STEM] for w in key)
 
 
 def _other_qualifier(one: frozenset[str], other: frozenset[str]) -> bool:
@@ -1239,7 +1240,7 @@ def _other_qualifier(one: frozenset[str], other: frozenset[str]) -> bool:
     ("interstitial", "tubulointerstitial")."""
     mine, theirs = one - other, other - one
     return bool(mine and theirs) and not any(
-        a[:_STEM] == b[:_STEM] or a in b or b in a for a in mine for b in theirs
+        a[:STEM] == b[:STEM] or a in b or b in a for a in mine for b in theirs
     )
 
 

@@ -415,9 +415,7 @@ class FactMatcher:
             return asked
         odds = reader.distribution(question)
         best = max(odds, key=odds.__getitem__)
-        if best in dimensions.NOT_DIMENSIONS or best == "associated":
-            return asked
-        if odds[best] < limit:
+        if best in dimensions.NOT_DIMENSIONS or best == "associated" or odds[best] < limit:
             return asked
         return frozenset([best])
 
