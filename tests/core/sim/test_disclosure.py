@@ -396,3 +396,27 @@ def test_a_frame_reads_its_complement_as_its_condition_not_as_topics_of_their_ow
     assert question_topics("When did it start?") == {"onset"}
     assert question_topics("Does anything trigger it?") == {"aggravating"}
     assert question_topics("What brings it on?") == {"aggravating"}
+
+
+def test_the_reader_overrules_a_pattern_that_read_a_word_not_the_question():
+    # "where it started" holds the onset pattern's word, but the question asks where it goes:
+    # a record saying nothing of spread disclosed the complaint's "for 2 months" (AgentClinic
+    # record 16; development books 8, 10, 11: 33 such off-case disclosures from one question).
+    complaint = _fact(
+        "complaint", "Progressively increasing swelling on the nape of neck for 2 months",
+        "A swelling on the back of my neck, for two months.", [], category="presenting_complaint",
+    )  # fmt: skip
+    spread = _fact(
+        "spread", "The swelling has spread down to the upper back.",
+        "It has spread down my back.", [], category="history_of_presenting_illness",
+    )  # fmt: skip
+    question = "Does it move on from where it started?"
+    assert question_topics(question) == {"onset"}
+    assert FactMatcher([complaint]).match(question).empty
+    assert [f.id for f in FactMatcher([complaint], dimension_veto=None).match(question).facts] == [
+        "complaint"
+    ]
+    assert [f.id for f in FactMatcher([complaint, spread]).match(question).facts] == ["spread"]
+    # where the reader agrees, or has one word to go on, the pattern stands
+    for agreed in ("When did the swelling start?", "Onset?"):
+        assert [f.id for f in FactMatcher([complaint]).match(agreed).facts] == ["complaint"]

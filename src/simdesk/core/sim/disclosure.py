@@ -235,6 +235,8 @@ class FactMatcher:
         dimension_confidence: float = TUNING.dimension_confidence,
         dimension_other_max: float | None = TUNING.dimension_other_max,
         dimension_over_topics: float | None = TUNING.dimension_over_topics,
+        dimension_veto: float | None = TUNING.dimension_veto,
+        veto_unsure: bool = TUNING.veto_unsure,
         route_limit: int = TUNING.route_limit,
         keep_off_topic: bool = TUNING.keep_off_topic,
         patient_kin: str | None = None,
@@ -251,6 +253,8 @@ class FactMatcher:
         self.dimension_confidence = dimension_confidence
         self.dimension_other_max = dimension_other_max
         self.dimension_over_topics = dimension_over_topics
+        self.dimension_veto = dimension_veto
+        self.veto_unsure = veto_unsure
         self.route_limit = route_limit
         self.beta = beta
         self.gamma = gamma
@@ -370,7 +374,7 @@ class FactMatcher:
         if self.understand != "topics+classifier":
             return asked, False
         if asked:
-            return self._named_complaint(question, asked), False
+            return self._overruled(question, self._named_complaint(question, asked))
         reader = dimensions.bundled_reader()
         if reader is not None:
             odds = reader.distribution(question)
@@ -390,6 +394,30 @@ class FactMatcher:
         if reading.topic and reading.probability >= self.confidence:
             return frozenset([reading.topic]), False
         return frozenset(), False
+
+    def _overruled(self, question: str, asked: frozenset[str]) -> tuple[frozenset[str], bool]:
+        """The patterns' dimensions, unless the reader, which reads the whole question, gives
+        them almost none of its probability: a pattern reads a word, and "apart from where it
+        started, is it felt anywhere else?" holds "started" but asks where it spreads. Then the
+        reader's dimension where it is confident, else the question is on the illness but read
+        by no one (``unsure``)."""
+        veto = self.dimension_veto
+        reader = dimensions.bundled_reader()
+        if veto is None or reader is None or len(words(question)) < self.classifier_min_words:
+            return asked, False  # "Onset?": one word is too little for the reader to overrule
+        read = asked & set(reader.labels)
+        if not read:
+            return asked, False
+        odds = reader.distribution(question)
+        if sum(odds[d] for d in read) >= veto:
+            return asked, False
+        best = max(
+            (label for label in odds if label not in dimensions.NOT_DIMENSIONS),
+            key=odds.__getitem__,
+        )
+        if odds[best] >= self.dimension_confidence:
+            return (asked - read) | {best}, False
+        return asked, self.veto_unsure
 
     def _named_complaint(self, question: str, asked: frozenset[str]) -> frozenset[str]:
         """The topics of a question that names a symptom. Where the patterns read a dimension
@@ -552,7 +580,9 @@ class FactMatcher:
         """Whether fact ``i`` answers one part of a question (see :meth:`_routable`)."""
         query, symptoms, topics = part
         if not symptoms:
-            return bool((topics or asked) & self._topics[i])
+            # the part's own topics as far as they were asked: the reader may have overruled
+            # what the patterns read ("where it started" asks no onset: see _overruled)
+            return bool((topics & asked or asked) & self._topics[i])
         if query & self._said[i]:
             return True
         on_topic = [names for t, names in self._symptom_parts[i].items() if t in asked]

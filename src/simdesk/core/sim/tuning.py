@@ -49,6 +49,12 @@ class MatcherTuning:
     # 0.951, 71.3; own phrasings and MTS (tuning) unchanged; 0.5 cost MTS tuning recall 0.934 ->
     # 0.917, 0.9 kept 7 more off-case (measured with books 3-4 in the training data).
     dimension_over_topics: float | None = 0.7
+    # The dimension reader's probability, summed over the dimensions the patterns read, below
+    # which it overrules them (a pattern reads a word: "where it started" is not when). None:
+    # the patterns' reading stands. veto_unsure: overruled with no confident dimension of its
+    # own, the question discloses only what an authored cue answers.
+    dimension_veto: float | None = 0.1
+    veto_unsure: bool = True
     route_limit: int = 3  # most facts disclosed for a topic
     keep_off_topic: bool = True  # authored cues may still answer when no fact has the topic
     classifier_alpha: float = 0.3  # add-alpha smoothing of the question classifier
