@@ -142,6 +142,7 @@ def test_mts_questions_that_ask_no_dimension_train_other(tmp_path):
     assert {label for label, _ in bundled} == {
         "onset", "onset_manner", "site", "radiation", "character", "severity", "timing",
         "aggravating", "relieving", "associated", "previous", dimensions.OTHER,
+        dimensions.SMALL_TALK,
     }  # fmt: skip
 
 
@@ -191,20 +192,22 @@ def test_the_classifiers_complaint_class_discloses_no_complaint(monkeypatch):
     assert FactMatcher([complaint]).match(question).facts == (complaint,)
 
 
-def test_off_topic_talk_taught_as_other_is_not_read_as_a_dimension():
-    # With "other" weighted as one class among twelve, the reader read this question, itself an
-    # "other" example, as what makes it worse (food) at 0.51, over the matcher's confidence, and
-    # the illness's facts about food were disclosed; weighted twice it stays below (0.44: still
-    # its likeliest class, so the margin is narrow).
+def test_off_topic_talk_taught_as_a_class_of_its_own_is_not_read_as_a_dimension():
+    # Taught as "other", its few questions weighed little among thousands of MTS-Dialog "other"
+    # questions: with books 8, 10 and 11 in the training data this question, itself such an
+    # example, was read as what makes it worse (food) over the matcher's confidence, and the
+    # illness's facts about food disclosed (own-phrasings tuning off-case 0 -> 5). As a class of
+    # its own ("small_talk", read as "other") it is "other" by a wide margin.
     from simdesk.core.sim.tuning import TUNING
 
     examples = dimensions.load_examples()
     question = "What is your favourite food?"
-    assert (dimensions.OTHER, question) in examples
+    assert (dimensions.SMALL_TALK, question) in examples
     embed = dimensions.Embedder()
-    weighted = dimensions.DimensionReader(examples, embed).distribution(question)
-    equal = dimensions.DimensionReader(examples, embed, other_weight=1.0).distribution(question)
-    assert (
-        max(p for k, p in weighted.items() if k != dimensions.OTHER) < TUNING.dimension_confidence
-    )
-    assert max(p for k, p in equal.items() if k != dimensions.OTHER) >= TUNING.dimension_confidence
+    own = dimensions.DimensionReader(examples, embed).distribution(question)
+    talk = dimensions.SMALL_TALK
+    as_other = [(dimensions.OTHER if lab == talk else lab, q) for lab, q in examples]
+    merged = dimensions.DimensionReader(as_other, embed).distribution(question)
+    assert dimensions.SMALL_TALK not in own
+    assert own[dimensions.OTHER] > 0.7
+    assert max(p for k, p in merged.items() if k != dimensions.OTHER) >= TUNING.dimension_confidence

@@ -2,8 +2,10 @@ import pytest
 
 from simdesk.core.cases.schema import Fact
 from simdesk.core.cases.topics import question_topics, text_topics
+from simdesk.core.sim import dimensions
 from simdesk.core.sim.disclosure import FactMatcher
 from simdesk.core.sim.session import Encounter
+from simdesk.core.sim.tuning import TUNING
 
 
 @pytest.mark.parametrize(
@@ -433,8 +435,30 @@ def test_a_word_of_the_social_history_in_a_question_on_the_illness_reads_the_ill
     ]  # fmt: skip
     question = "Did anything you took for it work?"
     assert question_topics(question) == {"occupation"}
+    sure = dimensions.bundled_reader().distribution(question)["relieving"]
+    assert sure >= TUNING.dimension_confidence
     assert FactMatcher(facts).match(question).empty
-    assert [f.id for f in FactMatcher(facts, dimension_over_topics=0.7).match(question).facts] == [
-        "job"
-    ]
+    # a reader less sure than the threshold leaves the patterns' reading
+    unsure = FactMatcher(facts, dimension_over_topics=sure + 0.01)
+    assert [f.id for f in unsure.match(question).facts] == ["job"]
     assert [f.id for f in FactMatcher(facts).match("What do you do for work?").facts] == ["job"]
+
+
+def test_the_reader_never_reads_the_illness_into_a_question_on_the_allergies(monkeypatch):
+    # Taught "have you taken any medicine for it?" as what eases it, the reader reads "any
+    # medication intolerances?" so too (MTS-Dialog tuning off-case 1 -> 7 with books 8, 10, 11
+    # in its training): the allergies' own words are not the illness's.
+    facts = [
+        _fact("eases", "The pain is eased by paracetamol.", "Paracetamol helps.", [],
+              category="history_of_presenting_illness"),
+        _fact("allergy", "Allergic to penicillin (rash).", "Penicillin gives me a rash.", [],
+              category="allergies"),
+    ]  # fmt: skip
+    question = "Any medication intolerance?"
+    assert question_topics(question) == {"allergies"}
+    assert dimensions.bundled_reader().distribution(question)["relieving"] >= 0.5
+    assert [f.id for f in FactMatcher(facts).match(question).facts] == ["allergy"]
+    import simdesk.core.sim.disclosure as disclosure
+
+    monkeypatch.setattr(disclosure, "_EVERYDAY_WORDS", disclosure._EVERYDAY_WORDS | {"allergies"})
+    assert [f.id for f in FactMatcher(facts).match(question).facts] == ["eases"]

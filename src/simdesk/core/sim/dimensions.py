@@ -73,6 +73,10 @@ MTS_LABELS: dict[str, str] = {
     "chief_complaint": OTHER, "symptom_check": OTHER, "other": OTHER, "skip": OTHER,
 }  # fmt: skip
 NOT_DIMENSIONS = frozenset({OTHER})
+# Talk that is on no part of the history ("what is your favourite food?"): learnt as a class of
+# its own so that its few questions weigh as much as a dimension's, not as a few among thousands
+# of MTS-Dialog "other" questions; read as "other".
+SMALL_TALK = "small_talk"
 # MTS-Dialog sections whose questions are not on the presenting illness: "other" examples.
 OTHER_SECTIONS = frozenset(
     {
@@ -217,14 +221,19 @@ class DimensionReader:
         return e / e.sum(axis=-1, keepdims=True)
 
     def read(self, question: str) -> Reading:
-        p = self._softmax(self._embed([question])[0] @ self._w + self._b)
-        best = int(p.argmax())
-        return Reading(self.labels[best], float(p[best]))
+        odds = self.distribution(question)
+        best = max(odds, key=odds.__getitem__)
+        return Reading(best, odds[best])
 
     def distribution(self, question: str) -> dict[str, float]:
-        """Every label's probability for a question (``"other"`` among them)."""
+        """Every label's probability for a question (``"other"`` among them; small talk, learnt
+        as a class of its own, is counted as "other")."""
         p = self._softmax(self._embed([question])[0] @ self._w + self._b)
-        return {label: float(q) for label, q in zip(self.labels, p, strict=True)}
+        odds: dict[str, float] = {}
+        for label, q in zip(self.labels, p, strict=True):
+            label = OTHER if label == SMALL_TALK else label
+            odds[label] = odds.get(label, 0.0) + float(q)
+        return odds
 
 
 def load_examples(

@@ -203,6 +203,13 @@ def informant_kin(patient: Patient) -> str | None:
     return kin_word(patient.informant.relation.lower(), patient.sex)
 
 
+# The parts of the history whose words a question on the illness itself uses: a symptom's name,
+# "work", "school", "home", "tablets" ("did the tablets help?"). The reader may read a dimension
+# of the illness in a question the patterns read as one of these; never in one on the past
+# illnesses, the allergies or the family, whose words are their own.
+_EVERYDAY_WORDS = frozenset({"review_of_systems", "medications", "social"})
+
+
 class FactMatcher:
     """Lexical retrieval over each fact's cues and content, weighted by IDF.
 
@@ -441,6 +448,9 @@ class FactMatcher:
             )
         if asked & set(reader.labels):
             return asked
+        topics = bundled_topics()
+        if any(t in topics and topics[t].category not in _EVERYDAY_WORDS for t in asked):
+            return asked  # "any medication intolerances?" asks the allergies, whatever else
         odds = reader.distribution(question)
         best = max(odds, key=odds.__getitem__)
         if best in dimensions.NOT_DIMENSIONS or best == "associated" or odds[best] < limit:
