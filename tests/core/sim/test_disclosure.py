@@ -462,3 +462,22 @@ def test_the_reader_never_reads_the_illness_into_a_question_on_the_allergies(mon
 
     monkeypatch.setattr(disclosure, "_EVERYDAY_WORDS", disclosure._EVERYDAY_WORDS | {"allergies"})
     assert [f.id for f in FactMatcher(facts).match(question).facts] == ["eases"]
+
+
+def test_a_statement_that_sets_up_the_question_is_not_read_as_what_is_asked():
+    # "You said it started in the morning - ..." holds the onset's word: the complaint's time was
+    # disclosed where the record says nothing of whether it comes and goes (development book 14:
+    # off-case 57 -> 22). Thanks and acknowledgements before a question likewise; a question of
+    # more than one sentence that is all question keeps every part.
+    from simdesk.core.sim.normalise import asked_part
+
+    complaint = _fact("complaint", "Headache since this morning.", "My head hurts.", [],
+                      category="presenting_complaint")  # fmt: skip
+    question = "You said it started in the morning - is it there all the time or on and off?"
+    assert asked_part(question) == "is it there all the time or on and off?"
+    assert FactMatcher([complaint]).match(question).empty
+    assert not FactMatcher([complaint]).match("When did it start?").empty
+    assert asked_part("Thanks. When did it start?") == "When did it start?"
+    for kept in ("Whereabouts is it - lower tummy or lower back?", "Any cough. Any fever?",
+                 "Okay, and when did it start?", "You said it began in the morning."):  # fmt: skip
+        assert asked_part(kept) == kept

@@ -459,7 +459,7 @@ class FactMatcher:
 
     def match(self, question: str) -> Disclosure:
         if self.understand != "lexical":
-            question = normalise.normalise(question, self._case_words)
+            question = normalise.asked_part(normalise.normalise(question, self._case_words))
         lexical = self._lexical(question)
         asked, unsure = self.understood(question)
         if unsure:

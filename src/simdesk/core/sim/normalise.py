@@ -149,3 +149,31 @@ def warm_up() -> None:
     if not _started.is_set():
         _started.set()
         threading.Thread(target=topic_words, name="simdesk-speller", daemon=True).start()
+
+
+# A statement before the question - thanks, an acknowledgement, a reference back to what the
+# patient said ("you said it started in the morning - is it there all the time?") - is context,
+# not what is asked: its words were read as topics ("started": since when).
+_SEGMENT = re.compile(r"(?<=[.!:;])\s+|\s+[-\u2013\u2014]+\s+")
+_PREAMBLE = re.compile(
+    r"(?:(?:so|and|ok|okay|right|alright|now|earlier|before)\W+)*"
+    r"(?:you(?:'ve| have)? (?:said|say|mentioned|told|described|were saying)\b"
+    r"|thanks?\b|thank you\b|ok\b|okay\b|right\b|alright\b|i see\b|i understand\b"
+    r"|sorry\b|good\b|great\b|fine\b)",
+    re.I,
+)
+
+
+def asked_part(question: str) -> str:
+    """The question less the statements before it that only set it up (see ``_PREAMBLE``); the
+    whole question where it does not end as a question."""
+    text = question.strip()
+    if not text.endswith("?"):
+        return question
+    start = 0
+    for separator in _SEGMENT.finditer(text):
+        part = text[start : separator.start()]
+        if part.rstrip().endswith("?") or not _PREAMBLE.match(part):
+            break
+        start = separator.end()
+    return text[start:] if start else question
