@@ -4,13 +4,13 @@
     nice -n 10 python benchmarks/dimension_cv.py --misses "holdout 4"
 
 For each development book of phrasings on the presenting illness's dimensions (hpi_tuning,
-hpi_tuning_more, hpi_holdout 1-4, 7, 8, 10, 11, 13 and 14), the reader (simdesk.core.sim.dimensions)
+hpi_tuning_more, hpi_holdout 1-4, 7, 8, 10, 11 and 13-16), the reader (simdesk.core.sim.dimensions)
 is trained without any training question that equals one of that book's (case, punctuation and
 spacing aside; from any source, the MTS-Dialog "other" questions too) and the book is scored
 with the real judge (tests/eval/unseen.history_eval: the engine's own matcher on the imported
 AgentClinic records).
 It prints each book's recall @ precision and its off-case disclosures, and the mean over books
-2-4 (written by people who had seen none of the others) and over books 8, 10, 11, 13 and 14
+2-4 (written by people who had seen none of the others) and over books 8, 10, 11 and 13-16
 (written on 2026-12-07, read for development; new wording to the reader in their folds). The
 frozen books (hpi_holdout5, 6 and 9) and the validation book 12 are never read here.
 
@@ -47,10 +47,12 @@ BOOKS = (
     ("holdout 11", "holdout", "11"),
     ("holdout 13", "holdout", "13"),
     ("holdout 14", "holdout", "14"),
+    ("holdout 15", "holdout", "15"),
+    ("holdout 16", "holdout", "16"),
 )
 FRESH = ("holdout 2", "holdout 3", "holdout 4")  # the mean is taken over these
-# Written on 2026-12-07 and in no training data: the reader is the same in and out of the fold.
-NEW = ("holdout 8", "holdout 10", "holdout 11", "holdout 13", "holdout 14")
+# Written on 2026-12-07 (8, 10, 11, 13 and 14 now in the training data; 15 and 16 in none).
+NEW = tuple(f"holdout {n}" for n in (8, 10, 11, 13, 14, 15, 16))
 DIMENSIONS = (
     "onset", "onset_how", "site", "radiation", "character", "severity", "timing",
     "aggravating", "relieving", "associated", "previous",
@@ -143,7 +145,7 @@ def report(results: dict[str, unseen.History], title: str = "") -> str:
     lines.append(f"  {'mean 2-4':<12} {'':>5}  {r:6.3f} @ {p:.3f} {off:>6.1f}")
     if any(name in results for name in NEW):
         r, p, off = mean(results, NEW)
-        lines.append(f"  {'mean 8-14':<12} {'':>5}  {r:6.3f} @ {p:.3f} {off:>6.1f}")
+        lines.append(f"  {'mean 8-16':<12} {'':>5}  {r:6.3f} @ {p:.3f} {off:>6.1f}")
     by = []
     for topic in DIMENSIONS:
         answered = sum(results[b].by_topic[topic][0] for b in FRESH if b in results)
