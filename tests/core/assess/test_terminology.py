@@ -792,3 +792,44 @@ def test_a_name_of_what_resembles_a_disease_names_no_disease_with_its_words():
     # MONDO's "bleeding disorder, platelet-type, 24" has the synonym "Glanzmann
     # Thrombasthenia-Like With Macrothrombocytopenia 2": like it, not it.
     assert not any(label.startswith("bleeding disorder, platelet-type, 24") for label in labels)
+
+
+@needs_all
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [
+        # MONDO's only disease with "akathisia" in a name is drug-induced akathisia; ICD-10-CM
+        # lists "Neuroleptic induced acute akathisia" under it.
+        ("Akathisia", "drug-induced akathisia"),
+        ("Akathisia", "neuroleptic-induced akathisia"),
+        # "Osteoclastoma, benign" is MONDO's synonym of bone giant cell tumor; the malignant
+        # osteoclastomas are other diseases, which a key that says no "malignant" is not.
+        ("Osteoclastoma", "giant cell tumour of bone"),
+        ("Osteoclastoma", "GCTB"),
+        # MONDO's "de Quervain disease", also "radial styloid tenosynovitis".
+        ("De Quervain tenosynovitis", "De Quervain's disease"),
+    ],
+)
+def test_a_key_no_terminology_names_word_for_word_is_read_as_the_one_mondo_disease_it_names(
+    key, written
+):
+    assert _accepted(written, key)
+
+
+@needs_all
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [
+        ("Akathisia", "restless legs syndrome"),
+        ("Osteoclastoma", "malignant giant cell tumour of bone"),
+        ("Osteoclastoma", "osteosarcoma"),
+        # ICD-10-CM also lists "de Quervain syndrome" under androgen insensitivity.
+        ("De Quervain tenosynovitis", "complete androgen insensitivity syndrome"),
+        ("De Quervain tenosynovitis", "Goldberg-Maxwell syndrome"),
+        ("De Quervain tenosynovitis", "de Quervain's thyroiditis"),
+        # Its nearest MONDO names add an acuity and an age band: another disease each.
+        ("Respiratory distress syndrome", "acute respiratory distress syndrome"),
+    ],
+)
+def test_a_key_read_loosely_never_takes_another_disease(key, written):
+    assert not _accepted(written, key)

@@ -943,6 +943,10 @@ def _key_synonyms(key: Diagnosis) -> list[str]:
         for synonym in terminology.synonyms(written, word_key)
         if not told_apart(synonym)
     ]
+    found += [
+        synonym for name in (key.primary, *key.aliases) for synonym in _loosely(name)
+        if not told_apart(synonym)
+    ]  # fmt: skip
     own = {
         w for name in (key.primary, *key.aliases) for form in canonical_forms(name) for w in form
     }
@@ -950,6 +954,27 @@ def _key_synonyms(key: Diagnosis) -> list[str]:
         plain for synonym in found
         if (plain := _without_qualifiers(synonym, own)) and not told_apart(plain)
     ]  # fmt: skip
+
+
+def _loosely(name: str) -> tuple[str, ...]:
+    """The names of the one MONDO disease a name of the key names loosely, where no terminology
+    names it word for word (``terminology.mondo_loosely``): "drug-induced akathisia" for
+    "Akathisia", "giant cell tumor of bone" for "Osteoclastoma", and their synonyms."""
+    term = terminology.mondo_loosely(name, word_key)
+    if term is None:
+        return ()
+    own = {term} | terminology.mondo_descendants(term, word_key)
+    malignant = word_key("malignant cancer") - word_key(name)
+    written = terminology.mondo_written_names(term, word_key)
+    # Their synonyms in the other terminologies, but from a group that names another MONDO
+    # disease ("de Quervain syndrome" is also ICD-10-CM's name of androgen insensitivity), and
+    # none named malignant where the key is not.
+    others = [
+        synonym for name in written
+        for synonym in terminology.synonyms_within(name, frozenset(own), word_key)
+        if not any(form & malignant for form in canonical_forms(synonym))
+    ]  # fmt: skip
+    return tuple(dict.fromkeys([*written, *others]))
 
 
 def _without_qualifiers(synonym: str, own: set[str]) -> str | None:

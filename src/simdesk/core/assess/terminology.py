@@ -348,6 +348,9 @@ def _forget() -> None:
     _loose_tables.cache_clear()
     interchangeable_words.cache_clear()  # read from the groups in use
     site_adjectives.cache_clear()
+    _mondo_names.cache_clear()
+    mondo_loosely.cache_clear()
+    mondo_written_names.cache_clear()
 
 
 _lock = threading.Lock()
@@ -919,6 +922,114 @@ def mondo_terms(name: str, word_key: WordKey) -> frozenset[str]:
     return frozenset(found)
 
 
+@functools.cache
+def _mondo_names(word_key: WordKey) -> dict[str, frozenset[Key]]:
+    """Each MONDO term's names by word key: its label and the synonyms of its group (those that
+    name nothing else, ``build_mondo_groups``)."""
+    terms, labelled = _mondo_tree(word_key)
+    tables = _index_tables(word_key)
+    found: dict[str, set[Key]] = defaultdict(set)
+    for key, named in labelled.items():
+        for term in named:
+            found[term].add(key)
+    for number in tables.mondo:
+        names = tables.groups[number]
+        for term in labelled.get(frozenset(names[0][1]), ()):
+            found[term].update(frozenset(words) for _name, words in names)
+    return {term: frozenset(keys) for term, keys in found.items() if term in terms}
+
+
+# The most words a MONDO name may add to an answer key's for the key to name that disease
+# loosely ("Akathisia": MONDO's only disease so named is "drug-induced akathisia").
+_LOOSE_ADDED = 2
+
+
+@functools.lru_cache(maxsize=1024)
+def mondo_loosely(name: str, word_key: WordKey) -> str | None:
+    """The one MONDO disease that an answer key's name, which no terminology names word for word
+    (no MONDO term, no synonym), names loosely; None when there is not exactly one. An answer
+    key is known to name a disease, so it is read more loosely than a learner's name:
+
+    - a MONDO name holds every word of the key and at most ``_LOOSE_ADDED`` more ("Akathisia":
+      "drug-induced akathisia"; "Osteoclastoma": "Osteoclastoma, benign", a synonym of bone
+      giant cell tumor), the fewest of any MONDO name; or
+    - the key is one MONDO name of the disease made explicit with the words of another
+      ("De Quervain tenosynovitis": MONDO's "de Quervain disease", also named "radial styloid
+      tenosynovitis").
+
+    A disease named or labelled malignant (or cancer) is never the key's unless the key says
+    so: an author who writes "Osteoclastoma" does not mean "malignant Osteoclastoma", which
+    changes the care. Several diseases are one where the others are filed under it (is_a); a
+    very general grouping is never the key's."""
+    words = word_key(name)
+    terms = _mondo_tree(word_key)[0]
+    if not words or not terms or mondo_terms(name, word_key) or synonyms(name, word_key):
+        return None
+    malignant = word_key("malignant cancer") - words
+    names = _mondo_names(word_key)
+
+    def allowed(term: str, added: frozenset[str]) -> bool:
+        label = word_key(terms[term][0])
+        return not terms[term][2] and not (added | label) & malignant
+
+    holding: dict[str, frozenset[str]] = {}
+    for term, keys in names.items():
+        added = [k - words for k in keys if words < k and len(k - words) <= _LOOSE_ADDED]
+        if added:
+            holding[term] = min(added, key=lambda a: (len(a), sorted(a)))
+    if holding:
+        fewest = min(len(a) for a in holding.values())
+        found = {t for t, a in holding.items() if len(a) == fewest and allowed(t, a)}
+        # A nearest name that adds what makes another disease - an acuity, an age band, a
+        # period, a place, a side ("acute" and "newborn" respiratory distress syndrome, one
+        # filed under the other) - leaves the key's disease unknown.
+        if any(
+            len(a) == fewest and any(_another_disease(w) for w in a - malignant)
+            for a in holding.values()
+        ):
+            return None
+    else:
+        found = {
+            term for term, keys in names.items()
+            if allowed(term, frozenset())
+            and any(
+                one and one < words and any(other != one and words - one <= other for other in keys)
+                for one in keys
+            )
+        }  # fmt: skip
+    tops = {t for t in found if not found & set(mondo_ancestors(t, word_key))}
+    return next(iter(tops)) if len(tops) == 1 else None
+
+
+def _another_disease(word: str) -> bool:
+    """Whether a word added to a disease's name makes another disease: an acuity, an age band,
+    a period, a setting, a place or a side; "benign" only makes the disease not malignant."""
+    if word in lexicon.OPPOSITES:
+        return lexicon.OPPOSITES[word] != {"malignant"}
+    return word in (
+        lexicon.ACUITY | set(lexicon.AGE_WORDS) | lexicon.PERIOD_WORDS | lexicon.PLACE_WORDS
+        | lexicon.COMMUNITY_WORDS | lexicon.HOSPITAL_WORDS
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=256)
+def mondo_written_names(term: str, word_key: WordKey) -> tuple[str, ...]:
+    """A MONDO term's label and every name the table writes for it that has the words of one of
+    its names (``_mondo_names``): "giant cell tumor of bone" beside "bone giant cell tumor"."""
+    table = _mondo_table()
+    keys = _mondo_names(word_key).get(term, frozenset())
+    if table is None or not keys:
+        return ()
+    with gzip.open(table, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if not line.startswith(term + "\t"):
+                continue
+            _term, label, written, _parents, _general = line.rstrip("\n").split("\t")
+            found = [label, *(n for n in written.split("|") if n and word_key(n) in keys)]
+            return tuple(dict.fromkeys(_PARENTHESES.sub(" ", n).strip() for n in found))
+    return ()
+
+
 _LIKE = re.compile(r"\blike\b", re.I)
 
 
@@ -1249,3 +1360,19 @@ def synonyms(diagnosis: str, word_key: WordKey) -> tuple[str, ...]:
     ``word_key``: the canonical words of a name as the diagnosis matcher reads it. A name a
     group gives that is another concept's (``synonym_verdicts``) is left out."""
     return tuple(name for name, why in synonym_verdicts(diagnosis, word_key) if not why)
+
+
+def synonyms_within(diagnosis: str, diseases: frozenset[str], word_key: WordKey) -> tuple[str, ...]:
+    """``synonyms`` from the groups none of whose names is a name of a MONDO disease outside
+    ``diseases``: ICD-10-CM lists "de Quervain syndrome" (and "Goldberg-Maxwell syndrome")
+    under complete androgen insensitivity syndrome, so that group gives "de Quervain disease"
+    no synonym."""
+    tables = _index_tables(word_key)
+    kept = set(synonyms(diagnosis, word_key))
+    found: dict[str, None] = {}
+    for number in tables.index.get(word_key(diagnosis), ()):
+        names = tables.groups[number]
+        if any(mondo_terms(name, word_key) - diseases for name, _words in names):
+            continue
+        found.update(dict.fromkeys(name for name, _words in names if name in kept))
+    return tuple(found)
