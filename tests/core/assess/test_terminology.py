@@ -833,3 +833,15 @@ def test_a_key_no_terminology_names_word_for_word_is_read_as_the_one_mondo_disea
 )
 def test_a_key_read_loosely_never_takes_another_disease(key, written):
     assert not _accepted(written, key)
+
+
+@needs_all
+def test_a_spelling_mondo_writes_in_the_names_of_the_keys_forms_is_the_keys_word():
+    # MONDO names benign breast phyllodes tumor, filed under phyllodes tumor, "phylloide tumor
+    # of the breast": a spelling of the key's own word, not another disease's.
+    result = judge_differential(["phylloides tumor"], Diagnosis(primary="Phyllodes tumor"))
+    assert result.outcome == "correct"
+    assert "MONDO writes it" in result.per_item[0].reason
+    # A misspelling no name of the key's forms writes stays unsure.
+    assert not _accepted("phyllodis tumor", "Phyllodes tumor")
+    assert not _accepted("fibroadenoma", "Phyllodes tumor")

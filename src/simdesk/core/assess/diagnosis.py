@@ -1063,6 +1063,45 @@ def _shortened(item: str, primaries: Sequence[str], key: Diagnosis) -> Compariso
     return None
 
 
+def _spelled_as_its_forms(item: str, primaries: Sequence[str], key: Diagnosis) -> Comparison | None:
+    """``item`` accepted where it differs from a name of the key only by probable misspellings
+    (:func:`_is_typo`) that MONDO writes in the names of the key's disease or of a form of it,
+    beside the word they stand for: "phylloide tumor of the breast" is MONDO's name of benign
+    breast phyllodes tumor, filed under phyllodes tumor, so "phylloides tumor" is a spelling of
+    "Phyllodes tumor". Another disease's word is written in another disease's names."""
+    own = {
+        t
+        for name in (key.primary, *key.aliases)
+        for t in (
+            *terminology.mondo_terms(name, word_key),
+            *filter(None, [terminology.mondo_loosely(name, word_key)]),
+        )
+    }
+    forms = own.union(*(terminology.mondo_descendants(t, word_key) for t in own))
+    written = [terminology.mondo_name_words(t, word_key) for t in sorted(forms)]
+    for s, e in itertools.product(
+        canonical_forms(item), {f for name in primaries for f in canonical_forms(name)}
+    ):
+        extra, missing = sorted(s - e), sorted(e - s)
+        if not extra or len(extra) != len(missing):
+            continue
+        pairs = []
+        for meant in missing:
+            typo = next((w for w in extra if _is_typo(w, meant)), None)
+            if typo is None:
+                break
+            extra.remove(typo)
+            pairs.append((typo, meant))
+        else:
+            if all(any({t, m} <= words for words in written) for t, m in pairs):
+                return Comparison(
+                    item, key.primary, "same",
+                    f"{_words(t for t, _ in pairs)}: MONDO writes it for "
+                    f"{_words(m for _, m in pairs)} in names of {key.primary} or its forms",
+                )  # fmt: skip
+    return None
+
+
 def _by_its_eponym(item: str, key: Diagnosis) -> Comparison | None:
     """``item`` accepted as the key named by its proper name and "disease" or "syndrome"
     ("Glanzmann disease" for "Glanzmann thrombasthenia"): its words are a proper part of a name
@@ -1145,7 +1184,11 @@ def _judge_item(item: str, primaries: Sequence[str], key: Diagnosis, text: CaseT
     if found.verdict == "same":
         return found
     if found.verdict == "unsure":
-        shortened = _shortened(item, primaries, key) or _by_its_eponym(item, key)
+        shortened = (
+            _spelled_as_its_forms(item, primaries, key)
+            or _shortened(item, primaries, key)
+            or _by_its_eponym(item, key)
+        )
         if shortened is not None:
             return shortened
     apart = best_comparison(item, [*key.acceptable_differentials, *key.must_not_miss])

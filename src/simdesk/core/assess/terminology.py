@@ -939,6 +939,11 @@ def _mondo_names(word_key: WordKey) -> dict[str, frozenset[Key]]:
     return {term: frozenset(keys) for term, keys in found.items() if term in terms}
 
 
+def mondo_name_words(term: str, word_key: WordKey) -> frozenset[str]:
+    """Every word of a MONDO term's names (its label and its group's synonyms)."""
+    return frozenset().union(*_mondo_names(word_key).get(term, ()))
+
+
 # The most words a MONDO name may add to an answer key's for the key to name that disease
 # loosely ("Akathisia": MONDO's only disease so named is "drug-induced akathisia").
 _LOOSE_ADDED = 2
