@@ -14,8 +14,15 @@ from pathlib import Path
 import pytest
 
 from simdesk.cli.play import run_script
+from simdesk.core.assess import terminology
 from simdesk.core.assess.debrief import build_debrief
-from simdesk.core.assess.diagnosis import CaseText, _clauses, _qualifiers, judge_differential
+from simdesk.core.assess.diagnosis import (
+    CaseText,
+    _clauses,
+    _qualifiers,
+    judge_differential,
+    word_key,
+)
 from simdesk.core.assess.scoring import score
 from simdesk.core.cases import load_case
 from simdesk.core.cases.schema import Case, Diagnosis
@@ -156,6 +163,21 @@ def test_a_part_of_the_body_the_complaint_or_a_finding_names_supports_the_name()
     assert _qualifiers(frozenset({"elbow"}), (), text)[0] == "unsupported"
     history = _text(["He fell on his elbow last year."])  # the history names no site of this
     assert _qualifiers(frozenset({"elbow"}), (), history)[0] == "unsupported"
+
+
+def test_a_part_uberon_names_and_the_terminologies_write_as_a_site_is_a_part_of_the_body():
+    # The HPO has no "Abnormal leg morphology": UBERON's "leg", which the terminologies write
+    # after "of" ("Ulcer of leg"), is a part the complaint or a finding must name.
+    if not terminology.site_parts(word_key):
+        pytest.skip("no UBERON table")
+    assert "leg" in terminology.site_parts(word_key)
+    clauses = _clauses(["Edema in both legs."])
+    complaint = tuple(a for a, _ in _clauses(["Large wound on the right lower leg"]))
+    signs = tuple(a for a, _ in clauses)
+    text = CaseText(clauses, signs, (), frozenset(), (), False, 57.0, complaint)
+    assert _qualifiers(frozenset({"leg"}), (), text)[0] == "supported"
+    assert _qualifiers(frozenset({"arm"}), (), text)[0] == "unsupported"
+    assert _qualifiers(frozenset({"leg"}), (), _text(["Cough."]))[0] == "unsupported"
 
 
 def test_a_part_the_keys_own_part_already_is_supports_the_name():

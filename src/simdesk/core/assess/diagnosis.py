@@ -784,13 +784,15 @@ def _shown(word: str, extra: frozenset[str], text: CaseText) -> bool:
     if word in text.classes and word not in lx.PLACE_WORDS and word not in lx.OPPOSITES:
         return True  # what the key is by definition: "autoimmune" myasthenia gravis (MONDO)
     if (
-        word in terminology.anatomy_words(word_key)
+        (word in terminology.anatomy_words(word_key) or word in terminology.site_parts(word_key))
         and word not in lx.PLACE_WORDS
         and word not in lx.OPPOSITES
     ):
         # A part of the body the complaint, a finding or a result names ("pes anserine bursitis
-        # of the knee": "knee pain"; the HPO's body parts), or one the key's own part already is
-        # ("posterior hip joint dislocation": the HPO's part "hip joint" is the key's hip).
+        # of the knee": "knee pain"; the HPO's body parts and UBERON's parts the terminologies
+        # name as a site: "chronic venous insufficiency of the legs": "wound on the right lower
+        # leg"), or one the key's own part already is ("posterior hip joint dislocation": the
+        # HPO's part "hip joint" is the key's hip).
         return any(_marks(word) & asserted for asserted in (*text.complaint, *text.signs)) or any(
             len(part) == 2 and word in part and _all_marks(part - {word}) <= text.key
             for part in terminology.body_parts(word_key)

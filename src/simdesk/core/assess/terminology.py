@@ -348,6 +348,7 @@ def _forget() -> None:
     _loose_tables.cache_clear()
     interchangeable_words.cache_clear()  # read from the groups in use
     site_adjectives.cache_clear()
+    site_parts.cache_clear()
     _mondo_names.cache_clear()
     mondo_loosely.cache_clear()
     mondo_written_names.cache_clear()
@@ -390,6 +391,7 @@ def warm_up(word_key: WordKey) -> threading.Thread:
     def load() -> None:
         _index_tables(word_key)
         anatomy_words(word_key)
+        site_parts(word_key)
         _mondo_tree(word_key)
         _mondo_children(word_key)
         interchangeable_words(word_key)
@@ -1176,6 +1178,34 @@ def anatomy_words(word_key: WordKey) -> frozenset[str]:
     return frozenset(
         w for part in body_parts(word_key) for w in part if len(w) > 2 and w.isalpha()
     )  # fmt: skip
+
+
+_OF_SITE = re.compile(r"\bof\s+(?:the\s+)?([A-Za-z]+)")
+
+
+@functools.cache
+def site_parts(word_key: WordKey) -> frozenset[str]:
+    """Words that name a part of the body as a site: UBERON labels of one word (the table's
+    label column: "leg", "colon", "trachea") that the terminologies' names write after "of"
+    ("Ulcer of leg"), by ``word_key``; empty without the UBERON table. The HPO has no "Abnormal
+    leg morphology" term, so ``anatomy_words`` lacks "leg"."""
+    table = _uberon_table()
+    if table is None:
+        return frozenset()
+    labels = set()
+    with gzip.open(table, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#") or not line.strip():
+                continue
+            label = line.split("\t", 2)[1].lower()
+            if label.isalpha() and len(label) > 2:
+                labels.add(label)
+    after: set[str] = set()
+    for number, names in enumerate(groups(word_key)):
+        if number % _STEP_GROUPS == 0:
+            _step()
+        after.update(found.lower() for name, _words in names for found in _OF_SITE.findall(name))
+    return frozenset(w for label in labels & after for w in word_key(label))
 
 
 def words(word_key: WordKey) -> frozenset[str]:
