@@ -19,6 +19,7 @@ from simdesk.core.assess.debrief import build_debrief
 from simdesk.core.assess.diagnosis import (
     CaseText,
     _clauses,
+    _implied_part,
     _qualifiers,
     judge_differential,
     word_key,
@@ -178,6 +179,19 @@ def test_a_part_uberon_names_and_the_terminologies_write_as_a_site_is_a_part_of_
     assert _qualifiers(frozenset({"leg"}), (), text)[0] == "supported"
     assert _qualifiers(frozenset({"arm"}), (), text)[0] == "unsupported"
     assert _qualifiers(frozenset({"leg"}), (), _text(["Cough."]))[0] == "unsupported"
+
+
+def test_the_one_part_the_keys_disease_can_be_in_for_the_patients_sex_supports_the_name():
+    # MONDO files granulosa cell tumor as ovarian and testicular; UBERON names the testis
+    # "male gonad" and the ovary "female gonad": in a woman it is in the ovary.
+    if not terminology.site_parts(word_key):
+        pytest.skip("no UBERON table")
+    assert _implied_part(["Granulosa cell tumor"], "female") == {"ovary"}
+    assert _implied_part(["Granulosa cell tumor"], "male") == {"testis"}
+    assert _implied_part(["Bursitis"], "female") == frozenset()  # parts of either sex
+    text = CaseText((), (), (), frozenset(), (), False, 65.0, (), implied=frozenset({"ovary"}))
+    assert _qualifiers(frozenset({"ovary"}), (), text)[0] == "supported"
+    assert _qualifiers(frozenset({"testis"}), (), text)[0] == "unsupported"
 
 
 def test_a_part_the_keys_own_part_already_is_supports_the_name():

@@ -535,6 +535,7 @@ class CaseText:
     age: float | None = None  # the patient's age in years, where the case gives it
     complaint: tuple[frozenset[str], ...] = ()  # per clause, the marks the complaint asserts
     classes: frozenset[str] = frozenset()  # words of the MONDO classes the key belongs to
+    implied: frozenset[str] = frozenset()  # the part of the body the key's disease must be in
 
     @functools.cached_property
     def asserted(self) -> frozenset[str]:
@@ -578,8 +579,44 @@ def case_text(key: Diagnosis, case: Case | None = None) -> CaseText:
         tuple(a for a, _ in _clauses(teaching)), _all_marks(key_words), apart, uncomplicated,
         case.patient.age_years,
         tuple(a for a, _ in _clauses([_PARENTHESES.sub(" ", case.patient.presenting_complaint)])),
-        classes,
+        classes, _implied_part(names, case.patient.sex),
     )  # fmt: skip
+
+
+def _implied_part(names: Sequence[str], sex: str) -> frozenset[str]:
+    """The part of the body the key's disease must be in, in a patient of this sex: MONDO files
+    the key's disease by part (its direct children that add a part of the body to its label),
+    and of those parts only one is not the other sex's (UBERON names the testis "male gonad",
+    the ovary "female gonad"): granulosa cell tumor is filed as ovarian and testicular, so in a
+    woman it is in the ovary. Empty otherwise."""
+    own = {
+        t
+        for name in names
+        for t in (
+            *terminology.mondo_terms(name, word_key),
+            *filter(None, [terminology.mondo_loosely(name, word_key)]),
+        )
+    }
+    parts_of_body = terminology.anatomy_words(word_key) | terminology.site_parts(word_key)
+    adjectives = terminology.site_adjectives(word_key)
+
+    def part(word: str) -> str | None:
+        if word in parts_of_body:
+            return word
+        nouns = sorted(adjectives.get(word, frozenset()) & parts_of_body)
+        return nouns[0] if len(nouns) == 1 else None
+
+    parts: set[str] = set()
+    for term in own:
+        label = word_key(terminology.mondo_label(term, word_key))
+        for child in terminology.mondo_children(term, word_key):
+            added = word_key(terminology.mondo_label(child, word_key)) - label
+            parts |= {p for w in added if (p := part(w))}
+    other = {"female": "male", "male": "female"}.get(sex)
+    kept = {p for p in parts if terminology.part_sex(p) != other}
+    if len(parts) < 2 or len(kept) != 1 or terminology.part_sex(next(iter(kept))) != sex:
+        return frozenset()
+    return frozenset(kept)
 
 
 def _all_marks(words: Iterable[str]) -> frozenset[str]:
@@ -793,6 +830,8 @@ def _shown(word: str, extra: frozenset[str], text: CaseText) -> bool:
         # name as a site: "chronic venous insufficiency of the legs": "wound on the right lower
         # leg"), or one the key's own part already is ("posterior hip joint dislocation": the
         # HPO's part "hip joint" is the key's hip).
+        if word in text.implied:
+            return True  # the only part the key's disease can be in, in this patient
         return any(_marks(word) & asserted for asserted in (*text.complaint, *text.signs)) or any(
             len(part) == 2 and word in part and _all_marks(part - {word}) <= text.key
             for part in terminology.body_parts(word_key)

@@ -1099,6 +1099,24 @@ def _mondo_children(word_key: WordKey) -> dict[str, tuple[str, ...]]:
     return {term: tuple(found) for term, found in children.items()}
 
 
+def mondo_children(term: str, word_key: WordKey) -> tuple[str, ...]:
+    """The MONDO terms filed directly under ``term`` (is_a)."""
+    return _mondo_children(word_key).get(term, ())
+
+
+@functools.lru_cache(maxsize=1024)
+def part_sex(part: str) -> str | None:
+    """ "male" or "female" where UBERON names the part of the body as that sex's ("testis":
+    "male gonad"; "ovary": "female gonad"); None otherwise or without the table."""
+    found = {
+        sex
+        for name in anatomy_names().get(part, ())
+        for sex in ("male", "female")
+        if sex in name.lower().split()
+    }
+    return next(iter(found)) if len(found) == 1 else None
+
+
 def mondo_descendants(term: str, word_key: WordKey) -> frozenset[str]:
     """The MONDO terms filed under ``term`` (is_a, at any depth)."""
     children = _mondo_children(word_key)
