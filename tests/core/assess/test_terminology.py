@@ -829,6 +829,10 @@ def test_a_key_no_terminology_names_word_for_word_is_read_as_the_one_mondo_disea
         ("De Quervain tenosynovitis", "de Quervain's thyroiditis"),
         # Its nearest MONDO names add an acuity and an age band: another disease each.
         ("Respiratory distress syndrome", "acute respiratory distress syndrome"),
+        # A MONDO name that adds more than one written word names a narrower disease.
+        ("Drug reaction", "DRESS syndrome"),
+        # MeSH's heading "Diabetic Ketoacidosis" is as near as MONDO's alcoholic ketoacidosis.
+        ("Ketoacidosis", "alcoholic ketoacidosis"),
     ],
 )
 def test_a_key_read_loosely_never_takes_another_disease(key, written):
@@ -845,3 +849,13 @@ def test_a_spelling_mondo_writes_in_the_names_of_the_keys_forms_is_the_keys_word
     # A misspelling no name of the key's forms writes stays unsure.
     assert not _accepted("phyllodis tumor", "Phyllodes tumor")
     assert not _accepted("fibroadenoma", "Phyllodes tumor")
+
+
+@needs_all
+def test_a_key_with_a_name_a_terminology_knows_is_not_read_loosely():
+    # "ketoacidosis" beside "Diabetic ketoacidosis" is no name of MONDO's alcoholic one, and an
+    # acronym ("AA": AA amyloidosis, aplastic anaemia, ...) is never read loosely.
+    key = Diagnosis(primary="Diabetic ketoacidosis", aliases=["ketoacidosis", "DKA"])
+    assert judge_differential(["alcoholic ketoacidosis"], key).outcome != "correct"
+    key = Diagnosis(primary="Aplastic anemia", aliases=["AA"])
+    assert judge_differential(["AA amyloidosis"], key).outcome != "correct"

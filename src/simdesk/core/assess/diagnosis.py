@@ -589,14 +589,7 @@ def _implied_part(names: Sequence[str], sex: str) -> frozenset[str]:
     and of those parts only one is not the other sex's (UBERON names the testis "male gonad",
     the ovary "female gonad"): granulosa cell tumor is filed as ovarian and testicular, so in a
     woman it is in the ovary. Empty otherwise."""
-    own = {
-        t
-        for name in names
-        for t in (
-            *terminology.mondo_terms(name, word_key),
-            *filter(None, [terminology.mondo_loosely(name, word_key)]),
-        )
-    }
+    own = _key_terms(tuple(names))
     parts_of_body = terminology.anatomy_words(word_key) | terminology.site_parts(word_key)
     adjectives = terminology.site_adjectives(word_key)
 
@@ -985,8 +978,8 @@ def _key_synonyms(key: Diagnosis) -> list[str]:
         if not told_apart(synonym)
     ]
     found += [
-        synonym for name in (key.primary, *key.aliases) for synonym in _loosely(name)
-        if not told_apart(synonym)
+        synonym for term in _loose_term((key.primary, *key.aliases))
+        for synonym in _loosely(term, key.primary) if not told_apart(synonym)
     ]  # fmt: skip
     own = {
         w for name in (key.primary, *key.aliases) for form in canonical_forms(name) for w in form
@@ -997,13 +990,36 @@ def _key_synonyms(key: Diagnosis) -> list[str]:
     ]  # fmt: skip
 
 
-def _loosely(name: str) -> tuple[str, ...]:
-    """The names of the one MONDO disease a name of the key names loosely, where no terminology
-    names it word for word (``terminology.mondo_loosely``): "drug-induced akathisia" for
-    "Akathisia", "giant cell tumor of bone" for "Osteoclastoma", and their synonyms."""
-    term = terminology.mondo_loosely(name, word_key)
-    if term is None:
+@functools.lru_cache(maxsize=1024)
+def _loose_term(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The one MONDO disease the key's names name loosely (``terminology.mondo_loosely``), where
+    no terminology names any of them word for word; an acronym among them is not read so ("AA"
+    names several diseases), nor a name beside one a terminology knows ("ketoacidosis" beside
+    "Diabetic ketoacidosis" is not MONDO's alcoholic ketoacidosis)."""
+    if any(
+        terminology.mondo_terms(name, word_key) or terminology.synonyms(name, word_key)
+        for name in names
+    ):
         return ()
+    found = {
+        term for name in names if not _ACRONYM.fullmatch(name.strip())
+        if (term := terminology.mondo_loosely(name, word_key))
+    }  # fmt: skip
+    return tuple(found) if len(found) == 1 else ()
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_terms(names: tuple[str, ...]) -> frozenset[str]:
+    """The MONDO diseases the key's names name, word for word or else loosely."""
+    own = {t for name in names for t in terminology.mondo_terms(name, word_key)}
+    return frozenset(own or _loose_term(names))
+
+
+def _loosely(term: str, primary: str) -> tuple[str, ...]:
+    """The names of the MONDO disease the key names loosely (``_loose_term``): "drug-induced
+    akathisia" for "Akathisia", "giant cell tumor of bone" for "Osteoclastoma", and their
+    synonyms."""
+    name = primary
     own = {term} | terminology.mondo_descendants(term, word_key)
     malignant = word_key("malignant cancer") - word_key(name)
     written = terminology.mondo_written_names(term, word_key)
@@ -1110,14 +1126,7 @@ def _spelled_as_its_forms(item: str, primaries: Sequence[str], key: Diagnosis) -
     beside the word they stand for: "phylloide tumor of the breast" is MONDO's name of benign
     breast phyllodes tumor, filed under phyllodes tumor, so "phylloides tumor" is a spelling of
     "Phyllodes tumor". Another disease's word is written in another disease's names."""
-    own = {
-        t
-        for name in (key.primary, *key.aliases)
-        for t in (
-            *terminology.mondo_terms(name, word_key),
-            *filter(None, [terminology.mondo_loosely(name, word_key)]),
-        )
-    }
+    own = _key_terms((key.primary, *key.aliases))
     forms = own.union(*(terminology.mondo_descendants(t, word_key) for t in own))
     written = [terminology.mondo_name_words(t, word_key) for t in sorted(forms)]
     for s, e in itertools.product(

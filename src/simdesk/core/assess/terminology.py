@@ -349,6 +349,8 @@ def _forget() -> None:
     interchangeable_words.cache_clear()  # read from the groups in use
     site_adjectives.cache_clear()
     site_parts.cache_clear()
+    _mondo_written.cache_clear()
+    _preferred.cache_clear()
     _mondo_names.cache_clear()
     mondo_loosely.cache_clear()
     mondo_written_names.cache_clear()
@@ -753,6 +755,21 @@ def nearest_names(words: frozenset[str], word_key: WordKey) -> tuple[int, list[G
     return fewest, [tables.groups[number] for number in sorted(found)]
 
 
+@functools.cache
+def _preferred(word_key: WordKey) -> tuple[tuple[str, Key], ...]:
+    """Every preferred name as written, with its words: a group's label (an ICD-10-CM title, a
+    MeSH heading, a MONDO label; not the HPO's signs) and every MONDO term's label."""
+    tables = _index_tables(word_key)
+    found = {
+        frozenset(names[0][1]): names[0][0] for number, names in enumerate(tables.groups)
+        if number not in tables.phenotypes
+    }  # fmt: skip
+    terms, labelled = _mondo_tree(word_key)
+    for key, named in labelled.items():
+        found.setdefault(key, terms[named[0]][0])
+    return tuple((written, key) for key, written in found.items())
+
+
 _WITH = re.compile(r"\bwith\b", re.I)
 
 
@@ -925,20 +942,39 @@ def mondo_terms(name: str, word_key: WordKey) -> frozenset[str]:
 
 
 @functools.cache
-def _mondo_names(word_key: WordKey) -> dict[str, frozenset[Key]]:
-    """Each MONDO term's names by word key: its label and the synonyms of its group (those that
-    name nothing else, ``build_mondo_groups``)."""
+def _mondo_written(word_key: WordKey) -> dict[str, dict[Key, str]]:
+    """Each MONDO term's names by word key, each with one way it is written: its label and the
+    synonyms of its group (those that name nothing else, ``build_mondo_groups``)."""
     terms, labelled = _mondo_tree(word_key)
     tables = _index_tables(word_key)
-    found: dict[str, set[Key]] = defaultdict(set)
+    found: dict[str, dict[Key, str]] = defaultdict(dict)
     for key, named in labelled.items():
         for term in named:
-            found[term].add(key)
+            found[term].setdefault(key, terms[term][0])
     for number in tables.mondo:
         names = tables.groups[number]
         for term in labelled.get(frozenset(names[0][1]), ()):
-            found[term].update(frozenset(words) for _name, words in names)
-    return {term: frozenset(keys) for term, keys in found.items() if term in terms}
+            for name, words in names:
+                found[term].setdefault(frozenset(words), name)
+    return {term: dict(keys) for term, keys in found.items() if term in terms}
+
+
+@functools.cache
+def _mondo_names(word_key: WordKey) -> dict[str, frozenset[Key]]:
+    """Each MONDO term's names by word key (``_mondo_written``)."""
+    return {term: frozenset(keys) for term, keys in _mondo_written(word_key).items()}
+
+
+_WRITTEN_WORD = re.compile(r"[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*")
+
+
+def _written_words(name: str) -> int:
+    """How many words a name is written in: a hyphenated word is one ("drug-induced"), a small
+    word ("of", "with") none, a parenthesis nothing."""
+    return sum(
+        1 for w in _WRITTEN_WORD.findall(_PARENTHESES.sub(" ", name))
+        if w.lower() not in lexicon.STOP_WORDS
+    )  # fmt: skip
 
 
 def mondo_name_words(term: str, word_key: WordKey) -> frozenset[str]:
@@ -947,8 +983,10 @@ def mondo_name_words(term: str, word_key: WordKey) -> frozenset[str]:
 
 
 # The most words a MONDO name may add to an answer key's for the key to name that disease
-# loosely ("Akathisia": MONDO's only disease so named is "drug-induced akathisia").
-_LOOSE_ADDED = 2
+# loosely, as written ("Akathisia": MONDO's only disease so named is "drug-induced akathisia")
+# and as the matcher reads them ("drug", "induced").
+_LOOSE_ADDED = 1
+_LOOSE_WORDS = 2
 
 
 @functools.lru_cache(maxsize=1024)
@@ -957,9 +995,10 @@ def mondo_loosely(name: str, word_key: WordKey) -> str | None:
     (no MONDO term, no synonym), names loosely; None when there is not exactly one. An answer
     key is known to name a disease, so it is read more loosely than a learner's name:
 
-    - a MONDO name holds every word of the key and at most ``_LOOSE_ADDED`` more ("Akathisia":
+    - a MONDO name holds every word of the key and one written word more ("Akathisia":
       "drug-induced akathisia"; "Osteoclastoma": "Osteoclastoma, benign", a synonym of bone
-      giant cell tumor), the fewest of any MONDO name; or
+      giant cell tumor), the fewest of any such MONDO name; not "Drug reaction" for "drug
+      reaction with eosinophilia and systemic symptoms"; or
     - the key is one MONDO name of the disease made explicit with the words of another
       ("De Quervain tenosynovitis": MONDO's "de Quervain disease", also named "radial styloid
       tenosynovitis").
@@ -974,19 +1013,35 @@ def mondo_loosely(name: str, word_key: WordKey) -> str | None:
         return None
     malignant = word_key("malignant cancer") - words
     names = _mondo_names(word_key)
+    written = _mondo_written(word_key)
+    own = _written_words(name)
 
     def allowed(term: str, added: frozenset[str]) -> bool:
         label = word_key(terms[term][0])
         return not terms[term][2] and not (added | label) & malignant
 
     holding: dict[str, frozenset[str]] = {}
-    for term, keys in names.items():
-        added = [k - words for k in keys if words < k and len(k - words) <= _LOOSE_ADDED]
+    for term, keys in written.items():
+        added = [
+            k - words for k, as_written in keys.items()
+            if words < k and len(k - words) <= _LOOSE_WORDS
+            and _written_words(as_written) - own <= _LOOSE_ADDED
+        ]  # fmt: skip
         if added:
             holding[term] = min(added, key=lambda a: (len(a), sorted(a)))
     if holding:
         fewest = min(len(a) for a in holding.values())
         found = {t for t, a in holding.items() if len(a) == fewest and allowed(t, a)}
+        # A preferred name (an ICD-10-CM title, a MeSH heading, a MONDO label) as near to the
+        # key that is none of theirs names another disease: "ketoacidosis" is MONDO's alcoholic
+        # ketoacidosis and MeSH's diabetic ketoacidosis.
+        for as_written, key in _preferred(word_key):
+            if (
+                words < key and len(key - words) <= _LOOSE_WORDS
+                and _written_words(as_written) - own <= _LOOSE_ADDED
+                and not any(key in names.get(t, ()) for t in found)
+            ):  # fmt: skip
+                return None
         # A nearest name that adds what makes another disease - an acuity, an age band, a
         # period, a place, a side ("acute" and "newborn" respiratory distress syndrome, one
         # filed under the other) - leaves the key's disease unknown.
