@@ -244,6 +244,7 @@ class FactMatcher:
         dimension_over_topics: float | None = TUNING.dimension_over_topics,
         dimension_veto: float | None = TUNING.dimension_veto,
         veto_unsure: bool = TUNING.veto_unsure,
+        veto_each: bool = TUNING.veto_each,
         route_limit: int = TUNING.route_limit,
         keep_off_topic: bool = TUNING.keep_off_topic,
         patient_kin: str | None = None,
@@ -262,6 +263,7 @@ class FactMatcher:
         self.dimension_over_topics = dimension_over_topics
         self.dimension_veto = dimension_veto
         self.veto_unsure = veto_unsure
+        self.veto_each = veto_each
         self.route_limit = route_limit
         self.beta = beta
         self.gamma = gamma
@@ -417,7 +419,12 @@ class FactMatcher:
             return asked, False
         odds = reader.distribution(question)
         if sum(odds[d] for d in read) >= veto:
-            return asked, False
+            if not self.veto_each:
+                return asked, False
+            # of two dimensions read, one the reader gives almost nothing: "does it spread out
+            # from where it started?" asks where it goes, not since when
+            kept = frozenset(d for d in read if odds[d] >= veto)
+            return (asked - read) | (kept or read), False
         best = max(
             (label for label in odds if label not in dimensions.NOT_DIMENSIONS),
             key=odds.__getitem__,

@@ -58,6 +58,9 @@ class MatcherTuning:
     # own, the question discloses only what an authored cue answers.
     dimension_veto: float | None = 0.1
     veto_unsure: bool = True
+    # veto_each: of several dimensions the patterns read, each the reader gives under
+    # dimension_veto is dropped where another is kept
+    veto_each: bool = True
     route_limit: int = 3  # most facts disclosed for a topic
     keep_off_topic: bool = True  # authored cues may still answer when no fact has the topic
     classifier_alpha: float = 0.3  # add-alpha smoothing of the question classifier
