@@ -164,10 +164,14 @@ def _dx_figure(dx: dict, more: dict | None, figure) -> str:
     return figure(dx) if more is None else f"{figure(dx)} | {figure(more)}"
 
 
+# The HPI books never read (hpi_holdout9, 6, 5: frozen; their questions are never printed) and
+# the validation book (hpi_holdout12, figures only), printed first. Books 7, 8, 10, 11 and 13-18
+# were written as development data or became it (benchmarks/dimension_cv.py scores them).
+HPI_HOLDOUT_FIRST = ("9", "6", "5", "12")
+
+
 def _hpi_figure(figure, *books) -> str:
-    """An HPI-dimensions figure of each book: the first, then the second (hpi_holdout2 on the
-    hold-out side, hpi_tuning_more on the tuning side), then hpi_holdout3 to hpi_holdout6 on the
-    hold-out side."""
+    """An HPI-dimensions figure of each book (see ``unseen_section``)."""
     return " | ".join(figure(book) for book in books)
 
 
@@ -194,11 +198,14 @@ def unseen_section(by_dimension: bool = False) -> None:
         dx = unseen.diagnosis_eval(part)
         # The tuning column gives the first tuning file's figure, then the second's (tuning_more).
         more = unseen.diagnosis_eval("tuning_more") if part == "tuning" else None
-        # The HPI column gives the first book's figure, then the second's: hpi_holdout2 on the
-        # hold-out side, hpi_tuning_more on the tuning side; then hpi_holdout3, hpi_holdout4 and
-        # hpi_holdout5 and hpi_holdout6 on the hold-out side.
-        editions = ("2", "3", "4", "5", "6") if part == "holdout" else ("_more",)
-        books = [hpi] + [unseen.history_eval(part, book="hpi", edition=e) for e in editions]
+        # The HPI column, hold-out side: the frozen books never read (the ninth, sixth, fifth),
+        # the validation book (twelfth, figures only), then the first four (read: development
+        # data now); tuning side: hpi_tuning, hpi_tuning_more.
+        if part == "holdout":
+            books = [unseen.history_eval(part, book="hpi", edition=e) for e in HPI_HOLDOUT_FIRST]
+            books += [hpi] + [unseen.history_eval(part, book="hpi", edition=e) for e in "234"]
+        else:
+            books = [hpi, unseen.history_eval(part, book="hpi", edition="_more")]
         hpi_books[part] = books
         rows.append(
             [
@@ -237,11 +244,11 @@ def unseen_section(by_dimension: bool = False) -> None:
     for name, hold, tune, target in zip(names, *rows, targets, strict=True):
         print(f"  {name:<{width}}  {hold:>16}  {tune:>16}  {target}")
     print(
-        "  HPI dimensions: hold-out books 1 | 2 | 3 | 4 | 5 | 6 (hpi_holdout, 2, ..., 6);"
-        " tuning books 1 | 2"
+        "  HPI dimensions: hold-out books 9 | 6 | 5 (frozen, never read) | 12 (validation) |"
+        " 1 | 2 | 3 | 4 (read); tuning books 1 | 2"
     )
     if by_dimension:
-        labels = tuple(f"HOLD-OUT {n}" for n in range(1, 7))
+        labels = tuple(f"HOLD-OUT {n}" for n in (*HPI_HOLDOUT_FIRST, "1", "2", "3", "4"))
         labels += ("tuning 1", "tuning 2")
         every = hpi_books["holdout"] + hpi_books["tuning"]
         _hpi_by_dimension(dict(zip(labels, every, strict=True)))
@@ -266,7 +273,7 @@ def off_case_section() -> None:
         ("holdout", "2"),
         ("holdout", "3"),
         ("holdout", "4"),
-        # not the fifth and sixth books: never read, so their questions are never printed
+        # not the fifth, sixth, ninth and twelfth books: never read, so never printed
         ("tuning", ""),
         ("tuning", "_more"),
     )

@@ -27,7 +27,7 @@ def reader():
     [
         ("Is it on one side?", "site"),
         ("Has it been weeks or months?", "onset"),
-        ("Does the pain travel to other places?", "radiation"),
+        ("Does the pain wander to other places?", "radiation"),  # "travel": now the patterns
         ("Is it there all day long?", "timing"),
     ],
 )

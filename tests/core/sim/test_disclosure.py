@@ -497,3 +497,21 @@ def test_of_two_dimensions_read_the_one_the_reader_finds_no_trace_of_is_dropped(
     assert not FactMatcher([complaint], veto_each=False).match(question).empty
     both = "When did it start and where is it?"
     assert FactMatcher([complaint]).asked_topics(both) == {"onset", "site"}
+
+
+def test_a_travel_question_is_never_read_as_where_it_spreads():
+    # Taught "does it travel anywhere?" as where it spreads, the reader read "have you travelled
+    # anywhere recently?" so (0.84), and a record of pain radiating to the leg answered it (own
+    # phrasings hold-out, 0 -> 2 off-case). The patterns read the complaint travelling as such.
+    facts = [
+        _fact("spread", "Lower back pain radiating to the left leg.", "It goes down my leg.", [],
+              category="history_of_presenting_illness"),
+        _fact("trip", "Returned from Kenya two weeks ago.", "I was in Kenya.", [],
+              category="social"),
+    ]  # fmt: skip
+    question = "Have you travelled anywhere recently?"
+    assert question_topics(question) == {"travel"}
+    assert [f.id for f in FactMatcher(facts).match(question).facts] == ["trip"]
+    for spreads in ("Does it travel anywhere?", "Does the pain travel anywhere else?"):
+        assert question_topics(spreads) == {"radiation"}, spreads
+        assert [f.id for f in FactMatcher(facts).match(spreads).facts] == ["spread"], spreads

@@ -204,9 +204,11 @@ def informant_kin(patient: Patient) -> str | None:
 
 
 # The parts of the history whose words a question on the illness itself uses: a symptom's name,
-# "work", "school", "home", "tablets" ("did the tablets help?"). The reader may read a dimension
-# of the illness in a question the patterns read as one of these; never in one on the past
-# illnesses, the allergies or the family, whose words are their own.
+# "work", "school", "tablets" ("did the tablets help?"), "drinking" ("does drinking make it
+# worse?"). The reader may read a dimension of the illness in a question the patterns read as one
+# of these; never in one on the past illnesses, allergies or family, whose words are their own,
+# nor on travel (the patterns read "does it travel?" as where it spreads; "have you travelled
+# anywhere recently?" is not: the reader, taught the former, read the latter so at 0.84).
 _EVERYDAY_WORDS = frozenset({"review_of_systems", "medications", "social"})
 
 
@@ -456,7 +458,8 @@ class FactMatcher:
         if asked & set(reader.labels):
             return asked
         topics = bundled_topics()
-        if any(t in topics and topics[t].category not in _EVERYDAY_WORDS for t in asked):
+        if any(t == "travel" or topics[t].category not in _EVERYDAY_WORDS
+               for t in asked if t in topics):  # fmt: skip
             return asked  # "any medication intolerances?" asks the allergies, whatever else
         odds = reader.distribution(question)
         best = max(odds, key=odds.__getitem__)
