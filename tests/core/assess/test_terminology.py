@@ -717,11 +717,14 @@ def test_a_uberon_synonym_that_is_another_parts_label_is_left_out(tmp_path, monk
         b"UBERON:3\tcervix\tneck\n"
     ))  # fmt: skip
     monkeypatch.setattr(terminology, "_uberon_table", lambda: table)
-    terminology.anatomy_names.cache_clear()
+    cached = (terminology._uberon_terms, terminology.anatomy_names)
+    for function in cached:
+        function.cache_clear()
     try:
         names = terminology.anatomy_names()
     finally:
-        terminology.anatomy_names.cache_clear()
+        for function in cached:
+            function.cache_clear()
     assert names["testicle"] == ("testis", "male gonad")
     # "cervix" is the label of another part: no synonym of the uterine cervix.
     assert names["uterine cervix"] == ("neck of uterus",)

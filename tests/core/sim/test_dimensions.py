@@ -214,3 +214,13 @@ def test_off_topic_talk_taught_as_a_class_of_its_own_is_not_read_as_a_dimension(
     assert own[dimensions.OTHER] - merged[dimensions.OTHER] > 0.2
     assert max(p for k, p in merged.items() if k != dimensions.OTHER) > 0.4
     assert max(p for k, p in own.items() if k != dimensions.OTHER) < TUNING.dimension_confidence
+
+
+def test_the_last_questions_reading_is_kept_and_never_shared(reader):
+    # The matcher asks for a question's reading up to twice; the second is the kept one, and a
+    # caller's change to it reaches no one else.
+    first = reader.distribution("Does it spread from where it started?")
+    first["site"] = 2.0
+    again = reader.distribution("Does it spread from where it started?")
+    assert again["site"] < 1.0 and abs(sum(again.values()) - 1.0) < 1e-4
+    assert reader.distribution("When did it start?") != again

@@ -1019,11 +1019,10 @@ def _loosely(term: str, primary: str) -> tuple[str, ...]:
     """The names of the MONDO disease the key names loosely (``_loose_term``): "drug-induced
     akathisia" for "Akathisia", "giant cell tumor of bone" for "Osteoclastoma", and their
     synonyms."""
-    name = primary
     own = {term} | terminology.mondo_descendants(term, word_key)
-    malignant = word_key("malignant cancer") - word_key(name)
+    malignant = word_key("malignant cancer") - word_key(primary)
     written = terminology.mondo_written_names(term, word_key)
-    # Their synonyms in the other terminologies, but from a group that names another MONDO
+    # Their synonyms in the other terminologies, none from a group that names another MONDO
     # disease ("de Quervain syndrome" is also ICD-10-CM's name of androgen insensitivity), and
     # none named malignant where the key is not.
     others = [

@@ -1220,22 +1220,30 @@ def _uberon_table() -> Path | None:
 
 
 @functools.cache
-def anatomy_names() -> dict[str, tuple[str, ...]]:
-    """Each plain name of a part of the body (lower case) with the other names UBERON gives
-    the same part ("testicle": "testis", "male gonad"; "gullet": "esophagus"); empty without
-    the table. UBERON lumps related synonyms with exact ones, so a synonym that is another
-    part's label is left out ("cervix", a synonym of several parts and the label of one). A
-    name of several parts has the names of each."""
+def _uberon_terms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each UBERON part's label and synonyms (lower case), read once; empty without the
+    table."""
     table = _uberon_table()
     if table is None:
-        return {}
+        return ()
     terms = []
     with gzip.open(table, "rt", encoding="utf-8") as lines:
         for line in lines:
             if line.startswith("#") or not line.strip():
                 continue
             _term, label, synonyms = line.rstrip("\n").split("\t")
-            terms.append((label.lower(), [s.lower() for s in synonyms.split("|") if s]))
+            terms.append((label.lower(), tuple(s.lower() for s in synonyms.split("|") if s)))
+    return tuple(terms)
+
+
+@functools.cache
+def anatomy_names() -> dict[str, tuple[str, ...]]:
+    """Each plain name of a part of the body (lower case) with the other names UBERON gives
+    the same part ("testicle": "testis", "male gonad"; "gullet": "esophagus"); empty without
+    the table. UBERON lumps related synonyms with exact ones, so a synonym that is another
+    part's label is left out ("cervix", a synonym of several parts and the label of one). A
+    name of several parts has the names of each."""
+    terms = _uberon_terms()
     labels = {label for label, _ in terms}
     found: dict[str, dict[str, None]] = defaultdict(dict)
     for label, synonyms in terms:
@@ -1262,17 +1270,9 @@ def site_parts(word_key: WordKey) -> frozenset[str]:
     label column: "leg", "colon", "trachea") that the terminologies' names write after "of"
     ("Ulcer of leg"), by ``word_key``; empty without the UBERON table. The HPO has no "Abnormal
     leg morphology" term, so ``anatomy_words`` lacks "leg"."""
-    table = _uberon_table()
-    if table is None:
+    labels = {label for label, _ in _uberon_terms() if label.isalpha() and len(label) > 2}
+    if not labels:
         return frozenset()
-    labels = set()
-    with gzip.open(table, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            if line.startswith("#") or not line.strip():
-                continue
-            label = line.split("\t", 2)[1].lower()
-            if label.isalpha() and len(label) > 2:
-                labels.add(label)
     after: set[str] = set()
     for number, names in enumerate(groups(word_key)):
         if number % _STEP_GROUPS == 0:

@@ -206,6 +206,7 @@ class DimensionReader:
                 v += 0.001 * grad * grad
                 param -= rate * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
         self._w, self._b = w, b
+        self._last: tuple[str, dict[str, float]] | None = None
 
     @classmethod
     def from_weights(cls, labels: list[str], w, b, embed: Embedder) -> DimensionReader:
@@ -213,6 +214,7 @@ class DimensionReader:
         reader = cls.__new__(cls)
         reader._np, reader._embed = embed._np, embed
         reader.labels, reader._w, reader._b = list(labels), w, b
+        reader._last = None
         return reader
 
     def _softmax(self, z):
@@ -227,13 +229,18 @@ class DimensionReader:
 
     def distribution(self, question: str) -> dict[str, float]:
         """Every label's probability for a question (``"other"`` among them; small talk, learnt
-        as a class of its own, is counted as "other")."""
+        as a class of its own, is counted as "other"). The last question's is kept: the matcher
+        asks for it up to twice a question (a named symptom, then the patterns' veto)."""
+        last = self._last  # one read: another thread may replace it
+        if last is not None and last[0] == question:
+            return dict(last[1])
         p = self._softmax(self._embed([question])[0] @ self._w + self._b)
         odds: dict[str, float] = {}
         for label, q in zip(self.labels, p, strict=True):
             label = OTHER if label == SMALL_TALK else label
             odds[label] = odds.get(label, 0.0) + float(q)
-        return odds
+        self._last = (question, odds)
+        return dict(odds)
 
 
 def load_examples(
