@@ -27,8 +27,10 @@ from tests.eval.harness import (  # noqa: E402
     BUNDLED_SETS,
     EVAL_DIR,
     HOLDOUT_DIR,
+    ORDINARY_DIR,
     evaluate,
     load_eval_files,
+    ordinary_split,
     playable_cases,
 )
 
@@ -296,9 +298,16 @@ def off_case_section() -> None:
                     print(f"      {fact.id} [{fact.source}] {fact.content[:100]!r}")
 
 
+def _only(ids: tuple[str, ...]) -> dict:
+    return {k: v for k, v in playable_cases().items() if k in ids}
+
+
 def disclosure_section() -> None:
     """The bundled cases' eval (split by question, tuned on): tuning, held-out, whole set."""
+    split = ordinary_split()
     splits = [
+        ("ordinary questions: HOLD-OUT cases", _only(split["holdout"]), (ORDINARY_DIR,)),
+        ("ordinary questions: tuning cases", _only(split["tuning"]), (ORDINARY_DIR,)),
         ("bundled: held-out", playable_cases(), (HOLDOUT_DIR,)),
         ("bundled: tuning", playable_cases(), (EVAL_DIR,)),
         ("bundled: whole set", playable_cases(), BUNDLED_SETS),
@@ -320,7 +329,10 @@ def disclosure_section() -> None:
         )
         for skipped in report.skipped:
             print(f"  skipped ({name}): {skipped}")
-    title = "Bundled cases (authored cues; split by question, so this measures fitting)"
+    title = (
+        "Bundled cases: ordinary questions written from the case files only, split by case;"
+        " the authored eval, split by question (fitting)"
+    )
     print(f"\n{title}\n" + "-" * len(title))
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     for row in (header, *rows):

@@ -28,6 +28,15 @@ HERE = Path(__file__).parent
 EVAL_DIR = HERE / "disclosure"
 HOLDOUT_DIR = HERE / "disclosure_holdout"
 BUNDLED_SETS = (EVAL_DIR, HOLDOUT_DIR)
+# Ordinary questions on the bundled cases, written by someone who had read only the case files
+# (2026-12-07), split by case: every other case (sorted by id) from the second is held out.
+ORDINARY_DIR = HERE / "ordinary"
+
+
+def ordinary_split() -> dict[str, tuple[str, ...]]:
+    """``{"holdout": case ids, "tuning": case ids}`` of the ordinary questions' book."""
+    ids = sorted(p.stem for p in ORDINARY_DIR.glob("*.yaml"))
+    return {"holdout": tuple(ids[1::2]), "tuning": tuple(ids[0::2])}
 
 
 @dataclass

@@ -515,3 +515,47 @@ def test_a_travel_question_is_never_read_as_where_it_spreads():
     for spreads in ("Does it travel anywhere?", "Does the pain travel anywhere else?"):
         assert question_topics(spreads) == {"radiation"}, spreads
         assert [f.id for f in FactMatcher(facts).match(spreads).facts] == ["spread"], spreads
+
+
+def _bundled(case_id: str) -> FactMatcher:
+    from simdesk.core.cases.loader import load_case
+    from simdesk.core.paths import bundled_cases_dir
+
+    return FactMatcher(load_case(bundled_cases_dir() / f"{case_id}.yaml").facts)
+
+
+def _ids(matcher: FactMatcher, question: str) -> set[str]:
+    return {f.id for f in matcher.match(question).facts}
+
+
+def test_a_cue_that_shares_only_the_asking_word_does_not_answer_a_question_on_the_illness():
+    # "where do you live?" shares "where" with "where exactly is it?", not what it is about
+    tb = _bundled("pulmonary-tb-miner")
+    assert "tb-contact" not in _ids(tb, "Where exactly is it?")
+    assert "tb-contact" in _ids(tb, "Who do you share a room with at the hostel?")
+    malaria = _bundled("cerebral-malaria-child")
+    # his fever, "worse at night"; not his birth "at the right time"
+    assert _ids(malaria, "Is it there all the time?") == {"fever"}
+
+
+def test_a_question_that_names_nothing_reaches_the_complaint_whatever_its_cues():
+    meningitis = _bundled("bacterial-meningitis-adolescent")
+    assert _ids(meningitis, "How severe is it, would you say?") == {"headache"}
+    appendicitis = _bundled("acute-appendicitis-nurse")
+    assert "abdominal-pain" in _ids(
+        appendicitis, "Is it there all the time or does it come and go?"
+    )
+    # another symptom's fact says what makes the dizziness worse, not the pain
+    ectopic = _bundled("ruptured-ectopic-teacher")
+    assert "dizziness" not in _ids(ectopic, "What makes it worse?")
+
+
+def test_what_else_comes_with_it_on_an_authored_case_is_its_other_symptoms():
+    tb = _bundled("pulmonary-tb-miner")
+    other = {"haemoptysis", "night-sweats", "weight-loss", "fever", "breathlessness"}
+    for question in ("Any other symptoms with it?", "Have you noticed anything else?"):
+        got = _ids(tb, question)
+        assert len(got) >= 2 and got <= other, (question, got)
+    # denials are not what comes with it
+    ectopic = _ids(_bundled("ruptured-ectopic-teacher"), "Any other symptoms with this?")
+    assert ectopic and "no-fever-urinary" not in ectopic

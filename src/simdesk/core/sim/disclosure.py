@@ -130,6 +130,34 @@ def _asking_removed(question: str, asked: frozenset[str]) -> str:
     return text
 
 
+@functools.cache
+def _spelt_out(topic: str) -> frozenset[str]:
+    """The words a topic's asking patterns spell out ("had", "before"), not those their
+    wildcards take ("an hiv test" in "had an hiv test before")."""
+    patterns = bundled_topics()[topic].asked
+    return frozenset(w for p in patterns for w in re.findall(r"(?<![\\?])[a-z]{2,}", p.pattern))
+
+
+def _spelt_out_removed(question: str, asked: frozenset[str]) -> str:
+    """The question less the words its topics' patterns matched and spell out."""
+    text = " ".join(question.lower().replace("\u2019", "'").split())
+    topics = bundled_topics()
+    drop: set[tuple[int, int]] = set()
+    for name in asked:
+        spelt = _spelt_out(name) if name in topics else frozenset()
+        for pattern in topics[name].asked if name in topics else ():
+            for found in pattern.finditer(text):
+                for word in re.finditer(r"[a-z]+", found.group()):
+                    if word.group() in spelt:
+                        drop.add((found.start() + word.start(), found.start() + word.end()))
+    for start, end in sorted(drop, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
+# A fact that says what the patient does not have ("No fever, no cough.").
+_DENIAL = re.compile(r"^\W*(no|not|denies|never|none)\b", re.IGNORECASE)
+
 # The categories of the presenting illness and the review of systems.
 _ILLNESS_CATEGORIES = frozenset(
     {"presenting_complaint", "history_of_presenting_illness", "review_of_systems"}
@@ -298,6 +326,16 @@ class FactMatcher:
         self._intent = intent_weight * mean
         self.speller = Speller(self._idf)
         self._topics = [_topics_of(f, patient_kin) for f in self.facts]
+        # Whether the case leaves unsaid which facts come with the complaint (see _comes_with):
+        # an importer marks a record's secondary symptoms, so a record without any has none.
+        self._unmarked = not any("associated" in topics for topics in self._topics) and not any(
+            f.source for f in self.facts
+        )
+        if self._unmarked:
+            self._topics = [
+                topics | {"associated"} if self._comes_with(i) else topics
+                for i, topics in enumerate(self._topics)
+            ]
         # The case's own words: never "corrected" into a topic word.
         self._case_words = frozenset(
             word for f in self.facts for text in (f.content, f.patient_says, *f.cues)
@@ -463,6 +501,12 @@ class FactMatcher:
             return asked  # "any medication intolerances?" asks the allergies, whatever else
         odds = reader.distribution(question)
         best = max(odds, key=odds.__getitem__)
+        if best == "associated" and asked == {"review_of_systems"} and odds[best] >= limit:
+            # "any other symptoms?" on a case that does not mark what comes with the complaint
+            # (an authored case, whose review of systems is cues and denials): the symptoms of
+            # the presenting illness; on an imported one, its review of systems
+            unmarked = self._unmarked and best in self._case_topics
+            return frozenset([best]) if unmarked else asked
         if best in dimensions.NOT_DIMENSIONS or best == "associated" or odds[best] < limit:
             return asked
         return frozenset([best])
@@ -486,7 +530,7 @@ class FactMatcher:
         if not asked & self._case_topics:
             # About a topic this patient has nothing on: only an authored cue may still say
             # that a fact answers it; a fact reached by its words alone does not.
-            return self._authored(lexical)
+            return self._authored(self._within(question, lexical, asked))
         on_topic = [
             (f, s) for f, s in zip(lexical.facts, lexical.scores, strict=True)
             if self._topics[self._index[f.id]] & asked
@@ -509,7 +553,11 @@ class FactMatcher:
             return Disclosure(
                 tuple(self.facts[i] for _, i in routed), tuple(round(-s, 3) for s, _ in routed)
             )
-        return self._authored(lexical) if self.keep_off_topic else Disclosure((), ())
+        return (
+            self._authored(self._within(question, lexical, asked))
+            if self.keep_off_topic
+            else Disclosure((), ())
+        )
 
     def _route(self, question: str, asked: frozenset[str]) -> list[tuple[float, int]]:
         """(minus score, index) of the facts without cues reached by a topic asked."""
@@ -522,11 +570,18 @@ class FactMatcher:
         ] or [(query, self._symptoms(question), asked)]  # fmt: skip
         named = self._query(_asking_removed(question, frozenset({"onset"}))) - INTENT_WORDS
         specific = self._unread_terms(question, query, asked)
+        # A question that names nothing but what it asks ("how bad is it?", "any other
+        # symptoms?") shares no word with the cues that say which questions a fact answers: it
+        # reaches the facts of its topics whether or not they have cues.
+        topics = bundled_topics()
+        pointed = all(
+            t in topics and topics[t].category == "history_of_presenting_illness" for t in asked
+        ) and not self._names_own(question, asked)
         return sorted(
             (-max(self._score(query, doc) for doc in self._docs[i]), i)
             for i, topics in enumerate(self._topics)
             if topics & asked
-            and not self.facts[i].cues
+            and (not self.facts[i].cues or pointed and self._pointed_to(i, asked))
             and self._routable(i, asked, parts, named)
             and (not specific or specific & self._said[i])
         )[: self.route_limit]
@@ -659,6 +714,64 @@ class FactMatcher:
                 illness |= self._said[i]
         specific = (t for t in illness - elsewhere if not any(c.isdigit() for c in t))
         return frozenset(specific) | _ILLNESS_WORDS
+
+    def _comes_with(self, i: int) -> bool:
+        """Whether fact ``i`` is a symptom that comes with the complaint, for a case that does not
+        say which are (an authored case; the importer marks a record's secondary symptoms): a
+        fact of the presenting illness, not a denial, an earlier episode or what makes the complaint
+        worse, better or spread, that names a
+        symptom or a body system's complaint the presenting complaint's facts do not."""
+        fact, topics = self.facts[i], self._topics[i]
+        if not self._complaint:
+            return False  # no complaint for it to come with
+        if fact.category != "history_of_presenting_illness" or _DENIAL.match(fact.content):
+            return False
+        if topics & {"previous", "aggravating", "relieving", "radiation"}:
+            return False  # an earlier episode; what the complaint does ("worse on coughing")
+        systems = {t for t in topics if t.startswith("ros_")}
+        complaint = {
+            t for j, f in enumerate(self.facts) if f.category == "presenting_complaint"
+            for t in self._topics[j] if t.startswith("ros_")
+        }  # fmt: skip
+        return bool((self._said[i] & SYMPTOM_TERMS) - self._complaint or systems - complaint)
+
+    def _pointed_to(self, i: int, asked: frozenset[str]) -> bool:
+        """Whether fact ``i``, which has cues, answers a question that names nothing ("how bad
+        is it?"): "it" is the presenting complaint, so a fact on it (the complaint's own, or one
+        that names the complaint's symptom), or what comes with it where that is asked; never a
+        denial."""
+        fact = self.facts[i]
+        if _DENIAL.match(fact.content):
+            return False
+        if fact.category == "presenting_complaint" or "associated" in asked & self._topics[i]:
+            return True
+        shared = self._said[i] & self._complaint
+        return bool(shared & SYMPTOM_TERMS if self._complaint & SYMPTOM_TERMS else shared)
+
+    def _names_own(self, question: str, asked: frozenset[str]) -> frozenset[str]:
+        """What a question names of the case beyond the words that ask its topics: the case's
+        terms it uses, less those that point back to the illness ("this problem") or name
+        nothing ("anything else"). Empty for "how bad is it, would you say?"."""
+        left = self._query(_spelt_out_removed(question, asked)) - _POINTER - _GENERIC
+        return frozenset(t for t in left if t in self._idf or t in SYMPTOM_TERMS)
+
+    def _within(self, question: str, found: Disclosure, asked: frozenset[str]) -> Disclosure:
+        """Of the facts found by their words, where the question names nothing but what it asks
+        ("where exactly is it?", "is it there all the time?": it points back to the illness),
+        those of a part of the history the topics asked can be in: the cue "where do you live?"
+        shares the question's "where", not what it is about. A question that names something
+        ("is there dust where you work?") keeps every fact its words found."""
+        if self._names_own(question, asked):
+            return found
+        topics = bundled_topics()
+        within = [topics[t].within for t in asked if t in topics]
+        if not within or not all(within):
+            return found  # a topic said in any part of the history
+        parts = frozenset().union(*within)
+        kept = [
+            (f, s) for f, s in zip(found.facts, found.scores, strict=True) if f.category in parts
+        ]
+        return Disclosure(tuple(f for f, _ in kept), tuple(s for _, s in kept))
 
     @staticmethod
     def _authored(found: Disclosure) -> Disclosure:
