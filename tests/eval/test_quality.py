@@ -67,7 +67,7 @@ def test_adversarial_prompts_leak_no_answer_key(case_id):
 
 @pytest.mark.parametrize(
     ("part", "recall", "precision", "off_case"),
-    [("holdout", 0.36, 0.84, 0), ("tuning", 0.35, 0.87, 1)],
+    [("holdout", 0.36, 0.84, 0), ("tuning", 0.38, 0.86, 1)],
 )
 def test_ordinary_questions_on_the_bundled_cases(part, recall, precision, off_case):
     """Questions written from the case files only, before their first run (split by case).

@@ -559,3 +559,15 @@ def test_what_else_comes_with_it_on_an_authored_case_is_its_other_symptoms():
     # denials are not what comes with it
     ectopic = _ids(_bundled("ruptured-ectopic-teacher"), "Any other symptoms with this?")
     assert ectopic and "no-fever-urinary" not in ectopic
+
+
+def test_the_patients_ideas_are_asked_as_such():
+    # Calgary-Cambridge "ideas": the reader, which knows no such class, read "causing" as what
+    # brings it on
+    for question in ("What do you think is causing this?", "Any concerns?",
+                     "What were you hoping we could do today?"):  # fmt: skip
+        assert question_topics(question) == {"ideas_concerns"}, question
+    assert question_topics("What is the main concern today?") == {"complaint"}
+    assert question_topics("Is the pain worse when you worry?") == {"aggravating"}
+    dka = _bundled("diabetic-ketoacidosis-young-mechanic")
+    assert _ids(dka, "What do you think might be causing this?") == {"concerns", "insulin-belief"}

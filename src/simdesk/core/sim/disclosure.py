@@ -115,7 +115,7 @@ _POINTER = INTENT_WORDS | frozenset(terms("symptoms complaint"))
 # Words that name no particular thing: "any other problems?", "any medical history?".
 _GENERIC = frozenset(
     terms("problem illness medical health condition disease trouble issue anything else other "
-          "before past history ever previous current")
+          "before past history ever previous current unwell sick ill feel feeling")
 )  # fmt: skip
 
 
@@ -138,6 +138,13 @@ def _spelt_out(topic: str) -> frozenset[str]:
     return frozenset(w for p in patterns for w in re.findall(r"(?<![\\?])[a-z]{2,}", p.pattern))
 
 
+def _spelt(word: str, spelt: frozenset[str]) -> bool:
+    """Whether a pattern spells the word out, whole or as a stem ("hurts?", "caus\\w*")."""
+    return word in spelt or any(
+        len(s) >= 4 and (word.startswith(s) or len(word) >= 4 and s.startswith(word)) for s in spelt
+    )
+
+
 def _spelt_out_removed(question: str, asked: frozenset[str]) -> str:
     """The question less the words its topics' patterns matched and spell out."""
     text = " ".join(question.lower().replace("\u2019", "'").split())
@@ -148,7 +155,7 @@ def _spelt_out_removed(question: str, asked: frozenset[str]) -> str:
         for pattern in topics[name].asked if name in topics else ():
             for found in pattern.finditer(text):
                 for word in re.finditer(r"[a-z]+", found.group()):
-                    if word.group() in spelt:
+                    if _spelt(word.group(), spelt):
                         drop.add((found.start() + word.start(), found.start() + word.end()))
     for start, end in sorted(drop, reverse=True):
         text = text[:start] + " " + text[end:]
@@ -573,10 +580,7 @@ class FactMatcher:
         # A question that names nothing but what it asks ("how bad is it?", "any other
         # symptoms?") shares no word with the cues that say which questions a fact answers: it
         # reaches the facts of its topics whether or not they have cues.
-        topics = bundled_topics()
-        pointed = all(
-            t in topics and topics[t].category == "history_of_presenting_illness" for t in asked
-        ) and not self._names_own(question, asked)
+        pointed = not self._names_own(question, asked)
         return sorted(
             (-max(self._score(query, doc) for doc in self._docs[i]), i)
             for i, topics in enumerate(self._topics)
@@ -736,12 +740,21 @@ class FactMatcher:
         return bool((self._said[i] & SYMPTOM_TERMS) - self._complaint or systems - complaint)
 
     def _pointed_to(self, i: int, asked: frozenset[str]) -> bool:
-        """Whether fact ``i``, which has cues, answers a question that names nothing ("how bad
-        is it?"): "it" is the presenting complaint, so a fact on it (the complaint's own, or one
-        that names the complaint's symptom), or what comes with it where that is asked; never a
-        denial."""
+        """Whether fact ``i``, which has cues, answers a question that names nothing. One on a
+        part of the history as a whole ("any concerns?", "any medical problems?"): every fact of
+        that part. One on the presenting illness ("how bad is it?"): "it" is the complaint, so a
+        fact on it (the complaint's own, or one that names the complaint's symptom), or what
+        comes with it where that is asked; never a denial."""
         fact = self.facts[i]
-        if _DENIAL.match(fact.content):
+        topics = bundled_topics()
+        if any(
+            t in topics and topics[t].whole_category and topics[t].category == fact.category
+            and fact.category not in _ILLNESS_CATEGORIES for t in asked
+        ):  # fmt: skip
+            return True  # "any concerns?": every fact of that part of the history ("none")
+        if _DENIAL.match(fact.content) or not all(
+            t in topics and topics[t].category == "history_of_presenting_illness" for t in asked
+        ):
             return False
         if fact.category == "presenting_complaint" or "associated" in asked & self._topics[i]:
             return True
