@@ -312,7 +312,8 @@ def disclosure_section() -> None:
         ("bundled: tuning", playable_cases(), (EVAL_DIR,)),
         ("bundled: whole set", playable_cases(), BUNDLED_SETS),
     ]
-    header = ("set", "cases/qs", "precision", "recall", "off-case", "exams", "orders", "treats")
+    header = ("set", "cases/qs", "answered", "precision", "recall", "off-case", "exams", "orders",
+              "treats")  # fmt: skip
     rows = []
     for name, cases, folders in splits:
         report = evaluate(cases=cases, folders=folders)
@@ -321,6 +322,7 @@ def disclosure_section() -> None:
             (
                 name,
                 f"{len(set(report.cases))}/{report.questions}",
+                f"{report.answered_share:.3f}",
                 f"{report.precision:.3f}",
                 f"{report.recall:.3f}",
                 f"{report.off_case_disclosures}/{report.off_case}",

@@ -68,6 +68,8 @@ class EvalReport:
     false_neg: int = 0
     off_case: int = 0  # questions that must disclose nothing
     off_case_disclosures: int = 0
+    on_case: int = 0  # questions with a right answer
+    answered: int = 0  # of those, the ones that disclosed at least one right fact
     question_misses: list[str] = field(default_factory=list)
     exams: Tally = field(default_factory=Tally)
     orders: Tally = field(default_factory=Tally)
@@ -82,6 +84,12 @@ class EvalReport:
     def recall(self) -> float:
         expected = self.true_pos + self.false_neg
         return self.true_pos / expected if expected else 1.0
+
+    @property
+    def answered_share(self) -> float:
+        """Questions that disclosed at least one right fact, of those with one (the unseen
+        books' "recall")."""
+        return self.answered / self.on_case if self.on_case else 1.0
 
 
 def load_eval_files(*folders: Path) -> list[tuple[Path, dict]]:
@@ -131,6 +139,9 @@ def evaluate(
             if not want:
                 report.off_case += 1
                 report.off_case_disclosures += bool(got)
+            else:
+                report.on_case += 1
+                report.answered += bool(got & want)
             if got - also != want:
                 report.question_misses.append(
                     f"{case.meta.id}: {item['ask']!r} -> {sorted(got)}, want {sorted(want)}"

@@ -553,9 +553,14 @@ def test_a_question_that_names_nothing_reaches_the_complaint_whatever_its_cues()
 def test_what_else_comes_with_it_on_an_authored_case_is_its_other_symptoms():
     tb = _bundled("pulmonary-tb-miner")
     other = {"haemoptysis", "night-sweats", "weight-loss", "fever", "breathlessness"}
-    for question in ("Any other symptoms with it?", "Have you noticed anything else?"):
+    for question in ("Any other symptoms with it?", "Have you noticed anything else?",
+                     "How are you otherwise?",
+                     "Apart from the cough, how have you been in yourself?"):  # fmt: skip
         got = _ids(tb, question)
         assert len(got) >= 2 and got <= other, (question, got)
+    # a positive review of systems comes with it; a weight measured at birth is no symptom
+    pph = _ids(_bundled("postpartum-haemorrhage-grand-multipara"), "Any other symptoms?")
+    assert "palpitations" in pph and "birth-details" not in pph
     # denials are not what comes with it
     ectopic = _ids(_bundled("ruptured-ectopic-teacher"), "Any other symptoms with this?")
     assert ectopic and "no-fever-urinary" not in ectopic

@@ -162,6 +162,9 @@ def _spelt_out_removed(question: str, asked: frozenset[str]) -> str:
     return text
 
 
+# A measurement ("3.9 kg", "60 kilos"): the lexicon reads its unit as the weight asked about.
+_MEASURED = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|g|lbs?|pounds?|kilos?|grams?)\b", re.IGNORECASE)
+
 # A fact that says what the patient does not have ("No fever, no cough.").
 _DENIAL = re.compile(r"^\W*(no|not|denies|never|none)\b", re.IGNORECASE)
 
@@ -430,7 +433,8 @@ class FactMatcher:
         if self.understand != "topics+classifier":
             return asked, False
         if asked:
-            return self._overruled(question, self._named_complaint(question, asked))
+            asked, unsure = self._overruled(question, self._named_complaint(question, asked))
+            return self._what_else(asked), unsure
         reader = dimensions.bundled_reader()
         if reader is not None:
             odds = reader.distribution(question)
@@ -450,6 +454,19 @@ class FactMatcher:
         if reading.topic and reading.probability >= self.confidence:
             return frozenset([reading.topic]), False
         return frozenset(), False
+
+    def _what_else(self, asked: frozenset[str]) -> frozenset[str]:
+        """ "Any other symptoms?" on a case that does not mark what comes with the complaint (an
+        authored case, whose review of systems is cues and denials): the symptoms of the
+        presenting illness. On an imported case, its review of systems."""
+        if (
+            self._unmarked
+            and "review_of_systems" in asked
+            and asked <= {"review_of_systems", "associated"}
+            and "associated" in self._case_topics
+        ):
+            return frozenset({"associated"})
+        return asked
 
     def _overruled(self, question: str, asked: frozenset[str]) -> tuple[frozenset[str], bool]:
         """The patterns' dimensions, unless the reader, which reads the whole question, gives
@@ -508,12 +525,6 @@ class FactMatcher:
             return asked  # "any medication intolerances?" asks the allergies, whatever else
         odds = reader.distribution(question)
         best = max(odds, key=odds.__getitem__)
-        if best == "associated" and asked == {"review_of_systems"} and odds[best] >= limit:
-            # "any other symptoms?" on a case that does not mark what comes with the complaint
-            # (an authored case, whose review of systems is cues and denials): the symptoms of
-            # the presenting illness; on an imported one, its review of systems
-            unmarked = self._unmarked and best in self._case_topics
-            return frozenset([best]) if unmarked else asked
         if best in dimensions.NOT_DIMENSIONS or best == "associated" or odds[best] < limit:
             return asked
         return frozenset([best])
@@ -722,22 +733,30 @@ class FactMatcher:
     def _comes_with(self, i: int) -> bool:
         """Whether fact ``i`` is a symptom that comes with the complaint, for a case that does not
         say which are (an authored case; the importer marks a record's secondary symptoms): a
-        fact of the presenting illness, not a denial, an earlier episode or what makes the complaint
-        worse, better or spread, that names a
-        symptom or a body system's complaint the presenting complaint's facts do not."""
+        fact of the presenting illness or the review of systems, not a denial, an earlier episode
+        or what makes the complaint worse, better or spread, that names a symptom or a body
+        system's complaint the presenting complaint's facts do not (a weight measured, "3.9 kg",
+        is no symptom)."""
         fact, topics = self.facts[i], self._topics[i]
         if not self._complaint:
             return False  # no complaint for it to come with
-        if fact.category != "history_of_presenting_illness" or _DENIAL.match(fact.content):
+        if fact.category not in ("history_of_presenting_illness", "review_of_systems"):
             return False
-        if topics & {"previous", "aggravating", "relieving", "radiation"}:
+        if _DENIAL.match(fact.content) or topics & {
+            "previous",
+            "aggravating",
+            "relieving",
+            "radiation",
+        }:
             return False  # an earlier episode; what the complaint does ("worse on coughing")
         systems = {t for t in topics if t.startswith("ros_")}
         complaint = {
             t for j, f in enumerate(self.facts) if f.category == "presenting_complaint"
             for t in self._topics[j] if t.startswith("ros_")
         }  # fmt: skip
-        return bool((self._said[i] & SYMPTOM_TERMS) - self._complaint or systems - complaint)
+        said = " ".join((fact.content, fact.patient_says))
+        named = frozenset(terms(_MEASURED.sub(" ", said))) & SYMPTOM_TERMS
+        return bool(named - self._complaint or systems - complaint)
 
     def _pointed_to(self, i: int, asked: frozenset[str]) -> bool:
         """Whether fact ``i``, which has cues, answers a question that names nothing. One on a
@@ -763,9 +782,10 @@ class FactMatcher:
 
     def _names_own(self, question: str, asked: frozenset[str]) -> frozenset[str]:
         """What a question names of the case beyond the words that ask its topics: the case's
-        terms it uses, less those that point back to the illness ("this problem") or name
-        nothing ("anything else"). Empty for "how bad is it, would you say?"."""
+        terms it uses, less those that point back to the illness ("this problem", the complaint's
+        symptom) or name nothing ("anything else"). Empty for "how bad is it, would you say?"."""
         left = self._query(_spelt_out_removed(question, asked)) - _POINTER - _GENERIC
+        left -= self._complaint & SYMPTOM_TERMS  # "apart from the cough": the complaint itself
         return frozenset(t for t in left if t in self._idf or t in SYMPTOM_TERMS)
 
     def _within(self, question: str, found: Disclosure, asked: frozenset[str]) -> Disclosure:

@@ -164,12 +164,22 @@ _PREAMBLE = re.compile(
 )
 
 
+# What a question sets aside before it asks: "apart from the cough, how have you been?" asks
+# about everything but the cough, so the cough is not what it asks about.
+_SET_ASIDE = re.compile(
+    r"^\s*(apart from|aside from|other than|besides)\s+(?!(that|this|it)\b)[^,?]{1,40},\s*", re.I
+)
+
+
 def asked_part(question: str) -> str:
-    """The question less the statements before it that only set it up (see ``_PREAMBLE``); the
-    whole question where it does not end as a question."""
+    """The question less the statements before it that only set it up (see ``_PREAMBLE``) and
+    less what it sets aside ("apart from the cough," reads as "apart from that,"); the whole
+    question where it does not end as a question."""
     text = question.strip()
     if not text.endswith("?"):
         return question
+    text = _SET_ASIDE.sub("Apart from that, ", text)
+    question = text
     start = 0
     for separator in _SEGMENT.finditer(text):
         part = text[start : separator.start()]
