@@ -768,7 +768,7 @@ class FactMatcher:
         topics = bundled_topics()
         if any(
             t in topics and topics[t].whole_category and topics[t].category == fact.category
-            and fact.category not in _ILLNESS_CATEGORIES for t in asked
+            and fact.category != "review_of_systems" for t in asked
         ):  # fmt: skip
             return True  # "any concerns?": every fact of that part of the history ("none")
         if _DENIAL.match(fact.content) or not all(
