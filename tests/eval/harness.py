@@ -31,6 +31,8 @@ BUNDLED_SETS = (EVAL_DIR, HOLDOUT_DIR)
 # Ordinary questions on the bundled cases, written by someone who had read only the case files
 # (2026-12-07), split by case: every other case (sorted by id) from the second is held out.
 ORDINARY_DIR = HERE / "ordinary"
+# A second such book, on the held-out cases only (whole histories), never read: figures only.
+ORDINARY2_DIR = HERE / "ordinary2"
 
 
 def ordinary_split() -> dict[str, tuple[str, ...]]:
