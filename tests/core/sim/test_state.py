@@ -5,6 +5,7 @@ import pytest
 from simdesk.core.cases.loader import load_case
 from simdesk.core.consultation import Consultation
 from simdesk.core.paths import bundled_cases_dir
+from simdesk.core.sim.session import Encounter
 from simdesk.core.sim.state import DEFAULT_LINES, contradiction, state_topic
 
 
@@ -384,3 +385,18 @@ def test_signs_are_history_for_a_patient_without_the_problem():
     consultation = Consultation(_case("acute-appendicitis-nurse"))
     pending = consultation.ask("are you passing urine now?")
     assert pending.turn.state is None
+
+
+def test_how_are_you_otherwise_asks_what_else_and_how_are_you_at_first_the_complaint():
+    # A new user asked the TB patient "how are you otherwise?" and got "About the same, doctor.";
+    # and "how are you feeling right now?" before anything was done got the same stock line.
+    encounter = Encounter(_case("pulmonary-tb-miner"))
+    for question in ("How are you otherwise?", "Apart from that, how have you been in yourself?"):
+        turn = encounter.ask(question)
+        assert turn.state is None and {"night-sweats", "haemoptysis"} <= {
+            f.id for f in turn.facts
+        }, question
+    turn = encounter.ask("How are you feeling right now?")
+    assert turn.state is None and [f.id for f in turn.facts] == ["cough-duration"]
+    encounter.treat("oxygen")
+    assert encounter.ask("How are you feeling right now?").state is not None

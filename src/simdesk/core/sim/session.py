@@ -311,6 +311,11 @@ class Encounter:
             relevant=self._acts_on(topic), ever_given=list(self.physiology.given),
             complaints=complaints,
         )  # fmt: skip
+        if topic == "general" and answer.trend == "same" and not self.physiology.given:
+            # "how are you feeling?" before anything was done for an unchanged patient asks for
+            # the complaint: "about the same" says nothing yet, where the history answers it
+            if not self._matcher.match(question).empty:
+                return None
         self._state_asked = (self.sim_minute, now)
         return answer
 

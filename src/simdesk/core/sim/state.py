@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from simdesk.core.cases.catalog import Catalog
 from simdesk.core.cases.schema import Fact, Patient, PhysiologyRule
+from simdesk.core.cases.topics import question_topics
 from simdesk.core.sim.bands import bands_for
 
 # Words that put a question in the present ("now", "still", "any better").
@@ -165,6 +166,8 @@ def state_topic(question: str) -> str | None:
     q = " ".join(question.lower().replace("?", " ").split())
     if not (_NOW.search(q) or _HOW_NOW.search(q)) or _HISTORY.search(q):
         return None
+    if "review_of_systems" in question_topics(question):
+        return None  # "how are you otherwise?", "... in yourself?" ask what else
     for topic, pattern in TOPICS.items():
         if pattern.search(q):
             return topic
