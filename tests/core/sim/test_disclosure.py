@@ -576,3 +576,22 @@ def test_the_patients_ideas_are_asked_as_such():
     assert question_topics("Is the pain worse when you worry?") == {"aggravating"}
     dka = _bundled("diabetic-ketoacidosis-young-mechanic")
     assert _ids(dka, "What do you think might be causing this?") == {"concerns", "insulin-belief"}
+
+
+def test_a_question_on_one_dimension_is_answered_with_the_part_of_the_fact_on_it():
+    # A new user asked the STEMI patient "where exactly is it?" and "how bad is it?" and got his
+    # whole first line back, word for word, each time.
+    from simdesk.core.cases.loader import load_case
+    from simdesk.core.paths import bundled_cases_dir
+
+    encounter = Encounter(load_case(bundled_cases_dir() / "stemi-retired-driver.yaml"))
+    whole = encounter.ask("What brings you in?")
+    assert "Eight out of ten" in whole.authored_reply and "cement" in whole.authored_reply
+    where = encounter.ask("Where exactly is it?")
+    assert [f.id for f in where.facts] == ["chest-pain"]  # logged as asked, as before
+    assert "middle of my chest" in where.authored_reply and "Eight" not in where.authored_reply
+    assert "centre of the chest" in where.facts[0].content and "8" not in where.facts[0].content
+    assert encounter.ask("How bad is it?").authored_reply == "Eight out of ten."
+    # what comes with it is not narrowed
+    other = encounter.ask("Any other symptoms?")
+    assert "I vomited once." in other.authored_reply

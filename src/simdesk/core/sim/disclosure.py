@@ -162,6 +162,22 @@ def _spelt_out_removed(question: str, asked: frozenset[str]) -> str:
     return text
 
 
+# The dimensions a fact's answer is narrowed to (see FactMatcher.focused): how the complaint is;
+# not what else comes with it, whether it happened before, or the complaint as a whole.
+_FOCUSED = frozenset(
+    {"onset", "onset_manner", "site", "radiation", "character", "severity", "timing",
+     "aggravating", "relieving"}
+)  # fmt: skip
+# A fact's parts: its sentences and the phrases its commas and semicolons set apart.
+_PARTS = re.compile(r"(?<=[.;!?])\s+|;\s*|,\s+(?=\w)")
+
+
+def _as_sentence(parts: list[str]) -> str:
+    """Parts of a fact's text joined as one sentence ("In the middle of my chest.")."""
+    text = ", ".join(p.strip().rstrip(".;,") for p in parts)
+    return text[:1].upper() + text[1:] + "."
+
+
 # A measurement ("3.9 kg", "60 kilos"): the lexicon reads its unit as the weight asked about.
 _MEASURED = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|g|lbs?|pounds?|kilos?|grams?)\b", re.IGNORECASE)
 
@@ -814,6 +830,36 @@ class FactMatcher:
     @functools.cached_property
     def _index(self) -> dict[str, int]:
         return {f.id: i for i, f in enumerate(self.facts)}
+
+    def focused(self, question: str, found: Disclosure) -> Disclosure:
+        """The disclosed facts narrowed to the parts that answer what a question on a dimension of
+        the presenting illness asks: "where is it?" is answered "in the middle of my chest", not
+        with how bad and what it is like too (the learner asks those in turn). A fact is narrowed
+        only where both its content and its patient's line have parts on the asked dimensions and
+        parts on none; it keeps its id (what was asked is logged as before)."""
+        if self.understand == "lexical" or found.empty:
+            return found
+        question = normalise.asked_part(normalise.normalise(question, self._case_words))
+        asked = self.understood(question)[0]
+        topics = bundled_topics()
+        if not asked or not all(t in _FOCUSED for t in asked):
+            return found
+        facts = tuple(self._narrowed(f, asked, topics) for f in found.facts)
+        return Disclosure(facts, found.scores)
+
+    @staticmethod
+    def _narrowed(fact: Fact, asked: frozenset[str], topics) -> Fact:
+        def parts_on(text: str) -> list[str] | None:
+            parts = [p for p in _PARTS.split(text.strip()) if p.strip()]
+            on = [p for p in parts if text_topics(p, fact.category, topics, whole=False) & asked]
+            return on if on and len(on) < len(parts) else None
+
+        content, says = parts_on(fact.content), parts_on(fact.patient_says)
+        if content is None or says is None:
+            return fact
+        return fact.model_copy(
+            update={"content": _as_sentence(content), "patient_says": _as_sentence(says)}
+        )
 
     def _lexical(self, question: str) -> Disclosure:
         found = {fact.id: (score, fact) for score, fact in self._ranked(question)}

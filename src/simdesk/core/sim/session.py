@@ -243,6 +243,8 @@ class Encounter:
             kept = [(f, s) for f, s in zip(disclosure.facts, disclosure.scores, strict=True)
                     if gives_an_age(f)]  # fmt: skip
             disclosure = Disclosure(tuple(f for f, _ in kept), tuple(s for _, s in kept))
+        if not state:
+            disclosure = self._matcher.focused(question, disclosure)
         named = None if state or not disclosure.empty else name_fact(question, patient, self._carer)
         if named is not None:
             disclosure = Disclosure((named,), (1.0,))
@@ -311,11 +313,11 @@ class Encounter:
             relevant=self._acts_on(topic), ever_given=list(self.physiology.given),
             complaints=complaints,
         )  # fmt: skip
-        if topic == "general" and answer.trend == "same" and not self.physiology.given:
-            # "how are you feeling?" before anything was done for an unchanged patient asks for
-            # the complaint: "about the same" says nothing yet, where the history answers it
-            if not self._matcher.match(question).empty:
-                return None
+        # "how are you feeling?" before anything was done for an unchanged patient asks for the
+        # complaint: "about the same" says nothing yet, where the history answers it
+        unchanged = topic == "general" and answer.trend == "same" and not self.physiology.given
+        if unchanged and not self._matcher.match(question).empty:
+            return None
         self._state_asked = (self.sim_minute, now)
         return answer
 
