@@ -331,8 +331,8 @@ def disclosure_section() -> None:
                 *(f"{t.right}/{t.total}" if t.total else "-" for t in tallies),
             )
         )
-        for skipped in report.skipped:
-            print(f"  skipped ({name}): {skipped}")
+        for skipped in report.skipped if cases is playable_cases() else ():
+            print(f"  skipped ({name}): {skipped}")  # the ordinary books' split leaves cases out
     title = (
         "Bundled cases: ordinary questions written from the case files only, split by case;"
         " the authored eval, split by question (fitting)"

@@ -40,7 +40,8 @@ def test_history_recall_and_precision_on_the_holdout_phrasings(own):
 
 def test_history_recall_and_precision_on_real_clinicians_questions(mts):
     assert mts.asked >= 1200
-    assert mts.recall >= 0.93 and mts.precision >= 0.97, mts.misses[:20] + mts.wrong[:20]
+    # 0.961 @ 1.000 on 2026-12-07 (0.945 before the what-else questions' wider grammar)
+    assert mts.recall >= 0.955 and mts.precision >= 0.97, mts.misses[:20] + mts.wrong[:20]
 
 
 @pytest.fixture(scope="module")
