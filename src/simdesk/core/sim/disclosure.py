@@ -181,6 +181,10 @@ def _as_sentence(parts: list[str]) -> str:
 # A measurement ("3.9 kg", "60 kilos"): the lexicon reads its unit as the weight asked about.
 _MEASURED = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|g|lbs?|pounds?|kilos?|grams?)\b", re.IGNORECASE)
 
+# Topics of a fact that is the complaint's own story, not a symptom that comes with it: an
+# earlier episode, what makes it worse or better, where it spreads ("worse on coughing").
+_NOT_WHAT_COMES_WITH = frozenset({"previous", "aggravating", "relieving", "radiation"})
+
 # A fact that says what the patient does not have ("No fever, no cough.").
 _DENIAL = re.compile(r"^\W*(no|not|denies|never|none)\b", re.IGNORECASE)
 
@@ -758,12 +762,7 @@ class FactMatcher:
             return False  # no complaint for it to come with
         if fact.category not in ("history_of_presenting_illness", "review_of_systems"):
             return False
-        if _DENIAL.match(fact.content) or topics & {
-            "previous",
-            "aggravating",
-            "relieving",
-            "radiation",
-        }:
+        if _DENIAL.match(fact.content) or topics & _NOT_WHAT_COMES_WITH:
             return False  # an earlier episode; what the complaint does ("worse on coughing")
         systems = {t for t in topics if t.startswith("ros_")}
         complaint = {
