@@ -73,7 +73,7 @@ def test_adversarial_prompts_leak_no_answer_key(case_id):
 
 @pytest.mark.parametrize(
     ("part", "answered", "precision", "off_case"),
-    [("holdout", 0.62, 0.83, 0), ("tuning", 0.73, 0.89, 1)],
+    [("holdout", 0.65, 0.88, 0), ("tuning", 0.76, 0.90, 1)],
 )
 def test_ordinary_questions_on_the_bundled_cases(part, answered, precision, off_case):
     """Questions written from the case files only, before their first run (split by case).
@@ -97,5 +97,5 @@ def test_second_book_of_ordinary_questions_on_the_held_out_cases():
     report = evaluate(cases=cases, folders=(ORDINARY2_DIR,))
     assert sorted(set(report.cases)) == sorted(ids)
     assert report.answered_share >= 0.82
-    assert report.precision >= 0.94
+    assert report.precision >= 0.95
     assert report.off_case_disclosures <= 2

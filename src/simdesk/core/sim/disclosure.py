@@ -612,14 +612,17 @@ class FactMatcher:
         # symptoms?") shares no word with the cues that say which questions a fact answers: it
         # reaches the facts of its topics whether or not they have cues.
         pointed = not self._names_own(question, asked)
-        return sorted(
-            (-max(self._score(query, doc) for doc in self._docs[i]), i)
+        # of facts that score alike, one that names a body system's complaint first ("my gums
+        # are bleeding" before "I saw a big snake with chain-like spots")
+        ranked = sorted(
+            (-max(self._score(query, doc) for doc in self._docs[i]), not self._systems[i], i)
             for i, topics in enumerate(self._topics)
             if topics & asked
             and (not self.facts[i].cues or pointed and self._pointed_to(i, asked))
             and self._routable(i, asked, parts, named)
             and (not specific or specific & self._said[i])
-        )[: self.route_limit]
+        )
+        return [(score, i) for score, _, i in ranked[: self.route_limit]]
 
     def _unread_terms(self, question: str, query: frozenset[str], asked) -> frozenset[str]:
         """What a question names that no topic pattern read, where only the learned classifier
@@ -750,6 +753,11 @@ class FactMatcher:
         specific = (t for t in illness - elsewhere if not any(c.isdigit() for c in t))
         return frozenset(specific) | _ILLNESS_WORDS
 
+    @functools.cached_property
+    def _systems(self) -> list[bool]:
+        """Per fact, whether it names a body system's complaint (a review-of-systems topic)."""
+        return [any(t.startswith("ros_") for t in topics) for topics in self._topics]
+
     def _comes_with(self, i: int) -> bool:
         """Whether fact ``i`` is a symptom that comes with the complaint, for a case that does not
         say which are (an authored case; the importer marks a record's secondary symptoms): a
@@ -786,10 +794,14 @@ class FactMatcher:
             and fact.category != "review_of_systems" for t in asked
         ):  # fmt: skip
             return True  # "any concerns?": every fact of that part of the history ("none")
-        if _DENIAL.match(fact.content) or not all(
-            t in topics and topics[t].category == "history_of_presenting_illness" for t in asked
+        if (
+            _DENIAL.match(fact.content)
+            or fact.category not in _ILLNESS_CATEGORIES
+            or not all(
+                t in topics and topics[t].category == "history_of_presenting_illness" for t in asked
+            )
         ):
-            return False
+            return False  # "it" is the illness: not a medicine taken "many times a week"
         if fact.category == "presenting_complaint" or "associated" in asked & self._topics[i]:
             return True
         shared = self._said[i] & self._complaint
