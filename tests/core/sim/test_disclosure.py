@@ -1,7 +1,9 @@
 import pytest
 
+from simdesk.core.cases.loader import load_case
 from simdesk.core.cases.schema import Fact
 from simdesk.core.cases.topics import question_topics, text_topics
+from simdesk.core.paths import bundled_cases_dir
 from simdesk.core.sim import dimensions
 from simdesk.core.sim.disclosure import FactMatcher
 from simdesk.core.sim.session import Encounter
@@ -518,9 +520,6 @@ def test_a_travel_question_is_never_read_as_where_it_spreads():
 
 
 def _bundled(case_id: str) -> FactMatcher:
-    from simdesk.core.cases.loader import load_case
-    from simdesk.core.paths import bundled_cases_dir
-
     return FactMatcher(load_case(bundled_cases_dir() / f"{case_id}.yaml").facts)
 
 
@@ -581,9 +580,6 @@ def test_the_patients_ideas_are_asked_as_such():
 def test_a_question_on_one_dimension_is_answered_with_the_part_of_the_fact_on_it():
     # A new user asked the STEMI patient "where exactly is it?" and "how bad is it?" and got his
     # whole first line back, word for word, each time.
-    from simdesk.core.cases.loader import load_case
-    from simdesk.core.paths import bundled_cases_dir
-
     encounter = Encounter(load_case(bundled_cases_dir() / "stemi-retired-driver.yaml"))
     whole = encounter.ask("What brings you in?")
     assert "Eight out of ten" in whole.authored_reply and "cement" in whole.authored_reply

@@ -119,21 +119,31 @@ _GENERIC = frozenset(
 )  # fmt: skip
 
 
-def _asking_removed(question: str, asked: frozenset[str]) -> str:
+def _asking_removed(question: str, asked: frozenset[str], spelt_only: bool = False) -> str:
     """The question without the words that ask for its topics ("how long", "when did ... start"):
-    what is left says what it asks about."""
+    what is left says what it asks about. With ``spelt_only`` only the words the patterns spell
+    out go ("had", "before"), not those their wildcards take ("an hiv test" in "had an hiv test
+    before")."""
     text = " ".join(question.lower().replace("\u2019", "'").split())
     topics = bundled_topics()
     for name in asked:
+        spelt = _spelt_out(name) if spelt_only and name in topics else None
         for pattern in topics[name].asked if name in topics else ():
-            text = pattern.sub(" ", text)
+            text = pattern.sub(functools.partial(_unspelt, spelt=spelt), text)
     return text
+
+
+def _unspelt(found: re.Match[str], spelt: frozenset[str] | None) -> str:
+    """A matched span less the words its pattern spells out (all of it where ``spelt`` is None)."""
+    if spelt is None:
+        return " "
+    return re.sub(r"[a-z]+", lambda w: " " if _spelt(w.group(), spelt) else w.group(), found[0])
 
 
 @functools.cache
 def _spelt_out(topic: str) -> frozenset[str]:
     """The words a topic's asking patterns spell out ("had", "before"), not those their
-    wildcards take ("an hiv test" in "had an hiv test before")."""
+    wildcards take."""
     patterns = bundled_topics()[topic].asked
     return frozenset(w for p in patterns for w in re.findall(r"(?<![\\?])[a-z]{2,}", p.pattern))
 
@@ -143,23 +153,6 @@ def _spelt(word: str, spelt: frozenset[str]) -> bool:
     return word in spelt or any(
         len(s) >= 4 and (word.startswith(s) or len(word) >= 4 and s.startswith(word)) for s in spelt
     )
-
-
-def _spelt_out_removed(question: str, asked: frozenset[str]) -> str:
-    """The question less the words its topics' patterns matched and spell out."""
-    text = " ".join(question.lower().replace("\u2019", "'").split())
-    topics = bundled_topics()
-    drop: set[tuple[int, int]] = set()
-    for name in asked:
-        spelt = _spelt_out(name) if name in topics else frozenset()
-        for pattern in topics[name].asked if name in topics else ():
-            for found in pattern.finditer(text):
-                for word in re.finditer(r"[a-z]+", found.group()):
-                    if _spelt(word.group(), spelt):
-                        drop.add((found.start() + word.start(), found.start() + word.end()))
-    for start, end in sorted(drop, reverse=True):
-        text = text[:start] + " " + text[end:]
-    return text
 
 
 # The dimensions a fact's answer is narrowed to (see FactMatcher.focused): how the complaint is;
@@ -758,6 +751,14 @@ class FactMatcher:
         """Per fact, whether it names a body system's complaint (a review-of-systems topic)."""
         return [any(t.startswith("ros_") for t in topics) for topics in self._topics]
 
+    @functools.cached_property
+    def _complaint_systems(self) -> frozenset[str]:
+        """The body systems (review-of-systems topics) of the presenting complaint's facts."""
+        return frozenset(
+            t for f, topics in zip(self.facts, self._topics, strict=True)
+            if f.category == "presenting_complaint" for t in topics if t.startswith("ros_")
+        )  # fmt: skip
+
     def _comes_with(self, i: int) -> bool:
         """Whether fact ``i`` is a symptom that comes with the complaint, for a case that does not
         say which are (an authored case; the importer marks a record's secondary symptoms): a
@@ -773,13 +774,9 @@ class FactMatcher:
         if _DENIAL.match(fact.content) or topics & _NOT_WHAT_COMES_WITH:
             return False  # an earlier episode; what the complaint does ("worse on coughing")
         systems = {t for t in topics if t.startswith("ros_")}
-        complaint = {
-            t for j, f in enumerate(self.facts) if f.category == "presenting_complaint"
-            for t in self._topics[j] if t.startswith("ros_")
-        }  # fmt: skip
         said = " ".join((fact.content, fact.patient_says))
         named = frozenset(terms(_MEASURED.sub(" ", said))) & SYMPTOM_TERMS
-        return bool(named - self._complaint or systems - complaint)
+        return bool(named - self._complaint or systems - self._complaint_systems)
 
     def _pointed_to(self, i: int, asked: frozenset[str]) -> bool:
         """Whether fact ``i``, which has cues, answers a question that names nothing. One on a
@@ -811,7 +808,7 @@ class FactMatcher:
         """What a question names of the case beyond the words that ask its topics: the case's
         terms it uses, less those that point back to the illness ("this problem", the complaint's
         symptom) or name nothing ("anything else"). Empty for "how bad is it, would you say?"."""
-        left = self._query(_spelt_out_removed(question, asked)) - _POINTER - _GENERIC
+        left = self._query(_asking_removed(question, asked, spelt_only=True)) - _POINTER - _GENERIC
         left -= self._complaint & SYMPTOM_TERMS  # "apart from the cough": the complaint itself
         return frozenset(t for t in left if t in self._idf or t in SYMPTOM_TERMS)
 
