@@ -114,9 +114,20 @@ _POINTER = INTENT_WORDS | frozenset(terms("symptoms complaint"))
 
 # Words that name no particular thing: "any other problems?", "any medical history?".
 _GENERIC = frozenset(
-    terms("problem illness medical health condition disease trouble issue anything else other "
+    terms("problem illness medical health condition disease trouble issue anything else other body "
           "before past history ever previous current unwell sick ill feel feeling")
 )  # fmt: skip
+
+
+# The time a question frames what it asks in ("since this started", "in the last week or so",
+# "recently"): when, not what, so it names nothing of the case.
+_TIME_FRAME = re.compile(
+    r"\bsince (?:(?:this|that|it|then|the \w+) )?(?:all )?(?:started|start|began|begun|came on"
+    r"|happened|then)\b|\b(?:in|over|during) the (?:last|past) (?:few |couple of |\w+ )?"
+    r"(?:days?|weeks?|months?|years?|while)(?: or so)?\b|\b(?:recently|lately|these days"
+    r"|so far)\b",
+    re.IGNORECASE,
+)
 
 
 def _asking_removed(question: str, asked: frozenset[str], spelt_only: bool = False) -> str:
@@ -807,8 +818,14 @@ class FactMatcher:
     def _names_own(self, question: str, asked: frozenset[str]) -> frozenset[str]:
         """What a question names of the case beyond the words that ask its topics: the case's
         terms it uses, less those that point back to the illness ("this problem", the complaint's
-        symptom) or name nothing ("anything else"). Empty for "how bad is it, would you say?"."""
-        left = self._query(_asking_removed(question, asked, spelt_only=True)) - _POINTER - _GENERIC
+        symptom), name nothing ("anything else") or frame a time ("since this started"). Empty for
+        "how bad is it, would you say?" and for "what else have you noticed since this started?"
+        (the words of a topic that asks for a whole part of the history ask, whatever topic the
+        question is then read as)."""
+        topics = bundled_topics()
+        asking = asked | {t for t in question_topics(question) if topics[t].whole_category}
+        framed = _TIME_FRAME.sub(" ", _asking_removed(question, asking, spelt_only=True))
+        left = self._query(framed) - _POINTER - _GENERIC
         left -= self._complaint & SYMPTOM_TERMS  # "apart from the cough": the complaint itself
         return frozenset(t for t in left if t in self._idf or t in SYMPTOM_TERMS)
 
