@@ -65,7 +65,7 @@ def test_every_cross_reference_problem_is_reported_at_once(tmp_path):
         in (problems["investigations[4].results[5].unit"])
     )
     assert "unknown analyte of FBC 'plates'" in problems["investigations[4].results[4].analyte"]
-    assert "duplicate id 'smoking' (also at facts[12])" in problems["examination.findings[2].id"]
+    assert "duplicate id 'smoking' (also at facts[13])" in problems["examination.findings[2].id"]
     assert "unknown exam 'chest-percussion'" in problems["answer_key.rubric[6].exams[1]"]
     assert problems["answer_key.rubric[0].facts[0]"].startswith(
         f"{_line_of(path, 'facts: [cough-durration]')}:"

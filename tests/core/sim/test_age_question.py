@@ -135,10 +135,11 @@ def test_a_patient_knows_their_own_name_life_and_worries():
 
 def test_a_patient_never_says_someone_else_would_know_about_their_own_symptom():
     # Walk-through 2026-12-07, TB case: "is the cough worse at night" -> "Nobody has told me
-    # anything about that." (one of the case's unsure lines): no "you" in the question.
+    # anything about that." (one of the case's unsure lines): no "you" in the question. (The
+    # case now says when the cough comes; a question on his own body it does not answer.)
     encounter = Encounter(_silent("pulmonary-tb-miner"))  # its unsure lines include hearsay
     for _ in range(6):  # every draw of the unsure line
-        for question in ("is the cough worse at night", "any chest pain?"):
+        for question in ("is your voice hoarse", "any chest pain?"):
             ids, line = _said(encounter, question)
             assert ids == [] and "told" not in line, (question, line)
 

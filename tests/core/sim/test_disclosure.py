@@ -534,7 +534,7 @@ def test_a_cue_that_shares_only_the_asking_word_does_not_answer_a_question_on_th
     assert "tb-contact" in _ids(tb, "Who do you share a room with at the hostel?")
     malaria = _bundled("cerebral-malaria-child")
     # his fever, "worse at night"; not his birth "at the right time"
-    assert _ids(malaria, "Is it there all the time?") == {"fever"}
+    assert _ids(malaria, "Is it there all the time?") == {"fever", "fever-course"}
 
 
 def test_a_question_that_names_nothing_reaches_the_complaint_whatever_its_cues():

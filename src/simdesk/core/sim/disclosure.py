@@ -115,7 +115,8 @@ _POINTER = INTENT_WORDS | frozenset(terms("symptoms complaint"))
 # Words that name no particular thing: "any other problems?", "any medical history?".
 _GENERIC = frozenset(
     terms("problem illness medical health condition disease trouble issue anything else other body "
-          "before past history ever previous current unwell sick ill feel feeling")
+          "before past history ever previous current unwell sick ill feel feeling anywhere "
+          "somewhere everywhere elsewhere make")
 )  # fmt: skip
 
 
@@ -166,6 +167,14 @@ def _spelt(word: str, spelt: frozenset[str]) -> bool:
     )
 
 
+@functools.cache
+def _dimension_words() -> frozenset[str]:
+    """The terms of the words the patterns for the dimensions of the presenting illness spell
+    out ("worse", "night", "spread"), less the symptoms."""
+    spelt = (t for name in _FOCUSED | {"previous"} for t in terms(" ".join(_spelt_out(name))))
+    return frozenset(spelt) - SYMPTOM_TERMS
+
+
 # The dimensions a fact's answer is narrowed to (see FactMatcher.focused): how the complaint is;
 # not what else comes with it, whether it happened before, or the complaint as a whole.
 _FOCUSED = frozenset(
@@ -177,9 +186,18 @@ _PARTS = re.compile(r"(?<=[.;!?])\s+|;\s*|,\s+(?=\w)")
 
 
 def _as_sentence(parts: list[str]) -> str:
-    """Parts of a fact's text joined as one sentence ("In the middle of my chest.")."""
-    text = ", ".join(p.strip().rstrip(".;,") for p in parts)
+    """Parts of a fact's text joined as a sentence ("In the middle of my chest."); a part that
+    begins a sentence of its own ("It comes and goes.") stays one."""
+    text = ""
+    for part in (p.strip().rstrip(".;,") for p in parts):
+        if text:
+            text += ". " if _SENTENCE_START.match(part) else ", "
+        text += part
     return text[:1].upper() + text[1:] + "."
+
+
+# A capitalised first word that is not "I" or an acronym: the start of a sentence.
+_SENTENCE_START = re.compile(r"[A-Z](?![A-Z])(?!'|\b)")
 
 
 # A measurement ("3.9 kg", "60 kilos"): the lexicon reads its unit as the weight asked about.
@@ -190,6 +208,7 @@ _MEASURED = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|g|lbs?|pounds?|kilos?|grams?)\b
 _NOT_WHAT_COMES_WITH = frozenset({"previous", "aggravating", "relieving", "radiation"})
 
 # A fact that says what the patient does not have ("No fever, no cough.").
+_NEGATED = re.compile(r"\b(no|not|denies|denied|never|none|without|nil)\b", re.IGNORECASE)
 _DENIAL = re.compile(r"^\W*(no|not|denies|never|none)\b", re.IGNORECASE)
 
 # The categories of the presenting illness and the review of systems.
@@ -627,14 +646,19 @@ class FactMatcher:
         # A question that names nothing but what it asks ("how bad is it?", "any other
         # symptoms?") shares no word with the cues that say which questions a fact answers: it
         # reaches the facts of its topics whether or not they have cues.
-        pointed = not self._names_own(question, asked)
+        names = self._names_own(question, asked)
+        pointed = not names
         # of facts that score alike, one that names a body system's complaint first ("my gums
         # are bleeding" before "I saw a big snake with chain-like spots")
         ranked = sorted(
             (-max(self._score(query, doc) for doc in self._docs[i]), not self._systems[i], i)
             for i, topics in enumerate(self._topics)
             if topics & asked
-            and (not self.facts[i].cues or pointed and self._pointed_to(i, asked))
+            and (
+                not self.facts[i].cues
+                or (pointed and self._pointed_to(i, asked))
+                or self._on_its_symptom(i, asked, names)
+            )
             and self._routable(i, asked, parts, named)
             and (not specific or specific & self._said[i])
         )
@@ -712,8 +736,15 @@ class FactMatcher:
             # the part's own topics as far as they were asked: the reader may have overruled
             # what the patterns read ("where it started" asks no onset: see _overruled)
             return bool((topics & asked or asked) & self._topics[i])
-        if query & self._said[i]:
+        # on an authored case, the words that ask ("worse", "at night") are not what is shared:
+        # "is the cough worse at night?" is not answered by "the headache is worse with light"
+        # (an imported fact's clauses are its record's own, each about what it names)
+        if query & self._said[i] - (_dimension_words() if self._unmarked else frozenset()):
             return True
+        if self._unmarked and (self._systems[i] or self._said[i] & SYMPTOM_TERMS):
+            # an authored fact on a body system's complaint is about it in every part ("... and
+            # worse at the kiln" is the breathlessness): not the symptom the question names
+            return False
         on_topic = [names for t, names in self._symptom_parts[i].items() if t in asked]
         return not on_topic or not all(on_topic)
 
@@ -826,6 +857,29 @@ class FactMatcher:
             return True
         shared = self._said[i] & self._complaint
         return bool(shared & SYMPTOM_TERMS if self._complaint & SYMPTOM_TERMS else shared)
+
+    def _on_its_symptom(self, i: int, asked: frozenset[str], names: frozenset[str]) -> bool:
+        """Whether fact ``i``, which has cues, answers a question on a dimension of a symptom
+        the question names and the fact says ("does anything make the pain better?" and the loin
+        pain's fact, whose cues ask only where it is): never a denial."""
+        topics = bundled_topics()
+        return (
+            bool(names)
+            and names <= SYMPTOM_TERMS
+            and names <= self._affirmed(i)
+            and all(t in _FOCUSED for t in asked)
+            and not _DENIAL.match(self.facts[i].content)
+            and self.facts[i].category in _ILLNESS_CATEGORIES
+            and all(t in topics for t in asked)
+        )
+
+    def _affirmed(self, i: int) -> frozenset[str]:
+        """The terms fact ``i`` says in a part that denies nothing ("no chest pain, no cough"
+        says neither)."""
+        content = self.facts[i].content
+        return frozenset(
+            t for part in _PARTS.split(content) if not _NEGATED.search(part) for t in terms(part)
+        )
 
     def _names_own(self, question: str, asked: frozenset[str]) -> frozenset[str]:
         """What a question names of the case beyond the words that ask its topics: the case's
