@@ -28,6 +28,7 @@ from tests.eval.harness import (  # noqa: E402
     EVAL_DIR,
     HOLDOUT_DIR,
     ORDINARY2_DIR,
+    ORDINARY3_DIR,
     ORDINARY_DIR,
     evaluate,
     load_eval_files,
@@ -307,6 +308,7 @@ def disclosure_section() -> None:
     """The bundled cases' eval (split by question, tuned on): tuning, held-out, whole set."""
     split = ordinary_split()
     splits = [
+        ("ordinary, 3rd book: HOLD-OUT cases", _only(split["holdout"]), (ORDINARY3_DIR,)),
         ("ordinary, 2nd book: HOLD-OUT cases", _only(split["holdout"]), (ORDINARY2_DIR,)),
         ("ordinary questions: HOLD-OUT cases", _only(split["holdout"]), (ORDINARY_DIR,)),
         ("ordinary questions: tuning cases", _only(split["tuning"]), (ORDINARY_DIR,)),

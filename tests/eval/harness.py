@@ -33,6 +33,9 @@ BUNDLED_SETS = (EVAL_DIR, HOLDOUT_DIR)
 ORDINARY_DIR = HERE / "ordinary"
 # A second such book, on the held-out cases only (whole histories), never read: figures only.
 ORDINARY2_DIR = HERE / "ordinary2"
+# A third, on the held-out cases, written after their presenting illness was given its course
+# (the "<id>-course" facts), whose right answers the first two books' labels predate; never read.
+ORDINARY3_DIR = HERE / "ordinary3"
 
 
 def ordinary_split() -> dict[str, tuple[str, ...]]:
