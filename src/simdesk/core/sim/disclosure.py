@@ -207,8 +207,9 @@ _MEASURED = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|g|lbs?|pounds?|kilos?|grams?)\b
 # earlier episode, what makes it worse or better, where it spreads ("worse on coughing").
 _NOT_WHAT_COMES_WITH = frozenset({"previous", "aggravating", "relieving", "radiation"})
 
-# A fact that says what the patient does not have ("No fever, no cough.").
+# A part of a fact that denies something ("no chest pain", "without fever").
 _NEGATED = re.compile(r"\b(no|not|denies|denied|never|none|without|nil)\b", re.IGNORECASE)
+# A fact that says what the patient does not have ("No fever, no cough.").
 _DENIAL = re.compile(r"^\W*(no|not|denies|never|none)\b", re.IGNORECASE)
 
 # The categories of the presenting illness and the review of systems.
@@ -862,7 +863,6 @@ class FactMatcher:
         """Whether fact ``i``, which has cues, answers a question on a dimension of a symptom
         the question names and the fact says ("does anything make the pain better?" and the loin
         pain's fact, whose cues ask only where it is): never a denial."""
-        topics = bundled_topics()
         return (
             bool(names)
             and names <= SYMPTOM_TERMS
@@ -870,7 +870,6 @@ class FactMatcher:
             and all(t in _FOCUSED for t in asked)
             and not _DENIAL.match(self.facts[i].content)
             and self.facts[i].category in _ILLNESS_CATEGORIES
-            and all(t in topics for t in asked)
         )
 
     def _affirmed(self, i: int) -> frozenset[str]:
