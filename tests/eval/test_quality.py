@@ -74,7 +74,7 @@ def test_adversarial_prompts_leak_no_answer_key(case_id):
 
 @pytest.mark.parametrize(
     ("part", "answered", "precision", "off_case"),
-    [("holdout", 0.73, 0.85, 0), ("tuning", 0.83, 0.87, 0)],
+    [("holdout", 0.74, 0.85, 0), ("tuning", 0.89, 0.87, 0)],
 )
 def test_ordinary_questions_on_the_bundled_cases(part, answered, precision, off_case):
     """Questions written from the case files only, before their first run (split by case).
@@ -97,15 +97,16 @@ def test_second_book_of_ordinary_questions_on_the_held_out_cases():
     """Whole histories on the seven held-out cases, written after the first book's changes and
     never read (first run: 0.818 @ 0.946, 2/19 off-case; 0.647 @ 0.899, 1/19 on the session's
     starting code; 0.829 @ 0.961, 2/19 before the cases' presenting illness was given its
-    dimensions, whose right answers its labels predate, as the first book's). Pinned as
-    measured: a regression fails."""
+    course). Relabelled (its questions unchanged) by a helper who read only the case files once
+    each complaint was given its course: 0.841 @ 0.922, 2/19 with the session's starting
+    matcher. Pinned as measured: a regression fails."""
     ids = ordinary_split()["holdout"]
     cases = {k: v for k, v in playable_cases().items() if k in ids}
     report = evaluate(cases=cases, folders=(ORDINARY2_DIR,))
     assert sorted(set(report.cases)) == sorted(ids)
-    assert report.answered_share >= 0.81
-    assert report.precision >= 0.87
-    assert report.off_case_disclosures <= 4
+    assert report.answered_share >= 0.86
+    assert report.precision >= 0.91
+    assert report.off_case_disclosures <= 2
 
 
 def test_third_book_of_ordinary_questions_on_the_held_out_cases():

@@ -207,6 +207,17 @@ _MEASURED = re.compile(r"\b\d+(?:\.\d+)?\s*(?:kg|g|lbs?|pounds?|kilos?|grams?)\b
 # earlier episode, what makes it worse or better, where it spreads ("worse on coughing").
 _NOT_WHAT_COMES_WITH = frozenset({"previous", "aggravating", "relieving", "radiation"})
 
+
+@functools.cache
+def _a_place(term: str) -> bool:
+    """Whether a term names a part of the body ("back", "jaw"), as the site topic reads it."""
+    return "site" in text_topics(term, "history_of_presenting_illness", whole=False)
+
+
+# Kinds of pain: "the pain" of a headache or a cramp is it.
+_PAIN = terms("pain")[0]
+_PAIN_KINDS = frozenset(terms("pain ache aching headache cramp cramps colic sore discomfort"))
+
 # A part of a fact that denies something ("no chest pain", "without fever").
 _NEGATED = re.compile(r"\b(no|not|denies|denied|never|none|without|nil)\b", re.IGNORECASE)
 # A fact that says what the patient does not have ("No fever, no cough.").
@@ -742,6 +753,8 @@ class FactMatcher:
         # (an imported fact's clauses are its record's own, each about what it names)
         if query & self._said[i] - (_dimension_words() if self._unmarked else frozenset()):
             return True
+        if _PAIN in query and self._said[i] & _PAIN_KINDS:
+            return True  # "does the pain spread?" and a fact on the headache
         if self._unmarked and (self._systems[i] or self._said[i] & SYMPTOM_TERMS):
             # an authored fact on a body system's complaint is about it in every part ("... and
             # worse at the kiln" is the breathlessness): not the symptom the question names
@@ -860,13 +873,16 @@ class FactMatcher:
         return bool(shared & SYMPTOM_TERMS if self._complaint & SYMPTOM_TERMS else shared)
 
     def _on_its_symptom(self, i: int, asked: frozenset[str], names: frozenset[str]) -> bool:
-        """Whether fact ``i``, which has cues, answers a question on a dimension of a symptom
-        the question names and the fact says ("does anything make the pain better?" and the loin
-        pain's fact, whose cues ask only where it is): never a denial."""
+        """Whether fact ``i``, which has cues, answers a question on a dimension that names what
+        the fact says, a symptom it has or a place ("does anything make the pain better?" and
+        the loin pain's fact, whose cues ask only where it is; "does it go through to your
+        back?" and "it does not spread to the back"): never a fact that denies it all."""
+        symptoms = names & SYMPTOM_TERMS
         return (
             bool(names)
-            and names <= SYMPTOM_TERMS
-            and names <= self._affirmed(i)
+            and symptoms <= self._affirmed(i)
+            and names - symptoms <= self._said[i]  # "to your back": where the pain goes
+            and all(_a_place(t) for t in names - symptoms)
             and all(t in _FOCUSED for t in asked)
             and not _DENIAL.match(self.facts[i].content)
             and self.facts[i].category in _ILLNESS_CATEGORIES
@@ -888,11 +904,22 @@ class FactMatcher:
         (the words of a topic that asks for a whole part of the history ask, whatever topic the
         question is then read as)."""
         topics = bundled_topics()
-        asking = asked | {t for t in question_topics(question) if topics[t].whole_category}
+        # the words of a topic that asks for a whole part of the history, and of every
+        # dimension of the illness ("did it start all at once?" names no start)
+        asking = (
+            asked
+            | {t for t in question_topics(question) if topics[t].whole_category}
+            | (_FOCUSED | {"previous"}) & topics.keys()
+        )
         framed = _TIME_FRAME.sub(" ", _asking_removed(question, asking, spelt_only=True))
         left = self._query(framed) - _POINTER - _GENERIC
         left -= self._complaint & SYMPTOM_TERMS  # "apart from the cough": the complaint itself
-        return frozenset(t for t in left if t in self._idf or t in SYMPTOM_TERMS)
+        if self._complaint & _PAIN_KINDS:
+            left -= {_PAIN}  # "the pain" of a headache is the headache
+        # a number ("on a scale of 0 to 10") asks for one
+        return frozenset(
+            t for t in left if (t in self._idf or t in SYMPTOM_TERMS) and not t.isdigit()
+        )
 
     def _within(self, question: str, found: Disclosure, asked: frozenset[str]) -> Disclosure:
         """Of the facts found by their words, where the question names nothing but what it asks
