@@ -220,6 +220,9 @@ _PAIN_KINDS = frozenset(terms("pain ache aching headache cramp cramps colic sore
 
 # A part of a fact that denies something ("no chest pain", "without fever").
 _NEGATED = re.compile(r"\b(no|not|denies|denied|never|none|without|nil)\b", re.IGNORECASE)
+# A part that says a symptom is absent ("no chest pain", "denies fever"), not how it is ("it
+# does not spread").
+_ABSENT = re.compile(r"\b(no|denies|denied|without|nil)\b", re.IGNORECASE)
 # A fact that says what the patient does not have ("No fever, no cough.").
 _DENIAL = re.compile(r"^\W*(no|not|denies|never|none)\b", re.IGNORECASE)
 
@@ -867,10 +870,26 @@ class FactMatcher:
             )
         ):
             return False  # "it" is the illness: not a medicine taken "many times a week"
+        if self._only_denies(i, asked):
+            return False  # "whereabouts does it hurt?" is not answered "no chest pain"
         if fact.category == "presenting_complaint" or "associated" in asked & self._topics[i]:
             return True
         shared = self._said[i] & self._complaint
         return bool(shared & SYMPTOM_TERMS if self._complaint & SYMPTOM_TERMS else shared)
+
+    def _only_denies(self, i: int, asked: frozenset[str]) -> bool:
+        """Whether every part of fact ``i``'s content on the asked dimensions denies a symptom
+        ("breathing fast and deep; no chest pain" on where it hurts; not "it does not spread",
+        which answers where it spreads)."""
+        if not asked <= _FOCUSED:
+            return False
+        topics = bundled_topics()
+        fact = self.facts[i]
+        on = [
+            part for part in _PARTS.split(fact.content)
+            if text_topics(part, fact.category, topics, whole=False) & asked
+        ]  # fmt: skip
+        return bool(on) and all(_ABSENT.search(part) for part in on)
 
     def _on_its_symptom(self, i: int, asked: frozenset[str], names: frozenset[str]) -> bool:
         """Whether fact ``i``, which has cues, answers a question on a dimension that names what
