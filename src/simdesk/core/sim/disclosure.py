@@ -883,13 +883,22 @@ class FactMatcher:
         which answers where it spreads)."""
         if not asked <= _FOCUSED:
             return False
+        on = [absent for part_topics, absent in self._content_parts[i] if part_topics & asked]
+        return bool(on) and all(on)
+
+    @functools.cached_property
+    def _content_parts(self) -> list[list[tuple[frozenset[str], bool]]]:
+        """Per fact, per part of its content: the part's topics, and whether it says a symptom
+        is absent."""
         topics = bundled_topics()
-        fact = self.facts[i]
-        on = [
-            part for part in _PARTS.split(fact.content)
-            if text_topics(part, fact.category, topics, whole=False) & asked
+        return [
+            [
+                (frozenset(text_topics(part, fact.category, topics, whole=False)),
+                 bool(_ABSENT.search(part)))
+                for part in _PARTS.split(fact.content)
+            ]
+            for fact in self.facts
         ]  # fmt: skip
-        return bool(on) and all(_ABSENT.search(part) for part in on)
 
     def _on_its_symptom(self, i: int, asked: frozenset[str], names: frozenset[str]) -> bool:
         """Whether fact ``i``, which has cues, answers a question on a dimension that names what
@@ -899,7 +908,7 @@ class FactMatcher:
         symptoms = names & SYMPTOM_TERMS
         return (
             bool(names)
-            and symptoms <= self._affirmed(i)
+            and symptoms <= self._affirmed[i]
             and names - symptoms <= self._said[i]  # "to your back": where the pain goes
             and all(_a_place(t) for t in names - symptoms)
             and all(t in _FOCUSED for t in asked)
@@ -907,13 +916,17 @@ class FactMatcher:
             and self.facts[i].category in _ILLNESS_CATEGORIES
         )
 
-    def _affirmed(self, i: int) -> frozenset[str]:
-        """The terms fact ``i`` says in a part that denies nothing ("no chest pain, no cough"
+    @functools.cached_property
+    def _affirmed(self) -> list[frozenset[str]]:
+        """Per fact, the terms it says in a part that denies nothing ("no chest pain, no cough"
         says neither)."""
-        content = self.facts[i].content
-        return frozenset(
-            t for part in _PARTS.split(content) if not _NEGATED.search(part) for t in terms(part)
-        )
+        return [
+            frozenset(
+                t for part in _PARTS.split(fact.content) if not _NEGATED.search(part)
+                for t in terms(part)
+            )
+            for fact in self.facts
+        ]  # fmt: skip
 
     def _names_own(self, question: str, asked: frozenset[str]) -> frozenset[str]:
         """What a question names of the case beyond the words that ask its topics: the case's
