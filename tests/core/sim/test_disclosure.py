@@ -591,3 +591,42 @@ def test_a_question_on_one_dimension_is_answered_with_the_part_of_the_fact_on_it
     # what comes with it is not narrowed
     other = encounter.ask("Any other symptoms?")
     assert "I vomited once." in other.authored_reply
+
+
+def test_the_course_of_the_complaint_is_told_when_asked_not_with_the_complaint():
+    tb = _bundled("pulmonary-tb-miner")
+    assert _ids(tb, "What brings you in today?") == {"cough-duration"}
+    for question in ("Is it there all the time?", "Does anything make it worse?",
+                     "Did it come on suddenly?", "Is the cough worse at night?"):  # fmt: skip
+        assert "cough-duration-course" in _ids(tb, question), question
+    encounter = Encounter(load_case(bundled_cases_dir() / "pulmonary-tb-miner.yaml"))
+    reply = encounter.ask("Does anything make it worse?").authored_reply
+    assert reply == "It is worse in the dust underground."
+
+
+def test_a_named_symptom_reaches_the_fact_on_it_and_not_another_symptoms():
+    # "worse" and "at night" ask; the headache's course is not about a cough
+    meningitis = _bundled("bacterial-meningitis-adolescent")
+    assert _ids(meningitis, "Is the cough worse at night?") == set()
+    assert "headache-course" in _ids(meningitis, "Does the pain spread to anywhere else?")
+    assert "headache-course" in _ids(meningitis, "Did it start all at once or did it build up?")
+    # the loin pain is not the complaint ("it"), but a question naming the pain reaches it
+    urosepsis = _bundled("septic-shock-urosepsis")
+    assert "loin-pain-course" in _ids(urosepsis, "Does anything make the pain better?")
+    # a place the fact says: "the pain does not spread to the back"
+    dka = _bundled("diabetic-ketoacidosis-young-mechanic")
+    assert "vomiting-abdominal-pain-course" in _ids(
+        dka, "Does it go through to your back or anywhere else?"
+    )
+    # a denial of another symptom ("no chest pain") is no answer to where it hurts
+    assert "fast-breathing" not in _ids(dka, "Whereabouts does it hurt?")
+    # "no cough" does not say a cough comes and goes
+    assert "fast-breathing" not in _ids(dka, "Does the cough come and go?")
+
+
+def test_a_what_else_question_in_its_own_words_names_nothing_of_the_case():
+    snakebite = _bundled("snakebite-russells-viper-labourer")
+    for question in ("What else is going on?", "Any other problem in the body?"):
+        assert "bleeding-gums" in _ids(snakebite, question), question
+    meningitis = _bundled("bacterial-meningitis-adolescent")
+    assert _ids(meningitis, "What else have you noticed since this started?")

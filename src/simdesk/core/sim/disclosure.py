@@ -343,7 +343,6 @@ class FactMatcher:
         dimension_veto: float | None = TUNING.dimension_veto,
         veto_unsure: bool = TUNING.veto_unsure,
         veto_each: bool = TUNING.veto_each,
-        veto_ratio: float | None = TUNING.veto_ratio,
         route_limit: int = TUNING.route_limit,
         keep_off_topic: bool = TUNING.keep_off_topic,
         patient_kin: str | None = None,
@@ -363,7 +362,6 @@ class FactMatcher:
         self.dimension_veto = dimension_veto
         self.veto_unsure = veto_unsure
         self.veto_each = veto_each
-        self.veto_ratio = veto_ratio
         self.route_limit = route_limit
         self.beta = beta
         self.gamma = gamma
@@ -542,17 +540,7 @@ class FactMatcher:
         if not read:
             return asked, False
         odds = reader.distribution(question)
-        given = sum(odds[d] for d in read)
-        if given >= veto:
-            # the reader sure of another dimension at many times the odds ("when it comes, it
-            # stays for how long?" asks how long an episode lasts, not since when)
-            other = max(
-                (d for d in odds if d not in dimensions.NOT_DIMENSIONS and d not in read),
-                key=odds.__getitem__,
-            )
-            ratio = self.veto_ratio
-            if ratio is not None and odds[other] >= max(self.dimension_confidence, ratio * given):
-                return (asked - read) | {other}, False
+        if sum(odds[d] for d in read) >= veto:
             if not self.veto_each:
                 return asked, False
             # of two dimensions read, one the reader gives almost nothing: "does it spread out
@@ -911,7 +899,7 @@ class FactMatcher:
             and symptoms <= self._affirmed[i]
             and names - symptoms <= self._said[i]  # "to your back": where the pain goes
             and all(_a_place(t) for t in names - symptoms)
-            and all(t in _FOCUSED for t in asked)
+            and asked <= _FOCUSED
             and not _DENIAL.match(self.facts[i].content)
             and self.facts[i].category in _ILLNESS_CATEGORIES
         )

@@ -61,13 +61,6 @@ class MatcherTuning:
     # veto_each: of several dimensions the patterns read, each the reader gives under
     # dimension_veto is dropped where another is kept
     veto_each: bool = True
-    # veto_ratio: the reader, confident (dimension_confidence) of a dimension the patterns did
-    # not read and giving it this many times what it gives theirs, overrules them ("when it
-    # comes, it stays for how long?": "how long" reads as since when; the reader, timing at
-    # 0.78 against 0.18). 5 (2026-12-07, benchmarks/dimension_cv.py folds): development book 15
-    # off-case 63 -> 38, recall 0.876 -> 0.880, no other book, own or MTS tuning moved; 3 cost
-    # MTS tuning 0.950 -> 0.936; 8 changed nothing.
-    veto_ratio: float | None = 5.0
     route_limit: int = 3  # most facts disclosed for a topic
     keep_off_topic: bool = True  # authored cues may still answer when no fact has the topic
     classifier_alpha: float = 0.3  # add-alpha smoothing of the question classifier
